@@ -1,0 +1,137 @@
+"""The SQLite database: one aiosqlite connection, WAL, versioned migrations, serialised transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from roundrobin.migrations import MIGRATIONS
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or is not one this version can use."""
+
+
+_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
+
+
+class Database:
+    """One connection shared by the whole process.
+
+    Every task runs on the same connection, so statements from two tasks would interleave inside
+    each other's transactions. A lock serialises access; code inside `transaction()` calls the same
+    methods and they see the transaction's own writes.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path):
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path, migrate: bool = True) -> Database:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as e:
+            raise DatabaseError(f"cannot open the database at {path}: {e}") from None
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            if migrate:
+                await db.migrate()
+        except sqlite3.Error as e:
+            await conn.close()
+            raise DatabaseError(f"cannot use the database at {path}: {e}") from None
+        except DatabaseError:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return row[0]
+
+    async def migrate(self) -> int:
+        """Apply pending migrations in order; refuse a database written by newer code."""
+        current = await self.schema_version()
+        latest = len(MIGRATIONS)
+        if current > latest:
+            raise DatabaseError(
+                f"the database at {self.path} has schema version {current}, but this version of "
+                f"Round Robin only knows up to {latest}: upgrade Round Robin, or restore a backup"
+            )
+        for version in range(current + 1, latest + 1):
+            # executescript commits any open transaction first, so the BEGIN/COMMIT are ours.
+            script = f"BEGIN IMMEDIATE;\n{MIGRATIONS[version - 1]}\nPRAGMA user_version = {version};\nCOMMIT;"
+            try:
+                await self._conn.executescript(script)
+            except sqlite3.Error:
+                await self._conn.execute("ROLLBACK")
+                raise
+        return latest
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """All writes inside commit together or not at all."""
+        if _in_transaction.get():
+            yield self
+            return
+        async with self._lock:
+            token = _in_transaction.set(True)
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+            finally:
+                _in_transaction.reset(token)
+
+    @asynccontextmanager
+    async def _access(self) -> AsyncIterator[None]:
+        if _in_transaction.get():
+            yield
+        else:
+            async with self._lock:
+                yield
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement; returns the number of rows changed (or the new rowid for inserts)."""
+        async with self._access():
+            cursor = await self._conn.execute(sql, tuple(params))
+            result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
+            await cursor.close()
+            return result
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        async with self._access():
+            await self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._access(), self._conn.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._access(), self._conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def backup(self, target: Path) -> None:
+        """A consistent online copy (SQLite's backup API), safe while the app is writing."""
+        async with self._access(), aiosqlite.connect(target) as dest:
+            await self._conn.backup(dest)

@@ -1,0 +1,174 @@
+"""Composition root and lifecycle: database, Slack (Socket Mode), web server and scheduler, together."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import signal
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from roundrobin import logs
+from roundrobin.background import Background
+from roundrobin.config import Settings
+from roundrobin.db import Database, DatabaseError
+from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.services import Services
+from roundrobin.slack.app import build_slack_app
+from roundrobin.slack.home_publisher import HomePublisher
+from roundrobin.slack.identity import SlackIdentity, fetch_identity
+from roundrobin.slack.permissions import Permissions
+from roundrobin.store.rotations import revert_bound_to_manual
+from roundrobin.vault import Vault, VaultError, load_or_create_key
+from roundrobin.web import build_web_app
+
+log = logging.getLogger("roundrobin")
+
+
+class StartupError(Exception):
+    """Start-up cannot continue; the message says what to fix, in one line."""
+
+
+@dataclass
+class Running:
+    services: Services
+    web_url: str
+    socket_mode: AsyncSocketModeHandler
+
+
+async def open_secret_key(settings: Settings) -> Vault:
+    try:
+        key = settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")
+        return Vault(key)
+    except PermissionError:
+        raise StartupError(
+            f"cannot create {settings.data_dir / 'secret.key'}: the data directory is not writable"
+        ) from None
+    except (VaultError, OSError) as e:
+        raise StartupError(str(e)) from None
+
+
+async def open_database(settings: Settings) -> Database:
+    if settings.data_dir.exists() and not _writable(settings.data_dir):
+        raise StartupError(f"the data directory {settings.data_dir} is not writable by this user")
+    try:
+        return await Database.open(settings.database_path)
+    except DatabaseError as e:
+        raise StartupError(str(e)) from None
+
+
+def _writable(path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK | os.X_OK)
+
+
+async def connect_slack(client: AsyncWebClient, settings: Settings) -> SlackIdentity:
+    """Check both tokens before anything else: a bad token should stop start-up, not loop."""
+    try:
+        identity = await fetch_identity(client)
+    except SlackApiError as e:
+        raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}): check the bot token") from None
+    except aiohttp.ClientError as e:
+        raise StartupError(f"cannot reach Slack at {settings.slack_api_url}: {e}") from None
+    try:
+        await client.apps_connections_open(app_token=settings.slack_app_token)
+    except SlackApiError as e:
+        raise StartupError(
+            f"Slack refused SLACK_APP_TOKEN ({e.response.get('error')}): it must be an app-level token "
+            "with connections:write, and Socket Mode must be on"
+        ) from None
+    return identity
+
+
+async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> Running:
+    """Start every component; each one registers its own shutdown on `stack`."""
+    vault = await open_secret_key(settings)
+    db = await open_database(settings)
+    stack.push_async_callback(db.close)
+    log.info("ready: database", extra={"path": str(settings.database_path), "schema": await db.schema_version()})
+
+    http = aiohttp.ClientSession()
+    stack.push_async_callback(http.close)
+    slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    identity = await connect_slack(slack, settings)
+
+    pagerduty = PagerDutyConnection(db, vault, settings, http, revert_bound_to_manual, clock)
+    permissions = Permissions(slack, db, settings.owners, clock)
+    home = HomePublisher(slack, db, identity, pagerduty, permissions, settings.owners, clock)
+    background = Background()
+    stack.push_async_callback(background.drain)
+    services = Services(
+        settings=settings,
+        db=db,
+        vault=vault,
+        http=http,
+        slack=slack,
+        identity=identity,
+        pagerduty=pagerduty,
+        permissions=permissions,
+        home=home,
+        background=background,
+        clock=clock,
+    )
+
+    web_url = await _start_web(services, stack)
+    log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
+
+    handler = AsyncSocketModeHandler(build_slack_app(services), settings.slack_app_token, web_client=slack)
+    await handler.connect_async()
+    stack.push_async_callback(handler.close_async)
+    services.status["socket_mode_check"] = handler.client.is_connected
+    log.info("ready: socket mode", extra={"team": identity.team_id, "app": identity.app_id})
+    return Running(services, web_url, handler)
+
+
+async def _start_web(services: Services, stack: AsyncExitStack) -> str:
+    settings = services.settings
+    runner = web.AppRunner(build_web_app(services), access_log=None)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    try:
+        await site.start()
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"HTTP_PORT {settings.http_port} is already in use on {settings.http_host}: stop the other "
+                "program or choose another port"
+            ) from None
+        raise StartupError(f"cannot listen on {settings.http_host}:{settings.http_port}: {e.strerror}") from None
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}"
+
+
+async def serve(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM; returns the process exit code."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as stack:
+        try:
+            await start(settings, stack)
+        except StartupError as e:
+            log.error(f"cannot start: {e}")
+            return 1
+        log.info("Round Robin is running", extra={"public_url": settings.public_url})
+        await stop.wait()
+        log.info("stopping")
+    log.info("stopped")
+    return 0
+
+
+def run(settings: Settings) -> int:
+    logs.install(logging.getLevelName(settings.log_level), settings.secrets())
+    return asyncio.run(serve(settings))

@@ -1,0 +1,381 @@
+"""The PagerDuty connection: connect with a key or OAuth, keep tokens fresh, hand out clients, disconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from urllib.parse import urlparse
+
+import aiohttp
+
+from roundrobin.config import Settings
+from roundrobin.db import Database
+from roundrobin.pagerduty import oauth
+from roundrobin.pagerduty.client import (
+    PagerDutyAuthError,
+    PagerDutyClient,
+    PagerDutyError,
+    PagerDutyScopeError,
+    PagerDutyUnavailable,
+    StaticApiKey,
+)
+from roundrobin.store import events
+from roundrobin.store import integrations as store
+from roundrobin.store.integrations import Connection, LoginState
+from roundrobin.vault import Vault
+
+log = logging.getLogger(__name__)
+
+KEY_CHECK_TIMEOUT = 2.0  # the check runs inside a modal submission, which Slack wants acked within 3 s
+REFRESH_MARGIN = 300.0  # refresh this long before expiry, so a sync never starts with a dying token
+
+
+class KeyRejected(Exception):
+    """The API key cannot be used; str() goes under the modal field."""
+
+
+@dataclass(frozen=True)
+class OAuthDone:
+    slack_user_id: str
+    pd_user_name: str
+    view_id: str | None
+
+
+@dataclass(frozen=True)
+class OAuthFailure(Exception):
+    message: str
+    slack_user_id: str | None = None
+    view_id: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PagerDutyConnection:
+    def __init__(
+        self,
+        db: Database,
+        vault: Vault,
+        settings: Settings,
+        session: aiohttp.ClientSession,
+        revert_bound_rotations: Callable[[Database, float, str], Awaitable[list[int]]],
+        clock: Callable[[], float] = time.time,
+    ):
+        self._db = db
+        self._vault = vault
+        self._settings = settings
+        self._session = session
+        self._revert = revert_bound_rotations
+        self._clock = clock
+        self._refresh_lock = asyncio.Lock()
+
+    async def current(self) -> Connection | None:
+        return await store.get_connection(self._db)
+
+    async def pending_login(self) -> LoginState | None:
+        return await store.pending_login(self._db, self._clock())
+
+    # --- API key ---------------------------------------------------------------------------
+
+    async def connect_api_key(self, slack_user_id: str, key: str, region: str) -> Connection:
+        """Check the key against PagerDuty, then store it; nothing is stored when the check fails."""
+        key = key.strip()
+        if len(key) < 8 or any(c.isspace() for c in key):
+            raise KeyRejected("This does not look like a PagerDuty API key: paste the whole key, without spaces.")
+        account = await self._check_key(key, region)
+        connection = Connection(
+            method="api_key",
+            status="connected",
+            region=region,
+            connected_by=slack_user_id,
+            connected_at=self._clock(),
+            api_key_enc=self._vault.encrypt(key),
+            api_key_last4=key[-4:],
+            pd_account=account,
+        )
+        async with self._db.transaction():
+            await store.save_connection(self._db, connection)
+            await store.cancel_pending_logins(self._db, self._clock())
+            await events.record(
+                self._db, "pagerduty.connected", self._clock(), slack_user_id, method="api_key", region=region
+            )
+        log.info("pagerduty connected", extra={"method": "api_key", "region": region, "by": slack_user_id})
+        return connection
+
+    async def _check_key(self, key: str, region: str) -> str | None:
+        client = PagerDutyClient(
+            self._session,
+            self._settings.pagerduty_api_base(region),
+            StaticApiKey(key),
+            timeout=KEY_CHECK_TIMEOUT,
+            max_retries=0,
+            max_rate_limit_wait=0,
+        )
+        try:
+            page = await client.get("/users", [("limit", 1)])
+        except PagerDutyAuthError:
+            raise KeyRejected(
+                "PagerDuty rejected this key. Check that you copied the whole key and chose the right "
+                "service region (US or EU)."
+            ) from None
+        except PagerDutyScopeError:
+            raise KeyRejected(
+                "PagerDuty accepted this key but it may not read users. Use a key with read access."
+            ) from None
+        except PagerDutyUnavailable:
+            raise KeyRejected(
+                "PagerDuty could not be reached, so nothing was saved. Try again in a moment."
+            ) from None
+        except PagerDutyError as e:
+            raise KeyRejected(f"PagerDuty did not accept this key: {e}") from None
+        return _account_from(page.get("users", []))
+
+    # --- OAuth -----------------------------------------------------------------------------
+
+    async def start_oauth(
+        self, slack_user_id: str, client_id: str, client_secret: str, view_id: str | None = None
+    ) -> str:
+        """Store the OAuth client and a one-time login state; returns PagerDuty's authorize URL."""
+        login = oauth.new_login()
+        now = self._clock()
+        state = LoginState(
+            state_hash=store.hash_state(login.state),
+            slack_user_id=slack_user_id,
+            region="us",  # the real region comes back in the ID token
+            client_id=client_id,
+            client_secret_enc=self._vault.encrypt(client_secret),
+            code_verifier_enc=self._vault.encrypt(login.code_verifier),
+            view_id=view_id,
+            created_at=now,
+            expires_at=now + oauth.STATE_TTL_SECONDS,
+            used_at=None,
+        )
+        async with self._db.transaction():
+            await store.purge_login_states(self._db, now - 86400)
+            await store.insert_login_state(self._db, state)
+            await events.record(self._db, "pagerduty.oauth_started", now, slack_user_id, client_id=client_id)
+        return oauth.authorize_url(
+            self._settings.pagerduty_identity_url, client_id, self._settings.redirect_url, login
+        )
+
+    async def stored_client_id(self) -> str | None:
+        """The Client ID to prefill when reconnecting."""
+        connection = await self.current()
+        return connection.client_id if connection and connection.method == "oauth" else None
+
+    async def finish_oauth(self, state: str, code: str | None, error: str | None = None) -> OAuthDone:
+        """Complete the login PagerDuty redirected back with; raises OAuthFailure in plain words."""
+        now = self._clock()
+        login = await store.get_login_state(self._db, store.hash_state(state)) if state else None
+        if login is None:
+            raise OAuthFailure("This login link is not one Round Robin started. Start again from Slack.")
+        if not await store.claim_login_state(self._db, login.state_hash, now):
+            used = login.used_at is not None
+            raise OAuthFailure(
+                "This login link was already used. Start again from Slack."
+                if used
+                else "This login link has expired (links last 10 minutes). Start again from Slack.",
+                login.slack_user_id,
+            )
+        if error:
+            message = "The PagerDuty login was cancelled." if error == "access_denied" else (
+                f"PagerDuty ended the login with an error ({error[:80]})."
+            )
+            raise OAuthFailure(message, login.slack_user_id, login.view_id)
+        if not code:
+            raise OAuthFailure("PagerDuty sent no authorisation code.", login.slack_user_id, login.view_id)
+        client_secret = self._vault.decrypt(login.client_secret_enc)
+        try:
+            tokens = await oauth.exchange_code(
+                self._session,
+                self._settings.pagerduty_identity_url,
+                login.client_id,
+                client_secret,
+                code,
+                self._settings.redirect_url,
+                self._vault.decrypt(login.code_verifier_enc),
+            )
+        except oauth.OAuthError as e:
+            raise OAuthFailure(str(e), login.slack_user_id, login.view_id) from None
+        missing = oauth.missing_scopes(tokens.scopes)
+        if missing:
+            raise OAuthFailure(_scope_problem(tokens.scopes, missing), login.slack_user_id, login.view_id)
+        claims = oauth.id_token_claims(tokens.id_token)
+        region = oauth.region_from_claims(claims)
+        user_id, user_name = await self._whoami(tokens.access_token, region, claims)
+        connection = Connection(
+            method="oauth",
+            status="connected",
+            region=region,
+            connected_by=login.slack_user_id,
+            connected_at=now,
+            client_id=login.client_id,
+            client_secret_enc=login.client_secret_enc,
+            access_token_enc=self._vault.encrypt(tokens.access_token),
+            refresh_token_enc=self._vault.encrypt(tokens.refresh_token),
+            token_expires_at=tokens.expires_at,
+            granted_scopes=tokens.scope,
+            pd_account=claims.get("subdomain"),
+            pd_user_id=user_id,
+            pd_user_name=user_name,
+        )
+        async with self._db.transaction():
+            await store.save_connection(self._db, connection)
+            await store.cancel_pending_logins(self._db, now)
+            await events.record(
+                self._db, "pagerduty.connected", now, login.slack_user_id, method="oauth", pd_user=user_name
+            )
+        log.info("pagerduty connected", extra={"method": "oauth", "region": region, "by": login.slack_user_id})
+        return OAuthDone(login.slack_user_id, user_name, login.view_id)
+
+    async def _whoami(self, access_token: str, region: str, claims: dict) -> tuple[str | None, str]:
+        """Who authorised: /users/me gives the name; the ID token's user_id is the fallback."""
+        client = PagerDutyClient(
+            self._session,
+            self._settings.pagerduty_api_base(region),
+            _Bearer(access_token),
+            timeout=5,
+            max_retries=1,
+        )
+        try:
+            user = (await client.get("/users/me")).get("user", {})
+            return user.get("id"), user.get("name") or user.get("email") or user.get("id")
+        except PagerDutyError as e:
+            log.warning("pagerduty /users/me failed", extra={"error": str(e)})
+            user_id = claims.get("user_id") or claims.get("sub")
+            return user_id, f"PagerDuty user {user_id}" if user_id else "an unknown PagerDuty user"
+
+    # --- clients and tokens ----------------------------------------------------------------
+
+    async def client(self, timeout: float = 10.0) -> PagerDutyClient | None:
+        """A REST client for the stored connection, or None when there is none usable."""
+        connection = await self.current()
+        if connection is None or connection.status != "connected":
+            return None
+        if connection.method == "api_key":
+            credentials = StaticApiKey(self._vault.decrypt(connection.api_key_enc))
+        else:
+            credentials = _StoredOAuth(self)
+        return PagerDutyClient(
+            self._session, self._settings.pagerduty_api_base(connection.region), credentials, timeout=timeout
+        )
+
+    async def access_token(self, force_refresh: bool = False) -> str:
+        """The current OAuth access token, refreshed first when it is close to expiry (or forced)."""
+        async with self._refresh_lock:
+            connection = await self.current()
+            if connection is None or connection.method != "oauth":
+                raise PagerDutyAuthError("PagerDuty is not connected")
+            if connection.status != "connected":
+                raise PagerDutyAuthError("the PagerDuty login needs to be renewed")
+            expires_at = connection.token_expires_at or 0
+            if force_refresh or expires_at - self._clock() < REFRESH_MARGIN:
+                connection = await self._refresh(connection)
+            return self._vault.decrypt(connection.access_token_enc)
+
+    async def _refresh(self, connection: Connection) -> Connection:
+        try:
+            tokens = await oauth.refresh(
+                self._session,
+                self._settings.pagerduty_identity_url,
+                connection.client_id,
+                self._vault.decrypt(connection.client_secret_enc),
+                self._vault.decrypt(connection.refresh_token_enc),
+            )
+        except oauth.OAuthError as e:
+            if not e.permanent:
+                raise PagerDutyUnavailable(str(e)) from None
+            message = f"PagerDuty refused to renew the login: {e}. Reconnect with OAuth."
+            async with self._db.transaction():
+                await store.mark_needs_reauth(self._db, message, self._clock())
+                await events.record(self._db, "pagerduty.refresh_failed", self._clock(), error=str(e))
+            log.warning("pagerduty token refresh failed", extra={"error": str(e)})
+            raise PagerDutyAuthError(message) from None
+        access_enc = self._vault.encrypt(tokens.access_token)
+        # PagerDuty rotates refresh tokens: the old one is spent now, so the new pair is stored
+        # together, in one transaction, before anything uses it.
+        refresh_enc = self._vault.encrypt(tokens.refresh_token or self._vault.decrypt(connection.refresh_token_enc))
+        async with self._db.transaction():
+            await store.update_tokens(self._db, access_enc, refresh_enc, tokens.expires_at, tokens.scope)
+        log.info("pagerduty token refreshed", extra={"expires_in": int(tokens.expires_at - time.time())})
+        return replace(
+            connection,
+            access_token_enc=access_enc,
+            refresh_token_enc=refresh_enc,
+            token_expires_at=tokens.expires_at,
+        )
+
+    async def mark_key_rejected(self) -> None:
+        """A stored API key got a 401: the card must say so; nothing is deleted."""
+        async with self._db.transaction():
+            connection = await self.current()
+            if connection is None or connection.status != "connected":
+                return
+            message = (
+                "PagerDuty rejected the stored API key (it may have been deleted). Connect again with a new key."
+                if connection.method == "api_key"
+                else "PagerDuty rejected the login. Reconnect with OAuth."
+            )
+            await store.mark_needs_reauth(self._db, message, self._clock())
+            await events.record(self._db, "pagerduty.credentials_rejected", self._clock(), method=connection.method)
+
+    async def record_sync(self, error: str | None) -> None:
+        await store.record_sync(self._db, self._clock(), error)
+
+    # --- disconnect ------------------------------------------------------------------------
+
+    async def disconnect(self, slack_user_id: str) -> list[int]:
+        """Delete every stored credential; bound rotations revert to Manual. Returns their ids."""
+        now = self._clock()
+        async with self._db.transaction():
+            had = await store.delete_connection(self._db)
+            reverted = await self._revert(self._db, now, slack_user_id)
+            if had:
+                await events.record(self._db, "pagerduty.disconnected", now, slack_user_id, reverted=len(reverted))
+        log.info("pagerduty disconnected", extra={"by": slack_user_id, "reverted_rotations": len(reverted)})
+        return reverted
+
+
+class _Bearer:
+    kind = "oauth_fixed"
+
+    def __init__(self, token: str):
+        self._token = token
+
+    async def authorization(self, force_refresh: bool = False) -> str:
+        return f"Bearer {self._token}"
+
+
+class _StoredOAuth:
+    kind = "oauth"
+
+    def __init__(self, connection: PagerDutyConnection):
+        self._connection = connection
+
+    async def authorization(self, force_refresh: bool = False) -> str:
+        return f"Bearer {await self._connection.access_token(force_refresh)}"
+
+
+def _account_from(users: list[dict]) -> str | None:
+    """An account's subdomain shows in its objects' html_url (https://acme.pagerduty.com/users/P1)."""
+    for user in users:
+        host = urlparse(str(user.get("html_url", ""))).hostname
+        if host:
+            return host
+    return None
+
+
+def _scope_problem(granted: set[str], missing: list[str]) -> str:
+    if granted <= {"openid"}:
+        return (
+            "PagerDuty granted only the openid scope, so Round Robin cannot read schedules. In PagerDuty, "
+            "open your app's Scoped OAuth settings, tick Read for Schedules, Users, On-Calls and Teams, "
+            "save, and connect again."
+        )
+    return (
+        f"PagerDuty did not grant {', '.join(missing)}. Tick Read access for them in your app's Scoped "
+        "OAuth settings in PagerDuty, save, and connect again."
+    )

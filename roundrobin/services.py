@@ -1,0 +1,37 @@
+"""The services the composition root builds once and hands to every surface (Slack, web, scheduler)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from roundrobin.background import Background
+from roundrobin.config import Settings
+from roundrobin.db import Database
+from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.slack.home_publisher import HomePublisher
+from roundrobin.slack.identity import SlackIdentity
+from roundrobin.slack.permissions import Permissions
+from roundrobin.vault import Vault
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    vault: Vault
+    http: aiohttp.ClientSession
+    slack: AsyncWebClient
+    identity: SlackIdentity
+    pagerduty: PagerDutyConnection
+    permissions: Permissions
+    home: HomePublisher
+    background: Background
+    clock: Callable[[], float]
+    request_sync: Callable[[], Coroutine[Any, Any, None]] | None = None
+    on_rotations_reverted: Callable[[list[int]], Coroutine[Any, Any, None]] | None = None
+    status: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,42 @@
+"""The Bolt app: services injected into every listener's context, listeners registered per surface."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from roundrobin.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def deps(context: AsyncBoltContext) -> Services:
+    """The services of this process (put in every context by the middleware below)."""
+    return context["services"]
+
+
+def build_slack_app(services: Services) -> AsyncApp:
+    from roundrobin.slack import home, pagerduty, settings
+
+    app = AsyncApp(client=services.slack, logger=logging.getLogger("slack_bolt"))
+
+    @app.middleware
+    async def inject_services(context: AsyncBoltContext, next):  # noqa: A002 - Bolt's name
+        context["services"] = services
+        await next()
+
+    @app.error
+    async def on_error(error: Exception, body: dict) -> None:
+        reference = uuid.uuid4().hex[:8]
+        log.error("listener failed", exc_info=error, extra={"reference": reference, "type": body.get("type")})
+        user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+        if user_id and body.get("type") == "block_actions":
+            await services.home.publish(
+                user_id, notice=f"Something went wrong on our side (reference {reference}). Please try again."
+            )
+
+    for surface in (home, settings, pagerduty):
+        surface.register(app)
+    return app

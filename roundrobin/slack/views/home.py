@@ -1,0 +1,47 @@
+"""The App Home tab: the dashboard, with a Rotations tab and a Settings tab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from roundrobin.slack.ids import Home
+from roundrobin.slack.views.blocks import Block, actions, button, context, divider, esc, header, home, section
+from roundrobin.slack.views.settings import SettingsState, settings_blocks
+
+TABS = ("rotations", "settings")
+
+
+@dataclass(frozen=True)
+class HomeState:
+    tab: str
+    settings: SettingsState | None = None
+    rotations_blocks: tuple[Block, ...] = ()
+    notice: str | None = None
+    page: int = 0
+
+
+def home_view(state: HomeState) -> dict[str, Any]:
+    blocks: list[Block] = [header("Round Robin"), _tabs(state.tab)]
+    if state.notice:
+        blocks.append(section(f":information_source: {esc(state.notice)}"))
+    blocks.append(divider())
+    if state.tab == "settings" and state.settings is not None:
+        blocks += settings_blocks(state.settings)
+    else:
+        blocks += list(state.rotations_blocks) or [
+            section("*Rotations*\nNo rotations yet."),
+            context("Rotations arrive in the next version."),
+        ]
+    return home(blocks, private_metadata={"tab": state.tab, "page": state.page})
+
+
+def _tabs(current: str) -> Block:
+    def tab(label: str, name: str, action_id: str) -> dict:
+        return button(label, action_id, value=name, style="primary" if name == current else None)
+
+    return actions(
+        tab("Rotations", "rotations", Home.TAB_ROTATIONS),
+        tab("Settings", "settings", Home.TAB_SETTINGS),
+        block_id="home_tabs",
+    )
