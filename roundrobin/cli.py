@@ -12,7 +12,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="app.py", description="Round Robin: rotations in Slack, kept in step with PagerDuty."
     )
-    parser.add_argument("--demo", action="store_true", help="run against built-in simulators of Slack and PagerDuty")
+    parser.add_argument(
+        "--demo", action="store_true", help="run against built-in simulators of Slack and PagerDuty"
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the app (the default)")
     return parser.parse_args(argv)

@@ -76,7 +76,9 @@ async def connect_slack(client: AsyncWebClient, settings: Settings) -> SlackIden
     try:
         identity = await fetch_identity(client)
     except SlackApiError as e:
-        raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}): check the bot token") from None
+        raise StartupError(
+            f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}): check the bot token"
+        ) from None
     except aiohttp.ClientError as e:
         raise StartupError(f"cannot reach Slack at {settings.slack_api_url}: {e}") from None
     try:
@@ -94,7 +96,9 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     vault = await open_secret_key(settings)
     db = await open_database(settings)
     stack.push_async_callback(db.close)
-    log.info("ready: database", extra={"path": str(settings.database_path), "schema": await db.schema_version()})
+    log.info(
+        "ready: database", extra={"path": str(settings.database_path), "schema": await db.schema_version()}
+    )
 
     http = aiohttp.ClientSession()
     stack.push_async_callback(http.close)
@@ -145,7 +149,9 @@ async def _start_web(services: Services, stack: AsyncExitStack) -> str:
                 f"HTTP_PORT {settings.http_port} is already in use on {settings.http_host}: stop the other "
                 "program or choose another port"
             ) from None
-        raise StartupError(f"cannot listen on {settings.http_host}:{settings.http_port}: {e.strerror}") from None
+        raise StartupError(
+            f"cannot listen on {settings.http_host}:{settings.http_port}: {e.strerror}"
+        ) from None
     host, port = runner.addresses[0][:2]
     return f"http://{host}:{port}"
 

@@ -41,11 +41,15 @@ async def pagerduty_callback(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     query = request.query
     try:
-        done = await services.pagerduty.finish_oauth(query.get("state", ""), query.get("code"), query.get("error"))
+        done = await services.pagerduty.finish_oauth(
+            query.get("state", ""), query.get("code"), query.get("error")
+        )
     except OAuthFailure as failure:
         log.info("pagerduty login failed", extra={"reason": failure.message})
         if failure.slack_user_id:
-            await _tell_slack(services, failure.slack_user_id, failure.view_id, ok=False, message=failure.message)
+            await _tell_slack(
+                services, failure.slack_user_id, failure.view_id, ok=False, message=failure.message
+            )
         cancelled = query.get("error") == "access_denied"
         return _page(
             services,
@@ -69,7 +73,9 @@ async def _tell_slack(services: Services, user_id: str, view_id: str | None, ok:
             await services.slack.views_update(view_id=view_id, view=outcome_modal(ok, message))
 
 
-def _page(services: Services, title: str, message: str, status: int = 200, redirect: bool = False) -> web.Response:
+def _page(
+    services: Services, title: str, message: str, status: int = 200, redirect: bool = False
+) -> web.Response:
     identity = services.identity
     target = html.escape(identity.app_redirect_url, quote=True)
     deep = html.escape(identity.deep_link, quote=True)

@@ -91,7 +91,9 @@ class PagerDutyClient:
         async with self._serial:
             return await self._get_with_retries(path, list(params))
 
-    async def paginate(self, path: str, key: str, params: Params = (), limit: int = MAX_LIMIT) -> AsyncIterator[dict]:
+    async def paginate(
+        self, path: str, key: str, params: Params = (), limit: int = MAX_LIMIT
+    ) -> AsyncIterator[dict]:
         """Yield every object of a classic (offset) paginated list, following `more`."""
         offset = 0
         while True:
@@ -142,12 +144,20 @@ class PagerDutyClient:
         self.requests_made += 1
         try:
             async with self._session.get(
-                self._base + path, params=params, headers=headers, timeout=self._timeout, allow_redirects=False
+                self._base + path,
+                params=params,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
             ) as response:
                 body = await response.read()
                 return _interpret(response.status, response.headers, body, path)
         except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as e:
-            reason = "PagerDuty did not answer in time" if isinstance(e, TimeoutError) else "PagerDuty could not be reached"
+            reason = (
+                "PagerDuty did not answer in time"
+                if isinstance(e, TimeoutError)
+                else "PagerDuty could not be reached"
+            )
             raise _Retry(reason) from None
 
 
@@ -174,10 +184,14 @@ def _interpret(status: int, headers: Any, body: bytes, path: str) -> dict[str, A
         # 401 bodies are sometimes HTML: never rely on them.
         raise PagerDutyAuthError("PagerDuty rejected the credentials (HTTP 401)")
     if status == 403:
-        raise PagerDutyScopeError(f"PagerDuty refused access to {path} (HTTP 403){': ' + message if message else ''}")
+        raise PagerDutyScopeError(
+            f"PagerDuty refused access to {path} (HTTP 403){': ' + message if message else ''}"
+        )
     if status == 404:
         raise PagerDutyNotFound(f"PagerDuty has no {path} (HTTP 404)")
-    raise PagerDutyRequestError(f"PagerDuty refused the request to {path} (HTTP {status}){': ' + message if message else ''}")
+    raise PagerDutyRequestError(
+        f"PagerDuty refused the request to {path} (HTTP {status}){': ' + message if message else ''}"
+    )
 
 
 def _reset_seconds(headers: Any) -> float:

@@ -84,7 +84,9 @@ class PagerDutyConnection:
         """Check the key against PagerDuty, then store it; nothing is stored when the check fails."""
         key = key.strip()
         if len(key) < 8 or any(c.isspace() for c in key):
-            raise KeyRejected("This does not look like a PagerDuty API key: paste the whole key, without spaces.")
+            raise KeyRejected(
+                "This does not look like a PagerDuty API key: paste the whole key, without spaces."
+            )
         account = await self._check_key(key, region)
         connection = Connection(
             method="api_key",
@@ -181,8 +183,10 @@ class PagerDutyConnection:
                 login.slack_user_id,
             )
         if error:
-            message = "The PagerDuty login was cancelled." if error == "access_denied" else (
-                f"PagerDuty ended the login with an error ({error[:80]})."
+            message = (
+                "The PagerDuty login was cancelled."
+                if error == "access_denied"
+                else (f"PagerDuty ended the login with an error ({error[:80]}).")
             )
             raise OAuthFailure(message, login.slack_user_id, login.view_id)
         if not code:
@@ -228,7 +232,9 @@ class PagerDutyConnection:
             await events.record(
                 self._db, "pagerduty.connected", now, login.slack_user_id, method="oauth", pd_user=user_name
             )
-        log.info("pagerduty connected", extra={"method": "oauth", "region": region, "by": login.slack_user_id})
+        log.info(
+            "pagerduty connected", extra={"method": "oauth", "region": region, "by": login.slack_user_id}
+        )
         return OAuthDone(login.slack_user_id, user_name, login.view_id)
 
     async def _whoami(self, access_token: str, region: str, claims: dict) -> tuple[str | None, str]:
@@ -297,7 +303,9 @@ class PagerDutyConnection:
         access_enc = self._vault.encrypt(tokens.access_token)
         # PagerDuty rotates refresh tokens: the old one is spent now, so the new pair is stored
         # together, in one transaction, before anything uses it.
-        refresh_enc = self._vault.encrypt(tokens.refresh_token or self._vault.decrypt(connection.refresh_token_enc))
+        refresh_enc = self._vault.encrypt(
+            tokens.refresh_token or self._vault.decrypt(connection.refresh_token_enc)
+        )
         async with self._db.transaction():
             await store.update_tokens(self._db, access_enc, refresh_enc, tokens.expires_at, tokens.scope)
         log.info("pagerduty token refreshed", extra={"expires_in": int(tokens.expires_at - time.time())})
@@ -320,7 +328,9 @@ class PagerDutyConnection:
                 else "PagerDuty rejected the login. Reconnect with OAuth."
             )
             await store.mark_needs_reauth(self._db, message, self._clock())
-            await events.record(self._db, "pagerduty.credentials_rejected", self._clock(), method=connection.method)
+            await events.record(
+                self._db, "pagerduty.credentials_rejected", self._clock(), method=connection.method
+            )
 
     async def record_sync(self, error: str | None) -> None:
         await store.record_sync(self._db, self._clock(), error)
@@ -334,7 +344,9 @@ class PagerDutyConnection:
             had = await store.delete_connection(self._db)
             reverted = await self._revert(self._db, now, slack_user_id)
             if had:
-                await events.record(self._db, "pagerduty.disconnected", now, slack_user_id, reverted=len(reverted))
+                await events.record(
+                    self._db, "pagerduty.disconnected", now, slack_user_id, reverted=len(reverted)
+                )
         log.info("pagerduty disconnected", extra={"by": slack_user_id, "reverted_rotations": len(reverted)})
         return reverted
 

@@ -141,7 +141,9 @@ _ERROR_WORDS = {
 
 def _describe_error(payload: dict[str, Any], status: int) -> str:
     error = str(payload.get("error", ""))
-    words = _ERROR_WORDS.get(error, f"PagerDuty refused the login (HTTP {status}{', ' + error if error else ''})")
+    words = _ERROR_WORDS.get(
+        error, f"PagerDuty refused the login (HTTP {status}{', ' + error if error else ''})"
+    )
     return words
 
 

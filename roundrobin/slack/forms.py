@@ -43,9 +43,13 @@ class OAuthClientForm:
     def errors(self) -> dict[str, str]:
         problems = {}
         if not self.client_id or any(c.isspace() for c in self.client_id):
-            problems[PagerDuty.CLIENT_ID_BLOCK] = "Paste the Client ID from your PagerDuty app, without spaces."
+            problems[PagerDuty.CLIENT_ID_BLOCK] = (
+                "Paste the Client ID from your PagerDuty app, without spaces."
+            )
         if not self.client_secret or any(c.isspace() for c in self.client_secret):
-            problems[PagerDuty.CLIENT_SECRET_BLOCK] = "Paste the Client Secret from your PagerDuty app, without spaces."
+            problems[PagerDuty.CLIENT_SECRET_BLOCK] = (
+                "Paste the Client Secret from your PagerDuty app, without spaces."
+            )
         return problems
 
 

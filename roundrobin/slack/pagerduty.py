@@ -41,7 +41,9 @@ async def on_connect(ack: AsyncAck, body: dict, client: AsyncWebClient, context:
     )
 
 
-async def on_oauth_start(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+async def on_oauth_start(
+    ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     if not await services.permissions.can_manage(user_id):
@@ -81,7 +83,9 @@ async def on_oauth_client_submitted(ack: AsyncAck, body: dict, view: dict, conte
     if problems := form.errors():
         await ack(response_action="errors", errors=problems)
         return
-    url = await services.pagerduty.start_oauth(user_id, form.client_id, form.client_secret, view_id=view["id"])
+    url = await services.pagerduty.start_oauth(
+        user_id, form.client_id, form.client_secret, view_id=view["id"]
+    )
     await ack(response_action="update", view=login_modal(url))
     await services.home.publish(user_id, tab="settings")
 

@@ -25,5 +25,7 @@ async def on_owners_changed(ack: AsyncAck, body: dict, action: dict, context: As
     async with services.db.transaction():
         added, removed = await owners.replace_owners(services.db, wanted, user_id, now)
         if added or removed:
-            await events.record(services.db, "owners.changed", now, user_id, added=sorted(added), removed=sorted(removed))
+            await events.record(
+                services.db, "owners.changed", now, user_id, added=sorted(added), removed=sorted(removed)
+            )
     await services.home.publish(user_id, tab="settings")

@@ -20,7 +20,12 @@ class Event:
 
 
 async def record(
-    db: Database, kind: str, at: float, actor: str | None = None, rotation_id: int | None = None, **detail: Any
+    db: Database,
+    kind: str,
+    at: float,
+    actor: str | None = None,
+    rotation_id: int | None = None,
+    **detail: Any,
 ) -> None:
     await db.execute(
         "INSERT INTO events (at, kind, rotation_id, actor, detail) VALUES (?, ?, ?, ?, ?)",
@@ -39,5 +44,7 @@ async def recent(
         where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = await db.fetchall(f"SELECT * FROM events {clause} ORDER BY at DESC, id DESC LIMIT ?", (*params, limit))
+    rows = await db.fetchall(
+        f"SELECT * FROM events {clause} ORDER BY at DESC, id DESC LIMIT ?", (*params, limit)
+    )
     return [Event(**{**dict(r), "detail": json.loads(r["detail"])}) for r in rows]

@@ -16,5 +16,7 @@ async def revert_bound_to_manual(db: Database, at: float, actor: str) -> list[in
             (at,),
         )
         for rotation_id in ids:
-            await events.record(db, "rotation.reverted_to_manual", at, actor, rotation_id, reason="pagerduty disconnected")
+            await events.record(
+                db, "rotation.reverted_to_manual", at, actor, rotation_id, reason="pagerduty disconnected"
+            )
     return ids

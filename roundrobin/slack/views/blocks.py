@@ -53,7 +53,9 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, LIMITS["header"])}
 
 
-def section(text: str, accessory: dict | None = None, block_id: str | None = None, fields: list[str] = ()) -> Block:
+def section(
+    text: str, accessory: dict | None = None, block_id: str | None = None, fields: list[str] = ()
+) -> Block:
     block: Block = {"type": "section", "text": mrkdwn(text, LIMITS["section"])}
     if fields:
         block["fields"] = [mrkdwn(f, LIMITS["field"]) for f in fields[:10]]
@@ -87,7 +89,11 @@ def button(
     url: str | None = None,
     confirm: dict | None = None,
 ) -> dict:
-    element: dict[str, Any] = {"type": "button", "text": plain(text, LIMITS["button"]), "action_id": action_id}
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, LIMITS["button"]),
+        "action_id": action_id,
+    }
     if value is not None:
         element["value"] = cut(value, LIMITS["button_value"])
     if style:
@@ -119,7 +125,12 @@ def option(text: str, value: str, description: str | None = None) -> dict:
 
 
 def input_block(
-    block_id: str, label: str, element: dict, hint: str | None = None, optional: bool = False, dispatch: bool = False
+    block_id: str,
+    label: str,
+    element: dict,
+    hint: str | None = None,
+    optional: bool = False,
+    dispatch: bool = False,
 ) -> Block:
     block: Block = {
         "type": "input",

@@ -19,7 +19,10 @@ from roundrobin.slack.views.blocks import (
 )
 
 TITLE = "Connect PagerDuty"
-REGIONS = [option("US service region (app.pagerduty.com)", "us"), option("EU service region (app.eu.pagerduty.com)", "eu")]
+REGIONS = [
+    option("US service region (app.pagerduty.com)", "us"),
+    option("EU service region (app.eu.pagerduty.com)", "eu"),
+]
 
 
 def connect_modal(region: str = "us", client_id_known: bool = False) -> dict:

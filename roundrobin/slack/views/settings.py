@@ -69,7 +69,9 @@ def pagerduty_card(state: SettingsState) -> list[Block]:
     else:
         blocks = _connected(connection, state)
     if not state.can_manage:
-        blocks.append(context("Only Slack workspace admins and Round Robin owners can change this connection."))
+        blocks.append(
+            context("Only Slack workspace admins and Round Robin owners can change this connection.")
+        )
     return blocks
 
 
@@ -104,7 +106,9 @@ def _connected(connection: Connection, state: SettingsState) -> list[Block]:
         blocks.append(
             actions(
                 button("Sync now", PagerDuty.SYNC_NOW),
-                button("Edit connection" if connection.method == "api_key" else "Reconnect", PagerDuty.CONNECT),
+                button(
+                    "Edit connection" if connection.method == "api_key" else "Reconnect", PagerDuty.CONNECT
+                ),
                 _disconnect_button(state),
             )
         )
@@ -119,7 +123,9 @@ def _needs_reauth(connection: Connection, state: SettingsState) -> list[Block]:
     )
     blocks = [section(text), context(_account_line(connection) + " · " + _sync_line(connection, state))]
     if state.can_manage:
-        blocks.append(actions(button("Reconnect", PagerDuty.CONNECT, style="primary"), _disconnect_button(state)))
+        blocks.append(
+            actions(button("Reconnect", PagerDuty.CONNECT, style="primary"), _disconnect_button(state))
+        )
     return blocks
 
 
@@ -164,7 +170,9 @@ def owners_blocks(state: SettingsState) -> list[Block]:
         )
     ]
     if state.config_owners:
-        blocks.append(context("Owners set with `ROUNDROBIN_OWNERS` can only be removed in the server's settings."))
+        blocks.append(
+            context("Owners set with `ROUNDROBIN_OWNERS` can only be removed in the server's settings.")
+        )
     if state.can_manage:
         blocks.append(
             actions(

@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from roundrobin.config import ConfigError, load_settings, read_dotenv
+
+BASE = {"SLACK_BOT_TOKEN": "xoxb-123-456-abc", "SLACK_APP_TOKEN": "xapp-1-A1-2-abc"}
+
+
+def test_defaults_follow_the_contract():
+    s = load_settings(BASE)
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.pagerduty_api_base("us") == "https://api.pagerduty.com"
+    assert s.pagerduty_api_base("eu") == "https://api.eu.pagerduty.com"
+    assert s.pagerduty_identity_url == "https://identity.pagerduty.com"
+    assert s.public_url == "http://localhost:3000"
+    assert (s.http_host, s.http_port) == ("0.0.0.0", 3000)
+    assert s.database_path == Path("data/roundrobin.db")
+    assert s.secret_key is None and s.owners == () and s.sync_interval_seconds == 60
+    assert s.redirect_url == "http://localhost:3000/api/integrations/pagerduty/login/callback"
+
+
+def test_overrides_apply_to_both_regions_and_urls_are_normalised():
+    s = load_settings(
+        {**BASE, "PAGERDUTY_API_URL": "http://127.0.0.1:9/", "SLACK_API_URL": "http://127.0.0.1:8/api"}
+    )
+    assert s.pagerduty_api_base("eu") == s.pagerduty_api_base("us") == "http://127.0.0.1:9"
+    assert s.slack_api_url == "http://127.0.0.1:8/api/"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("SLACK_BOT_TOKEN", "", "SLACK_BOT_TOKEN is not set"),
+        ("SLACK_BOT_TOKEN", "xapp-1-A1-2-abc", "SLACK_BOT_TOKEN is malformed"),
+        ("SLACK_APP_TOKEN", "xoxb-123-456-abc", "SLACK_APP_TOKEN is malformed"),
+        ("HTTP_PORT", "eighty", "HTTP_PORT is malformed"),
+        ("HTTP_PORT", "70000", "HTTP_PORT is malformed"),
+        ("SYNC_INTERVAL_SECONDS", "0", "SYNC_INTERVAL_SECONDS is malformed"),
+        ("PUBLIC_URL", "localhost:3000", "PUBLIC_URL is malformed"),
+        ("ROUNDROBIN_SECRET_KEY", "not-a-key", "ROUNDROBIN_SECRET_KEY is malformed"),
+        ("ROUNDROBIN_OWNERS", "U123ABC,alice", "ROUNDROBIN_OWNERS is malformed"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL is malformed"),
+    ],
+)
+def test_bad_values_are_named_in_one_line(name, value, words):
+    with pytest.raises(ConfigError) as e:
+        load_settings({**BASE, name: value})
+    assert str(e.value).startswith(words)
+    assert "\n" not in str(e.value)
+
+
+def test_owners_and_secret_key_parse():
+    key = Fernet.generate_key().decode()
+    s = load_settings({**BASE, "ROUNDROBIN_OWNERS": " U01ABC , W02DEF,", "ROUNDROBIN_SECRET_KEY": key})
+    assert s.owners == ("U01ABC", "W02DEF")
+    assert s.secret_key == key
+    assert key not in repr(s) and "xoxb" not in repr(s)
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path, monkeypatch):
+    env = tmp_path / ".env"
+    env.write_text(
+        "# comment\nexport SLACK_BOT_TOKEN='xoxb-from-file-1'\nSLACK_APP_TOKEN=xapp-from-file-1\nHTTP_PORT=4000\n"
+    )
+    assert read_dotenv(env)["SLACK_BOT_TOKEN"] == "xoxb-from-file-1"
+    monkeypatch.setenv("HTTP_PORT", "5000")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    s = load_settings(dotenv=env)
+    assert s.slack_bot_token == "xoxb-from-file-1" and s.http_port == 5000
