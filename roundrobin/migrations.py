@@ -79,4 +79,73 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_by_rotation ON events (rotation_id, at);
     """,
+    # 2: full rotations (schedule, duty, channels, user group), PagerDuty mirror tables, Slack directory.
+    """
+    ALTER TABLE rotations ADD COLUMN description TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rotations ADD COLUMN schedule TEXT NOT NULL DEFAULT '{"kind": "manual"}';
+    ALTER TABLE rotations ADD COLUMN next_handoff_at REAL;
+    ALTER TABLE rotations ADD COLUMN on_duty_since REAL;
+    ALTER TABLE rotations ADD COLUMN on_duty_until REAL;
+    ALTER TABLE rotations ADD COLUMN channels TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE rotations ADD COLUMN usergroup_id TEXT;
+    ALTER TABLE rotations ADD COLUMN usergroup_handle TEXT;
+    ALTER TABLE rotations ADD COLUMN usergroup_disabled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rotations ADD COLUMN slack_problem TEXT;
+    ALTER TABLE rotations ADD COLUMN pd_status TEXT;
+    ALTER TABLE rotations ADD COLUMN pd_unmatched TEXT NOT NULL DEFAULT '[]';
+    CREATE INDEX rotations_due ON rotations (next_handoff_at) WHERE next_handoff_at IS NOT NULL;
+    CREATE INDEX rotations_bound ON rotations (pd_schedule_id) WHERE pd_schedule_id IS NOT NULL;
+    CREATE UNIQUE INDEX rotation_members_once ON rotation_members (rotation_id, slack_user_id);
+
+    CREATE TABLE pd_schedules (
+        id                 TEXT PRIMARY KEY,
+        name               TEXT NOT NULL,
+        version            INTEGER NOT NULL DEFAULT 2,
+        time_zone          TEXT,
+        html_url           TEXT,
+        member_ids         TEXT NOT NULL DEFAULT '[]',
+        seen_at            REAL NOT NULL
+    );
+    CREATE INDEX pd_schedules_by_name ON pd_schedules (name COLLATE NOCASE);
+
+    CREATE TABLE pd_users (
+        id                 TEXT PRIMARY KEY,
+        name               TEXT NOT NULL,
+        email              TEXT,
+        html_url           TEXT,
+        seen_at            REAL NOT NULL
+    );
+    CREATE INDEX pd_users_by_email ON pd_users (email COLLATE NOCASE);
+
+    CREATE TABLE pd_user_links (
+        pd_user_id         TEXT PRIMARY KEY,
+        slack_user_id      TEXT NOT NULL,
+        linked_by          TEXT NOT NULL,
+        linked_at          REAL NOT NULL
+    );
+
+    CREATE TABLE pd_shifts (
+        schedule_id        TEXT NOT NULL,
+        pd_user_id         TEXT NOT NULL,
+        start              REAL NOT NULL,
+        end                REAL,
+        PRIMARY KEY (schedule_id, pd_user_id, start)
+    );
+
+    CREATE TABLE slack_directory (
+        id                 TEXT PRIMARY KEY,
+        name               TEXT NOT NULL,
+        real_name          TEXT,
+        email              TEXT,
+        is_bot             INTEGER NOT NULL DEFAULT 0,
+        deleted            INTEGER NOT NULL DEFAULT 0,
+        seen_at            REAL NOT NULL
+    );
+    CREATE INDEX slack_directory_by_email ON slack_directory (email);  -- stored lower-case
+
+    CREATE TABLE meta (
+        key                TEXT PRIMARY KEY,
+        value              TEXT NOT NULL
+    );
+    """,
 ]

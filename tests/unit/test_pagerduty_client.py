@@ -60,7 +60,7 @@ async def pd():
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server.url = "http://127.0.0.1:%d" % runner.addresses[0][1]
+    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     yield server
     await runner.cleanup()
 

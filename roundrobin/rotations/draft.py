@@ -1,0 +1,81 @@
+"""What a person submits for a rotation, and the rules it must meet before anything is saved."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from roundrobin.rotations.schedule import Schedule, ScheduleError, validate
+
+CODE_PATTERN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
+MAX_MEMBERS = 100
+MAX_CHANNELS = 10
+
+
+@dataclass(frozen=True)
+class RotationDraft:
+    name: str
+    code: str
+    description: str = ""
+    source: str = "manual"  # manual | pagerduty
+    members: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    usergroup_id: str | None = None
+    new_usergroup_handle: str | None = None
+    schedule: Schedule = field(default_factory=Schedule)
+    pd_schedule_id: str | None = None
+
+
+class DraftError(Exception):
+    """Field name → what to fix. Nothing was saved."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def check(draft: RotationDraft, pagerduty_connected: bool) -> dict[str, str]:
+    """Every problem with the draft, by field; empty when it can be saved (uniqueness aside)."""
+    errors: dict[str, str] = {}
+    if not draft.name.strip():
+        errors["name"] = "Give the rotation a name."
+    elif len(draft.name) > 80:
+        errors["name"] = "Keep the name under 80 characters."
+    code = normalise_code(draft.code)
+    if not code:
+        errors["code"] = "Give the rotation a short code, like OPS or WEB-ONCALL."
+    elif len(code) > 20 or not CODE_PATTERN.fullmatch(code):
+        errors["code"] = "Use up to 20 letters, digits and single hyphens (like WEB-ONCALL)."
+    if len(draft.description) > 500:
+        errors["description"] = "Keep the description under 500 characters."
+    if draft.source == "pagerduty":
+        if not pagerduty_connected:
+            errors["source"] = (
+                "PagerDuty is not connected: an admin can connect it in Settings › Integrations."
+            )
+        elif not draft.pd_schedule_id:
+            errors["pd_schedule"] = "Choose the PagerDuty schedule this rotation follows."
+    else:
+        if len(draft.members) > MAX_MEMBERS:
+            errors["members"] = f"A rotation can have up to {MAX_MEMBERS} members."
+        try:
+            validate(draft.schedule)
+        except ScheduleError as e:
+            errors[f"schedule.{e.field}"] = str(e)
+        if draft.schedule.timed and not draft.members:
+            errors["members"] = "A timed rotation needs at least one member to hand over to."
+    if len(draft.channels) > MAX_CHANNELS:
+        errors["channels"] = f"Choose up to {MAX_CHANNELS} channels."
+    handle = draft.new_usergroup_handle
+    if handle is not None and not HANDLE_PATTERN.fullmatch(handle):
+        errors["usergroup"] = (
+            "A handle uses lower-case letters, digits, dots, hyphens and underscores, like ops-oncall."
+        )
+    if handle and draft.usergroup_id:
+        errors["usergroup"] = "Choose an existing group or type a new handle, not both."
+    return errors
