@@ -21,11 +21,21 @@ from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.sync import PagerDutySync
+from roundrobin.rotations.service import RotationService
+from roundrobin.scheduler import Scheduler
 from roundrobin.services import Services
 from roundrobin.slack.app import build_slack_app
+from roundrobin.slack.directory import SlackDirectory
+from roundrobin.slack.effects import SlackEffects
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.identity import SlackIdentity, fetch_identity
 from roundrobin.slack.permissions import Permissions
+from roundrobin.slack.rotations_home import RotationsHome
+from roundrobin.slack.usergroups import Usergroups
+from roundrobin.slack.views.settings import SyncSummary
+from roundrobin.store import pagerduty as pd_store
+from roundrobin.store import rotations as rotation_store
 from roundrobin.store.rotations import revert_bound_to_manual
 from roundrobin.vault import Vault, VaultError, load_or_create_key
 from roundrobin.web import build_web_app
@@ -105,11 +115,52 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     identity = await connect_slack(slack, settings)
 
+    services = build_services(settings, db, vault, http, slack, identity, clock)
+    stack.push_async_callback(services.background.drain)
+    scheduler = Scheduler(services)
+    services.rotations.on_schedule_changed = scheduler.rearm
+    scheduler.start()
+    stack.push_async_callback(scheduler.shutdown)
+    await services.rotations.run_due()  # anything that came due while the app was down, once
+    await scheduler.rearm()
+    log.info("ready: scheduler", extra={"sync_every_seconds": settings.sync_interval_seconds})
+
+    web_url = await _start_web(services, stack)
+    log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
+
+    handler = AsyncSocketModeHandler(build_slack_app(services), settings.slack_app_token, web_client=slack)
+    await handler.connect_async()
+    stack.push_async_callback(handler.close_async)
+    services.status["socket_mode_check"] = handler.client.is_connected
+    log.info("ready: socket mode", extra={"team": identity.team_id, "app": identity.app_id})
+    return Running(services, web_url, handler)
+
+
+def build_services(settings, db, vault, http, slack, identity, clock) -> Services:
+    """Wire every service once; listeners, web routes and jobs receive this one object."""
+    background = Background()
     pagerduty = PagerDutyConnection(db, vault, settings, http, revert_bound_to_manual, clock)
     permissions = Permissions(slack, db, settings.owners, clock)
+    directory = SlackDirectory(slack, db, clock)
+    effects_box: list[SlackEffects] = []
+
+    async def announce(changes):
+        background.run(effects_box[0].announce(changes), "announce-duty")
+
+    rotations = RotationService(db, announce, clock)
+    sync = PagerDutySync(db, pagerduty, rotations, directory, clock)
+
+    async def next_up(rotation):
+        if rotation.bound:
+            return await sync.next_on_call(rotation)
+        return (rotation.next_up,) if rotation.next_up else ()
+
+    effects = SlackEffects(slack, db, next_up)
+    effects_box.append(effects)
     home = HomePublisher(slack, db, identity, pagerduty, permissions, settings.owners, clock)
-    background = Background()
-    stack.push_async_callback(background.drain)
+    rotations_home = RotationsHome(db, permissions)
+    home.rotations_section = rotations_home.blocks
+    home.sync_summary = lambda: sync_summary(db)
     services = Services(
         settings=settings,
         db=db,
@@ -122,17 +173,37 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
         home=home,
         background=background,
         clock=clock,
+        rotations=rotations,
+        effects=effects,
+        directory=directory,
+        sync=sync,
+        rotations_home=rotations_home,
+        usergroups=Usergroups(slack, clock),
     )
 
-    web_url = await _start_web(services, stack)
-    log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
+    async def request_sync() -> None:
+        await sync.run()
 
-    handler = AsyncSocketModeHandler(build_slack_app(services), settings.slack_app_token, web_client=slack)
-    await handler.connect_async()
-    stack.push_async_callback(handler.close_async)
-    services.status["socket_mode_check"] = handler.client.is_connected
-    log.info("ready: socket mode", extra={"team": identity.team_id, "app": identity.app_id})
-    return Running(services, web_url, handler)
+    async def announce_reverted(rotation_ids: list[int]) -> None:
+        reverted = [r for r in await rotation_store.all_rotations(db) if r.id in set(rotation_ids)]
+        await effects.tell_reverted(reverted)
+
+    async def sync_soon() -> None:
+        background.run(sync.run(), "sync-after-binding")
+
+    services.request_sync = request_sync
+    services.on_rotations_reverted = announce_reverted
+    rotations.on_binding_changed = sync_soon
+    return services
+
+
+async def sync_summary(db: Database) -> SyncSummary:
+    bound = await rotation_store.bound(db)
+    return SyncSummary(
+        schedules=await pd_store.count_schedules(db),
+        bound_rotations=len(bound),
+        unmatched_people=sum(len(r.pd_unmatched) for r in bound),
+    )
 
 
 async def _start_web(services: Services, stack: AsyncExitStack) -> str:

@@ -13,9 +13,15 @@ from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.sync import PagerDutySync
+from roundrobin.rotations.service import RotationService
+from roundrobin.slack.directory import SlackDirectory
+from roundrobin.slack.effects import SlackEffects
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.identity import SlackIdentity
 from roundrobin.slack.permissions import Permissions
+from roundrobin.slack.rotations_home import RotationsHome
+from roundrobin.slack.usergroups import Usergroups
 from roundrobin.vault import Vault
 
 
@@ -32,6 +38,12 @@ class Services:
     home: HomePublisher
     background: Background
     clock: Callable[[], float]
+    rotations: RotationService
+    effects: SlackEffects
+    directory: SlackDirectory
+    sync: PagerDutySync
+    rotations_home: RotationsHome
+    usergroups: Usergroups
     request_sync: Callable[[], Coroutine[Any, Any, None]] | None = None
     on_rotations_reverted: Callable[[list[int]], Coroutine[Any, Any, None]] | None = None
     status: dict[str, Any] = field(default_factory=dict)

@@ -22,7 +22,8 @@ class RotationDraft:
     members: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     usergroup_id: str | None = None
-    new_usergroup_handle: str | None = None
+    usergroup_handle: str | None = None  # the chosen group's handle, for display
+    new_usergroup_handle: str | None = None  # create a group with this handle
     schedule: Schedule = field(default_factory=Schedule)
     pd_schedule_id: str | None = None
 

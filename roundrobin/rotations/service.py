@@ -49,7 +49,7 @@ class RotationService:
     # --- create, edit, delete ---------------------------------------------------------------
 
     async def create(self, draft: RotationDraft, actor: str, pagerduty_connected: bool) -> Rotation:
-        await self._check(draft, pagerduty_connected)
+        await self.check(draft, pagerduty_connected)
         now = self._clock()
         rotation = self._apply_draft(
             Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now), draft, now
@@ -69,7 +69,7 @@ class RotationService:
         self, rotation_id: int, draft: RotationDraft, actor: str, pagerduty_connected: bool
     ) -> Rotation:
         before = await self._get(rotation_id)
-        await self._check(draft, pagerduty_connected, except_id=rotation_id)
+        await self.check(draft, pagerduty_connected, except_id=rotation_id)
         now = self._clock()
         rotation = self._apply_draft(before, draft, now)
         async with self._db.transaction():

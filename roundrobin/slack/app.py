@@ -18,7 +18,7 @@ def deps(context: AsyncBoltContext) -> Services:
 
 
 def build_slack_app(services: Services) -> AsyncApp:
-    from roundrobin.slack import home, pagerduty, settings
+    from roundrobin.slack import commands, home, pagerduty, rotation_form, rotations, settings
 
     app = AsyncApp(client=services.slack, logger=logging.getLogger("slack_bolt"))
 
@@ -37,6 +37,6 @@ def build_slack_app(services: Services) -> AsyncApp:
                 user_id, notice=f"Something went wrong on our side (reference {reference}). Please try again."
             )
 
-    for surface in (home, settings, pagerduty):
+    for surface in (home, settings, pagerduty, rotations, rotation_form, commands):
         surface.register(app)
     return app

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from roundrobin.slack.ids import PagerDuty
+from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.schedule import Schedule
+from roundrobin.slack.ids import PagerDuty, Rotations
+from roundrobin.slack.views.blocks import read_metadata
+from roundrobin.slack.views.rotation_modals import RotationForm
 
 
 def field(view: dict, block_id: str, action_id: str) -> dict[str, Any]:
@@ -58,3 +62,78 @@ def parse_oauth_form(view: dict) -> OAuthClientForm:
         client_id=text(view, PagerDuty.CLIENT_ID_BLOCK, PagerDuty.CLIENT_ID_INPUT),
         client_secret=text(view, PagerDuty.CLIENT_SECRET_BLOCK, PagerDuty.CLIENT_SECRET_INPUT),
     )
+
+
+def _selected_option(view: dict, block_id: str) -> dict | None:
+    return field(view, block_id, block_id).get("selected_option")
+
+
+def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
+    """The rotation modal's current values, whether submitted or redrawn after a choice."""
+    values = view.get("state", {}).get("values", {})
+    b = Rotations
+
+    def get(block: str) -> dict:
+        return values.get(block, {}).get(block) or {}
+
+    source = (get(b.SOURCE).get("selected_option") or {}).get("value") or "manual"
+    kind = (get(b.KIND).get("selected_option") or {}).get("value") or "manual"
+    tz_option = get(b.TZ).get("selected_option") or {}
+    schedule = Schedule(
+        kind=kind,
+        at=get(b.TIME).get("selected_time") or "09:00",
+        weekday=int((get(b.WEEKDAY).get("selected_option") or {}).get("value") or 0),
+        every_weeks=int((get(b.EVERY).get("selected_option") or {}).get("value") or 1),
+        tz=tz_option.get("value") or read_metadata(view.get("private_metadata")).get("tz") or "UTC",
+        skip_weekends=bool(get(b.SKIP).get("selected_options")),
+    )
+    pd_option = get(b.PD_SCHEDULE).get("selected_option") or {}
+    group_option = get(b.GROUP).get("selected_option") or {}
+    new_handle = (get(b.NEW_GROUP).get("value") or "").strip().lstrip("@") or None
+    draft = RotationDraft(
+        name=(get(b.NAME).get("value") or "").strip(),
+        code=(get(b.CODE).get("value") or "").strip(),
+        description=(get(b.DESCRIPTION).get("value") or "").strip(),
+        source=source,
+        members=tuple(get(b.MEMBERS).get("selected_users") or ()),
+        channels=tuple(get(b.CHANNELS).get("selected_conversations") or ()),
+        usergroup_id=group_option.get("value"),
+        new_usergroup_handle=new_handle,
+        schedule=schedule,
+        pd_schedule_id=pd_option.get("value"),
+    )
+    return RotationForm(
+        draft=draft,
+        rotation_id=read_metadata(view.get("private_metadata")).get("rotation_id"),
+        pagerduty_connected=pagerduty_connected,
+        pd_schedule_label=(pd_option.get("text") or {}).get("text"),
+        group_label=(group_option.get("text") or {}).get("text"),
+    )
+
+
+_ERROR_BLOCKS = {
+    "name": Rotations.NAME,
+    "code": Rotations.CODE,
+    "description": Rotations.DESCRIPTION,
+    "source": Rotations.SOURCE,
+    "pd_schedule": Rotations.PD_SCHEDULE,
+    "members": Rotations.MEMBERS,
+    "schedule.kind": Rotations.KIND,
+    "schedule.at": Rotations.TIME,
+    "schedule.tz": Rotations.TZ,
+    "schedule.weekday": Rotations.WEEKDAY,
+    "schedule.every_weeks": Rotations.EVERY,
+    "channels": Rotations.CHANNELS,
+    "usergroup": Rotations.NEW_GROUP,
+}
+
+
+def rotation_errors(errors: dict[str, str], view: dict) -> dict[str, str]:
+    """Draft errors keyed by the input blocks that show them (Slack accepts only input block ids)."""
+    present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    shown: dict[str, str] = {}
+    for name, message in errors.items():
+        block = _ERROR_BLOCKS.get(name, Rotations.NAME)
+        block = block if block in present else Rotations.NAME
+        shown[block] = f"{shown[block]} {message}" if block in shown else message
+    return shown

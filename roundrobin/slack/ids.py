@@ -29,3 +29,46 @@ class PagerDuty(StrEnum):
 
 class Owners(StrEnum):
     EDIT = "owners.edit"
+
+
+class Rotations(StrEnum):
+    CREATE = "rot.create"
+    MENU = "rot.menu"
+    DETAILS = "rot.details"
+    PAGE_PREVIOUS = "rot.page.previous"
+    PAGE_NEXT = "rot.page.next"
+    FILTER = "rot.filter"
+    JUMP = "rot.jump"
+    LINK = "rot.link"
+    FORM_VIEW = "rot.form"
+    SET_ON_DUTY_VIEW = "rot.set_on_duty"
+    DELETE_VIEW = "rot.delete"
+    LINK_VIEW = "rot.link_view"
+    # form blocks (block_id) and their elements (action_id)
+    NAME = "rot_name"
+    CODE = "rot_code"
+    DESCRIPTION = "rot_description"
+    SOURCE = "rot_source"
+    MEMBERS = "rot_members"
+    KIND = "rot_kind"
+    TIME = "rot_time"
+    TZ = "rot_tz"
+    WEEKDAY = "rot_weekday"
+    EVERY = "rot_every"
+    SKIP = "rot_skip"
+    PD_SCHEDULE = "rot_pd_schedule"
+    CHANNELS = "rot_channels"
+    GROUP = "rot_group"
+    NEW_GROUP = "rot_new_group"
+    ON_DUTY = "rot_on_duty"
+    SLACK_USER = "rot_slack_user"
+
+
+class MenuChoice(StrEnum):
+    """Values of the per-rotation overflow menu (sent as `<choice>:<rotation id>`)."""
+
+    DETAILS = "details"
+    EDIT = "edit"
+    ROTATE = "rotate"
+    SET_ON_DUTY = "set"
+    DELETE = "delete"

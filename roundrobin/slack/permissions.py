@@ -11,10 +11,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.db import Database
 from roundrobin.store import owners
+from roundrobin.store.rotations import Rotation
 
 log = logging.getLogger(__name__)
 
 MANAGE_REFUSED = "Only Slack workspace admins and owners, and Round Robin owners, can do that."
+EDIT_REFUSED = (
+    "Only the rotation's creator, Slack workspace admins and owners, and Round Robin owners can change it."
+)
 
 
 class Permissions:
@@ -33,21 +37,25 @@ class Permissions:
         self._config_owners = set(config_owners)
         self._clock = clock
         self._ttl = ttl
-        self._admins: dict[str, tuple[float, bool]] = {}
+        self._profiles: dict[str, tuple[float, dict]] = {}
 
-    async def is_workspace_admin(self, user_id: str) -> bool:
-        cached = self._admins.get(user_id)
+    async def profile(self, user_id: str) -> dict:
+        """users.info's user object (empty when Slack would not say)."""
+        cached = self._profiles.get(user_id)
         if cached and self._clock() - cached[0] < self._ttl:
             return cached[1]
         try:
             user = (await self._client.users_info(user=user_id))["user"]
         except SlackApiError as e:
             log.warning("users.info failed", extra={"user": user_id, "error": e.response.get("error")})
-            return False
+            return {}
+        self._profiles[user_id] = (self._clock(), user)
+        return user
+
+    async def is_workspace_admin(self, user_id: str) -> bool:
+        user = await self.profile(user_id)
         admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        admin = admin and not user.get("deleted") and not user.get("is_restricted")
-        self._admins[user_id] = (self._clock(), admin)
-        return admin
+        return admin and not user.get("deleted") and not user.get("is_restricted")
 
     async def is_owner(self, user_id: str) -> bool:
         return user_id in self._config_owners or await owners.is_owner(self._db, user_id)
@@ -55,3 +63,7 @@ class Permissions:
     async def can_manage(self, user_id: str) -> bool:
         """Connect, edit, refresh and disconnect integrations; edit owners; edit any rotation."""
         return await self.is_owner(user_id) or await self.is_workspace_admin(user_id)
+
+    async def can_edit(self, user_id: str, rotation: Rotation) -> bool:
+        """A rotation's creator may edit it, as may everyone who can manage Round Robin."""
+        return rotation.created_by == user_id or await self.can_manage(user_id)

@@ -1,0 +1,362 @@
+"""Rotation modals: create/edit (adapting to Manual, timed or PagerDuty), set on duty, delete, details, link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.schedule import WEEKDAYS
+from roundrobin.slack.ids import Rotations
+from roundrobin.slack.views.blocks import (
+    Block,
+    button,
+    context,
+    divider,
+    esc,
+    header,
+    input_block,
+    mention,
+    modal,
+    option,
+    radio_buttons,
+    section,
+    slack_date,
+    static_select,
+    text_input,
+)
+from roundrobin.slack.views.rotations import on_duty_line, summary_notes
+from roundrobin.store.events import Event
+from roundrobin.store.pagerduty import Shift
+from roundrobin.store.rotations import Rotation
+
+SOURCES = [
+    option("Manual: people take turns here", "manual"),
+    option("PagerDuty: follow a schedule", "pagerduty"),
+]
+KINDS = [
+    option("Manual: rotate with a button or /rr", "manual"),
+    option("Daily, at a set time", "daily"),
+    option("Weekly, on a set day", "weekly"),
+]
+EVERY = [option("every week" if n == 1 else f"every {n} weeks", str(n)) for n in range(1, 9)]
+
+
+@dataclass(frozen=True)
+class RotationForm:
+    """What the form shows: the draft so far, and the labels of options Slack needs to redraw selects."""
+
+    draft: RotationDraft
+    rotation_id: int | None = None
+    pagerduty_connected: bool = False
+    pd_schedule_label: str | None = None
+    group_label: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def rotation_modal(form: RotationForm) -> dict:
+    d = form.draft
+    blocks: list[Block] = [
+        input_block(
+            Rotations.NAME,
+            "Name",
+            text_input(Rotations.NAME, d.name or None, "Primary on-call", max_length=80),
+        ),
+        input_block(
+            Rotations.CODE,
+            "Code",
+            text_input(Rotations.CODE, d.code or None, "OPS", max_length=20),
+            hint="Letters, digits and hyphens; shown upper-case. Used in /rr who OPS.",
+        ),
+        input_block(
+            Rotations.DESCRIPTION,
+            "Description",
+            text_input(Rotations.DESCRIPTION, d.description or None, multiline=True, max_length=500),
+            optional=True,
+        ),
+    ]
+    if form.pagerduty_connected or d.source == "pagerduty":
+        blocks.append(
+            input_block(
+                Rotations.SOURCE,
+                "Who is on duty comes from",
+                radio_buttons(Rotations.SOURCE, SOURCES, d.source),
+                dispatch=True,
+            )
+        )
+    blocks += _pagerduty_fields(form) if d.source == "pagerduty" else _manual_fields(form)
+    blocks += [divider(), *_notify_fields(form)]
+    editing = form.rotation_id is not None
+    return modal(
+        "Edit rotation" if editing else "New rotation",
+        blocks,
+        callback_id=Rotations.FORM_VIEW,
+        submit="Save" if editing else "Create",
+        private_metadata={"rotation_id": form.rotation_id},
+    )
+
+
+def _manual_fields(form: RotationForm) -> list[Block]:
+    d, s = form.draft, form.draft.schedule
+    users: dict[str, Any] = {
+        "type": "multi_users_select",
+        "action_id": Rotations.MEMBERS,
+        "max_selected_items": 100,
+    }
+    if d.members:
+        users["initial_users"] = list(d.members)
+    blocks = [
+        input_block(
+            Rotations.MEMBERS,
+            "Members, in turn order",
+            users,
+            hint="The first person goes on duty first, then the next, and so on.",
+            optional=True,
+        ),
+        input_block(Rotations.KIND, "Rotates", static_select(Rotations.KIND, KINDS, s.kind), dispatch=True),
+    ]
+    if not s.timed:
+        return blocks
+    blocks.append(
+        input_block(
+            Rotations.TIME, "At", {"type": "timepicker", "action_id": Rotations.TIME, "initial_time": s.at}
+        )
+    )
+    if s.kind == "weekly":
+        days = [option(day, str(i)) for i, day in enumerate(WEEKDAYS)]
+        blocks.append(
+            input_block(Rotations.WEEKDAY, "On", static_select(Rotations.WEEKDAY, days, str(s.weekday)))
+        )
+        blocks.append(
+            input_block(Rotations.EVERY, "Repeat", static_select(Rotations.EVERY, EVERY, str(s.every_weeks)))
+        )
+    blocks.append(
+        input_block(
+            Rotations.TZ,
+            "Time zone",
+            {
+                "type": "external_select",
+                "action_id": Rotations.TZ,
+                "min_query_length": 2,
+                "placeholder": {"type": "plain_text", "text": "Type a city, like London"},
+                "initial_option": option(s.tz, s.tz),
+            },
+        )
+    )
+    if s.kind == "daily":
+        skip = option("Skip weekends (Friday's person stays on until Monday)", "skip")
+        element = {"type": "checkboxes", "action_id": Rotations.SKIP, "options": [skip]}
+        if s.skip_weekends:
+            element["initial_options"] = [skip]
+        blocks.append(input_block(Rotations.SKIP, "Weekends", element, optional=True))
+    return blocks
+
+
+def _pagerduty_fields(form: RotationForm) -> list[Block]:
+    picker: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": Rotations.PD_SCHEDULE,
+        "min_query_length": 0,
+        "placeholder": {"type": "plain_text", "text": "Search PagerDuty schedules"},
+    }
+    if form.draft.pd_schedule_id and form.pd_schedule_label:
+        picker["initial_option"] = option(form.pd_schedule_label, form.draft.pd_schedule_id)
+    return [
+        input_block(Rotations.PD_SCHEDULE, "PagerDuty schedule", picker),
+        context(
+            "Members and who is on duty come from this schedule, synced every minute. People are matched "
+            "to Slack by email; admins can link the others by hand in the rotation's Details."
+        ),
+    ]
+
+
+def _notify_fields(form: RotationForm) -> list[Block]:
+    d = form.draft
+    channels: dict[str, Any] = {
+        "type": "multi_conversations_select",
+        "action_id": Rotations.CHANNELS,
+        "max_selected_items": 10,
+        "filter": {
+            "include": ["public", "private"],
+            "exclude_bot_users": True,
+            "exclude_external_shared_channels": True,
+        },
+    }
+    if d.channels:
+        channels["initial_conversations"] = list(d.channels)
+    group: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": Rotations.GROUP,
+        "min_query_length": 0,
+        "placeholder": {"type": "plain_text", "text": "Choose a user group"},
+    }
+    if d.usergroup_id and form.group_label:
+        group["initial_option"] = option(form.group_label, d.usergroup_id)
+    return [
+        input_block(Rotations.CHANNELS, "Tell these channels when duty changes", channels, optional=True),
+        input_block(
+            Rotations.GROUP,
+            "On-duty user group",
+            group,
+            hint="Round Robin keeps this group equal to whoever is on duty, so @handle always reaches them.",
+            optional=True,
+        ),
+        input_block(
+            Rotations.NEW_GROUP,
+            "…or create a new user group",
+            text_input(Rotations.NEW_GROUP, None, "handle, like ops-oncall", max_length=80),
+            optional=True,
+        ),
+    ]
+
+
+def set_on_duty_modal(rotation: Rotation, names: dict[str, str]) -> dict:
+    members = [option(names.get(u, u), u) for u in rotation.members[:100]]
+    current = rotation.on_duty[0] if rotation.on_duty else None
+    blocks = [
+        section(f"Who is on duty for *{esc(rotation.name)}* from now on?"),
+        input_block(Rotations.ON_DUTY, "On duty", static_select(Rotations.ON_DUTY, members, current)),
+    ]
+    return modal(
+        "Set on duty",
+        blocks,
+        Rotations.SET_ON_DUTY_VIEW,
+        "Set on duty",
+        private_metadata={"rotation_id": rotation.id},
+    )
+
+
+def delete_modal(rotation: Rotation) -> dict:
+    group = (
+        f" The user group @{esc(rotation.usergroup_handle)} stays in Slack as it is."
+        if rotation.usergroup_id
+        else ""
+    )
+    text = (
+        f"Delete *{esc(rotation.name)}* (`{rotation.code}`)? Its members, schedule and history are deleted; "
+        f"nobody is told.{group} This cannot be undone."
+    )
+    return modal(
+        "Delete rotation",
+        [section(text)],
+        Rotations.DELETE_VIEW,
+        "Delete",
+        private_metadata={"rotation_id": rotation.id},
+    )
+
+
+@dataclass(frozen=True)
+class Details:
+    rotation: Rotation
+    can_edit: bool
+    can_link: bool
+    schedule_name: str | None = None
+    shifts: list[Shift] = field(default_factory=list)
+    pd_names: dict[str, str] = field(default_factory=dict)
+    pd_slack: dict[str, str] = field(default_factory=dict)  # PagerDuty user → Slack user, for shifts
+    history: list[Event] = field(default_factory=list)
+
+
+def details_modal(d: Details) -> dict:
+    r = d.rotation
+    blocks: list[Block] = [header(f"{r.name} ({r.code})")]
+    if r.description:
+        blocks.append(section(esc(r.description)))
+    source = (
+        f"Follows the PagerDuty schedule *{esc(d.schedule_name or r.pd_schedule_id or '?')}*"
+        if r.bound
+        else r.schedule.describe()
+    )
+    blocks += [section(f"{source}\n{on_duty_line(r)}"), context(*summary_notes(r))]
+    blocks.append(
+        section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))
+    )
+    if r.bound:
+        blocks += _unmatched_blocks(d)
+        blocks += [section("*Upcoming shifts* (from PagerDuty)\n" + _shifts_text(d))]
+    if d.history:
+        blocks += [
+            divider(),
+            section("*Recent changes*\n" + "\n".join(_event_line(e) for e in d.history[:10])),
+        ]
+    return modal("Rotation", blocks[:100], close="Close")
+
+
+def _members_text(r: Rotation) -> str:
+    if not r.members:
+        return "No members yet."
+    lines = []
+    for i, user in enumerate(r.members[:40], 1):
+        mark = " · :bust_in_silhouette: on duty" if user in r.on_duty else ""
+        lines.append(f"{i}. {mention(user)}{mark}")
+    if len(r.members) > 40:
+        lines.append(f"…and {len(r.members) - 40} more")
+    return "\n".join(lines)
+
+
+def _unmatched_blocks(d: Details) -> list[Block]:
+    blocks = []
+    for person in d.rotation.pd_unmatched[:20]:
+        who = esc(person.get("name") or person["id"])
+        email = esc(person.get("email") or "no email in PagerDuty")
+        state = "on call now, " if person.get("on_call") else ""
+        text = f":grey_question: {who} ({email}): {state}not found in Slack"
+        accessory = button("Link…", Rotations.LINK, value=person["id"]) if d.can_link else None
+        blocks.append(section(text, accessory=accessory))
+    return blocks
+
+
+def _shifts_text(d: Details) -> str:
+    if not d.shifts:
+        return "None in the next 7 days."
+    lines = []
+    for s in d.shifts[:12]:
+        who = (
+            mention(d.pd_slack[s.pd_user_id])
+            if s.pd_user_id in d.pd_slack
+            else esc(d.pd_names.get(s.pd_user_id, s.pd_user_id))
+        )
+        end = f" → {slack_date(s.end)}" if s.end else " onwards"
+        lines.append(f"• {slack_date(s.start)}{end}: {who}")
+    return "\n".join(lines)
+
+
+def _event_line(e: Event) -> str:
+    when = slack_date(e.at, "{date_short} {time}")
+    by = f" by {mention(e.actor)}" if e.actor else ""
+    if e.kind == "duty.changed":
+        after = ", ".join(mention(u) for u in e.detail.get("after", [])) or "nobody"
+        reason = {
+            "handoff": "scheduled handoff",
+            "pagerduty": "PagerDuty",
+            "rotated": "rotated",
+            "set": "set on duty",
+        }.get(e.detail.get("reason"), e.detail.get("reason", ""))
+        return f"{when}: {after} on duty ({reason}){by}"
+    words = {
+        "rotation.created": "created",
+        "rotation.edited": "edited",
+        "rotation.reverted_to_manual": "reverted to Manual (PagerDuty disconnected)",
+    }.get(e.kind, e.kind)
+    return f"{when}: {words}{by}"
+
+
+def link_modal(rotation_id: int, person: dict) -> dict:
+    who = esc(person.get("name") or person["id"])
+    email = esc(person.get("email") or "no email")
+    blocks = [
+        section(
+            f"*{who}* ({email}) is in PagerDuty but Round Robin found no Slack user with that email. "
+            "Choose who they are in Slack; this link wins over email matching from now on."
+        ),
+        input_block(
+            Rotations.SLACK_USER, "Slack user", {"type": "users_select", "action_id": Rotations.SLACK_USER}
+        ),
+    ]
+    return modal(
+        "Link to Slack",
+        blocks,
+        Rotations.LINK_VIEW,
+        "Link",
+        private_metadata={"rotation_id": rotation_id, "pd_user_id": person["id"]},
+    )
