@@ -1,0 +1,363 @@
+"""A loopback fake of Slack that speaks the real wire protocols.
+
+One aiohttp server plays all of Slack for the app: the Web API (``/api/<method>``), Socket Mode
+(``/link`` websocket) and response_urls (``/hooks/respond/<id>``). Tests and the demo page act as
+people through ``slack.user("U1")`` and assert on what the app did through the records (``calls``,
+``messages``, ``usergroups``, ``published``, ``acks``).
+
+    async with FakeSlack() as slack:
+        slack.add_user("U1", "alice", email="alice@example.com")
+        ...  # start the app with SLACK_API_URL=slack.api_url
+        await slack.wait_connected()
+        home = await slack.user("U1").open_home()
+
+The fake is strict where Slack is strict (scopes, trigger_id lifetimes, Block Kit limits, the
+3-second ack rule), so a green test means the app would work against Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from roundrobin.sim.slack_api import WebApi
+from roundrobin.sim.slack_api_base import SlackError
+from roundrobin.sim.slack_api_chat import deliver_reply
+from roundrobin.sim.slack_user import ConfirmRequired, SlackUser
+from roundrobin.sim.slack_workspace import DEFAULT_SCOPES, Channel, User, Workspace
+from roundrobin.sim.socket_mode import AckRecord, AckTimeout, SocketModeHub
+
+__all__ = ["AckRecord", "AckTimeout", "ConfirmRequired", "FakeSlack", "SlackUser", "DEFAULT_SCOPES"]
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class FakeSlack:
+    """Slack's Web API, Socket Mode and response_urls on one loopback server."""
+
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-test-1",
+        app_token: str = "xapp-1-A0001-test",
+        team_id: str = "T0001",
+        team_name: str = "Acme",
+        app_id: str = "A0001",
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0001",
+        scopes: Iterable[str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.workspace = Workspace(
+            team_id=team_id,
+            team_name=team_name,
+            app_id=app_id,
+            bot_user_id=bot_user_id,
+            bot_id=bot_id,
+            scopes=set(DEFAULT_SCOPES if scopes is None else scopes),
+            clock=clock,
+        )
+        self.api = WebApi(self.workspace, bot_token=bot_token, app_token=app_token)
+        self.socket = SocketModeHub(app_id=app_id, tickets=self.workspace.tickets)
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._people: dict[str, SlackUser] = {}
+        # Slack lists the app's bot user among the members; apps must skip it.
+        self.add_user(bot_user_id, "roundrobin", real_name="Round Robin", is_bot=True)
+
+    # --- lifecycle ---
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeSlack:
+        """Listen on ``host:port`` (0: any free port); ``url`` and ``api_url`` are set afterwards."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_get("/link", self.socket.handle)
+        app.router.add_get("/link/", self.socket.handle)
+        app.router.add_post("/hooks/respond/{hook_id}", self._handle_hook)
+        # A short shutdown_timeout: stop() must not hang on a request the app leaves open.
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.url = f"http://{bound_host}:{bound_port}"
+        self.workspace.socket_url = f"ws://{bound_host}:{bound_port}/link/"
+        return self
+
+    async def stop(self) -> None:
+        """Close Socket Mode connections and stop the server."""
+        await self.socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """What the app gets as SLACK_API_URL."""
+        return f"{self.url}/api/"
+
+    # --- settings ---
+
+    @property
+    def scopes(self) -> set[str]:
+        """The bot token's scopes; a mutable set tests may change."""
+        return self.workspace.scopes
+
+    @scopes.setter
+    def scopes(self, scopes: Iterable[str]) -> None:
+        self.workspace.scopes = set(scopes)
+
+    @property
+    def usergroup_edits_restricted(self) -> bool:
+        """When True, usergroup edits answer permission_denied (a workspace that restricts them)."""
+        return self.workspace.usergroup_edits_restricted
+
+    @usergroup_edits_restricted.setter
+    def usergroup_edits_restricted(self, restricted: bool) -> None:
+        self.workspace.usergroup_edits_restricted = restricted
+
+    @property
+    def ack_timeout(self) -> float:
+        """Seconds the app has to ack an envelope (Slack: 3)."""
+        return self.socket.ack_timeout
+
+    @ack_timeout.setter
+    def ack_timeout(self, seconds: float) -> None:
+        self.socket.ack_timeout = seconds
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "ratelimited",
+        *,
+        status: int | None = None,
+        retry_after: int = 1,
+        count: int = 1,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` fail; "ratelimited" answers HTTP 429 by default."""
+        self.api.fail_next(method, error, status=status, retry_after=retry_after, count=count)
+
+    # --- directory ---
+
+    def add_user(
+        self,
+        id: str,
+        name: str,
+        real_name: str | None = None,
+        email: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_primary_owner: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
+        tz: str = "Europe/London",
+        is_restricted: bool = False,
+    ) -> User:
+        """Add (or replace) a workspace member."""
+        user = User(
+            id=id,
+            name=name,
+            real_name=real_name,
+            email=email,
+            is_admin=is_admin,
+            is_owner=is_owner,
+            is_primary_owner=is_primary_owner,
+            is_bot=is_bot,
+            deleted=deleted,
+            tz=tz,
+            is_restricted=is_restricted,
+        )
+        self.workspace.users[id] = user
+        return user
+
+    def add_channel(
+        self,
+        id: str,
+        name: str,
+        is_private: bool = False,
+        members: Iterable[str] = (),
+        bot_is_member: bool = False,
+    ) -> Channel:
+        """Add (or replace) a channel."""
+        channel = Channel(
+            id=id, name=name, is_private=is_private, members=list(members), bot_is_member=bot_is_member
+        )
+        self.workspace.channels[id] = channel
+        return channel
+
+    def add_usergroup(
+        self, id: str, handle: str, name: str, users: Iterable[str] = (), enabled: bool = True
+    ) -> dict:
+        """Add (or replace) a user group."""
+        now = int(self.workspace.clock())
+        group = {
+            "id": id,
+            "handle": handle,
+            "name": name,
+            "description": "",
+            "users": list(users),
+            "enabled": enabled,
+            "date_create": now,
+            "date_update": now,
+        }
+        self.workspace.usergroups[id] = group
+        return group
+
+    # --- records ---
+
+    @property
+    def calls(self) -> list[tuple[str, dict]]:
+        """Every Web API call, in order: (method, args without the token)."""
+        return self.api.calls
+
+    @property
+    def messages(self) -> list[dict]:
+        """Messages the bot posted (chat.postMessage, in_channel replies)."""
+        return self.workspace.messages
+
+    @property
+    def usergroups(self) -> dict[str, dict]:
+        """User groups by id: id, handle, name, users, enabled."""
+        return self.workspace.usergroups
+
+    @property
+    def published(self) -> dict[str, dict]:
+        """The latest home view published for each user."""
+        return {
+            user_id: self.workspace.views.views[view_id]
+            for user_id, view_id in self.workspace.views.homes.items()
+        }
+
+    @property
+    def acks(self) -> list[AckRecord]:
+        """Every ack the app sent, with how long it took."""
+        return self.socket.acks
+
+    def calls_to(self, method: str) -> list[dict]:
+        """The args of every call to one Web API method."""
+        return [args for name, args in self.calls if name == method]
+
+    # --- Socket Mode ---
+
+    @property
+    def connected(self) -> asyncio.Event:
+        """Set while the app holds a Socket Mode connection."""
+        return self.socket.connected
+
+    async def wait_connected(self, timeout: float = 10.0) -> None:
+        """Wait until the app has connected over Socket Mode."""
+        try:
+            await asyncio.wait_for(self.socket.connected.wait(), timeout)
+        except TimeoutError:
+            calls = [name for name, _ in self.calls[-5:]]
+            raise TimeoutError(
+                f"the app did not connect over Socket Mode within {timeout}s; last calls: {calls}"
+            ) from None
+
+    async def send_envelope(
+        self,
+        type: str,
+        payload: dict,
+        accepts_response_payload: bool = False,
+        *,
+        on_ack: Callable[[dict | None], None] | None = None,
+    ) -> dict | None:
+        """Push an envelope to the app and return its ack payload; AckTimeout after 3 seconds."""
+        return await self.socket.send_envelope(type, payload, accepts_response_payload, on_ack=on_ack)
+
+    async def disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send a ``disconnect`` frame; the app reconnects through apps.connections.open."""
+        await self.socket.disconnect(reason)
+
+    # --- people ---
+
+    def user(self, user_id: str) -> SlackUser:
+        """Act as a workspace member through Slack's client."""
+        if user_id not in self.workspace.users:
+            raise KeyError(f"no user {user_id!r} in the fake workspace: add_user() first")
+        return self._people.setdefault(user_id, SlackUser(self, user_id))
+
+    def issue_trigger_id(self, user_id: str) -> str:
+        """A trigger_id as Slack hands out with an interaction by ``user_id``."""
+        return self.workspace.issue_trigger(user_id)
+
+    async def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 5.0, *, description: str | None = None
+    ) -> Any:
+        """Poll ``predicate`` until it returns something truthy, and return that."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (result := predicate()):
+            if loop.time() >= deadline:
+                calls = [name for name, _ in self.calls[-8:]]
+                what = description or _describe(predicate)
+                raise TimeoutError(f"waited {timeout}s for {what}; last Web API calls: {calls}")
+            await asyncio.sleep(0.01)
+        return result
+
+    # --- HTTP ---
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        try:
+            args = await _read_args(request)
+        except SlackError as error:
+            return web.json_response(error.body())
+        token = _bearer_token(request) or args.pop("token", None)
+        args.pop("token", None)
+        answer = self.api.call(request.match_info["method"], args, token)
+        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+    async def _handle_hook(self, request: web.Request) -> web.Response:
+        hook = self.workspace.hooks.get(request.match_info["hook_id"])
+        if hook is None:
+            return web.Response(status=404, text="no_service")
+        try:
+            body = await request.json()
+            deliver_reply(self.workspace, hook.user_id, hook.channel_id, body, source="response_url")
+        except json.JSONDecodeError:
+            return web.Response(status=400, text="invalid_payload")
+        except SlackError as error:
+            return web.Response(status=400, text=error.code)
+        return web.Response(text="ok")
+
+
+async def _read_args(request: web.Request) -> dict:
+    """Query string, form fields and JSON body merged into one dict, as Slack reads them."""
+    args: dict[str, Any] = dict(request.query)
+    if not request.can_read_body:
+        return args
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            raise SlackError("invalid_json") from None
+        if isinstance(body, dict):
+            args.update(body)
+    elif request.content_type in FORM_TYPES:
+        args.update({key: value for key, value in (await request.post()).items() if isinstance(value, str)})
+    return args
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _describe(predicate: Callable[[], Any]) -> str:
+    try:
+        return inspect.getsource(predicate).strip()
+    except (OSError, TypeError):
+        return repr(predicate)
