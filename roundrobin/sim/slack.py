@@ -29,6 +29,7 @@ from aiohttp import web
 from roundrobin.sim.slack_api import WebApi
 from roundrobin.sim.slack_api_base import SlackError
 from roundrobin.sim.slack_api_chat import deliver_reply
+from roundrobin.sim.slack_payloads import interaction
 from roundrobin.sim.slack_user import ConfirmRequired, SlackUser
 from roundrobin.sim.slack_workspace import DEFAULT_SCOPES, Channel, User, Workspace
 from roundrobin.sim.socket_mode import AckRecord, AckTimeout, SocketModeHub
@@ -283,6 +284,14 @@ class FakeSlack:
         await self.socket.disconnect(reason)
 
     # --- people ---
+
+    async def forge(self, user_id: str, kind: str, **fields: Any) -> dict | None:
+        """Deliver an interaction as `user_id` that their client would never send (a button they do
+        not see, another person's modal): how tests prove the app checks permissions server-side."""
+        payload = interaction(self.workspace, user_id, kind, **fields)
+        if kind in ("block_actions", "view_submission") and "trigger_id" not in payload:
+            payload["trigger_id"] = self.issue_trigger_id(user_id)
+        return await self.send_envelope("interactive", payload, accepts_response_payload=kind == "view_submission")
 
     def user(self, user_id: str) -> SlackUser:
         """Act as a workspace member through Slack's client."""

@@ -82,6 +82,15 @@ def users_list(ws: Workspace, args: dict) -> dict:
     }
 
 
+def bots_info(ws: Workspace, args: dict) -> dict:
+    """The app's own bot: apps learn their app id here (auth.test does not carry it)."""
+    ws.require_scope("users:read")
+    if required(args, "bot") != ws.bot_id:
+        raise SlackError("bot_not_found")
+    bot = ws.users[ws.bot_user_id]
+    return {"bot": {"id": ws.bot_id, "deleted": False, "name": bot.name, "app_id": ws.app_id, "user_id": ws.bot_user_id}}
+
+
 def users_lookup_by_email(ws: Workspace, args: dict) -> dict:
     """A user by email address."""
     ws.require_scope("users:read.email")
@@ -170,6 +179,7 @@ def conversations_open(ws: Workspace, args: dict) -> dict:
 
 METHODS = {
     "users.info": users_info,
+    "bots.info": bots_info,
     "users.list": users_list,
     "users.lookupByEmail": users_lookup_by_email,
     "conversations.info": conversations_info,
