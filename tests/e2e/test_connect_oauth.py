@@ -1,0 +1,208 @@
+"""Walkthrough: connect PagerDuty with OAuth 2.0, refresh, and the ways a login can fail."""
+
+import sqlite3
+import time
+from urllib.parse import parse_qs, urlparse
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from roundrobin.config import CALLBACK_PATH
+from roundrobin.sim.pagerduty_oauth import consent_links
+from roundrobin.slack.ids import PagerDuty
+from tests.e2e.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
+from tests.e2e.steps import home_after, modal_after, open_settings
+
+pytestmark = pytest.mark.e2e
+
+
+def connection(app) -> dict | None:
+    with sqlite3.connect(app.db_path) as db:
+        db.row_factory = sqlite3.Row
+        row = db.execute("SELECT * FROM pagerduty_connection").fetchone()
+        return dict(row) if row else None
+
+
+async def start_login(slack, admin) -> str:
+    """Settings › Connect › Connect with OAuth › Client ID and Secret › Save; returns the link's URL."""
+    await open_settings(slack, admin)
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    modal = await modal_after(slack, admin, admin.click(PagerDuty.OAUTH_START))
+    text = admin.text(modal)
+    assert "Scoped OAuth" in text and "schedules.read" in text and "openid" in text
+    await admin.fill(PagerDuty.CLIENT_ID_INPUT, CLIENT_ID)
+    await admin.fill(PagerDuty.CLIENT_SECRET_INPUT, CLIENT_SECRET)
+    assert modal["submit"]["text"] == "Save"
+    assert await admin.submit() == {}
+    button = admin.find(PagerDuty.OAUTH_OPEN)
+    assert button["text"]["text"] == "Open PagerDuty"
+    return button["url"]
+
+
+async def consent(http: aiohttp.ClientSession, authorize_url: str, approve: bool = True) -> str:
+    """The person reads PagerDuty's consent page and presses Approve (or Deny): where it sends them."""
+    async with http.get(authorize_url) as page:
+        assert page.status == 200
+        html = await page.text()
+    assert "acme" in html and "Alice Admin" in html
+    link = consent_links(html)["approve" if approve else "deny"]
+    async with http.get(URL(authorize_url).join(URL(link)), allow_redirects=False) as decision:
+        assert decision.status == 302
+        return decision.headers["Location"]
+
+
+async def test_the_modal_shows_the_exact_redirect_url(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await open_settings(slack, admin)
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    modal = await modal_after(slack, admin, admin.click(PagerDuty.OAUTH_START))
+    assert app.url + "/api/integrations/pagerduty/login/callback" in admin.text(modal)
+
+
+async def test_login_from_save_to_connected(app, slack, pd):
+    admin = slack.user(ADMIN)
+    url = await start_login(slack, admin)
+    query = parse_qs(urlparse(url).query)
+    assert url.startswith(pd.url + "/oauth/authorize?")
+    assert query["response_type"] == ["code"] and query["client_id"] == [CLIENT_ID]
+    assert query["redirect_uri"] == [app.url + CALLBACK_PATH]
+    assert query["code_challenge_method"] == ["S256"] and query["state"][0]
+    assert "Login pending" in admin.text()
+
+    async with aiohttp.ClientSession() as browser:
+        callback = await consent(browser, url)
+        assert callback.startswith(app.url + CALLBACK_PATH + "?code=")
+        async with browser.get(callback, allow_redirects=False) as page:
+            body = await page.text()
+            assert page.status == 200
+    assert "PagerDuty connected" in body
+    assert "https://slack.com/app_redirect?app=A0RR&amp;team=T0ACME" in body
+    assert 'http-equiv="refresh"' in body
+
+    await slack.wait_for(lambda: "Connected with OAuth as Alice Admin" in admin.text())
+    assert "acme" in admin.text()
+    stored = connection(app)
+    assert stored["method"] == "oauth" and stored["status"] == "connected"
+    assert stored["client_id"] == CLIENT_ID and stored["pd_user_name"] == "Alice Admin"
+    assert set(stored["granted_scopes"].split()) >= {"openid", "schedules.read", "users.read", "oncalls.read"}
+    raw = app.db_path.read_bytes() + app.db_path.with_name("roundrobin.db-wal").read_bytes()
+    for token in pd.issued_tokens:
+        assert token.access_token.encode() not in raw and token.refresh_token.encode() not in raw
+    assert CLIENT_SECRET.encode() not in raw
+    # the modal, still open in Slack, now tells the outcome
+    await slack.wait_for(lambda: admin.modal and "PagerDuty is connected" in admin.text(admin.modal))
+
+
+async def test_the_state_is_single_use(app, slack, pd):
+    admin = slack.user(ADMIN)
+    url = await start_login(slack, admin)
+    async with aiohttp.ClientSession() as browser:
+        callback = await consent(browser, url)
+        async with browser.get(callback) as first:
+            assert first.status == 200
+        before = connection(app)
+        async with browser.get(callback) as replay:
+            assert replay.status == 400
+            assert "already used" in await replay.text()
+    assert connection(app) == before
+
+
+async def test_an_unknown_state_changes_nothing(app, slack, pd):
+    async with aiohttp.ClientSession() as browser, browser.get(app.url + CALLBACK_PATH + "?code=x&state=forged") as page:
+        assert page.status == 400
+        assert "not one Round Robin started" in await page.text()
+    assert connection(app) is None
+
+
+async def test_an_expired_state_is_refused(app, slack, pd):
+    admin = slack.user(ADMIN)
+    url = await start_login(slack, admin)
+    with sqlite3.connect(app.db_path) as db:  # eleven minutes pass
+        db.execute("UPDATE oauth_states SET expires_at = ?", (time.time() - 60,))
+    async with aiohttp.ClientSession() as browser:
+        callback = await consent(browser, url)
+        async with browser.get(callback) as page:
+            assert page.status == 400
+            assert "expired" in await page.text()
+    assert connection(app) is None
+
+
+async def test_denying_access_says_the_login_was_cancelled(app, slack, pd):
+    admin = slack.user(ADMIN)
+    url = await start_login(slack, admin)
+    async with aiohttp.ClientSession() as browser:
+        callback = await consent(browser, url, approve=False)
+        assert "error=access_denied" in callback
+        async with browser.get(callback) as page:
+            body = await page.text()
+    assert "Login cancelled" in body and "cancelled" in body
+    assert connection(app) is None
+    text = await slack.wait_for(lambda: "Login pending" not in admin.text() and admin.text())
+    assert "Not connected" in text
+
+
+async def test_a_token_with_only_openid_is_refused_with_what_to_fix(app, slack, pd):
+    pd.add_oauth_app("bare-client", "bare-secret", redirect_uris=[app.url + CALLBACK_PATH], scopes=set(), authorizing_user_id="PALICE")
+    admin = slack.user(ADMIN)
+    await open_settings(slack, admin)
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    await modal_after(slack, admin, admin.click(PagerDuty.OAUTH_START))
+    await admin.fill(PagerDuty.CLIENT_ID_INPUT, "bare-client")
+    await admin.fill(PagerDuty.CLIENT_SECRET_INPUT, "bare-secret")
+    await admin.submit()
+    url = admin.find(PagerDuty.OAUTH_OPEN)["url"]
+    async with aiohttp.ClientSession() as browser:
+        callback = await consent(browser, url)
+        async with browser.get(callback) as page:
+            body = await page.text()
+    assert page.status == 400
+    assert "only the openid scope" in body and "Schedules" in body
+    assert connection(app) is None
+    await slack.wait_for(lambda: "only the openid scope" in admin.text())
+
+
+async def connect(app, slack, pd) -> None:
+    admin = slack.user(ADMIN)
+    url = await start_login(slack, admin)
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(await consent(browser, url)) as page:
+            assert page.status == 200
+    await slack.wait_for(lambda: "Connected with OAuth" in admin.text())
+
+
+async def test_a_token_near_expiry_is_refreshed_and_the_new_pair_stored(app, slack, pd):
+    pd.access_token_ttl = 120  # inside the app's five-minute refresh margin
+    await connect(app, slack, pd)
+    first = connection(app)
+    admin = slack.user(ADMIN)
+    await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
+    await slack.wait_for(lambda: "Sync finished" in admin.text())
+    after = connection(app)
+    assert after["refresh_token_enc"] != first["refresh_token_enc"]
+    assert after["token_expires_at"] > first["token_expires_at"]
+    refreshes = [r for r in pd.requests if r.path == "/oauth/token"]
+    assert len(refreshes) >= 2, "one code exchange, then at least one refresh"
+    # the refresh token was rotated: the first one no longer works
+    assert pd.issued_tokens[0].refresh_token != pd.issued_tokens[-1].refresh_token
+
+
+async def test_a_401_refreshes_once_then_works(app, slack, pd):
+    await connect(app, slack, pd)
+    pd.expire_access_tokens()
+    admin = slack.user(ADMIN)
+    await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
+    await slack.wait_for(lambda: "Sync finished" in admin.text())
+    assert connection(app)["status"] == "connected" and connection(app)["last_error"] is None
+
+
+async def test_a_failed_refresh_asks_for_reauthorisation_and_keeps_everything(app, slack, pd):
+    await connect(app, slack, pd)
+    pd.revoke_tokens()
+    admin = slack.user(ADMIN)
+    await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
+    await slack.wait_for(lambda: "Needs re-authorisation" in admin.text())
+    assert "PagerDuty refused to renew the login" in admin.text()
+    stored = connection(app)
+    assert stored["status"] == "needs_reauth" and stored["refresh_token_enc"] and stored["client_id"] == CLIENT_ID
+    admin.find(PagerDuty.CONNECT)  # Reconnect is offered
