@@ -98,9 +98,10 @@ class RotationService:
             await self.on_schedule_changed()
         return rotation
 
-    async def _check(
+    async def check(
         self, draft: RotationDraft, pagerduty_connected: bool, except_id: int | None = None
     ) -> None:
+        """Raise DraftError with every problem, before anything is created."""
         errors = check(draft, pagerduty_connected)
         if "code" not in errors and await store.code_taken(self._db, draft.code, except_id):
             errors["code"] = f"Another rotation already uses the code {normalise_code(draft.code)}."

@@ -20,7 +20,11 @@ def deps(context: AsyncBoltContext) -> Services:
 def build_slack_app(services: Services) -> AsyncApp:
     from roundrobin.slack import commands, home, pagerduty, rotation_form, rotations, settings
 
-    app = AsyncApp(client=services.slack, logger=logging.getLogger("slack_bolt"))
+    bolt_log = logging.getLogger("slack_bolt")
+    # AsyncApp also reads SLACK_BOT_TOKEN from the environment and warns that `client` wins, which
+    # is exactly what we want: the client carries SLACK_API_URL. Keep that warning out of the log.
+    bolt_log.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
+    app = AsyncApp(client=services.slack, logger=bolt_log)
 
     @app.middleware
     async def inject_services(context: AsyncBoltContext, next):  # noqa: A002 - Bolt's name

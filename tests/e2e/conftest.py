@@ -46,6 +46,15 @@ async def pd():
     await fake.stop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    process = item.funcargs.get("app") if hasattr(item, "funcargs") else None
+    if report.failed and isinstance(process, AppProcess):
+        report.sections.append(("app log (last 60 lines)", "\n".join(process.log_text().splitlines()[-60:])))
+    return report
+
+
 @pytest.fixture
 async def app(tmp_path, slack, pd):
     process = AppProcess(tmp_path, slack.api_url, pd.url)

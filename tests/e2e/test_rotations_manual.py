@@ -1,0 +1,192 @@
+"""Walkthroughs: manual and timed rotations in App Home and /rr, with their Slack effects."""
+
+import sqlite3
+import time
+
+import pytest
+
+from roundrobin.slack.ids import MenuChoice, Rotations
+from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, OPS
+from tests.e2e.steps import home_after, modal_after
+
+pytestmark = pytest.mark.e2e
+
+
+async def create_rotation(slack, user, name="Primary on-call", code="ops", members=(BOB, CAROL), **extra) -> dict:
+    await user.open_home()
+    await modal_after(slack, user, user.click(Rotations.CREATE))
+    await user.fill(Rotations.NAME, name)
+    await user.fill(Rotations.CODE, code)
+    await user.fill(Rotations.MEMBERS, list(members))
+    for action_id, value in extra.items():
+        await user.fill(getattr(Rotations, action_id.upper()), value)
+    return await user.submit()
+
+
+def rows(app, sql, *params):
+    with sqlite3.connect(app.db_path) as db:
+        return db.execute(sql, params).fetchall()
+
+
+async def test_create_a_manual_rotation_then_rotate_it(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, channels=[OPS], new_group="ops-oncall") == {}
+    await slack.wait_for(lambda: "Primary on-call" in admin.text())
+    text = admin.text()
+    assert "OPS" in text and "On duty: <@U0BOB>" in text and "Next: <@U0CAROL>" in text
+
+    # the new user group holds the person on duty, and the channel was told
+    [group] = [g for g in slack.usergroups.values() if g["handle"] == "ops-oncall"]
+    await slack.wait_for(lambda: group["users"] == [BOB])
+    await slack.wait_for(lambda: any(m["channel"] == OPS and "<@U0BOB>" in m["text"] for m in slack.messages))
+
+    option = f"{MenuChoice.ROTATE}:{rows(app, 'SELECT id FROM rotations')[0][0]}"
+    text = await home_after(slack, admin, admin.click(Rotations.MENU, option=option))
+    assert "On duty: <@U0CAROL>" in text and "Next: <@U0BOB>" in text
+    await slack.wait_for(lambda: group["users"] == [CAROL])
+    message = [m for m in slack.messages if m["channel"] == OPS][-1]
+    assert "<@U0CAROL>" in message["text"] and "on duty now" in message["text"]
+    history = rows(app, "SELECT kind, detail FROM events WHERE kind = 'duty.changed' ORDER BY id")
+    assert len(history) == 2 and '"after": ["U0CAROL"]' in history[1][1] and '"reason": "rotated"' in history[1][1]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "block", "words"),
+    [
+        ("code", "ops team", Rotations.CODE, "letters, digits and single hyphens"),
+        ("code", "-ops", Rotations.CODE, "single hyphens"),
+        ("new_group", "Ops OnCall", Rotations.NEW_GROUP, "lower-case"),
+    ],
+)
+async def test_invalid_values_are_field_errors_and_nothing_is_saved(app, slack, pd, field, value, block, words):
+    admin = slack.user(ADMIN)
+    result = await create_rotation(slack, admin, **({"code": value} if field == "code" else {field: value}))
+    assert words in result["errors"][block]
+    assert rows(app, "SELECT COUNT(*) FROM rotations") == [(0,)]
+    assert not slack.calls_to("usergroups.create")
+
+
+async def test_codes_are_unique_and_shown_upper_case(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, code="web-oncall") == {}
+    result = await create_rotation(slack, admin, name="Another", code="WEB-ONCALL")
+    assert "already uses the code WEB-ONCALL" in result["errors"][Rotations.CODE]
+    assert rows(app, "SELECT code FROM rotations") == [("WEB-ONCALL",)]
+
+
+async def test_rr_who_rotate_help_and_mistakes(app, slack, pd):
+    admin, dave = slack.user(ADMIN), slack.user(DAVE)
+    await create_rotation(slack, admin, code="ops")
+    await slack.wait_for(lambda: "Primary on-call" in admin.text())
+
+    reply = await dave.command("who ops")
+    assert "Primary on-call" in reply["text"] and "On duty: <@U0BOB>" in reply["text"] and "Next: <@U0CAROL>" in reply["text"]
+    assert "Primary on-call" in str(await dave.command(""))
+    assert "/rr who CODE" in (await dave.command("help"))["text"]
+    assert "no rotation with the code `NOPE`" in (await dave.command("who nope"))["text"]
+    assert "Which rotation?" in (await dave.command("who"))["text"]
+    assert "I don't know `dance`" in (await dave.command("dance"))["text"]
+    # Dave neither created it nor manages Round Robin
+    assert "Only the rotation's creator" in (await dave.command("rotate ops"))["text"]
+    reply = await admin.command("rotate OPS")
+    assert "<@U0CAROL> is on duty now" in reply["text"]
+    assert "On duty: <@U0CAROL>" in (await dave.command("who OPS"))["text"]
+
+
+async def test_slack_refusing_the_group_is_shown_on_the_rotation_which_still_changes(app, slack, pd):
+    slack.add_usergroup("S0OPS", "ops-team", "Ops team", users=[ADMIN])
+    slack.usergroup_edits_restricted = True
+    admin = slack.user(ADMIN)
+    await admin.open_home()
+    await modal_after(slack, admin, admin.click(Rotations.CREATE))
+    await admin.fill(Rotations.NAME, "Support")
+    await admin.fill(Rotations.CODE, "SUP")
+    await admin.fill(Rotations.MEMBERS, [BOB, CAROL])
+    options = await admin.suggest(Rotations.GROUP, "ops")
+    await admin.fill(Rotations.GROUP, options[0])
+    assert await admin.submit() == {}
+    await slack.wait_for(lambda: rows(app, "SELECT slack_problem FROM rotations")[0][0])
+    text = await admin.open_home()
+    text = admin.text()
+    assert "permission_denied" in text and "User Groups" in text
+    assert "On duty: <@U0BOB>" in text
+    assert slack.usergroups["S0OPS"]["users"] == [ADMIN]
+
+
+async def test_set_on_duty_and_delete(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await create_rotation(slack, admin, members=(BOB, CAROL, DAVE))
+    await slack.wait_for(lambda: "Primary on-call" in admin.text())
+    rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
+
+    await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.SET_ON_DUTY}:{rotation_id}"))
+    await admin.fill(Rotations.ON_DUTY, DAVE)
+    text = await home_after(slack, admin, admin.submit())
+    assert "On duty: <@U0DAVE>" in text and "Next: <@U0BOB>" in text
+
+    modal = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DELETE}:{rotation_id}"))
+    assert "cannot be undone" in admin.text(modal)
+    text = await home_after(slack, admin, admin.submit())
+    assert "Deleted Primary on-call (OPS)" in text
+    assert rows(app, "SELECT COUNT(*) FROM rotations") == [(0,)]
+
+
+async def test_only_the_creator_or_an_admin_may_edit(app, slack, pd):
+    bob, dave = slack.user(BOB), slack.user(DAVE)
+    await create_rotation(slack, bob, members=(BOB, CAROL))
+    await slack.wait_for(lambda: "Primary on-call" in bob.text())
+    await dave.open_home()
+    dave.find(Rotations.DETAILS)  # Dave can look, not change
+    with pytest.raises(LookupError):
+        dave.find(Rotations.MENU)
+    rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
+    forged = slack.forge(
+        DAVE,
+        "block_actions",
+        container={"type": "view", "view_id": dave.home["id"]},
+        view=dave.home,
+        actions=[{"type": "overflow", "action_id": Rotations.MENU, "block_id": "x", "action_ts": "1.2",
+                  "selected_option": {"text": {"type": "plain_text", "text": "Rotate now"}, "value": f"{MenuChoice.ROTATE}:{rotation_id}"}}],
+    )
+    text = await home_after(slack, dave, forged)
+    assert "Only the rotation's creator" in text and "On duty: <@U0BOB>" in text
+
+
+async def test_a_timed_rotation_due_while_the_app_was_down_moves_on_once(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await admin.open_home()
+    await modal_after(slack, admin, admin.click(Rotations.CREATE))
+    await admin.fill(Rotations.NAME, "Stand-up host")
+    await admin.fill(Rotations.CODE, "STANDUP")
+    await admin.fill(Rotations.MEMBERS, [BOB, CAROL, DAVE])
+    await modal_after(slack, admin, admin.fill(Rotations.KIND, "daily"))
+    await admin.fill(Rotations.TIME, "09:30")
+    assert await admin.submit() == {}
+    [(next_at, schedule)] = rows(app, "SELECT next_handoff_at, schedule FROM rotations")
+    assert next_at > time.time() and '"kind": "daily"' in schedule and '"at": "09:30"' in schedule
+
+    await app.stop()
+    with sqlite3.connect(app.db_path) as db:  # three days of handoffs were missed
+        db.execute("UPDATE rotations SET next_handoff_at = ?", (time.time() - 3 * 86400,))
+    await app.start()
+    await slack.wait_for(lambda: rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'")[0][0] == 2)
+    [(on_duty,)] = rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1")
+    assert on_duty == CAROL, "one step on, not three"
+    [(next_at,)] = rows(app, "SELECT next_handoff_at FROM rotations")
+    assert time.time() < next_at <= time.time() + 86400
+
+
+async def test_hundreds_of_rotations_are_paged(app, slack, pd):
+    with sqlite3.connect(app.db_path) as db:
+        db.executemany(
+            "INSERT INTO rotations (name, code, created_by, created_at, updated_at) VALUES (?, ?, ?, 0, 0)",
+            [(f"Rotation {i:03d}", f"R{i:03d}", ADMIN) for i in range(250)],
+        )
+    admin = slack.user(ADMIN)
+    home = await admin.open_home()
+    assert len(home["blocks"]) < 50
+    assert "250 rotations" in admin.text() and "Page 1 of 25" in admin.text()
+    text = await home_after(slack, admin, admin.click(Rotations.PAGE_NEXT))
+    assert "Rotation 010" in text and "Rotation 009" not in text and "Page 2 of 25" in text
+    found = await admin.suggest(Rotations.JUMP, "R242")
+    assert [o["text"]["text"] for o in found] == ["Rotation 242 (R242)"]
