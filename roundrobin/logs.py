@@ -78,5 +78,8 @@ def install(level: int, secrets: list[str]) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library chatter at DEBUG includes request bodies; keep it at INFO or above.
-    for noisy in ("slack_sdk", "slack_bolt", "aiohttp.access", "apscheduler", "aiosqlite", "asyncio"):
+    for noisy in ("slack_sdk", "slack_bolt", "aiohttp.access", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))
+    # APScheduler narrates every job run at INFO; tzlocal explains itself at DEBUG.
+    for chatty in ("apscheduler", "tzlocal"):
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))

@@ -316,12 +316,12 @@ class PagerDutyConnection:
             token_expires_at=tokens.expires_at,
         )
 
-    async def mark_key_rejected(self) -> None:
-        """A stored API key got a 401: the card must say so; nothing is deleted."""
+    async def mark_key_rejected(self) -> str | None:
+        """A stored credential got a 401: the card must say so; nothing is deleted. Returns the words."""
         async with self._db.transaction():
             connection = await self.current()
             if connection is None or connection.status != "connected":
-                return
+                return connection.last_error if connection else None
             message = (
                 "PagerDuty rejected the stored API key (it may have been deleted). Connect again with a new key."
                 if connection.method == "api_key"
@@ -331,6 +331,7 @@ class PagerDutyConnection:
             await events.record(
                 self._db, "pagerduty.credentials_rejected", self._clock(), method=connection.method
             )
+        return message
 
     async def record_sync(self, error: str | None) -> None:
         await store.record_sync(self._db, self._clock(), error)

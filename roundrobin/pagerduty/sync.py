@@ -91,8 +91,7 @@ class PagerDutySync:
         try:
             await self._cycle(client, report)
         except PagerDutyAuthError as e:
-            await self._connection.mark_key_rejected()
-            report.ok, report.error = False, str(e)
+            report.ok, report.error = False, await self._connection.mark_key_rejected() or str(e)
         except PagerDutyError as e:
             report.ok, report.error = False, f"{e}. The last known on-call state is kept."
         finally:
@@ -142,7 +141,7 @@ class PagerDutySync:
             async for s in _paginate_v3(client):
                 found[s["id"]] = PdSchedule(
                     id=s["id"],
-                    name=s.get("name") or s["id"],
+                    name=s.get("name") or s.get("summary") or s["id"],  # the list holds references
                     version=3,
                     time_zone=s.get("time_zone"),
                     html_url=s.get("html_url"),

@@ -242,6 +242,10 @@ class FakePagerDuty:
         self.auth.api_keys[key] = api_key
         return api_key
 
+    def delete_api_key(self, key: str) -> None:
+        """An admin deleted the key in PagerDuty: from now on it gets 401."""
+        self.auth.api_keys.pop(key, None)
+
     def add_oauth_app(
         self,
         client_id: str,

@@ -291,7 +291,9 @@ class FakeSlack:
         payload = interaction(self.workspace, user_id, kind, **fields)
         if kind in ("block_actions", "view_submission") and "trigger_id" not in payload:
             payload["trigger_id"] = self.issue_trigger_id(user_id)
-        return await self.send_envelope("interactive", payload, accepts_response_payload=kind == "view_submission")
+        return await self.send_envelope(
+            "interactive", payload, accepts_response_payload=kind == "view_submission"
+        )
 
     def user(self, user_id: str) -> SlackUser:
         """Act as a workspace member through Slack's client."""

@@ -88,7 +88,15 @@ def bots_info(ws: Workspace, args: dict) -> dict:
     if required(args, "bot") != ws.bot_id:
         raise SlackError("bot_not_found")
     bot = ws.users[ws.bot_user_id]
-    return {"bot": {"id": ws.bot_id, "deleted": False, "name": bot.name, "app_id": ws.app_id, "user_id": ws.bot_user_id}}
+    return {
+        "bot": {
+            "id": ws.bot_id,
+            "deleted": False,
+            "name": bot.name,
+            "app_id": ws.app_id,
+            "user_id": ws.bot_user_id,
+        }
+    }
 
 
 def users_lookup_by_email(ws: Workspace, args: dict) -> dict:

@@ -36,7 +36,9 @@ async def pd():
     fake.add_user("PBOB", "Bob Builder", "bob@corp.example")
     fake.add_user("PCAROL", "Carol Chen", "carol@corp.example")
     fake.add_user("PJANE", "Jane Roe", "jane@corp.example")
-    fake.add_schedule("PSPRIM", "Ops Primary", user_ids=["PBOB", "PCAROL", "PJANE"], escalation_policy_ids=["PEOPS"])
+    fake.add_schedule(
+        "PSPRIM", "Ops Primary", user_ids=["PBOB", "PCAROL", "PJANE"], escalation_policy_ids=["PEOPS"]
+    )
     fake.add_schedule("PSSEC", "Ops Secondary", user_ids=["PALICE"], escalation_policy_ids=["PEOPS"])
     fake.set_on_call("PSPRIM", "PBOB")
     fake.set_on_call("PSSEC", "PALICE")

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.e2e
 
 def stored_connection(app) -> list:
     with sqlite3.connect(app.db_path) as db:
-        return db.execute("SELECT method, api_key_enc, api_key_last4, pd_account FROM pagerduty_connection").fetchall()
+        return db.execute(
+            "SELECT method, api_key_enc, api_key_last4, pd_account FROM pagerduty_connection"
+        ).fetchall()
 
 
 async def test_bad_key_is_refused_in_the_modal_and_nothing_is_stored(app, slack, pd):
@@ -94,7 +96,9 @@ async def test_a_member_sees_the_card_but_no_controls_and_forged_actions_are_ref
     assert ack["response_action"] == "errors"
     assert "Only Slack workspace admins" in ack["errors"][PagerDuty.API_KEY_BLOCK]
     assert stored_connection(app) == []
-    assert not [r for r in pd.requests if r.auth == "api_key"], "a refused key is never even sent to PagerDuty"
+    assert not [r for r in pd.requests if r.auth == "api_key"], (
+        "a refused key is never even sent to PagerDuty"
+    )
 
 
 async def test_disconnect_asks_first_then_forgets_the_key(app, slack, pd):

@@ -109,7 +109,10 @@ async def test_the_state_is_single_use(app, slack, pd):
 
 
 async def test_an_unknown_state_changes_nothing(app, slack, pd):
-    async with aiohttp.ClientSession() as browser, browser.get(app.url + CALLBACK_PATH + "?code=x&state=forged") as page:
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(app.url + CALLBACK_PATH + "?code=x&state=forged") as page,
+    ):
         assert page.status == 400
         assert "not one Round Robin started" in await page.text()
     assert connection(app) is None
@@ -143,7 +146,13 @@ async def test_denying_access_says_the_login_was_cancelled(app, slack, pd):
 
 
 async def test_a_token_with_only_openid_is_refused_with_what_to_fix(app, slack, pd):
-    pd.add_oauth_app("bare-client", "bare-secret", redirect_uris=[app.url + CALLBACK_PATH], scopes=set(), authorizing_user_id="PALICE")
+    pd.add_oauth_app(
+        "bare-client",
+        "bare-secret",
+        redirect_uris=[app.url + CALLBACK_PATH],
+        scopes=set(),
+        authorizing_user_id="PALICE",
+    )
     admin = slack.user(ADMIN)
     await open_settings(slack, admin)
     await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
@@ -165,9 +174,8 @@ async def test_a_token_with_only_openid_is_refused_with_what_to_fix(app, slack, 
 async def connect(app, slack, pd) -> None:
     admin = slack.user(ADMIN)
     url = await start_login(slack, admin)
-    async with aiohttp.ClientSession() as browser:
-        async with browser.get(await consent(browser, url)) as page:
-            assert page.status == 200
+    async with aiohttp.ClientSession() as browser, browser.get(await consent(browser, url)) as page:
+        assert page.status == 200
     await slack.wait_for(lambda: "Connected with OAuth" in admin.text())
 
 
@@ -204,5 +212,9 @@ async def test_a_failed_refresh_asks_for_reauthorisation_and_keeps_everything(ap
     await slack.wait_for(lambda: "Needs re-authorisation" in admin.text())
     assert "PagerDuty refused to renew the login" in admin.text()
     stored = connection(app)
-    assert stored["status"] == "needs_reauth" and stored["refresh_token_enc"] and stored["client_id"] == CLIENT_ID
+    assert (
+        stored["status"] == "needs_reauth"
+        and stored["refresh_token_enc"]
+        and stored["client_id"] == CLIENT_ID
+    )
     admin.find(PagerDuty.CONNECT)  # Reconnect is offered

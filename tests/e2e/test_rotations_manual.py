@@ -12,7 +12,9 @@ from tests.e2e.steps import home_after, modal_after
 pytestmark = pytest.mark.e2e
 
 
-async def create_rotation(slack, user, name="Primary on-call", code="ops", members=(BOB, CAROL), **extra) -> dict:
+async def create_rotation(
+    slack, user, name="Primary on-call", code="ops", members=(BOB, CAROL), **extra
+) -> dict:
     await user.open_home()
     await modal_after(slack, user, user.click(Rotations.CREATE))
     await user.fill(Rotations.NAME, name)
@@ -47,7 +49,11 @@ async def test_create_a_manual_rotation_then_rotate_it(app, slack, pd):
     message = [m for m in slack.messages if m["channel"] == OPS][-1]
     assert "<@U0CAROL>" in message["text"] and "on duty now" in message["text"]
     history = rows(app, "SELECT kind, detail FROM events WHERE kind = 'duty.changed' ORDER BY id")
-    assert len(history) == 2 and '"after": ["U0CAROL"]' in history[1][1] and '"reason": "rotated"' in history[1][1]
+    assert (
+        len(history) == 2
+        and '"after": ["U0CAROL"]' in history[1][1]
+        and '"reason": "rotated"' in history[1][1]
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,7 +64,9 @@ async def test_create_a_manual_rotation_then_rotate_it(app, slack, pd):
         ("new_group", "Ops OnCall", Rotations.NEW_GROUP, "lower-case"),
     ],
 )
-async def test_invalid_values_are_field_errors_and_nothing_is_saved(app, slack, pd, field, value, block, words):
+async def test_invalid_values_are_field_errors_and_nothing_is_saved(
+    app, slack, pd, field, value, block, words
+):
     admin = slack.user(ADMIN)
     result = await create_rotation(slack, admin, **({"code": value} if field == "code" else {field: value}))
     assert words in result["errors"][block]
@@ -80,7 +88,11 @@ async def test_rr_who_rotate_help_and_mistakes(app, slack, pd):
     await slack.wait_for(lambda: "Primary on-call" in admin.text())
 
     reply = await dave.command("who ops")
-    assert "Primary on-call" in reply["text"] and "On duty: <@U0BOB>" in reply["text"] and "Next: <@U0CAROL>" in reply["text"]
+    assert (
+        "Primary on-call" in reply["text"]
+        and "On duty: <@U0BOB>" in reply["text"]
+        and "Next: <@U0CAROL>" in reply["text"]
+    )
     assert "Primary on-call" in str(await dave.command(""))
     assert "/rr who CODE" in (await dave.command("help"))["text"]
     assert "no rotation with the code `NOPE`" in (await dave.command("who nope"))["text"]
@@ -119,12 +131,16 @@ async def test_set_on_duty_and_delete(app, slack, pd):
     await slack.wait_for(lambda: "Primary on-call" in admin.text())
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
 
-    await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.SET_ON_DUTY}:{rotation_id}"))
+    await modal_after(
+        slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.SET_ON_DUTY}:{rotation_id}")
+    )
     await admin.fill(Rotations.ON_DUTY, DAVE)
     text = await home_after(slack, admin, admin.submit())
     assert "On duty: <@U0DAVE>" in text and "Next: <@U0BOB>" in text
 
-    modal = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DELETE}:{rotation_id}"))
+    modal = await modal_after(
+        slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DELETE}:{rotation_id}")
+    )
     assert "cannot be undone" in admin.text(modal)
     text = await home_after(slack, admin, admin.submit())
     assert "Deleted Primary on-call (OPS)" in text
@@ -145,8 +161,18 @@ async def test_only_the_creator_or_an_admin_may_edit(app, slack, pd):
         "block_actions",
         container={"type": "view", "view_id": dave.home["id"]},
         view=dave.home,
-        actions=[{"type": "overflow", "action_id": Rotations.MENU, "block_id": "x", "action_ts": "1.2",
-                  "selected_option": {"text": {"type": "plain_text", "text": "Rotate now"}, "value": f"{MenuChoice.ROTATE}:{rotation_id}"}}],
+        actions=[
+            {
+                "type": "overflow",
+                "action_id": Rotations.MENU,
+                "block_id": "x",
+                "action_ts": "1.2",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "Rotate now"},
+                    "value": f"{MenuChoice.ROTATE}:{rotation_id}",
+                },
+            }
+        ],
     )
     text = await home_after(slack, dave, forged)
     assert "Only the rotation's creator" in text and "On duty: <@U0BOB>" in text
@@ -169,7 +195,9 @@ async def test_a_timed_rotation_due_while_the_app_was_down_moves_on_once(app, sl
     with sqlite3.connect(app.db_path) as db:  # three days of handoffs were missed
         db.execute("UPDATE rotations SET next_handoff_at = ?", (time.time() - 3 * 86400,))
     await app.start()
-    await slack.wait_for(lambda: rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'")[0][0] == 2)
+    await slack.wait_for(
+        lambda: rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'")[0][0] == 2
+    )
     [(on_duty,)] = rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1")
     assert on_duty == CAROL, "one step on, not three"
     [(next_at,)] = rows(app, "SELECT next_handoff_at FROM rotations")

@@ -35,7 +35,15 @@ async def test_a_member_cannot_edit_owners(app, slack, pd):
         "block_actions",
         container={"type": "view", "view_id": bob.home["id"]},
         view=bob.home,
-        actions=[{"type": "multi_users_select", "action_id": Owners.EDIT, "block_id": "x", "selected_users": [BOB, CAROL], "action_ts": "1.2"}],
+        actions=[
+            {
+                "type": "multi_users_select",
+                "action_id": Owners.EDIT,
+                "block_id": "x",
+                "selected_users": [BOB, CAROL],
+                "action_ts": "1.2",
+            }
+        ],
     )
     text = await home_after(slack, bob, forged)
     assert "can do that" in text and "Owners: none yet" in text
@@ -59,7 +67,9 @@ async def test_a_token_without_users_read_email_gets_a_warning_with_the_fix(tmp_
     await app.start()
     try:
         text = await open_settings(slack, slack.user(ADMIN))
-        assert "Missing Slack scope users:read.email" in text or "Missing Slack scope `users:read.email`" in text
+        assert (
+            "Missing Slack scope users:read.email" in text or "Missing Slack scope `users:read.email`" in text
+        )
         assert "reinstall" in text
     finally:
         assert await app.stop() == 0

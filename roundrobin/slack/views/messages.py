@@ -42,4 +42,5 @@ def reverted_message(rotation: Rotation) -> dict:
         f"*{esc(rotation.name)}* (`{rotation.code}`) no longer follows PagerDuty: PagerDuty was disconnected. "
         "It is a Manual rotation now, with the same members and the same person on duty."
     )
-    return {"text": f"{rotation.name} ({rotation.code}) is a Manual rotation now", "blocks": [section(text)]}
+    fallback = f"{rotation.name} ({rotation.code}) no longer follows PagerDuty: it is a Manual rotation now"
+    return {"text": fallback, "blocks": [section(text)]}
