@@ -21,7 +21,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
-    args = parse_args(argv)
+    parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as e:

@@ -53,7 +53,7 @@ class AppProcess:
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self, wait_ready: bool = True, timeout: float = 20.0) -> None:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it until it exits
+        log = open(self.log_path, "ab")  # noqa: SIM115, ASYNC230 - the child owns it; opening is instant
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(ROOT / "app.py"),

@@ -1,0 +1,11 @@
+"""The bot scopes Round Robin uses, and why; manifest.yml must list exactly these."""
+
+BOT_SCOPES = {
+    "commands": "the /rr command",
+    "chat:write": "duty-change messages in a rotation's channels",
+    "chat:write.public": "those messages in public channels Round Robin was not invited to",
+    "users:read": "who is a workspace admin (users.info), the directory (users.list), the app id (bots.info)",
+    "users:read.email": "matching PagerDuty users to Slack users by email",
+    "usergroups:read": "the on-duty user group picker (usergroups.list)",
+    "usergroups:write": "creating on-duty user groups and keeping them equal to who is on duty",
+}

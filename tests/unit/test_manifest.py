@@ -1,0 +1,24 @@
+from pathlib import Path
+
+import yaml
+
+from roundrobin.sim.slack_workspace import DEFAULT_SCOPES
+from roundrobin.slack.scopes import BOT_SCOPES
+
+MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+
+
+def test_the_manifest_asks_for_exactly_the_scopes_the_app_uses():
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
+
+
+def test_the_manifest_turns_on_what_the_app_needs():
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/rr"]
+
+
+def test_the_fake_slack_installs_with_the_manifest_scopes():
+    assert set(BOT_SCOPES) <= set(DEFAULT_SCOPES)
