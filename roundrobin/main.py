@@ -148,7 +148,7 @@ def build_services(settings, db, vault, http, slack, identity, clock) -> Service
         background.run(effects_box[0].announce(changes), "announce-duty")
 
     rotations = RotationService(db, announce, clock)
-    sync = PagerDutySync(db, pagerduty, rotations, directory, clock)
+    sync = PagerDutySync(db, pagerduty, rotations, directory, clock, background)
 
     async def next_up(rotation):
         if rotation.bound:
@@ -181,17 +181,13 @@ def build_services(settings, db, vault, http, slack, identity, clock) -> Service
         usergroups=Usergroups(slack, clock),
     )
 
-    async def request_sync() -> None:
-        await sync.run()
-
     async def announce_reverted(rotation_ids: list[int]) -> None:
         reverted = [r for r in await rotation_store.all_rotations(db) if r.id in set(rotation_ids)]
         await effects.tell_reverted(reverted)
 
     async def sync_soon() -> None:
-        background.run(sync.run(), "sync-after-binding")
+        sync.request_soon()
 
-    services.request_sync = request_sync
     services.on_rotations_reverted = announce_reverted
     rotations.on_binding_changed = sync_soon
     return services

@@ -44,6 +44,5 @@ class Services:
     sync: PagerDutySync
     rotations_home: RotationsHome
     usergroups: Usergroups
-    request_sync: Callable[[], Coroutine[Any, Any, None]] | None = None
     on_rotations_reverted: Callable[[list[int]], Coroutine[Any, Any, None]] | None = None
     status: dict[str, Any] = field(default_factory=dict)

@@ -59,8 +59,7 @@ async def pagerduty_callback(request: web.Request) -> web.Response:
         )
     message = f"PagerDuty is connected. Round Robin now reads PagerDuty as {done.pd_user_name}."
     await _tell_slack(services, done.slack_user_id, done.view_id, ok=True, message=message)
-    if services.request_sync is not None:
-        services.background.run(services.request_sync(), "sync-after-oauth")
+    services.sync.request_soon()
     return _page(services, title="PagerDuty connected", message=message, redirect=True)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from roundrobin.background import Background
 from roundrobin.db import Database
 from roundrobin.pagerduty.client import (
     PagerDutyAuthError,
@@ -64,24 +65,36 @@ class PagerDutySync:
         rotations: RotationService,
         directory: Directory,
         clock: Callable[[], float] = time.time,
+        background: Background | None = None,
     ):
         self._db = db
         self._connection = connection
         self._rotations = rotations
         self._directory = directory
         self._clock = clock
+        self._background = background or Background()
         self._lock = asyncio.Lock()
+        self._soon: asyncio.Task | None = None
+        self._started_soon = False
         self.last_report: SyncReport | None = None
 
     async def run(self) -> SyncReport:
-        """One cycle; concurrent callers wait for the running one instead of starting another."""
-        if self._lock.locked():
-            async with self._lock:
-                return self.last_report or SyncReport()
+        """One full cycle, after any cycle already running (cycles never overlap)."""
         async with self._lock:
-            report = await self._run()
-            self.last_report = report
-            return report
+            self.last_report = await self._run()
+            return self.last_report
+
+    def request_soon(self) -> asyncio.Task:
+        """A cycle in the background; requests made before it starts share it (a burst of edits = one sync)."""
+        if self._soon is None or self._soon.done() or self._lock.locked() and self._started_soon:
+            self._started_soon = False
+            self._soon = self._background.run(self._run_soon(), "pagerduty-sync-soon")
+        return self._soon
+
+    async def _run_soon(self) -> None:
+        async with self._lock:
+            self._started_soon = True
+            self.last_report = await self._run()
 
     async def _run(self) -> SyncReport:
         client = await self._connection.client()

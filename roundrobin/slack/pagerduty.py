@@ -71,7 +71,7 @@ async def on_api_key_submitted(ack: AsyncAck, body: dict, view: dict, context: A
         return
     await ack()
     await services.home.publish(user_id, tab="settings")
-    await _sync_soon(services)
+    services.sync.request_soon()
 
 
 async def on_oauth_client_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
@@ -96,12 +96,10 @@ async def on_sync_now(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> N
     if not await services.permissions.can_manage(user_id):
         await services.home.publish(user_id, tab="settings", notice=MANAGE_REFUSED)
         return
-    if services.request_sync is None:
-        await services.home.publish(user_id, tab="settings", notice="Sync is not available yet.")
-        return
     await services.home.publish(user_id, tab="settings", notice="Syncing with PagerDuty…")
-    await services.request_sync()
-    await services.home.publish(user_id, tab="settings", notice="Sync finished.")
+    report = await services.sync.run()
+    notice = "Sync finished." if report.ok else f"Sync failed: {report.error}"
+    await services.home.publish(user_id, tab="settings", notice=notice)
 
 
 async def on_disconnect(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
@@ -117,8 +115,3 @@ async def on_disconnect(ack: AsyncAck, body: dict, context: AsyncBoltContext) ->
     await services.home.publish(user_id, tab="settings", notice=notice)
     if services.on_rotations_reverted is not None:
         services.background.run(services.on_rotations_reverted(reverted), "announce-reverted")
-
-
-async def _sync_soon(services) -> None:
-    if services.request_sync is not None:
-        services.background.run(services.request_sync(), "sync-after-connect")

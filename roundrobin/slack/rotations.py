@@ -221,7 +221,7 @@ async def on_linked(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
             slack_user=slack_user,
         )
     await ack(response_action="clear")
-    services.background.run(services.sync.run(), "sync-after-link")
+    services.sync.request_soon()
     await services.home.publish(
         user_id, notice=f"Linked to <@{slack_user}>. The rotation updates with the next sync, now."
     )

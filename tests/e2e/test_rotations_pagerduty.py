@@ -27,7 +27,7 @@ async def connect_with_key(slack, admin, pd, app) -> None:
 async def sync_now(slack, admin) -> str:
     await open_settings(slack, admin)
     await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
-    await slack.wait_for(lambda: "Sync finished" in admin.text(), description="the sync to finish")
+    await slack.wait_for(lambda: "Sync finished" in admin.text() or "Sync failed" in admin.text(), description="the sync to finish")
     from roundrobin.slack.ids import Home
 
     return await home_after(slack, admin, admin.click(Home.TAB_ROTATIONS))
@@ -149,6 +149,7 @@ async def test_a_429_waits_and_an_outage_keeps_the_last_known_state(app, slack, 
     assert "On duty: <@U0CAROL>" in text, "no flapping while PagerDuty is down"
     settings = await open_settings(slack, admin)
     assert "PagerDuty had a problem (HTTP 503)" in settings and "Last good sync" in settings
+    assert "last known on-call state is kept" in settings
     assert len([c for c in slack.calls if c[0] in ("chat.postMessage", "usergroups.users.update")]) == writes
 
     pd.outage = False
