@@ -26,10 +26,14 @@ class Background:
             log.error("background task failed", exc_info=task.exception(), extra={"task": task.get_name()})
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Let running work finish (on shutdown), cancelling what outlives the timeout."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        """Let running work (and the work it starts) finish; cancel what outlives the timeout."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._tasks:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            await asyncio.wait(set(self._tasks), timeout=remaining)
+        pending = set(self._tasks)
         for task in pending:
             task.cancel()
         if pending:

@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin import logs
@@ -113,6 +114,8 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     http = aiohttp.ClientSession()
     stack.push_async_callback(http.close)
     slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    # Slack answers bursts (say, many duty changes at once) with 429 + Retry-After: wait, then retry.
+    slack.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     identity = await connect_slack(slack, settings)
 
     services = build_services(settings, db, vault, http, slack, identity, clock)

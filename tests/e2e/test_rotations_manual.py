@@ -218,3 +218,41 @@ async def test_hundreds_of_rotations_are_paged(app, slack, pd):
     assert "Rotation 010" in text and "Rotation 009" not in text and "Page 2 of 25" in text
     found = await admin.suggest(Rotations.JUMP, "R242")
     assert [o["text"]["text"] for o in found] == ["Rotation 242 (R242)"]
+
+
+async def test_edit_a_rotation(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await create_rotation(slack, admin, members=(BOB, CAROL))
+    await slack.wait_for(lambda: "Primary on-call" in admin.text())
+    rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
+
+    modal = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.EDIT}:{rotation_id}"))
+    assert modal["title"]["text"] == "Edit rotation"
+    assert admin.values()[Rotations.NAME][Rotations.NAME]["value"] == "Primary on-call"
+    with pytest.raises(LookupError):
+        admin.find(Rotations.SOURCE)  # PagerDuty is not connected: no source to choose
+    await admin.fill(Rotations.MEMBERS, [CAROL, DAVE])
+    await admin.fill(Rotations.DESCRIPTION, "Pages go to whoever is on duty")
+    await modal_after(slack, admin, admin.fill(Rotations.KIND, "weekly"))
+    await admin.fill(Rotations.WEEKDAY, "4")
+    await admin.fill(Rotations.EVERY, "2")
+    [london] = [o for o in await admin.suggest(Rotations.TZ, "london") if o["value"] == "Europe/London"]
+    await admin.fill(Rotations.TZ, london)
+    text = await home_after(slack, admin, admin.submit())
+    assert "Saved Primary on-call (OPS)" in text
+    assert "Every 2 weeks on Friday at 09:00 (Europe/London)" in text
+    assert "On duty: <@U0CAROL>" in text, "Bob left, so the first member took over"
+    [(description, schedule)] = rows(app, "SELECT description, schedule FROM rotations")
+    assert description == "Pages go to whoever is on duty" and '"every_weeks": 2' in schedule
+
+
+async def test_details_show_members_and_history(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await create_rotation(slack, admin, members=(BOB, CAROL))
+    await slack.wait_for(lambda: "Primary on-call" in admin.text())
+    await admin.command("rotate OPS")
+    rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
+    modal = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DETAILS}:{rotation_id}"))
+    text = admin.text(modal)
+    assert "1. <@U0BOB>" in text and "2. <@U0CAROL> · :bust_in_silhouette: on duty" in text
+    assert "Recent changes" in text and "(rotated) by <@U0ADMIN>" in text

@@ -101,7 +101,8 @@ async def test_an_unmatched_person_on_call_is_listed_then_linked_by_hand(app, sl
 
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
     details = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"details:{rotation_id}"))
-    assert "Jane Roe" in admin.text(details)
+    assert "Jane Roe" in admin.text(details) and "not found in Slack" in admin.text(details)
+    assert "Upcoming shifts" in admin.text(details) and "Jane Roe" in admin.text(details).split("Upcoming shifts")[1]
     await modal_after(slack, admin, admin.click(Rotations.LINK, value="PJANE"))
     await admin.fill(Rotations.SLACK_USER, DAVE)
     await admin.submit()
