@@ -48,10 +48,14 @@ def seed(pd: FakePagerDuty, slack: FakeSlack, schedules: int, users: int) -> Non
     now = time.time()
     for s in range(schedules):
         members = [f"PU{(s * 5 + k) % users:05d}" for k in range(5)]
-        pd.add_schedule(f"PS{s:05d}", f"Schedule {s}", user_ids=members, escalation_policy_ids=[f"PE{s // 2:05d}"])
+        pd.add_schedule(
+            f"PS{s:05d}", f"Schedule {s}", user_ids=members, escalation_policy_ids=[f"PE{s // 2:05d}"]
+        )
         # weekly shifts: the current one and the next, each a week long
         start = now - (s % 7) * 86400
-        pd.set_shifts(f"PS{s:05d}", [(members[0], start, start + WEEK), (members[1], start + WEEK, start + 2 * WEEK)])
+        pd.set_shifts(
+            f"PS{s:05d}", [(members[0], start, start + WEEK), (members[1], start + WEEK, start + 2 * WEEK)]
+        )
         slack.add_usergroup(f"S{s:05d}", f"oncall-{s}", f"On call {s}")
     pd.add_api_key("u+benchReadOnlyKey1", read_only=True)
 
@@ -98,7 +102,13 @@ async def main(schedules: int, users: int, changed: int) -> None:
         http = await stack.enter_async_context(aiohttp.ClientSession())
         client = AsyncWebClient(token=BOT, base_url=slack.api_url)
         services = build_services(
-            settings, db, Vault(Fernet.generate_key().decode()), http, client, await fetch_identity(client), time.time
+            settings,
+            db,
+            Vault(Fernet.generate_key().decode()),
+            http,
+            client,
+            await fetch_identity(client),
+            time.time,
         )
         await services.pagerduty.connect_api_key("U000000", "u+benchReadOnlyKey1", "us")
         await services.sync.run()  # learn the schedules, so rotations can bind to them
@@ -138,7 +148,9 @@ async def main(schedules: int, users: int, changed: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--users", type=int, default=5000)
     parser.add_argument("--changed", type=int, default=10)

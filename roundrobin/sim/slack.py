@@ -69,6 +69,7 @@ class FakeSlack:
         self.api = WebApi(self.workspace, bot_token=bot_token, app_token=app_token)
         self.socket = SocketModeHub(app_id=app_id, tickets=self.workspace.tickets)
         self.url = ""
+        self.client_url: str | None = None  # where "open the app in Slack" lands (the demo page)
         self._runner: web.AppRunner | None = None
         self._people: dict[str, SlackUser] = {}
         # Slack lists the app's bot user among the members; apps must skip it.
@@ -83,6 +84,7 @@ class FakeSlack:
         app.router.add_get("/link", self.socket.handle)
         app.router.add_get("/link/", self.socket.handle)
         app.router.add_post("/hooks/respond/{hook_id}", self._handle_hook)
+        app.router.add_get("/app_redirect", self._handle_app_redirect)
         # A short shutdown_timeout: stop() must not hang on a request the app leaves open.
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0)
         await self._runner.setup()
@@ -91,6 +93,15 @@ class FakeSlack:
         self.url = f"http://{bound_host}:{bound_port}"
         self.workspace.socket_url = f"ws://{bound_host}:{bound_port}/link/"
         return self
+
+    async def _handle_app_redirect(self, request: web.Request) -> web.Response:
+        """slack.com/app_redirect: opens the app; here, the simulated Slack client when there is one."""
+        if self.client_url:
+            raise web.HTTPFound(self.client_url)
+        return web.Response(
+            text="<!doctype html><title>Slack</title><p>Slack would now open the app's Home tab.</p>",
+            content_type="text/html",
+        )
 
     async def stop(self) -> None:
         """Close Socket Mode connections and stop the server."""

@@ -18,13 +18,14 @@ class SlackIdentity:
     app_id: str | None
     url: str
     scopes: set[str] = field(default_factory=set)
+    web_base: str = "https://slack.com"  # where app_redirect lives: Slack's own host, or a simulator's
 
     @property
     def app_redirect_url(self) -> str:
         """Opens the app in Slack (the App Home) on the desktop and on the web."""
         if self.app_id:
-            return f"https://slack.com/app_redirect?app={self.app_id}&team={self.team_id}"
-        return self.url or "https://slack.com/"
+            return f"{self.web_base}/app_redirect?app={self.app_id}&team={self.team_id}"
+        return self.url or self.web_base
 
     @property
     def deep_link(self) -> str:
@@ -43,6 +44,7 @@ async def fetch_identity(client: AsyncWebClient) -> SlackIdentity:
         app_id=response.get("app_id"),
         url=response.get("url", ""),
         scopes={s.strip() for s in header.split(",") if s.strip()},
+        web_base=client.base_url.rstrip("/").removesuffix("/api"),
     )
     if not identity.app_id and identity.bot_id:
         # Without it only the "back to Slack" link loses precision.

@@ -77,7 +77,8 @@ async def test_login_from_save_to_connected(app, slack, pd):
             body = await page.text()
             assert page.status == 200
     assert "PagerDuty connected" in body
-    assert "https://slack.com/app_redirect?app=A0RR&amp;team=T0ACME" in body
+    # back to Slack: app_redirect on Slack's host (here the simulator's, which real Slack replaces)
+    assert f"{slack.url}/app_redirect?app=A0RR&amp;team=T0ACME" in body
     assert 'http-equiv="refresh"' in body
 
     await slack.wait_for(lambda: "Connected with OAuth as Alice Admin" in admin.text())

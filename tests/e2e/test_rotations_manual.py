@@ -226,7 +226,9 @@ async def test_edit_a_rotation(app, slack, pd):
     await slack.wait_for(lambda: "Primary on-call" in admin.text())
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
 
-    modal = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.EDIT}:{rotation_id}"))
+    modal = await modal_after(
+        slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.EDIT}:{rotation_id}")
+    )
     assert modal["title"]["text"] == "Edit rotation"
     assert admin.values()[Rotations.NAME][Rotations.NAME]["value"] == "Primary on-call"
     with pytest.raises(LookupError):
@@ -252,7 +254,9 @@ async def test_details_show_members_and_history(app, slack, pd):
     await slack.wait_for(lambda: "Primary on-call" in admin.text())
     await admin.command("rotate OPS")
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
-    modal = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DETAILS}:{rotation_id}"))
+    modal = await modal_after(
+        slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DETAILS}:{rotation_id}")
+    )
     text = admin.text(modal)
     assert "1. <@U0BOB>" in text and "2. <@U0CAROL> · :bust_in_silhouette: on duty" in text
     assert "Recent changes" in text and "(rotated) by <@U0ADMIN>" in text

@@ -27,7 +27,10 @@ async def connect_with_key(slack, admin, pd, app) -> None:
 async def sync_now(slack, admin) -> str:
     await open_settings(slack, admin)
     await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
-    await slack.wait_for(lambda: "Sync finished" in admin.text() or "Sync failed" in admin.text(), description="the sync to finish")
+    await slack.wait_for(
+        lambda: "Sync finished" in admin.text() or "Sync failed" in admin.text(),
+        description="the sync to finish",
+    )
     from roundrobin.slack.ids import Home
 
     return await home_after(slack, admin, admin.click(Home.TAB_ROTATIONS))
@@ -102,7 +105,10 @@ async def test_an_unmatched_person_on_call_is_listed_then_linked_by_hand(app, sl
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
     details = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"details:{rotation_id}"))
     assert "Jane Roe" in admin.text(details) and "not found in Slack" in admin.text(details)
-    assert "Upcoming shifts" in admin.text(details) and "Jane Roe" in admin.text(details).split("Upcoming shifts")[1]
+    assert (
+        "Upcoming shifts" in admin.text(details)
+        and "Jane Roe" in admin.text(details).split("Upcoming shifts")[1]
+    )
     await modal_after(slack, admin, admin.click(Rotations.LINK, value="PJANE"))
     await admin.fill(Rotations.SLACK_USER, DAVE)
     await admin.submit()

@@ -60,7 +60,9 @@ async def test_nothing_is_saved_when_the_draft_is_wrong(service, db):
         await service.create(draft(name=" ", code="OPS"), "U9", False)
     assert set(e.value.errors) == {"name", "code"}
     with pytest.raises(DraftError) as e:
-        await service.create(draft(code="web", source="pagerduty", pd_schedule_id="P1"), "U9", pagerduty_connected=False)
+        await service.create(
+            draft(code="web", source="pagerduty", pd_schedule_id="P1"), "U9", pagerduty_connected=False
+        )
     assert "not connected" in e.value.errors["source"]
     assert await store.count(db) == 1
 
@@ -84,7 +86,9 @@ async def test_bound_rotations_are_not_rotated_by_hand(service, db):
 
 
 async def test_following_pagerduty_announces_only_real_changes(service, announced, db):
-    r = await service.create(draft(code="pd", source="pagerduty", pd_schedule_id="PS1", members=()), "U9", True)
+    r = await service.create(
+        draft(code="pd", source="pagerduty", pd_schedule_id="PS1", members=()), "U9", True
+    )
     change = await service.follow_pagerduty(r, ("U1", "U2"), ("U1",), 1000.0, (), "ok")
     assert change.rotation.on_duty == ("U1",)
     again = await service.follow_pagerduty(await store.get(db, r.id), ("U1", "U2"), ("U1",), 1000.0, (), "ok")

@@ -19,13 +19,17 @@ async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
         announced.extend(changes)
 
     rotations = RotationService(db, announce)
-    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1-2-test", "SLACK_APP_TOKEN": "xapp-1-A-2-test"}, dotenv=None)
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-1-2-test", "SLACK_APP_TOKEN": "xapp-1-A-2-test"}, dotenv=None
+    )
     scheduler = Scheduler(SimpleNamespace(settings=settings, db=db, rotations=rotations, clock=time.time))
     rotations.on_schedule_changed = scheduler.rearm
     scheduler.start()
     try:
         r = await rotations.create(
-            RotationDraft("Standup", "SU", members=("U1", "U2"), schedule=Schedule("daily", "09:00")), "U9", False
+            RotationDraft("Standup", "SU", members=("U1", "U2"), schedule=Schedule("daily", "09:00")),
+            "U9",
+            False,
         )
         assert scheduler._scheduler.get_job(HANDOFF_JOB).next_run_time.timestamp() == r.next_handoff_at
         await db.execute("UPDATE rotations SET next_handoff_at = ?", (time.time() + 0.3,))

@@ -4,7 +4,9 @@ from roundrobin.pagerduty.sync import _mirror, _shift
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
 
 
-def row(user, schedule="PS1", start="2026-11-26T09:00:00Z", end="2026-11-27T09:00:00Z", policy="PE1", level=1):
+def row(
+    user, schedule="PS1", start="2026-11-26T09:00:00Z", end="2026-11-27T09:00:00Z", policy="PE1", level=1
+):
     return {
         "user": {"id": user},
         "schedule": {"id": schedule} if schedule else None,

@@ -1,0 +1,100 @@
+"""`python app.py --demo`: the real app against built-in simulators of Slack and PagerDuty.
+
+Nothing leaves the machine: the simulators listen on 127.0.0.1, the data lives in a temporary
+folder that is deleted on exit, and the page at the printed address plays the part of Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import sys
+import tempfile
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from aiohttp import web
+from cryptography.fernet import Fernet
+
+from roundrobin import logs
+from roundrobin.config import CALLBACK_PATH, load_settings
+from roundrobin.main import StartupError, start
+from roundrobin.sim.demo_web import build_demo_app
+from roundrobin.sim.pagerduty import FakePagerDuty
+from roundrobin.sim.seed import seed_pagerduty, seed_slack
+from roundrobin.sim.slack import FakeSlack
+
+log = logging.getLogger("roundrobin.demo")
+
+BOT, APP = "xoxb-demo-0000-simulated", "xapp-1-ADEMO-0000-simulated"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def run_demo(port: int = 8000, log_level: str = "INFO", ready: asyncio.Event | None = None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as stack:
+        slack = await stack.enter_async_context(
+            FakeSlack(bot_token=BOT, app_token=APP, team_name="Northwind", app_id="ADEMO")
+        )
+        pd = await stack.enter_async_context(FakePagerDuty(subdomain="northwind"))
+        seed_slack(slack)
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="roundrobin-demo-")))
+        app_port = free_port()
+        public_url = f"http://127.0.0.1:{app_port}"
+        credentials = seed_pagerduty(pd, public_url + CALLBACK_PATH)
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": BOT,
+                "SLACK_APP_TOKEN": APP,
+                "SLACK_API_URL": slack.api_url,
+                "PAGERDUTY_API_URL": pd.url,
+                "PAGERDUTY_IDENTITY_URL": pd.url,
+                "PUBLIC_URL": public_url,
+                "HTTP_HOST": "127.0.0.1",
+                "HTTP_PORT": str(app_port),
+                "DATABASE_PATH": str(folder / "demo.db"),
+                "ROUNDROBIN_SECRET_KEY": Fernet.generate_key().decode(),
+                "SYNC_INTERVAL_SECONDS": "30",
+                "LOG_LEVEL": log_level,
+            },
+            dotenv=None,
+        )
+        try:
+            await start(settings, stack)
+        except StartupError as e:
+            log.error(f"cannot start the demo: {e}")
+            return 1
+        runner = web.AppRunner(build_demo_app(slack, pd, credentials), access_log=None)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        try:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+        except OSError:
+            log.error(f"cannot start the demo: port {port} is in use (choose another with --port)")
+            return 1
+        page = f"http://127.0.0.1:{runner.addresses[0][1]}/"
+        slack.client_url = page
+        print(
+            f"\n  Round Robin demo is running: open {page}\n  (Ctrl-C stops it; nothing leaves this machine)\n",
+            file=sys.stderr,
+        )
+        if ready is not None:
+            ready.page = page  # type: ignore[attr-defined]
+            ready.set()
+        await stop.wait()
+    return 0
+
+
+def main(port: int, log_level: str) -> int:
+    logs.install(logging.getLevelName(log_level), [])
+    return asyncio.run(run_demo(port, log_level))
