@@ -55,6 +55,17 @@ class Running:
     socket_mode: AsyncSocketModeHandler
 
 
+def prepare_data_dir(settings: Settings) -> None:
+    """The data directory holds the database and the generated key: it must exist and be writable."""
+    folder = settings.data_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StartupError(f"the data directory {folder} cannot be created: {e.strerror}") from None
+    if not _writable(folder):
+        raise StartupError(f"the data directory {folder} is not writable by this user")
+
+
 async def open_secret_key(settings: Settings) -> Vault:
     try:
         key = settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")
@@ -68,8 +79,6 @@ async def open_secret_key(settings: Settings) -> Vault:
 
 
 async def open_database(settings: Settings) -> Database:
-    if settings.data_dir.exists() and not _writable(settings.data_dir):
-        raise StartupError(f"the data directory {settings.data_dir} is not writable by this user")
     try:
         return await Database.open(settings.database_path)
     except DatabaseError as e:
@@ -104,6 +113,7 @@ async def connect_slack(client: AsyncWebClient, settings: Settings) -> SlackIden
 
 async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> Running:
     """Start every component; each one registers its own shutdown on `stack`."""
+    prepare_data_dir(settings)
     vault = await open_secret_key(settings)
     db = await open_database(settings)
     stack.push_async_callback(db.close)

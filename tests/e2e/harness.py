@@ -96,5 +96,19 @@ class AppProcess:
             await self.process.wait()
             raise
 
+    async def command(self, *args: str, timeout: float = 30.0) -> tuple[int, str]:
+        """Run `python app.py <args>` with this app's settings; (exit code, stdout + stderr)."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "app.py"),
+            *args,
+            cwd=self.workdir,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        return process.returncode, output.decode(errors="replace")
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -1,0 +1,46 @@
+"""`python app.py backup FILE`: a consistent copy of the database, safe while the app runs."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from pathlib import Path
+
+from roundrobin.config import Settings
+from roundrobin.db import Database, DatabaseError
+
+
+async def backup(settings: Settings, target: Path) -> str:
+    """Copy with SQLite's online backup API; returns a one-line summary. Raises ValueError on refusal."""
+    if target.exists():
+        raise ValueError(f"{target} already exists: choose a new file name (a backup never overwrites)")
+    if not settings.database_path.exists():
+        raise ValueError(f"there is no database at {settings.database_path} to back up")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = await Database.open(settings.database_path, migrate=False)
+    except DatabaseError as e:
+        raise ValueError(str(e)) from None
+    try:
+        await db.backup(target)
+    finally:
+        await db.close()
+    with sqlite3.connect(target) as copy:
+        if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise ValueError(f"the copy at {target} failed its integrity check; try again")
+        rotations = copy.execute("SELECT COUNT(*) FROM rotations").fetchone()[0]
+        schema = copy.execute("PRAGMA user_version").fetchone()[0]
+    return f"backed up {settings.database_path} (schema {schema}, {rotations} rotations) to {target}"
+
+
+def main(settings: Settings, file: str) -> int:
+    try:
+        summary = asyncio.run(backup(settings, Path(file)))
+    except ValueError as e:
+        print(f"backup failed: {e}", file=sys.stderr)
+        return 1
+    print(summary)
+    key = "ROUNDROBIN_SECRET_KEY" if settings.secret_key else str(settings.data_dir / "secret.key")
+    print(f"Keep the secret key ({key}) with this backup: without it the stored credentials cannot be read.")
+    return 0

@@ -1,0 +1,103 @@
+"""`python app.py check` and `backup`, and how start-up fails: one clear line, never a traceback."""
+
+import socket
+import sqlite3
+
+import pytest
+
+from roundrobin.migrations import MIGRATIONS
+from tests.e2e.conftest import ADMIN, API_KEY, BOB
+from tests.e2e.harness import AppProcess
+from tests.e2e.steps import home_after, modal_after, open_settings
+from tests.e2e.test_rotations_manual import create_rotation
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_check_passes_on_a_good_setup_and_reports_pagerduty(app, slack, pd):
+    from roundrobin.slack.ids import PagerDuty
+
+    admin = slack.user(ADMIN)
+    await open_settings(slack, admin)
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    await admin.fill(PagerDuty.API_KEY_INPUT, API_KEY)
+    await home_after(slack, admin, admin.submit())
+    code, out = await app.command("check")
+    assert code == 0, out
+    assert "ok    Slack bot token works: workspace" in out
+    assert "the bot token has every scope manifest.yml asks for" in out
+    assert "PagerDuty API key ending in …Abcd works" in out
+    assert "Ready to run." in out
+    assert API_KEY not in out
+
+
+async def test_check_names_each_missing_scope_and_fails(tmp_path, slack, pd):
+    slack.scopes = slack.scopes - {"users:read.email", "usergroups:write"}
+    code, out = await AppProcess(tmp_path, slack.api_url, pd.url).command("check")
+    assert code == 1
+    assert "FAIL  the bot token lacks the users:read.email scope that manifest.yml asks for" in out
+    assert "FAIL  the bot token lacks the usergroups:write scope" in out
+    assert "2 problems found." in out
+    assert "no database yet" in out and "Traceback" not in out
+
+
+async def test_check_and_start_refuse_a_bad_token_in_one_line(tmp_path, slack, pd):
+    app = AppProcess(tmp_path, slack.api_url, pd.url, SLACK_BOT_TOKEN="xoxb-0000-wrong-token")
+    code, out = await app.command("check")
+    assert code == 1 and "FAIL  Slack refused SLACK_BOT_TOKEN (invalid_auth)" in out
+    await app.start(wait_ready=False)
+    assert await app.wait_exit() == 1
+    log = app.log_text()
+    assert "cannot start: Slack refused SLACK_BOT_TOKEN (invalid_auth)" in log and "Traceback" not in log
+
+
+async def test_a_malformed_setting_is_named(tmp_path, slack, pd):
+    code, out = await AppProcess(tmp_path, slack.api_url, pd.url, HTTP_PORT="eighty").command()
+    assert code == 2
+    assert (
+        out.strip() == "configuration error: HTTP_PORT is malformed: expected a whole number from 0 to 65535"
+    )
+
+
+async def test_start_fails_clearly_when_the_port_is_taken(tmp_path, slack, pd):
+    app = AppProcess(tmp_path, slack.api_url, pd.url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", app.port))
+        taken.listen()
+        await app.start(wait_ready=False)
+        assert await app.wait_exit() == 1
+    assert f"HTTP_PORT {app.port} is already in use" in app.log_text()
+
+
+async def test_start_fails_clearly_when_the_data_directory_cannot_be_made(tmp_path, slack, pd):
+    (tmp_path / "not-a-folder").write_text("a file where the data folder should be")
+    app = AppProcess(tmp_path, slack.api_url, pd.url, DATABASE_PATH=str(tmp_path / "not-a-folder" / "rr.db"))
+    await app.start(wait_ready=False)
+    assert await app.wait_exit() == 1
+    assert "the data directory" in app.log_text() and "cannot be created" in app.log_text()
+
+
+async def test_start_refuses_a_database_from_newer_code(tmp_path, slack, pd):
+    app = AppProcess(tmp_path, slack.api_url, pd.url)
+    app.db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(app.db_path) as db:
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    await app.start(wait_ready=False)
+    assert await app.wait_exit() == 1
+    assert (
+        "only knows up to" in app.log_text() and "upgrade Round Robin, or restore a backup" in app.log_text()
+    )
+
+
+async def test_backup_while_running_is_a_consistent_copy(app, slack, pd, tmp_path):
+    admin = slack.user(ADMIN)
+    await create_rotation(slack, admin, members=(BOB,))
+    await slack.wait_for(lambda: "Primary on-call" in admin.text())
+    target = tmp_path / "backups" / "rr-backup.db"
+    code, out = await app.command("backup", str(target))
+    assert code == 0, out
+    assert "1 rotations" in out and "Keep the secret key (ROUNDROBIN_SECRET_KEY) with this backup" in out
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT code FROM rotations").fetchall() == [("OPS",)]
+    code, out = await app.command("backup", str(target))
+    assert code == 1 and "already exists" in out

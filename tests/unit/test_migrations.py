@@ -1,0 +1,61 @@
+"""Upgrades: a database left by any earlier version migrates to the latest with its data intact."""
+
+import sqlite3
+
+import pytest
+
+from roundrobin.db import Database
+from roundrobin.migrations import MIGRATIONS
+from roundrobin.store import integrations, owners
+from roundrobin.store import rotations as store
+
+# Rows an installation at each schema version could hold (written with that version's columns).
+FIXTURES = {
+    1: [
+        """INSERT INTO pagerduty_connection (id, method, status, region, api_key_enc, api_key_last4,
+               connected_by, connected_at) VALUES (1, 'api_key', 'connected', 'eu', 'gAAAA-enc', 'Wxyz', 'U1', 1.0)""",
+        "INSERT INTO owners (slack_user_id, added_by, added_at) VALUES ('U2', 'U1', 2.0)",
+        """INSERT INTO rotations (id, name, code, source, pd_schedule_id, created_by, created_at, updated_at)
+               VALUES (7, 'Ops', 'OPS', 'pagerduty', 'PS1', 'U1', 3.0, 3.0)""",
+        "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (7, 0, 'U3', 0)",
+        "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (7, 1, 'U4', 1)",
+    ],
+}
+
+
+def build(path, version: int) -> None:
+    """A database exactly as Round Robin left it at `version`, holding every fixture up to it."""
+    with sqlite3.connect(path) as db:
+        for n in range(1, version + 1):
+            db.executescript(MIGRATIONS[n - 1])
+            for sql in FIXTURES.get(n, []):
+                db.execute(sql)
+        db.execute(f"PRAGMA user_version = {version}")
+
+
+@pytest.mark.parametrize("version", range(len(MIGRATIONS)))
+async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
+    path = tmp_path / "old.db"
+    build(path, version)
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() == len(MIGRATIONS)
+        if version >= 1:
+            connection = await integrations.get_connection(db)
+            assert (connection.method, connection.region, connection.api_key_last4) == (
+                "api_key",
+                "eu",
+                "Wxyz",
+            )
+            assert await owners.list_owners(db) == ["U2"]
+            rotation = await store.get(db, 7)
+            assert rotation.members == ("U3", "U4") and rotation.on_duty == ("U4",)
+            assert rotation.bound and rotation.pd_schedule_id == "PS1"
+            assert not rotation.schedule.timed and rotation.channels == () and rotation.pd_unmatched == ()
+    finally:
+        await db.close()
+
+
+def test_every_migration_has_fixtures_or_is_new_tables_only():
+    """A reminder for whoever adds migration N+1: add rows for it to FIXTURES when it changes data."""
+    assert len(MIGRATIONS) == 2, "new migration: extend FIXTURES and this test"
