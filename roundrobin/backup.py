@@ -11,33 +11,41 @@ from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError
 
 
-async def backup(settings: Settings, target: Path) -> str:
-    """Copy with SQLite's online backup API; returns a one-line summary. Raises ValueError on refusal."""
+class BackupError(Exception):
+    """The backup was not made; the message says why."""
+
+
+def backup(settings: Settings, target: Path) -> str:
+    """Copy with SQLite's online backup API, then verify the copy; returns a one-line summary."""
     if target.exists():
-        raise ValueError(f"{target} already exists: choose a new file name (a backup never overwrites)")
+        raise BackupError(f"{target} already exists: choose a new file name (a backup never overwrites)")
     if not settings.database_path.exists():
-        raise ValueError(f"there is no database at {settings.database_path} to back up")
+        raise BackupError(f"there is no database at {settings.database_path} to back up")
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        db = await Database.open(settings.database_path, migrate=False)
-    except DatabaseError as e:
-        raise ValueError(str(e)) from None
-    try:
-        await db.backup(target)
-    finally:
-        await db.close()
+    asyncio.run(_copy(settings.database_path, target))
     with sqlite3.connect(target) as copy:
         if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise ValueError(f"the copy at {target} failed its integrity check; try again")
+            raise BackupError(f"the copy at {target} failed its integrity check; try again")
         rotations = copy.execute("SELECT COUNT(*) FROM rotations").fetchone()[0]
         schema = copy.execute("PRAGMA user_version").fetchone()[0]
     return f"backed up {settings.database_path} (schema {schema}, {rotations} rotations) to {target}"
 
 
+async def _copy(source: Path, target: Path) -> None:
+    try:
+        db = await Database.open(source, migrate=False)
+    except DatabaseError as e:
+        raise BackupError(str(e)) from None
+    try:
+        await db.backup(target)
+    finally:
+        await db.close()
+
+
 def main(settings: Settings, file: str) -> int:
     try:
-        summary = asyncio.run(backup(settings, Path(file)))
-    except ValueError as e:
+        summary = backup(settings, Path(file))
+    except BackupError as e:
         print(f"backup failed: {e}", file=sys.stderr)
         return 1
     print(summary)

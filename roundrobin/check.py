@@ -179,7 +179,7 @@ def _stored_connection(path: Path) -> Connection | None:
     if row is None:
         return None
     fields = Connection.__dataclass_fields__
-    return Connection(**{k: row[k] for k in row.keys() if k in fields})
+    return Connection(**{k: row[k] for k in row.keys() if k in fields})  # noqa: SIM118 - sqlite3.Row
 
 
 async def run_checks(settings: Settings) -> list[Line]:
