@@ -79,7 +79,7 @@ def validate(schedule: Schedule) -> Schedule:
 
 def zone(name: str) -> ZoneInfo:
     try:
-        if name not in _zone_names():
+        if name not in zone_names():
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -88,7 +88,7 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def _zone_names() -> set[str]:
+def zone_names() -> set[str]:
     global _ZONES
     if _ZONES is None:
         _ZONES = available_timezones() | {"UTC"}

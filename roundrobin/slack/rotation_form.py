@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations.draft import DraftError, RotationDraft
-from roundrobin.rotations.schedule import Schedule, _zone_names
+from roundrobin.rotations.schedule import Schedule, zone_names
 from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
 from roundrobin.slack.app import deps
@@ -91,7 +91,7 @@ async def on_redraw(ack: AsyncAck, body: dict, client: AsyncWebClient, context: 
 
 async def tz_options(ack: AsyncAck, payload: dict) -> None:
     query = payload.get("value", "").strip().lower().replace(" ", "_")
-    names = sorted(z for z in _zone_names() if query in z.lower())
+    names = sorted(z for z in zone_names() if query in z.lower())
     # Exact city matches first (typing "london" should offer Europe/London at the top).
     names.sort(key=lambda z: (not z.lower().endswith("/" + query), len(z)))
     await ack(options=[option(z, z) for z in names[:100]])

@@ -12,7 +12,7 @@ from roundrobin.slack.forms import field
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.permissions import EDIT_REFUSED, MANAGE_REFUSED
 from roundrobin.slack.rotation_form import open_form
-from roundrobin.slack.views.blocks import option, read_metadata
+from roundrobin.slack.views.blocks import modal, option, read_metadata, section
 from roundrobin.slack.views.rotation_modals import (
     Details,
     delete_modal,
@@ -228,6 +228,4 @@ async def on_linked(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
 
 
 def _refused_modal(message: str) -> dict:
-    from roundrobin.slack.views.blocks import modal, section
-
     return modal("Not allowed", [section(f":no_entry: {message}")], close="Close")

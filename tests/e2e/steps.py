@@ -35,3 +35,14 @@ async def open_settings(slack: FakeSlack, user: SlackUser) -> str:
 
     await user.open_home()
     return await home_after(slack, user, user.click(Home.TAB_SETTINGS))
+
+
+def forged_click(slack: FakeSlack, user: SlackUser, element: dict):
+    """A block_actions for an element this person's App Home does not show them (a forged click)."""
+    return slack.forge(
+        user.id,
+        "block_actions",
+        container={"type": "view", "view_id": user.home["id"]},
+        view=user.home,
+        actions=[{"block_id": "forged", "action_ts": "1.2", **element}],
+    )

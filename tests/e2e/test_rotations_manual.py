@@ -7,7 +7,7 @@ import pytest
 
 from roundrobin.slack.ids import MenuChoice, Rotations
 from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, OPS
-from tests.e2e.steps import home_after, modal_after
+from tests.e2e.steps import forged_click, home_after, modal_after
 
 pytestmark = pytest.mark.e2e
 
@@ -156,23 +156,17 @@ async def test_only_the_creator_or_an_admin_may_edit(app, slack, pd):
     with pytest.raises(LookupError):
         dave.find(Rotations.MENU)
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
-    forged = slack.forge(
-        DAVE,
-        "block_actions",
-        container={"type": "view", "view_id": dave.home["id"]},
-        view=dave.home,
-        actions=[
-            {
-                "type": "overflow",
-                "action_id": Rotations.MENU,
-                "block_id": "x",
-                "action_ts": "1.2",
-                "selected_option": {
-                    "text": {"type": "plain_text", "text": "Rotate now"},
-                    "value": f"{MenuChoice.ROTATE}:{rotation_id}",
-                },
-            }
-        ],
+    forged = forged_click(
+        slack,
+        dave,
+        {
+            "type": "overflow",
+            "action_id": Rotations.MENU,
+            "selected_option": {
+                "text": {"type": "plain_text", "text": "Rotate now"},
+                "value": f"{MenuChoice.ROTATE}:{rotation_id}",
+            },
+        },
     )
     text = await home_after(slack, dave, forged)
     assert "Only the rotation's creator" in text and "On duty: <@U0BOB>" in text

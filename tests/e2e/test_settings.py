@@ -6,7 +6,7 @@ import pytest
 from roundrobin.slack.ids import Owners, PagerDuty
 from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL
 from tests.e2e.harness import APP_TOKEN, BOT_TOKEN, AppProcess
-from tests.e2e.steps import home_after, modal_after, open_settings
+from tests.e2e.steps import forged_click, home_after, modal_after, open_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -30,21 +30,8 @@ async def test_a_member_cannot_edit_owners(app, slack, pd):
     await open_settings(slack, bob)
     with pytest.raises(LookupError):
         bob.find(Owners.EDIT)
-    forged = slack.forge(
-        BOB,
-        "block_actions",
-        container={"type": "view", "view_id": bob.home["id"]},
-        view=bob.home,
-        actions=[
-            {
-                "type": "multi_users_select",
-                "action_id": Owners.EDIT,
-                "block_id": "x",
-                "selected_users": [BOB, CAROL],
-                "action_ts": "1.2",
-            }
-        ],
-    )
+    element = {"type": "multi_users_select", "action_id": Owners.EDIT, "selected_users": [BOB, CAROL]}
+    forged = forged_click(slack, bob, element)
     text = await home_after(slack, bob, forged)
     assert "can do that" in text and "Owners: none yet" in text
 
