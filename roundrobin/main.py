@@ -170,10 +170,18 @@ def build_services(settings, db, vault, http, slack, identity, clock) -> Service
 
     effects = SlackEffects(slack, db, next_up)
     effects_box.append(effects)
-    home = HomePublisher(slack, db, identity, pagerduty, permissions, settings.owners, clock)
     rotations_home = RotationsHome(db, permissions)
-    home.rotations_section = rotations_home.blocks
-    home.sync_summary = lambda: sync_summary(db)
+    home = HomePublisher(
+        slack,
+        db,
+        identity,
+        pagerduty,
+        permissions,
+        settings.owners,
+        rotations_section=rotations_home.blocks,
+        sync_summary=lambda: sync_summary(db),
+        clock=clock,
+    )
     services = Services(
         settings=settings,
         db=db,
@@ -207,11 +215,9 @@ def build_services(settings, db, vault, http, slack, identity, clock) -> Service
 
 
 async def sync_summary(db: Database) -> SyncSummary:
-    bound = await rotation_store.bound(db)
+    bound, unmatched = await rotation_store.bound_counts(db)
     return SyncSummary(
-        schedules=await pd_store.count_schedules(db),
-        bound_rotations=len(bound),
-        unmatched_people=sum(len(r.pd_unmatched) for r in bound),
+        schedules=await pd_store.count_schedules(db), bound_rotations=bound, unmatched_people=unmatched
     )
 
 

@@ -35,6 +35,8 @@ class HomePublisher:
         pagerduty: PagerDutyConnection,
         permissions: Permissions,
         config_owners: tuple[str, ...],
+        rotations_section: RotationsSection,
+        sync_summary: SyncSummarySource,
         clock: Callable[[], float] = time.time,
     ):
         self._client = client
@@ -46,8 +48,8 @@ class HomePublisher:
         self._clock = clock
         # Which tab and page each person last looked at, so a refresh keeps their place.
         self._places: dict[str, tuple[str, int]] = {}
-        self.rotations_section: RotationsSection | None = None
-        self.sync_summary: SyncSummarySource | None = None
+        self._rotations_section = rotations_section
+        self._sync_summary = sync_summary
 
     async def publish(
         self, user_id: str, tab: str | None = None, page: int | None = None, notice: str | None = None
@@ -66,7 +68,7 @@ class HomePublisher:
         can_manage = await self._permissions.can_manage(user_id)
         if tab == "settings":
             return HomeState(tab=tab, settings=await self.settings_state(user_id, can_manage), notice=notice)
-        blocks = await self.rotations_section(user_id, page, can_manage) if self.rotations_section else ()
+        blocks = await self._rotations_section(user_id, page, can_manage)
         return HomeState(tab=tab, rotations_blocks=tuple(blocks), notice=notice, page=page)
 
     async def settings_state(self, user_id: str, can_manage: bool) -> SettingsState:
@@ -79,5 +81,5 @@ class HomePublisher:
             owners=await owners.list_owners(self._db),
             config_owners=self._config_owners,
             missing_scopes=[s for s in NEEDED_FOR_MATCHING if s not in self._identity.scopes],
-            sync=await self.sync_summary() if self.sync_summary else SyncSummary(),
+            sync=await self._sync_summary(),
         )
