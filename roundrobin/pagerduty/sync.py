@@ -110,7 +110,10 @@ class PagerDutySync:
         finally:
             report.requests = client.requests_made
         await self._connection.record_sync(None if report.ok else report.error)
-        log.info(
+        # A quiet cycle every minute is not news; changes and failures are.
+        level = logging.INFO if report.changes or not report.ok else logging.DEBUG
+        log.log(
+            level,
             "pagerduty sync",
             extra={
                 "ok": report.ok,
