@@ -12,7 +12,9 @@ import signal
 import socket
 import sys
 import tempfile
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -23,7 +25,7 @@ from roundrobin.config import CALLBACK_PATH, load_settings
 from roundrobin.main import StartupError, start
 from roundrobin.sim.demo_web import build_demo_app
 from roundrobin.sim.pagerduty import FakePagerDuty
-from roundrobin.sim.seed import seed_pagerduty, seed_slack
+from roundrobin.sim.seed import DemoCredentials, seed_pagerduty, seed_slack
 from roundrobin.sim.slack import FakeSlack
 
 log = logging.getLogger("roundrobin.demo")
@@ -37,11 +39,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def run_demo(port: int = 8000, log_level: str = "INFO", ready: asyncio.Event | None = None) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+@dataclass
+class Demo:
+    """A running demo: the simulators, the credentials to paste, and the page's address."""
+
+    slack: FakeSlack
+    pd: FakePagerDuty
+    credentials: DemoCredentials
+    page: str
+
+
+@asynccontextmanager
+async def demo_environment(port: int = 8000, log_level: str = "INFO") -> AsyncIterator[Demo]:
+    """Seeded simulators, the real app pointed at them and the demo page on ``port`` (0: any free).
+
+    Raises StartupError when something cannot start; everything stops when the block exits.
+    """
     async with AsyncExitStack() as stack:
         slack = await stack.enter_async_context(
             FakeSlack(bot_token=BOT, app_token=APP, team_name="Northwind", app_id="ADEMO")
@@ -69,29 +82,41 @@ async def run_demo(port: int = 8000, log_level: str = "INFO", ready: asyncio.Eve
             },
             dotenv=None,
         )
-        try:
-            await start(settings, stack)
-        except StartupError as e:
-            log.error(f"cannot start the demo: {e}")
-            return 1
-        runner = web.AppRunner(build_demo_app(slack, pd, credentials), access_log=None)
+        await start(settings, stack)
+        # A short shutdown_timeout: the page's long-polls are released on shutdown anyway.
+        page_app = build_demo_app(slack, pd, credentials, sync_every_seconds=settings.sync_interval_seconds)
+        runner = web.AppRunner(page_app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         try:
             await web.TCPSite(runner, "127.0.0.1", port).start()
         except OSError:
-            log.error(f"cannot start the demo: port {port} is in use (choose another with --port)")
-            return 1
+            raise StartupError(f"port {port} is in use (choose another with --port)") from None
         page = f"http://127.0.0.1:{runner.addresses[0][1]}/"
         slack.client_url = page
-        print(
-            f"\n  Round Robin demo is running: open {page}\n  (Ctrl-C stops it; nothing leaves this machine)\n",
-            file=sys.stderr,
-        )
-        if ready is not None:
-            ready.page = page  # type: ignore[attr-defined]
-            ready.set()
-        await stop.wait()
+        yield Demo(slack, pd, credentials, page)
+
+
+async def run_demo(port: int = 8000, log_level: str = "INFO", ready: asyncio.Event | None = None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with demo_environment(port, log_level) as demo:
+            print(
+                f"\n  Round Robin demo is running: open {demo.page}\n"
+                "  (Ctrl-C stops it; nothing leaves this machine)\n",
+                file=sys.stderr,
+                flush=True,
+            )
+            if ready is not None:
+                ready.page = demo.page  # type: ignore[attr-defined]
+                ready.set()
+            await stop.wait()
+    except StartupError as e:
+        log.error(f"cannot start the demo: {e}")
+        return 1
     return 0
 
 

@@ -22,6 +22,7 @@ from roundrobin.sim.slack_views import (
     client_value,
     input_problem,
     iter_elements,
+    options_of,
     state_entry,
     value_field,
     visible_text,
@@ -94,9 +95,9 @@ class SlackUser:
         """The ``state.values`` Slack would send for a view (the top modal by default)."""
         return self._ws.views.state(view or self._top_modal())
 
-    def find(self, action_id: str, view: dict | None = None) -> dict:
-        """The element with ``action_id``: in ``view``, else the top modal, else the home tab."""
-        return self._locate(action_id, view=view)[2]
+    def find(self, action_id: str, view: dict | None = None, *, block_id: str | None = None) -> dict:
+        """The element with ``action_id`` (in ``block_id``): in ``view``, else the top modal, else home."""
+        return self._locate(action_id, view=view, block_id=block_id)[2]
 
     # --- what the person does ---
 
@@ -113,13 +114,21 @@ class SlackUser:
         return self.home
 
     async def click(
-        self, action_id: str, *, value: str | None = None, option: Any = None, confirm: bool = False
+        self,
+        action_id: str,
+        *,
+        value: str | None = None,
+        option: Any = None,
+        confirm: bool = False,
+        block_id: str | None = None,
     ) -> Any:
-        """Click a button (``value`` picks among same action_ids) or pick ``option`` in a menu.
+        """Click a button or pick ``option`` in a menu.
 
-        Returns the ack payload, or a url button's url (Slack sends block_actions for those too).
+        Among elements sharing an action_id, ``block_id`` picks one, a button's ``value`` picks one,
+        and so does ``option`` (the menu that offers it). Returns the ack payload, or a url button's
+        url (Slack sends block_actions for those too).
         """
-        view, block, element = self._locate(action_id, value=value)
+        view, block, element = self._locate(action_id, value=value, block_id=block_id, option=option)
         if element["type"] == "button":
             self._check_confirm(element, confirm)
             ack = await self._send_action(view, block, element, None)
@@ -130,9 +139,11 @@ class SlackUser:
             raise AssertionError(f"{action_id!r} is in an input block without dispatch_action: use fill()")
         return await self._change(view, block, element, option, confirm)
 
-    async def fill(self, action_id: str, value: Any, *, confirm: bool = False) -> dict | None:
+    async def fill(
+        self, action_id: str, value: Any, *, confirm: bool = False, block_id: str | None = None
+    ) -> dict | None:
         """Type into or pick in an input; sends block_actions when Slack would (returns its ack)."""
-        view, block, element = self._locate(action_id)
+        view, block, element = self._locate(action_id, block_id=block_id)
         if element["type"] in STATELESS:
             raise TypeError(f"{action_id!r} is a {element['type']}: use click()")
         return await self._change(view, block, element, value, confirm)
@@ -187,9 +198,9 @@ class SlackUser:
             "slash_commands", payload, accepts_response_payload=True, on_ack=show_reply
         )
 
-    async def suggest(self, action_id: str, query: str) -> list[dict]:
+    async def suggest(self, action_id: str, query: str, *, block_id: str | None = None) -> list[dict]:
         """Type ``query`` into an external_select; returns the options the app serves."""
-        view, block, element = self._locate(action_id)
+        view, block, element = self._locate(action_id, block_id=block_id)
         if element["type"] not in EXTERNAL_SELECTS:
             raise TypeError(f"{action_id!r} is a {element['type']}, not an external select")
         if len(query) < element.get("min_query_length", 3):
@@ -313,24 +324,41 @@ class SlackUser:
         return self.modal
 
     def _locate(
-        self, action_id: str, *, view: dict | None = None, value: str | None = None
+        self,
+        action_id: str,
+        *,
+        view: dict | None = None,
+        value: str | None = None,
+        block_id: str | None = None,
+        option: Any = None,
     ) -> tuple[dict, dict, dict]:
         views = [view] if view is not None else [v for v in (self.modal, self.home) if v is not None]
         for candidate in views:
             matches = [
                 (block, element)
                 for block, element in iter_elements(candidate["blocks"])
-                if element["action_id"] == action_id and (value is None or element.get("value") == value)
+                if element["action_id"] == action_id
+                and (value is None or element.get("value") == value)
+                and (block_id is None or block["block_id"] == block_id)
             ]
+            if len(matches) > 1 and option is not None:
+                wanted = option.get("value") if isinstance(option, dict) else option
+                offering = [
+                    (b, e) for b, e in matches if any(o.get("value") == wanted for o in options_of(e))
+                ]
+                matches = offering or matches
             if len(matches) > 1:
                 values = [element.get("value") for _, element in matches]
+                blocks = [block["block_id"] for block, _ in matches]
                 raise LookupError(
-                    f"{len(matches)} elements share action_id {action_id!r}: pass value= one of {values}"
+                    f"{len(matches)} elements share action_id {action_id!r}: pass value= one of {values}, "
+                    f"block_id= one of {blocks}, or an option= only one of them offers"
                 )
             if matches:
                 return candidate, *matches[0]
         seen = sorted({e["action_id"] for v in views for _, e in iter_elements(v["blocks"])})
         wanted = f"{action_id!r}" + (f" with value {value!r}" if value is not None else "")
+        wanted += f" in block {block_id!r}" if block_id is not None else ""
         raise LookupError(f"{self.id} sees no element {wanted}; visible action_ids: {seen}")
 
 
