@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from roundrobin.config import CALLBACK_PATH
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
+from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import outcome_modal
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ async def pagerduty_callback(request: web.Request) -> web.Response:
 
 async def _tell_slack(services: Services, user_id: str, view_id: str | None, ok: bool, message: str) -> None:
     """Refresh the admin's App Home, and turn the login modal (if still open) into the outcome."""
-    await services.home.publish(user_id, tab="settings", notice=None if ok else message)
+    await services.home.publish(user_id, tab="settings", notice=None if ok else esc(message))
     if view_id:
         # A closed modal cannot be updated; the App Home already says it all.
         with contextlib.suppress(SlackApiError):

@@ -12,6 +12,7 @@ from roundrobin.slack.app import deps
 from roundrobin.slack.forms import parse_api_key_form, parse_oauth_form
 from roundrobin.slack.ids import PagerDuty
 from roundrobin.slack.permissions import MANAGE_REFUSED
+from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import connect_modal, login_modal, oauth_modal
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ async def on_sync_now(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> N
         return
     await services.home.publish(user_id, tab="settings", notice="Syncing with PagerDuty…")
     report = await services.sync.run()
-    notice = "Sync finished." if report.ok else f"Sync failed: {report.error}"
+    notice = "Sync finished." if report.ok else f"Sync failed: {esc(report.error or '')}"
     await services.home.publish(user_id, tab="settings", notice=notice)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -16,7 +17,7 @@ from roundrobin.slack.effects import UsergroupError
 from roundrobin.slack.forms import parse_rotation_form, rotation_errors
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.permissions import EDIT_REFUSED
-from roundrobin.slack.views.blocks import option
+from roundrobin.slack.views.blocks import esc, option
 from roundrobin.slack.views.rotation_modals import RotationForm, rotation_modal
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
@@ -157,7 +158,17 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         return
     await ack()
     verb = "Saved" if existing else "Created"
-    await services.home.publish(user_id, tab="rotations", notice=f"{verb} {rotation.name} ({rotation.code}).")
+    synced = ""
+    if rotation.bound:
+        # Show who PagerDuty has on call straight away, not after the next scheduled sync.
+        try:
+            await asyncio.wait_for(asyncio.shield(services.sync.request_soon()), timeout=10)
+            synced = " Synced with PagerDuty."
+        except TimeoutError:
+            synced = " It will show who is on call after the next sync."
+    await services.home.publish(
+        user_id, tab="rotations", notice=f"{verb} {esc(rotation.name)} ({rotation.code}).{synced}"
+    )
 
 
 async def _connected(services: Services) -> bool:

@@ -12,7 +12,7 @@ from roundrobin.slack.forms import field
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.permissions import EDIT_REFUSED, MANAGE_REFUSED
 from roundrobin.slack.rotation_form import open_form
-from roundrobin.slack.views.blocks import modal, option, read_metadata, section
+from roundrobin.slack.views.blocks import esc, modal, option, read_metadata, section
 from roundrobin.slack.views.rotation_modals import (
     Details,
     delete_modal,
@@ -70,10 +70,10 @@ async def on_menu(
         try:
             change = await services.rotations.rotate(rotation.id, user_id)
         except NotAllowed as e:
-            await services.home.publish(user_id, notice=str(e))
+            await services.home.publish(user_id, notice=esc(str(e)))
             return
         who = ", ".join(f"<@{u}>" for u in change.rotation.on_duty) if change else "nobody"
-        await services.home.publish(user_id, notice=f"{rotation.name} rotated: {who} is on duty now.")
+        await services.home.publish(user_id, notice=f"{esc(rotation.name)} rotated: {who} is on duty now.")
 
 
 async def on_details(
@@ -164,7 +164,7 @@ async def on_set_on_duty(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
         await ack(response_action="errors", errors={Rotations.ON_DUTY: str(e)})
         return
     await ack()
-    await services.home.publish(user_id, notice=f"{rotation.name}: <@{chosen}> is on duty now.")
+    await services.home.publish(user_id, notice=f"{esc(rotation.name)}: <@{chosen}> is on duty now.")
 
 
 async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
@@ -180,7 +180,7 @@ async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         return
     await services.rotations.delete(rotation.id, user_id)
     await ack()
-    await services.home.publish(user_id, notice=f"Deleted {rotation.name} ({rotation.code}).")
+    await services.home.publish(user_id, notice=f"Deleted {esc(rotation.name)} ({rotation.code}).")
 
 
 async def on_link(

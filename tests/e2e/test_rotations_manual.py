@@ -74,6 +74,13 @@ async def test_invalid_values_are_field_errors_and_nothing_is_saved(
     assert not slack.calls_to("usergroups.create")
 
 
+async def test_names_people_typed_are_shown_as_text_not_markup(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, name="Ops <!channel> & co", code="esc") == {}
+    await slack.wait_for(lambda: "Created Ops" in admin.text())
+    assert "Ops &lt;!channel&gt; &amp; co" in admin.text() and "<!channel>" not in admin.text()
+
+
 async def test_codes_are_unique_and_shown_upper_case(app, slack, pd):
     admin = slack.user(ADMIN)
     assert await create_rotation(slack, admin, code="web-oncall") == {}

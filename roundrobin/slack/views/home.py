@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roundrobin.slack.ids import Home
-from roundrobin.slack.views.blocks import Block, actions, button, context, divider, esc, header, home, section
+from roundrobin.slack.views.blocks import Block, actions, button, context, divider, header, home, section
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 
 TABS = ("rotations", "settings")
@@ -17,14 +17,14 @@ class HomeState:
     tab: str
     settings: SettingsState | None = None
     rotations_blocks: tuple[Block, ...] = ()
-    notice: str | None = None
+    notice: str | None = None  # mrkdwn: whoever writes it escapes what people typed
     page: int = 0
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
     blocks: list[Block] = [header("Round Robin"), _tabs(state.tab)]
     if state.notice:
-        blocks.append(section(f":information_source: {esc(state.notice)}"))
+        blocks.append(section(f":information_source: {state.notice}"))
     blocks.append(divider())
     if state.tab == "settings" and state.settings is not None:
         blocks += settings_blocks(state.settings)

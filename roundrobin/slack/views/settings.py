@@ -97,7 +97,7 @@ def _connected(connection: Connection, state: SettingsState) -> list[Block]:
     else:
         how = f"Connected with OAuth as {esc(connection.pd_user_name or 'a PagerDuty user')}"
     lines = [f"*PagerDuty* · :white_check_mark: {how}", _account_line(connection)]
-    lines.append(f"Connected by {mention(connection.connected_by)} on {slack_date(connection.connected_at)}")
+    lines.append(f"Connected by {mention(connection.connected_by)}, {slack_date(connection.connected_at)}")
     blocks = [section("\n".join(lines))]
     blocks.append(context(_sync_line(connection, state)))
     if connection.last_error:
