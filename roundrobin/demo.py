@@ -34,6 +34,7 @@ BOT, APP = "xoxb-demo-0000-simulated", "xapp-1-ADEMO-0000-simulated"
 
 
 def free_port() -> int:
+    """A port nothing listens on right now (the caller binds it straight away)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

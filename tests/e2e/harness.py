@@ -5,22 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 from cryptography.fernet import Fernet
 
+from roundrobin.demo import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BOT_TOKEN = "xoxb-1111-2222-e2etoken"
 APP_TOKEN = "xapp-1-A0001-3333-e2etoken"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class AppProcess:
