@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -156,10 +155,3 @@ class _Reader:
                     f"{name} is malformed: expected comma-separated Slack user IDs like U012AB3CD, got {user_id!r}"
                 )
         return ids
-
-
-def configure_logging(level: str, secrets: list[str] | None = None) -> None:
-    """key=value log lines on stderr, with secrets redacted from every record."""
-    from roundrobin.logs import install
-
-    install(logging.getLevelName(level), secrets or [])

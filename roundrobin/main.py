@@ -144,7 +144,7 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     handler = AsyncSocketModeHandler(build_slack_app(services), settings.slack_app_token, web_client=slack)
     await handler.connect_async()
     stack.push_async_callback(handler.close_async)
-    services.status["socket_mode_check"] = handler.client.is_connected
+    services.socket_mode_connected = handler.client.is_connected
     log.info("ready: socket mode", extra={"team": identity.team_id, "app": identity.app_id})
     return Running(services, web_url, handler)
 
@@ -215,9 +215,9 @@ def build_services(settings, db, vault, http, slack, identity, clock) -> Service
 
 
 async def sync_summary(db: Database) -> SyncSummary:
-    bound, unmatched = await rotation_store.bound_counts(db)
     return SyncSummary(
-        schedules=await pd_store.count_schedules(db), bound_rotations=bound, unmatched_people=unmatched
+        schedules=await pd_store.count_schedules(db),
+        bound_rotations=await rotation_store.count(db, "WHERE source = 'pagerduty'"),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -45,4 +45,6 @@ class Services:
     rotations_home: RotationsHome
     usergroups: Usergroups
     on_rotations_reverted: Callable[[list[int]], Coroutine[Any, Any, None]] | None = None
-    status: dict[str, Any] = field(default_factory=dict)
+    socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
+        None  # set once Socket Mode starts
+    )

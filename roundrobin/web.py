@@ -100,10 +100,9 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
         database = f"error: {type(e).__name__}"
     connection = await services.pagerduty.current() if database == "ok" else None
-    socket_mode = services.status.get("socket_mode", "unknown")
-    checker = services.status.get("socket_mode_check")
-    if checker is not None:
-        socket_mode = "connected" if await checker() else "disconnected"
+    socket_mode = "starting"
+    if services.socket_mode_connected is not None:
+        socket_mode = "connected" if await services.socket_mode_connected() else "disconnected"
     body = {
         "status": "ok" if database == "ok" and socket_mode == "connected" else "degraded",
         "database": database,

@@ -74,8 +74,7 @@ class PagerDutySync:
         self._clock = clock
         self._background = background or Background()
         self._lock = asyncio.Lock()
-        self._soon: asyncio.Task | None = None
-        self._started_soon = False
+        self._pending: asyncio.Task | None = None  # a requested cycle that has not started yet
         self.last_report: SyncReport | None = None
 
     async def run(self) -> SyncReport:
@@ -86,14 +85,13 @@ class PagerDutySync:
 
     def request_soon(self) -> asyncio.Task:
         """A cycle in the background; requests made before it starts share it (a burst of edits = one sync)."""
-        if self._soon is None or self._soon.done() or self._lock.locked() and self._started_soon:
-            self._started_soon = False
-            self._soon = self._background.run(self._run_soon(), "pagerduty-sync-soon")
-        return self._soon
+        if self._pending is None:
+            self._pending = self._background.run(self._run_soon(), "pagerduty-sync-soon")
+        return self._pending
 
     async def _run_soon(self) -> None:
         async with self._lock:
-            self._started_soon = True
+            self._pending = None  # from here on, a new request needs a new cycle
             self.last_report = await self._run()
 
     async def _run(self) -> SyncReport:

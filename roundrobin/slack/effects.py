@@ -50,7 +50,6 @@ class SlackEffects:
         self._client = client
         self._db = db
         self._next_up = next_up
-        self.writes = 0  # Slack write calls made, for the benchmark
 
     async def announce(self, changes: list[DutyChange]) -> None:
         for change in changes:
@@ -71,11 +70,11 @@ class SlackEffects:
         try:
             if not rotation.on_duty:
                 if not disabled:
-                    await self._write("usergroups_disable", usergroup=group)
+                    await self._client.usergroups_disable(usergroup=group)
                 return None, True
             if disabled:
-                await self._write("usergroups_enable", usergroup=group)
-            await self._write("usergroups_users_update", usergroup=group, users=",".join(rotation.on_duty))
+                await self._client.usergroups_enable(usergroup=group)
+            await self._client.usergroups_users_update(usergroup=group, users=",".join(rotation.on_duty))
             return None, False
         except SlackApiError as e:
             error = e.response.get("error", "unknown_error")
@@ -91,7 +90,7 @@ class SlackEffects:
         problems = []
         for channel in rotation.channels:
             try:
-                await self._write("chat_postMessage", channel=channel, **message)
+                await self._client.chat_postMessage(channel=channel, **message)
             except SlackApiError as e:
                 error = e.response.get("error", "unknown_error")
                 log.warning("channel message refused", extra={"rotation": rotation.code, "error": error})
@@ -104,13 +103,13 @@ class SlackEffects:
         for rotation in rotations:
             for channel in rotation.channels:
                 try:
-                    await self._write("chat_postMessage", channel=channel, **reverted_message(rotation))
+                    await self._client.chat_postMessage(channel=channel, **reverted_message(rotation))
                 except SlackApiError as e:
                     log.warning("channel message refused", extra={"error": e.response.get("error")})
 
     async def create_usergroup(self, handle: str, name: str) -> str:
         try:
-            response = await self._write("usergroups_create", handle=handle, name=name[:80])
+            response = await self._client.usergroups_create(handle=handle, name=name[:80])
         except SlackApiError as e:
             error = e.response.get("error", "unknown_error")
             raise UsergroupError(
@@ -123,7 +122,3 @@ class SlackEffects:
                 }.get(error, f"Slack could not create the group ({error}).")
             ) from None
         return response["usergroup"]["id"]
-
-    async def _write(self, method: str, **kwargs):
-        self.writes += 1
-        return await getattr(self._client, method)(**kwargs)

@@ -64,10 +64,6 @@ def parse_oauth_form(view: dict) -> OAuthClientForm:
     )
 
 
-def _selected_option(view: dict, block_id: str) -> dict | None:
-    return field(view, block_id, block_id).get("selected_option")
-
-
 def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     """The rotation modal's current values, whether submitted or redrawn after a choice."""
     values = view.get("state", {}).get("values", {})

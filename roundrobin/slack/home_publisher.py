@@ -73,7 +73,6 @@ class HomePublisher:
 
     async def settings_state(self, user_id: str, can_manage: bool) -> SettingsState:
         return SettingsState(
-            viewer=user_id,
             can_manage=can_manage,
             now=self._clock(),
             connection=await self._pagerduty.current(),

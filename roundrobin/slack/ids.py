@@ -6,7 +6,6 @@ from enum import StrEnum
 class Home(StrEnum):
     TAB_ROTATIONS = "home.tab.rotations"
     TAB_SETTINGS = "home.tab.settings"
-    DISMISS_NOTICE = "home.notice.dismiss"
 
 
 class PagerDuty(StrEnum):

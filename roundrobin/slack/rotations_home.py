@@ -6,7 +6,6 @@ from roundrobin.db import Database
 from roundrobin.slack.permissions import Permissions
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
-from roundrobin.store import integrations
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 
@@ -35,9 +34,4 @@ class RotationsHome:
             )
             for r in rotations
         ]
-        connection = await integrations.get_connection(self._db)
-        return rotations_blocks(
-            RotationsPage(
-                rows=rows, page=page, total=total, mine_only=mine, pagerduty_connected=connection is not None
-            )
-        )
+        return rotations_blocks(RotationsPage(rows=rows, page=page, total=total, mine_only=mine))

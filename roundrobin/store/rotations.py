@@ -144,14 +144,6 @@ async def bound(db: Database) -> list[Rotation]:
     return await all_rotations(db, "WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL")
 
 
-async def bound_counts(db: Database) -> tuple[int, int]:
-    """How many rotations follow PagerDuty, and how many of their people Slack does not know."""
-    row = await db.fetchone(
-        "SELECT COUNT(*), COALESCE(SUM(json_array_length(pd_unmatched)), 0) FROM rotations WHERE source = 'pagerduty'"
-    )
-    return row[0], row[1]
-
-
 async def count(db: Database, where: str = "") -> int:
     return (await db.fetchone(f"SELECT COUNT(*) FROM rotations {where}"))[0]
 

@@ -36,7 +36,6 @@ class RotationsPage:
     page: int
     total: int
     mine_only: bool = False
-    pagerduty_connected: bool = False
 
     @property
     def pages(self) -> int:

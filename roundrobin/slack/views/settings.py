@@ -36,12 +36,10 @@ SCOPE_FIXES = {
 class SyncSummary:
     schedules: int = 0
     bound_rotations: int = 0
-    unmatched_people: int = 0
 
 
 @dataclass(frozen=True)
 class SettingsState:
-    viewer: str
     can_manage: bool
     now: float
     connection: Connection | None = None
