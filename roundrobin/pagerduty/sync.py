@@ -267,14 +267,18 @@ class PagerDutySync:
             return ()
         first = upcoming[0].start
         ids = [s.pd_user_id for s in upcoming if s.start == first]
-        people = await store.users(self._db, ids)
+        slack_of = await self.slack_users(ids)
+        return tuple(slack_of[pd_id] for pd_id in ids if pd_id in slack_of)
+
+    async def slack_users(self, pd_user_ids: Iterable[str]) -> dict[str, str]:
+        """PagerDuty user → Slack user for those Round Robin can tell: a link by hand, else the email."""
+        people = await store.users(self._db, pd_user_ids)
         links = await store.links(self._db)
         matched = await self._directory.match(u.email for u in people.values() if u.email)
-        return tuple(
-            slack
-            for pd_id in ids
-            if (slack := links.get(pd_id) or matched.get((people.get(pd_id) or PdUser("", "")).email or ""))
-        )
+        found = {
+            pd_id: links.get(pd_id) or matched.get((u.email or "").lower()) for pd_id, u in people.items()
+        }
+        return {pd_id: slack for pd_id, slack in found.items() if slack}
 
 
 @dataclass(frozen=True)

@@ -99,10 +99,7 @@ async def _details(services: Services, rotation, user_id: str) -> dict:
         shifts = await pd_store.shifts(services.db, rotation.pd_schedule_id, services.clock())
         people = await pd_store.users(services.db, {s.pd_user_id for s in shifts})
         names = {k: v.name for k, v in people.items()}
-        links = await pd_store.links(services.db)
-        matched = await services.directory.match(u.email for u in people.values() if u.email)
-        slack_of = {k: links.get(k) or matched.get((v.email or "").lower()) for k, v in people.items()}
-        slack_of = {k: v for k, v in slack_of.items() if v}
+        slack_of = await services.sync.slack_users(people)
     return details_modal(
         Details(
             rotation=rotation,
