@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+
+from dotenv.parser import parse_stream
 
 PD_API_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
 CALLBACK_PATH = "/api/integrations/pagerduty/login/callback"
@@ -78,21 +81,37 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
-    if not path.is_file():
-        return {}
+    """NAME=value lines of a .env file, parsed by python-dotenv; values are taken literally.
+
+    Comments, quotes and `export` follow python-dotenv's rules; `${VAR}` is not expanded (as in
+    systemd's EnvironmentFile and `docker run --env-file`). A line it cannot parse stops start-up
+    with its line number, never its text, which may hold a secret.
+    """
+    try:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
+        raise ConfigError(f"{path} cannot be read: {reason}") from None
     values = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
+    offset = 0  # python-dotenv's own line numbers skip blank lines, so count them here
+    for binding in parse_stream(io.StringIO(text)):
+        chunk = binding.original.string
+        if binding.error:
+            start = offset + len(chunk) - len(chunk.lstrip())
+            raise ConfigError(_unparsable(path, chunk.lstrip(), text.count("\n", 0, start) + 1))
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+        offset += len(chunk)
     return values
+
+
+def _unparsable(path: Path, line: str, number: int) -> str:
+    name = re.match(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=", line)
+    what = f"{name.group(1)} (line {number})" if name else f"line {number}"
+    return (
+        f"{path}: {what} cannot be read: expected NAME=value, with a quoted value closed by the same "
+        "quote; put # comments after a space"
+    )
 
 
 class _Reader:

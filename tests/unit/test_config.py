@@ -70,3 +70,85 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     s = load_settings(dotenv=env)
     assert s.slack_bot_token == "xoxb-from-file-1" and s.http_port == 5000
+
+
+README_DOTENV = """\
+SLACK_BOT_TOKEN=xoxb-...
+SLACK_APP_TOKEN=xapp-...
+PUBLIC_URL=https://roundrobin.example.com   # how browsers reach this server (for PagerDuty OAuth)
+"""
+
+
+def test_the_readme_example_reads_as_written(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text(README_DOTENV)
+    assert read_dotenv(env) == {
+        "SLACK_BOT_TOKEN": "xoxb-...",
+        "SLACK_APP_TOKEN": "xapp-...",
+        "PUBLIC_URL": "https://roundrobin.example.com",
+    }
+
+
+def test_the_readme_example_gives_the_redirect_url_it_promises(tmp_path, monkeypatch):
+    env = tmp_path / ".env"
+    env.write_text(README_DOTENV.replace("xoxb-...", "xoxb-1-2-abcd").replace("xapp-...", "xapp-1-A1-2-abc"))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    s = load_settings(dotenv=env)
+    assert s.redirect_url == "https://roundrobin.example.com/api/integrations/pagerduty/login/callback"
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("A=plain", "plain"),
+        ("A = spaced around the equals  ", "spaced around the equals"),
+        ("export A=exported", "exported"),
+        ("A='single quoted # not a comment'", "single quoted # not a comment"),
+        ('A="double quoted"   # a comment after it', "double quoted"),
+        ('A="with \\"escaped\\" quotes"', 'with "escaped" quotes'),
+        ("A=hash#inside", "hash#inside"),
+        ("A=value # comment", "value"),
+        ("A=", ""),
+        ("A=${HOME}/literal", "${HOME}/literal"),
+    ],
+)
+def test_dotenv_values(tmp_path, line, value):
+    env = tmp_path / ".env"
+    env.write_text(f"# a comment line\n\n{line}\n")
+    assert read_dotenv(env) == {"A": value}
+
+
+def test_a_name_without_a_value_is_ignored(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("LONELY\nB=2\n")
+    assert read_dotenv(env) == {"B": "2"}
+
+
+def test_a_missing_file_is_no_settings(tmp_path):
+    assert read_dotenv(tmp_path / ".env") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('A=1\nPUBLIC_URL="https://x.example\nB=2\n', "PUBLIC_URL (line 2) cannot be read"),
+        ("# settings\n\n\nA=1\n\n  this is not a setting\n", "line 6 cannot be read"),
+        ("A='it''s'\n", "A (line 1) cannot be read"),
+    ],
+)
+def test_an_unreadable_line_is_named_in_one_line_without_its_value(tmp_path, text, words):
+    env = tmp_path / ".env"
+    env.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        read_dotenv(env)
+    message = str(e.value)
+    assert message.startswith(f"{env}: {words}: expected NAME=value")
+    assert "\n" not in message and "x.example" not in message and "not a setting" not in message
+
+
+def test_a_dotenv_that_is_not_text_is_named(tmp_path):
+    env = tmp_path / ".env"
+    env.write_bytes(b"A=\xff\xfe\n")
+    with pytest.raises(ConfigError, match="cannot be read: it is not UTF-8 text"):
+        read_dotenv(env)
