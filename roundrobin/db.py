@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -38,7 +40,8 @@ class Database:
     @classmethod
     async def open(cls, path: Path, migrate: bool = True) -> Database:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _create_private(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as e:
             raise DatabaseError(f"cannot open the database at {path}: {e}") from None
@@ -91,17 +94,24 @@ class Database:
             yield self
             return
         async with self._lock:
-            token = _in_transaction.set(True)
+            # BEGIN can fail (another process holds the write lock past busy_timeout): then this
+            # context is not in a transaction, and later calls must take the lock as usual.
             await self._conn.execute("BEGIN IMMEDIATE")
+            token = _in_transaction.set(True)
             try:
                 yield self
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
                 await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
             finally:
                 _in_transaction.reset(token)
+
+    async def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already; the caller's error is the one to see."""
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self._conn.execute("ROLLBACK")
 
     @asynccontextmanager
     async def _access(self) -> AsyncIterator[None]:
@@ -132,6 +142,23 @@ class Database:
             return list(await cursor.fetchall())
 
     async def backup(self, target: Path) -> None:
-        """A consistent online copy (SQLite's backup API), safe while the app is writing."""
+        """A consistent online copy (SQLite's backup API), safe while the app is writing.
+
+        The copy holds what the database holds, so it is created 0600 like the database.
+        """
+        _create_private(target)
         async with self._access(), aiosqlite.connect(target) as dest:
             await self._conn.backup(dest)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file readable only by this user (SQLite gives its -wal and -shm
+    files the same mode); an existing file is left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
+    finally:
+        os.close(fd)

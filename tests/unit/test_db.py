@@ -1,5 +1,7 @@
 import asyncio
+import os
 import sqlite3
+import stat
 
 import pytest
 
@@ -50,3 +52,69 @@ async def test_backup_is_a_usable_copy(db, tmp_path):
     copy = sqlite3.connect(target)
     assert copy.execute("SELECT slack_user_id FROM owners").fetchall() == [("U9",)]
     copy.close()
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)  # a typical login shell's: files 0644, folders 0755 unless we say otherwise
+    yield
+    os.umask(old)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_a_new_database_is_private_with_its_wal_and_shm(tmp_path, umask_022):
+    db = await Database.open(tmp_path / "data" / "rr.db")
+    try:
+        await db.execute("INSERT INTO owners (slack_user_id, added_by, added_at) VALUES ('U1', 'U0', 1)")
+        folder = tmp_path / "data"
+        assert mode(folder) == 0o700
+        files = {p.name: mode(p) for p in folder.iterdir()}
+        assert files == {"rr.db": 0o600, "rr.db-wal": 0o600, "rr.db-shm": 0o600}
+    finally:
+        await db.close()
+
+
+async def test_an_existing_database_keeps_the_mode_it_was_given(tmp_path, umask_022):
+    path = tmp_path / "rr.db"
+    sqlite3.connect(path).close()
+    path.chmod(0o640)
+    db = await Database.open(path)
+    await db.close()
+    assert mode(path) == 0o640
+
+
+async def test_a_backup_is_as_private_as_the_database(db, tmp_path, umask_022):
+    target = tmp_path / "copy.db"
+    await db.backup(target)
+    assert mode(target) == 0o600
+
+
+@pytest.fixture
+async def locked_elsewhere(db):
+    """Another process holds the write lock; ours gives up after 50 ms instead of 5 s."""
+    await db.execute("PRAGMA busy_timeout=50")
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    yield other
+    if other.in_transaction:
+        other.execute("ROLLBACK")
+    other.close()
+
+
+async def test_a_transaction_that_cannot_begin_leaves_nothing_half_open(db, locked_elsewhere):
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        async with db.transaction():
+            pytest.fail("the body must not run without the write lock")
+    locked_elsewhere.execute("ROLLBACK")
+    # The same task carries on: its next transaction must really be one, so a failure undoes it.
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("INSERT INTO owners (slack_user_id, added_by, added_at) VALUES ('U1', 'U0', 1)")
+            raise RuntimeError("boom")
+    assert await db.fetchall("SELECT * FROM owners") == []
+    async with db.transaction():
+        await db.execute("INSERT INTO owners (slack_user_id, added_by, added_at) VALUES ('U2', 'U0', 1)")
+    assert [r[0] for r in await db.fetchall("SELECT slack_user_id FROM owners")] == ["U2"]
