@@ -22,6 +22,7 @@ from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.service import RotationService
 from roundrobin.scheduler import Scheduler
@@ -59,7 +60,8 @@ def prepare_data_dir(settings: Settings) -> None:
     """The data directory holds the database and the generated key: it must exist and be writable."""
     folder = settings.data_dir
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # 0700 when we create it (it holds the key and people's emails); an existing one is left as set.
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as e:
         raise StartupError(f"the data directory {folder} cannot be created: {e.strerror}") from None
     if not _writable(folder):
@@ -70,19 +72,23 @@ async def open_secret_key(settings: Settings) -> Vault:
     try:
         key = settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")
         return Vault(key)
-    except PermissionError:
-        raise StartupError(
-            f"cannot create {settings.data_dir / 'secret.key'}: the data directory is not writable"
-        ) from None
-    except (VaultError, OSError) as e:
+    except VaultError as e:
         raise StartupError(str(e)) from None
 
 
-async def open_database(settings: Settings) -> Database:
+async def open_database(settings: Settings, vault: Vault) -> Database:
+    """The migrated database, refused when the secret key cannot read the credentials stored in it."""
     try:
-        return await Database.open(settings.database_path)
+        db = await Database.open(settings.database_path)
     except DatabaseError as e:
         raise StartupError(str(e)) from None
+    key_source = "ROUNDROBIN_SECRET_KEY" if settings.secret_key else str(settings.data_dir / "secret.key")
+    try:
+        await check_secret_key(db, vault, key_source, str(settings.database_path))
+    except VaultError as e:
+        await db.close()
+        raise StartupError(str(e)) from None
+    return db
 
 
 def _writable(path) -> bool:
@@ -115,7 +121,7 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     """Start every component; each one registers its own shutdown on `stack`."""
     prepare_data_dir(settings)
     vault = await open_secret_key(settings)
-    db = await open_database(settings)
+    db = await open_database(settings, vault)
     stack.push_async_callback(db.close)
     log.info(
         "ready: database", extra={"path": str(settings.database_path), "schema": await db.schema_version()}

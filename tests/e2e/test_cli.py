@@ -4,6 +4,7 @@ import socket
 import sqlite3
 
 import pytest
+from cryptography.fernet import Fernet
 
 from roundrobin.migrations import MIGRATIONS
 from tests.e2e.conftest import ADMIN, API_KEY, BOB
@@ -101,3 +102,57 @@ async def test_backup_while_running_is_a_consistent_copy(app, slack, pd, tmp_pat
         assert copy.execute("SELECT code FROM rotations").fetchall() == [("OPS",)]
     code, out = await app.command("backup", str(target))
     assert code == 1 and "already exists" in out
+
+
+async def connect_with_api_key(slack) -> None:
+    from roundrobin.slack.ids import PagerDuty
+
+    admin = slack.user(ADMIN)
+    await open_settings(slack, admin)
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    await admin.fill(PagerDuty.API_KEY_INPUT, API_KEY)
+    await home_after(slack, admin, admin.submit())
+    await slack.wait_for(lambda: "Connected with API key" in admin.text())
+
+
+def error_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "level=ERROR" in line or "Traceback" in line]
+
+
+@pytest.mark.parametrize("key_from", ["environment", "key file"])
+async def test_start_refuses_a_secret_key_that_cannot_read_the_stored_credentials(
+    tmp_path, slack, pd, key_from
+):
+    no_key = {"ROUNDROBIN_SECRET_KEY": ""} if key_from == "key file" else {}
+    first = AppProcess(tmp_path, slack.api_url, pd.url, **no_key)
+    await first.start()
+    await slack.wait_connected()
+    await connect_with_api_key(slack)
+    assert await first.stop() == 0
+
+    key_file = tmp_path / "data" / "secret.key"
+    second = AppProcess(tmp_path, slack.api_url, pd.url, **no_key)  # a new ROUNDROBIN_SECRET_KEY
+    if key_from == "key file":  # or the key file was replaced, say from the wrong backup
+        original = key_file.read_text()
+        key_file.write_text(Fernet.generate_key().decode() + "\n")
+    second.log_path = tmp_path / "second.log"
+    await second.start(wait_ready=False)
+    assert await second.wait_exit() == 1
+    source = "ROUNDROBIN_SECRET_KEY" if key_from == "environment" else str(key_file)
+    [line] = error_lines(second.log_text())
+    assert (
+        f"cannot start: the secret key ({source}) is not the one that encrypted the stored PagerDuty "
+        "credentials: start with that key again (restore it from your backup), or, if it is lost, "
+        f"delete the stored connection (sqlite3 {second.db_path} 'DELETE FROM pagerduty_connection') "
+        "and connect PagerDuty again in Slack" in line
+    )
+    assert "ready: database" not in second.log_text(), "nothing starts on a key that cannot read the data"
+
+    third = AppProcess(tmp_path, slack.api_url, pd.url, **no_key)  # the right key back: it starts
+    if key_from == "key file":
+        key_file.write_text(original)
+    else:
+        third.env["ROUNDROBIN_SECRET_KEY"] = first.env["ROUNDROBIN_SECRET_KEY"]
+    third.log_path = tmp_path / "third.log"
+    await third.start()
+    assert await third.stop() == 0
