@@ -21,13 +21,16 @@ pagerduty_gate (faults, rate limits, request log), pagerduty_rest and pagerduty_
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
 from roundrobin.sim.pagerduty_auth import DEFAULT_APP_SCOPES, ApiKey, AuthServer, OAuthApp, OAuthToken
+from roundrobin.sim.pagerduty_contract import ContractChecker, ContractViolation, default_spec_path, load_spec
 from roundrobin.sim.pagerduty_gate import (
     AUTH,
     DIRECTORY,
@@ -36,6 +39,7 @@ from roundrobin.sim.pagerduty_gate import (
     Fault,
     Gate,
     RequestRecord,
+    is_identity,
     rate_limit_fault,
 )
 from roundrobin.sim.pagerduty_model import (
@@ -55,6 +59,7 @@ from roundrobin.sim.pagerduty_rest import routes as rest_routes
 
 __all__ = [
     "ApiKey",
+    "ContractViolation",
     "EscalationPolicy",
     "FakePagerDuty",
     "ManualClock",
@@ -119,11 +124,19 @@ class FakePagerDuty:
         clock: Clock = time.time,
         *,
         time_zone: str = "UTC",
+        validate_contract: bool = False,
+        openapi_spec: str | Path | None = None,
     ) -> None:
+        """validate_contract=True checks every REST request and answer against PagerDuty's OpenAPI
+        document (`openapi_spec`, default shared/reference/pagerduty-openapi-v3.json): see
+        `contract_violations`, and `async with` fails on leaving if there are any."""
         self.account = Account(subdomain, account_id, region, time_zone, clock)
         self.directory = Directory(self.account)
         self.auth = AuthServer(self.account, self.directory)
         self.gate = Gate(clock)
+        self.contract: ContractChecker | None = None
+        if validate_contract:
+            self.contract = ContractChecker(load_spec(Path(openapi_spec or default_spec_path()).resolve()))
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
 
@@ -131,7 +144,9 @@ class FakePagerDuty:
 
     def make_app(self) -> web.Application:
         """The aiohttp application, for callers that serve it themselves (e.g. aiohttp TestServer)."""
-        app = web.Application(middlewares=MIDDLEWARES)
+        record, *inner = MIDDLEWARES
+        checks = [self.contract.middleware] if self.contract is not None else []
+        app = web.Application(middlewares=[record, *checks, *inner])
         app[DIRECTORY] = self.directory
         app[AUTH] = self.auth
         app[GATE] = self.gate
@@ -164,6 +179,8 @@ class FakePagerDuty:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.stop()
+        if exc_type is None and self.contract is not None:
+            self.assert_contract_clean()
 
     @property
     def url(self) -> str:
@@ -185,10 +202,15 @@ class FakePagerDuty:
         version: int = 2,
         user_ids: Sequence[str] = (),
         escalation_policy_ids: Sequence[str] = (),
+        *,
+        turn_length: int | None = None,
     ) -> Schedule:
         """A schedule (version 3: shift-based). Each listed policy gets a new level targeting it;
-        a policy that does not exist yet is created, named after its id."""
-        schedule = self.directory.add_schedule(Schedule(id, name, time_zone, version, list(user_ids)))
+        a policy that does not exist yet is created, named after its id. turn_length (seconds) is
+        what the rotation's layer or event says it hands over every; by default the first shift's
+        length. Who is on call when comes from set_shifts, not from it."""
+        schedule = Schedule(id, name, time_zone, version, list(user_ids), turn_length=turn_length)
+        self.directory.add_schedule(schedule)
         for policy_id in escalation_policy_ids:
             self.directory.attach(policy_id, id)
         return schedule
@@ -301,6 +323,36 @@ class FakePagerDuty:
     def count_requests(self, path_prefix: str = "/", method: str = "GET") -> int:
         """How many recorded requests hit paths under path_prefix."""
         return sum(1 for r in self.gate.requests if r.method == method and r.path.startswith(path_prefix))
+
+    def request_counts(self, *, rest_only: bool = True) -> Counter[str]:
+        """Recorded requests per endpoint, keyed by method and route template ("GET /schedules/{id}");
+        the identity endpoints (/oauth/...) only with rest_only=False. Call reset_requests() between
+        the cycles you measure."""
+        return Counter(r.endpoint for r in self.gate.requests if not (rest_only and is_identity(r.path)))
+
+    # -- contract ------------------------------------------------------------------------------
+
+    @property
+    def contract_violations(self) -> list[ContractViolation]:
+        """What did not conform to PagerDuty's OpenAPI document so far (clear() it to start over)."""
+        return self._checker().violations
+
+    @property
+    def contract_forgiven(self) -> list[tuple[str, ContractViolation]]:
+        """Known gaps between the document and the live API that were met, as (gap name, violation)."""
+        return self._checker().forgiven
+
+    def assert_contract_clean(self) -> None:
+        """Raise AssertionError listing every contract violation recorded so far."""
+        violations = self._checker().violations
+        if violations:
+            listed = "\n".join(f"  {violation}" for violation in violations[:50])
+            raise AssertionError(f"{len(violations)} PagerDuty contract violation(s):\n{listed}")
+
+    def _checker(self) -> ContractChecker:
+        if self.contract is None:
+            raise RuntimeError("contract validation is off: construct FakePagerDuty(validate_contract=True)")
+        return self.contract
 
     @property
     def issued_tokens(self) -> list[OAuthToken]:

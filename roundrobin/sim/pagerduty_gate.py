@@ -44,6 +44,12 @@ class RequestRecord:
     status: int
     accept_version: bool  # sent Accept: application/vnd.pagerduty+json;version=2
     at: float
+    route: str = ""  # the route template that answered ("/schedules/{id}"), or the path when none did
+
+    @property
+    def endpoint(self) -> str:
+        """Method and route template, e.g. "GET /schedules/{id}": what request counts are keyed by."""
+        return f"{self.method} {self.route or self.path}"
 
 
 @dataclass
@@ -129,6 +135,7 @@ class Gate:
                 status=status,
                 accept_version=VERSION_2 in request.headers.get("Accept", "").replace(" ", ""),
                 at=float(self.clock()),
+                route=route_template(request),
             )
         )
 
@@ -161,6 +168,13 @@ GATE = web.AppKey("pagerduty_gate", Gate)
 AUTH = web.AppKey("pagerduty_auth", AuthServer)
 DIRECTORY = web.AppKey("pagerduty_directory", Directory)
 CALLER = web.RequestKey("pagerduty_caller", Caller)
+FAULT_ANSWER = web.RequestKey("pagerduty_fault_answer", bool)  # a queued fault or an outage answered
+
+
+def route_template(request: web.Request) -> str:
+    """The template of the route that matched ("/users/{id}"); the raw path when none did."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
 
 
 def is_identity(path: str) -> bool:
@@ -197,9 +211,11 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     gate = request.app[GATE]
     down = gate.identity_outage if is_identity(request.path) else gate.outage
     if down:
+        request[FAULT_ANSWER] = True
         return web.Response(text=OUTAGE_HTML, status=503, content_type="text/html")
     fault = gate.take_fault(request.path)
     if fault is not None:
+        request[FAULT_ANSWER] = True
         return fault.response()
     return await handler(request)
 

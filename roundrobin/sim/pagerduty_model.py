@@ -102,6 +102,10 @@ class Schedule:
     user_ids: list[str] = field(default_factory=list)
     description: str = ""
     shifts: list[Shift] = field(default_factory=list)  # sorted by start
+    turn_length: int | None = None  # seconds per turn of the rotation; None: the first shift's length
+    _spans: tuple[list[Shift], list[Shift]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def shift_based(self) -> bool:
@@ -109,6 +113,20 @@ class Schedule:
 
     def shifts_between(self, since: float, until: float) -> list[Shift]:
         return [shift for shift in self.shifts if shift.overlaps(since, until)]
+
+    def oncall_spans_between(self, since: float, until: float) -> list[Shift]:
+        """What GET /oncalls reports: "a contiguous unit of time for which a User will be on call"
+        (the spec's Oncall description), so back-to-back shifts of one user are one span."""
+        if self._spans is None or self._spans[0] is not self.shifts:
+            self._spans = (self.shifts, _contiguous_spans(self.shifts))
+        return [span for span in self._spans[1] if span.overlaps(since, until)]
+
+    def rotation_turn(self) -> int:
+        """Seconds per turn, for the layer and event shapes: as set, else the first bounded shift's."""
+        if self.turn_length is not None:
+            return self.turn_length
+        bounded = next((shift for shift in self.shifts if shift.end is not None), None)
+        return int(bounded.end - bounded.start) if bounded and bounded.end else 7 * 86400
 
     def member_ids(self) -> list[str]:
         """Everyone on the schedule: its configured members, then anyone who holds a shift."""
@@ -277,9 +295,8 @@ class Directory:
         if query.since > until:  # the window starts past the 90-day horizon
             return
         for schedule_id, policy_id, level in self._placements_for(query):
-            for shift in self.schedules[schedule_id].shifts_between(query.since, until):
-                for user_id in shift.user_ids:
-                    yield OnCall(user_id, policy_id, level, schedule_id, shift.start, shift.end)
+            for span in self.schedules[schedule_id].oncall_spans_between(query.since, until):
+                yield OnCall(span.user_ids[0], policy_id, level, schedule_id, span.start, span.end)
 
     def _placements_for(self, query: OnCallQuery) -> Iterator[tuple[str, str, int]]:
         schedule_ids = list(self._placements) if query.schedule_ids is None else query.schedule_ids
@@ -357,6 +374,24 @@ def _check_one_at_a_time(schedule_id: str, shifts: Sequence[Shift]) -> None:
         if previous is not None and shift.start < previous.stop:
             raise ValueError(f"v2 schedule {schedule_id}: shifts overlap at {shift.start}")
         previous = shift
+
+
+def _contiguous_spans(shifts: Sequence[Shift]) -> list[Shift]:
+    """Each user's shifts merged where one starts as (or before) the previous one ends, by start."""
+    open_spans: dict[str, Shift] = {}
+    spans: list[Shift] = []
+    for shift in shifts:  # sorted by start
+        for user_id in shift.user_ids:
+            current = open_spans.get(user_id)
+            if current is not None and shift.start <= current.stop:
+                end = None if shift.end is None or current.end is None else max(current.end, shift.end)
+                open_spans[user_id] = Shift((user_id,), current.start, end)
+            else:
+                if current is not None:
+                    spans.append(current)
+                open_spans[user_id] = Shift((user_id,), shift.start, shift.end)
+    spans.extend(open_spans.values())
+    return sorted(spans, key=lambda span: (span.start, span.user_ids))
 
 
 def _earliest_only(rows: list[OnCall]) -> list[OnCall]:

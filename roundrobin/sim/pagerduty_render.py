@@ -25,6 +25,7 @@ from roundrobin.sim.pagerduty_model import (
 )
 
 Window = tuple[float, float]
+UTC_ZONE = ZoneInfo("UTC")
 
 
 class Render:
@@ -95,9 +96,13 @@ class Render:
     def schedule_detail(self, schedule: Schedule, window: Window | None, overflow: bool) -> dict:
         """GET /schedules/{id}: the list shape plus one layer, overrides and the final schedule."""
         final = self.final_schedule(schedule, window, overflow)
+        start = self.time(self._rotation_start(schedule))
         layer = {
             "id": f"L{schedule.id}",
             "name": "Layer 1",
+            "start": start,
+            "rotation_virtual_start": start,
+            "rotation_turn_length_seconds": schedule.rotation_turn(),
             "users": [{"user": self.user_ref(user_id)} for user_id in schedule.member_ids()],
             "restrictions": [],
             "rendered_schedule_entries": final["rendered_schedule_entries"],
@@ -139,20 +144,29 @@ class Render:
         }
 
     def v3_schedule(self, schedule: Schedule) -> dict:
-        """GET /v3/schedules/{id} without includes: one rotation holding every member."""
+        """GET /v3/schedules/{id} without includes: one rotation whose one event holds every member."""
         members = [{"type": "user_member", "user_id": user_id} for user_id in schedule.member_ids()]
-        rotation = {
-            "id": _rotation_id(schedule),
-            "type": "schedule_rotation",
-            "events": [
-                {
-                    "id": f"{_rotation_id(schedule)[:-1]}E",
-                    "type": "schedule_event",
-                    "name": schedule.name,
-                    "assignment_strategy": {"type": "every_member_assignment_strategy", "members": members},
-                }
-            ],
+        zone, start, turn = (
+            ZoneInfo(schedule.time_zone),
+            self._rotation_start(schedule),
+            schedule.rotation_turn(),
+        )
+        event = {
+            "id": f"{_rotation_id(schedule)[:-1]}E",
+            "type": "schedule_event",
+            "name": schedule.name,
+            "start_time": {"date_time": render_time(start, zone), "time_zone": schedule.time_zone},
+            "end_time": {"date_time": render_time(start + turn, zone), "time_zone": schedule.time_zone},
+            "effective_since": render_time(start, UTC_ZONE),
+            "effective_until": None,
+            "recurrence": [_rrule(turn)],
+            # an event has at least one member: a schedule nobody is on yet has an unassigned slot
+            "assignment_strategy": {
+                "type": "every_member_assignment_strategy",
+                "members": members or [{"type": "empty_member"}],
+            },
         }
+        rotation = {"id": _rotation_id(schedule), "type": "schedule_rotation", "events": [event]}
         return {
             "id": schedule.id,
             "type": "schedule_v3",
@@ -243,6 +257,10 @@ class Render:
             return self.schedule_ref(schedule)
         return self.v3_schedule(schedule) if schedule.shift_based else self.schedule(schedule)
 
+    def _rotation_start(self, schedule: Schedule) -> float:
+        """Where the rotation starts: its first shift, or (nobody scheduled yet) now."""
+        return schedule.shifts[0].start if schedule.shifts else self.directory.account.now()
+
     def _calendar_urls(self, schedule: Schedule) -> Mapping[str, str]:
         feed = f"{self.web.removeprefix('https://')}/private/feed/schedule/{schedule.id}"
         return {"http_cal_url": f"https://{feed}", "web_cal_url": f"webcal://{feed}"}
@@ -252,6 +270,15 @@ def _bounds(shift: Shift, window: Window, overflow: bool) -> tuple[float, float 
     if overflow:
         return shift.start, shift.end
     return max(shift.start, window[0]), min(shift.stop, window[1])
+
+
+def _rrule(turn: int) -> str:
+    """The RFC 5545 rule of a rotation that hands over every `turn` seconds."""
+    for unit, frequency in ((7 * 86400, "WEEKLY"), (86400, "DAILY"), (3600, "HOURLY"), (60, "MINUTELY")):
+        if turn % unit == 0:
+            count = turn // unit
+            return f"RRULE:FREQ={frequency}" + (f";INTERVAL={count}" if count > 1 else "")
+    return f"RRULE:FREQ=SECONDLY;INTERVAL={turn}"
 
 
 def _rotation_id(schedule: Schedule) -> str:

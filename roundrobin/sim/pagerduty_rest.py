@@ -77,7 +77,9 @@ async def list_schedules(request: web.Request) -> web.Response:
     query = request.query
     page = classic_page(query)
     directory = request.app[DIRECTORY]
-    zone = zone_param(query, directory.account.time_zone)
+    # "This will default to the current user's time zone and then the account's time zone."
+    caller = directory.users.get(request[CALLER].user_id or "")
+    zone = zone_param(query, caller.time_zone if caller else directory.account.time_zone)
     window = schedule_window(query, zone)
     render = Render(request, zone)
     with_final = window is not None and "final_schedule" in list_param(query, "include")
