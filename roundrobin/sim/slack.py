@@ -19,24 +19,35 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
 
 from roundrobin.sim.slack_api import WebApi
-from roundrobin.sim.slack_api_base import SlackError
-from roundrobin.sim.slack_api_chat import deliver_reply
+from roundrobin.sim.slack_faults import WRITE_METHODS, Fault, Outage
+from roundrobin.sim.slack_http import WebApiServer
 from roundrobin.sim.slack_payloads import interaction
-from roundrobin.sim.slack_user import ConfirmRequired, SlackUser
+from roundrobin.sim.slack_people import edit_usergroup
+from roundrobin.sim.slack_ratelimit import METHOD_TIERS, RateLimiter
+from roundrobin.sim.slack_user import SlackUser
+from roundrobin.sim.slack_views import ConfirmRequired
 from roundrobin.sim.slack_workspace import DEFAULT_SCOPES, Channel, User, Workspace
 from roundrobin.sim.socket_mode import AckRecord, AckTimeout, SocketModeHub
 
-__all__ = ["AckRecord", "AckTimeout", "ConfirmRequired", "FakeSlack", "SlackUser", "DEFAULT_SCOPES"]
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+__all__ = [
+    "AckRecord",
+    "AckTimeout",
+    "ConfirmRequired",
+    "DEFAULT_SCOPES",
+    "FakeSlack",
+    "METHOD_TIERS",
+    "Outage",
+    "SlackUser",
+    "WRITE_METHODS",
+]
 
 
 class FakeSlack:
@@ -54,6 +65,7 @@ class FakeSlack:
         bot_id: str = "B0001",
         scopes: Iterable[str] | None = None,
         clock: Callable[[], float] = time.time,
+        rate_limits: bool = False,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -67,6 +79,9 @@ class FakeSlack:
             clock=clock,
         )
         self.api = WebApi(self.workspace, bot_token=bot_token, app_token=app_token)
+        self.server = WebApiServer(self.api, self.workspace)
+        if rate_limits:
+            self.enforce_rate_limits()
         self.socket = SocketModeHub(app_id=app_id, tickets=self.workspace.tickets)
         self.url = ""
         self.client_url: str | None = None  # where "open the app in Slack" lands (the demo page)
@@ -80,10 +95,10 @@ class FakeSlack:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeSlack:
         """Listen on ``host:port`` (0: any free port); ``url`` and ``api_url`` are set afterwards."""
         app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_route("*", "/api/{method}", self.server.handle_api)
         app.router.add_get("/link", self.socket.handle)
         app.router.add_get("/link/", self.socket.handle)
-        app.router.add_post("/hooks/respond/{hook_id}", self._handle_hook)
+        app.router.add_post("/hooks/respond/{hook_id}", self.server.handle_hook)
         app.router.add_get("/app_redirect", self._handle_app_redirect)
         # A short shutdown_timeout: stop() must not hang on a request the app leaves open.
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0)
@@ -104,7 +119,8 @@ class FakeSlack:
         )
 
     async def stop(self) -> None:
-        """Close Socket Mode connections and stop the server."""
+        """Close Socket Mode connections, drop requests left hanging, and stop the server."""
+        self.server.closing.set()
         await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -162,6 +178,58 @@ class FakeSlack:
         """Make the next ``count`` calls of ``method`` fail; "ratelimited" answers HTTP 429 by default."""
         self.api.fail_next(method, error, status=status, retry_after=retry_after, count=count)
 
+    def fail_next_html(self, method: str, status: int = 503, *, count: int = 1) -> None:
+        """Answer the next ``count`` calls of ``method`` with a load balancer's HTML error page."""
+        self.api.faults.queue(method, Fault("html", status=status, count=count))
+
+    def hang_next(
+        self, method: str, *, seconds: float | None = None, count: int = 1, took_effect: bool = False
+    ) -> None:
+        """Leave the next ``count`` calls of ``method`` unanswered for ``seconds`` (None: until stop).
+
+        ``took_effect``: Slack carried the call out at once, only the answer is late or lost. Otherwise
+        the call is carried out when (and if) the answer goes out with the client still waiting.
+        """
+        self.api.faults.queue(method, Fault("hang", seconds=seconds, count=count, took_effect=took_effect))
+
+    def reset_next(self, method: str, *, count: int = 1, took_effect: bool = False) -> None:
+        """Reset the TCP connection of the next ``count`` calls of ``method`` instead of answering.
+
+        ``took_effect``: Slack carried the call out before the connection broke.
+        """
+        self.api.faults.queue(method, Fault("reset", count=count, took_effect=took_effect))
+
+    def outage(
+        self,
+        seconds: float,
+        methods: Iterable[str] | None = None,
+        *,
+        status: int = 503,
+        retry_after: int | None = None,
+    ) -> Outage:
+        """For ``seconds`` (by the fake's clock), every call to ``methods`` (None: all) fails.
+
+        A 5xx is a load balancer's HTML page; 429 is ``ratelimited`` with Retry-After (``retry_after``,
+        or the seconds the outage has left). ``slack.outage(12, WRITE_METHODS)``: writes fail for 12 s.
+        """
+        return self.api.faults.outage(seconds, methods, status, retry_after)
+
+    def end_outage(self) -> None:
+        """End every outage now."""
+        self.api.faults.end_outages()
+
+    def enforce_rate_limits(self, window_seconds: float = 60.0) -> None:
+        """Answer 429 past each method's rate tier (slack_ratelimit.py has the table and the exact rule).
+
+        ``window_seconds`` scales every window (60: Slack's per-minute limits; 6: ten times faster).
+        Calling it again starts afresh.
+        """
+        self.api.limiter = RateLimiter(self.workspace.clock, window_seconds)
+
+    def lift_rate_limits(self) -> None:
+        """Stop enforcing rate limits (the default)."""
+        self.api.limiter = None
+
     # --- directory ---
 
     def add_user(
@@ -202,13 +270,59 @@ class FakeSlack:
         is_private: bool = False,
         members: Iterable[str] = (),
         bot_is_member: bool = False,
+        topic: str = "",
+        is_archived: bool = False,
     ) -> Channel:
-        """Add (or replace) a channel."""
+        """Add (or replace) a channel; ``members`` are people (the bot is in it if ``bot_is_member``)."""
         channel = Channel(
-            id=id, name=name, is_private=is_private, members=list(members), bot_is_member=bot_is_member
+            id=id,
+            name=name,
+            is_private=is_private,
+            members=list(members),
+            bot_is_member=bot_is_member,
+            is_archived=is_archived,
+            created=int(self.workspace.clock()),
         )
+        if topic:
+            self.workspace.set_topic(channel, topic, by=next(iter(channel.members), ""))
         self.workspace.channels[id] = channel
         return channel
+
+    def channel(self, channel_id: str) -> Channel:
+        """A channel by id: members, whether the bot is in it, its topic as conversations.info shows it."""
+        if channel_id not in self.workspace.channels:
+            raise KeyError(f"no channel {channel_id!r} in the fake workspace: add_channel() first")
+        return self.workspace.channels[channel_id]
+
+    def set_topic(self, channel_id: str, text: str, *, by: str) -> dict:
+        """A person (``by``) edits a channel's topic in Slack's client: no Web API call is recorded."""
+        return self.user(by).set_topic(channel_id, text)
+
+    def edit_usergroup_by_hand(
+        self,
+        group_id: str,
+        *,
+        by: str | None = None,
+        users: Iterable[str] | None = None,
+        name: str | None = None,
+        handle: str | None = None,
+        description: str | None = None,
+        enabled: bool | None = None,
+    ) -> dict:
+        """A person edits a user group in Slack's client (drift the app should notice and repair).
+
+        Not a Web API call. Unlike usergroups.users.update, ``users=[]`` is allowed.
+        """
+        return edit_usergroup(
+            self.workspace,
+            group_id,
+            by=by,
+            users=users,
+            name=name,
+            handle=handle,
+            description=description,
+            enabled=enabled,
+        )
 
     def add_usergroup(
         self, id: str, handle: str, name: str, users: Iterable[str] = (), enabled: bool = True
@@ -237,8 +351,38 @@ class FakeSlack:
 
     @property
     def messages(self) -> list[dict]:
-        """Messages the bot posted (chat.postMessage, in_channel replies)."""
-        return self.workspace.messages
+        """Messages the bot posted (chat.postMessage, in_channel replies), in order.
+
+        People's messages (``slack.user(U).say``) are not in it; ``history``, ``thread`` and
+        ``dms_to`` show both.
+        """
+        return [m for m in self.workspace.messages if m["user"] == self.workspace.bot_user_id]
+
+    def history(self, channel_id: str) -> list[dict]:
+        """The top-level messages of a channel (or of the DM with a user id), bot's and people's."""
+        channel = self._conversation_id(channel_id)
+        return [m for m in self.workspace.messages if m["channel"] == channel and not m["thread_ts"]]
+
+    def thread(self, channel_id: str, ts: str) -> list[dict]:
+        """A thread: its parent message first, then the replies in order."""
+        parent = self.workspace.find_message(channel_id, ts)
+        if parent is None:
+            raise LookupError(f"no message {ts!r} in {channel_id!r}")
+        root = parent["thread_ts"] or parent["ts"]
+        channel = parent["channel"]
+        return [
+            m
+            for m in self.workspace.messages
+            if m["channel"] == channel and root in (m["ts"], m["thread_ts"])
+        ]
+
+    def dms_to(self, user_id: str) -> list[dict]:
+        """Every message in the DM between the app and ``user_id``, theirs and the bot's."""
+        return self.user(user_id).dms
+
+    def _conversation_id(self, channel_id: str) -> str:
+        dm_user = self.workspace.dm_user(channel_id)
+        return self.workspace.dm_channel(dm_user) if dm_user else channel_id
 
     @property
     def usergroups(self) -> dict[str, dict]:
@@ -257,6 +401,16 @@ class FakeSlack:
     def acks(self) -> list[AckRecord]:
         """Every ack the app sent, with how long it took."""
         return self.socket.acks
+
+    @property
+    def rate_limited(self) -> Counter[str]:
+        """How many 429 answers each method got (rate limits and injected 429s alike)."""
+        return self.api.rate_limited
+
+    @property
+    def faults_served(self) -> list[tuple[str, str]]:
+        """(method, kind) of every injected fault a call met, in order: "error", "html", "hang", "reset"."""
+        return self.api.faults_served
 
     def calls_to(self, method: str) -> list[dict]:
         """The args of every call to one Web API method."""
@@ -329,53 +483,6 @@ class FakeSlack:
                 raise TimeoutError(f"waited {timeout}s for {what}; last Web API calls: {calls}")
             await asyncio.sleep(0.01)
         return result
-
-    # --- HTTP ---
-
-    async def _handle_api(self, request: web.Request) -> web.Response:
-        try:
-            args = await _read_args(request)
-        except SlackError as error:
-            return web.json_response(error.body())
-        token = _bearer_token(request) or args.pop("token", None)
-        args.pop("token", None)
-        answer = self.api.call(request.match_info["method"], args, token)
-        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
-
-    async def _handle_hook(self, request: web.Request) -> web.Response:
-        hook = self.workspace.hooks.get(request.match_info["hook_id"])
-        if hook is None:
-            return web.Response(status=404, text="no_service")
-        try:
-            body = await request.json()
-            deliver_reply(self.workspace, hook.user_id, hook.channel_id, body, source="response_url")
-        except json.JSONDecodeError:
-            return web.Response(status=400, text="invalid_payload")
-        except SlackError as error:
-            return web.Response(status=400, text=error.code)
-        return web.Response(text="ok")
-
-
-async def _read_args(request: web.Request) -> dict:
-    """Query string, form fields and JSON body merged into one dict, as Slack reads them."""
-    args: dict[str, Any] = dict(request.query)
-    if not request.can_read_body:
-        return args
-    if request.content_type == "application/json":
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            raise SlackError("invalid_json") from None
-        if isinstance(body, dict):
-            args.update(body)
-    elif request.content_type in FORM_TYPES:
-        args.update({key: value for key, value in (await request.post()).items() if isinstance(value, str)})
-    return args
-
-
-def _bearer_token(request: web.Request) -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def _describe(predicate: Callable[[], Any]) -> str:

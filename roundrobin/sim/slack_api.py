@@ -1,18 +1,27 @@
-"""The fake Web API: one entry point that authenticates, injects faults and runs a method.
+"""The fake Web API: one entry point that authenticates, injects faults, rate-limits and runs a method.
 
 Answers follow Slack: HTTP 200 with ``{"ok": false, "error": ...}`` for every failure except rate
 limiting (HTTP 429 with ``Retry-After``), and the bot token's scopes in ``x-oauth-scopes`` (Bolt and
-the app read it from auth.test).
+the app read it from auth.test). Injected faults (slack_faults.py) can also answer like the
+infrastructure in front of Slack: an HTML 5xx page, no answer, or a reset connection.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from roundrobin.sim import slack_api_chat, slack_api_directory, slack_api_usergroups, slack_api_views
+from roundrobin.sim import (
+    slack_api_chat,
+    slack_api_conversations,
+    slack_api_directory,
+    slack_api_usergroups,
+    slack_api_views,
+)
 from roundrobin.sim.slack_api_base import SlackError
+from roundrobin.sim.slack_faults import Fault, FaultPlan, html_page
+from roundrobin.sim.slack_ratelimit import RateLimiter
 from roundrobin.sim.slack_workspace import Workspace
 
 Handler = Callable[[Workspace, dict], dict]
@@ -41,6 +50,7 @@ METHODS: dict[str, Handler] = {
     "apps.connections.open": apps_connections_open,
     **slack_api_views.METHODS,
     **slack_api_directory.METHODS,
+    **slack_api_conversations.METHODS,
     **slack_api_usergroups.METHODS,
     **slack_api_chat.METHODS,
 }
@@ -49,33 +59,36 @@ APP_TOKEN_METHODS = {"apps.connections.open"}
 
 
 @dataclass
-class Fault:
-    """An injected failure for the next ``count`` calls of a method."""
-
-    error: str
-    status: int
-    retry_after: int
-    count: int
-
-
-@dataclass
 class Answer:
-    """An HTTP answer: status, JSON body and extra headers."""
+    """An HTTP answer: status, body (JSON, or the text of an HTML page) and extra headers."""
 
     status: int
-    body: dict
+    body: dict | str
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        """``application/json`` for Slack's answers, ``text/html`` for a load balancer's page."""
+        return "text/html" if isinstance(self.body, str) else "application/json"
 
 
 class WebApi:
-    """Runs Web API calls against a workspace and records them."""
+    """Runs Web API calls against a workspace and records them.
+
+    A call goes through ``admit`` (record, authenticate, injected faults, rate limits), then, unless
+    ``admit`` already answered, ``execute``. Hangs and resets are left to the HTTP layer: ``admit``
+    hands it the Fault.
+    """
 
     def __init__(self, ws: Workspace, *, bot_token: str, app_token: str) -> None:
         self.ws = ws
         self.bot_token = bot_token
         self.app_token = app_token
         self.calls: list[tuple[str, dict]] = []
-        self._faults: defaultdict[str, deque[Fault]] = defaultdict(deque)
+        self.rate_limited: Counter[str] = Counter()  # 429 answers per method, whatever their cause
+        self.faults_served: list[tuple[str, str]] = []  # (method, kind) of every injected fault met
+        self.faults = FaultPlan(ws.clock)
+        self.limiter: RateLimiter | None = None
 
     def fail_next(
         self,
@@ -89,23 +102,43 @@ class WebApi:
         """Make the next ``count`` calls of ``method`` fail (ratelimited answers HTTP 429 by default)."""
         if status is None:
             status = 429 if error == "ratelimited" else 200
-        self._faults[method].append(Fault(error=error, status=status, retry_after=retry_after, count=count))
+        self.faults.queue(
+            method, Fault("error", status=status, error=error, retry_after=retry_after, count=count)
+        )
 
-    def call(self, method: str, args: dict, token: str | None) -> Answer:
-        """Answer one Web API call the way Slack would."""
+    def admit(self, method: str, args: dict, token: str | None) -> Answer | Fault | None:
+        """Record a call and decide its fate: an answer now, a fault to serve, or None (execute it)."""
         self.calls.append((method, args))
-        headers = {"x-oauth-scopes": self.ws.scope_header()} if token == self.bot_token else {}
-        handler = METHODS.get(method)
+        headers = self._headers(token)
         try:
-            if handler is None:
+            if method not in METHODS:
                 raise SlackError("unknown_method")
             self._authenticate(method, token)
-            fault = self._take_fault(method)
-            if fault is not None:
-                return self._fault_answer(fault, headers)
-            return Answer(200, {"ok": True, **handler(self.ws, args)}, headers)
         except SlackError as error:
             return Answer(200, error.body(), headers)
+        fault = self.faults.take(method)
+        if fault is not None:
+            self.faults_served.append((method, fault.kind))
+            return self._fault_answer(method, fault, headers)
+        if self.limiter is not None:
+            retry_after = self.limiter.admit(method, self._rate_channel(method, args))
+            if retry_after is not None:
+                self.rate_limited[method] += 1
+                return Answer(
+                    429, {"ok": False, "error": "ratelimited"}, {**headers, "Retry-After": str(retry_after)}
+                )
+        return None
+
+    def execute(self, method: str, args: dict, token: str | None) -> Answer:
+        """Carry out an admitted call the way Slack would."""
+        headers = self._headers(token)
+        try:
+            return Answer(200, {"ok": True, **METHODS[method](self.ws, args)}, headers)
+        except SlackError as error:
+            return Answer(200, error.body(), headers)
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        return {"x-oauth-scopes": self.ws.scope_header()} if token == self.bot_token else {}
 
     def _authenticate(self, method: str, token: str | None) -> None:
         if not token:
@@ -118,18 +151,20 @@ class WebApi:
             raise SlackError("not_allowed_token_type")
         raise SlackError("invalid_auth")
 
-    def _take_fault(self, method: str) -> Fault | None:
-        queue = self._faults.get(method)
-        if not queue:
+    def _rate_channel(self, method: str, args: dict) -> str | None:
+        """The channel chat.postMessage's per-channel limit counts against (a user id means their DM)."""
+        if method != "chat.postMessage" or not isinstance(args.get("channel"), str):
             return None
-        fault = queue[0]
-        fault.count -= 1
-        if fault.count <= 0:
-            queue.popleft()
-        return fault
+        channel = args["channel"]
+        dm_user = self.ws.dm_user(channel)
+        return self.ws.dm_channel(dm_user) if dm_user else channel
 
-    @staticmethod
-    def _fault_answer(fault: Fault, headers: dict[str, str]) -> Answer:
+    def _fault_answer(self, method: str, fault: Fault, headers: dict[str, str]) -> Answer | Fault:
+        if fault.kind == "html":
+            return Answer(fault.status, html_page(fault.status))
+        if fault.kind != "error":
+            return fault
         if fault.status == 429:
-            headers = {**headers, "Retry-After": str(fault.retry_after)}
+            self.rate_limited[method] += 1
+            headers = {**headers, "Retry-After": str(fault.retry_after or 1)}
         return Answer(fault.status, {"ok": False, "error": fault.error}, headers)

@@ -1,7 +1,12 @@
-"""chat.postMessage, chat.postEphemeral and chat.update, plus replies to slash commands.
+"""chat.postMessage, chat.postEphemeral and chat.update, plus replies to slash commands and response_urls.
 
-Where the bot may post follows Slack: a channel it is in, a public channel with chat:write.public,
-or a DM (a user id or the DM channel id). Blocks are validated for the message surface (50 blocks).
+Where the bot may post follows Slack: a channel it is in (not archived), a public channel with
+chat:write.public, or a DM (a user id or the DM channel id). Blocks are validated for the message
+surface (50 blocks). The bot can only edit its own messages (``cant_update_message``).
+
+A response_url from a click in a message can also replace (``replace_original``) or delete
+(``delete_original``) that message; otherwise a post makes a new message, ephemeral unless
+``response_type`` is ``in_channel``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ import json
 
 from roundrobin.sim.blockkit import validate_blocks
 from roundrobin.sim.slack_api_base import SlackError, required
-from roundrobin.sim.slack_workspace import Workspace
+from roundrobin.sim.slack_views import with_ids
+from roundrobin.sim.slack_workspace import Hook, Workspace
 
 MAX_TEXT = 40_000
 
@@ -20,8 +26,8 @@ def chat_post_message(ws: Workspace, args: dict) -> dict:
     ws.require_scope("chat:write")
     channel = postable_channel(ws, required(args, "channel"))
     text, blocks = message_content(args)
-    message = ws.post(channel, text, blocks, args.get("thread_ts"))
-    return {"channel": channel, "ts": message["ts"], "message": _message_json(ws, message)}
+    message = ws.post(channel, text, blocks, args.get("thread_ts") or None)
+    return {"channel": channel, "ts": message["ts"], "message": message_json(ws, message)}
 
 
 def chat_post_ephemeral(ws: Workspace, args: dict) -> dict:
@@ -42,11 +48,15 @@ def chat_update(ws: Workspace, args: dict) -> dict:
     ws.require_scope("chat:write")
     channel = postable_channel(ws, required(args, "channel"))
     ts = required(args, "ts")
-    message = next((m for m in ws.messages if m["channel"] == channel and m["ts"] == ts), None)
+    message = ws.find_message(channel, ts)
     if message is None:
         raise SlackError("message_not_found")
-    message["text"], message["blocks"] = message_content(args)
-    return {"channel": channel, "ts": ts, "text": message["text"], "message": _message_json(ws, message)}
+    if message["user"] != ws.bot_user_id:
+        raise SlackError("cant_update_message")
+    message["text"], blocks = message_content(args)
+    message["blocks"] = with_ids(blocks)
+    message["edited"] = {"user": ws.bot_user_id, "ts": ws.new_ts()}
+    return {"channel": channel, "ts": ts, "text": message["text"], "message": message_json(ws, message)}
 
 
 def postable_channel(ws: Workspace, channel_id: str) -> str:
@@ -59,6 +69,8 @@ def postable_channel(ws: Workspace, channel_id: str) -> str:
     channel = ws.channels.get(channel_id)
     if channel is None:
         raise SlackError("channel_not_found")
+    if channel.is_archived:
+        raise SlackError("is_archived")
     if channel.bot_is_member:
         return channel.id
     # A private channel the bot is not in does not exist as far as the bot can tell.
@@ -98,19 +110,55 @@ def deliver_reply(ws: Workspace, user_id: str, channel_id: str, body: dict, *, s
     return ws.post_ephemeral(user_id, channel_id, text, blocks, source=source)
 
 
-def _message_json(ws: Workspace, message: dict) -> dict:
-    answer = {
-        "type": "message",
-        "user": ws.bot_user_id,
-        "bot_id": ws.bot_id,
-        "app_id": ws.app_id,
-        "text": message["text"],
-        "blocks": message["blocks"],
-        "ts": message["ts"],
-        "team": ws.team_id,
-    }
+def deliver_hook_reply(ws: Workspace, hook: Hook, body: dict) -> dict | None:
+    """A post to a response_url: a new reply, or (after a click in a message) a change to that message."""
+    original = _hook_original(ws, hook)
+    if original is not None and body.get("delete_original") in (True, "true"):
+        _remove(ws, hook, original)
+        return None
+    if original is not None and body.get("replace_original") in (True, "true"):
+        original["text"], blocks = message_content(body)
+        original["blocks"] = with_ids(blocks)
+        return original
+    return deliver_reply(ws, hook.user_id, hook.channel_id, body, source="response_url")
+
+
+def _hook_original(ws: Workspace, hook: Hook) -> dict | None:
+    if hook.message_ts is None:
+        return None
+    if hook.is_ephemeral:
+        return next((m for m in ws.ephemerals[hook.user_id] if m["ts"] == hook.message_ts), None)
+    return ws.find_message(hook.channel_id, hook.message_ts)
+
+
+def _remove(ws: Workspace, hook: Hook, message: dict) -> None:
+    kept = ws.ephemerals[hook.user_id] if hook.is_ephemeral else ws.messages
+    kept[:] = [m for m in kept if m is not message]
+
+
+def message_json(ws: Workspace, message: dict) -> dict:
+    """A message as the Web API and interaction payloads show it."""
+    answer = {"type": "message", "user": message["user"], "text": message["text"]}
+    if message["user"] == ws.bot_user_id:
+        answer.update(bot_id=ws.bot_id, app_id=ws.app_id)
+    elif message.get("client_msg_id"):
+        answer["client_msg_id"] = message["client_msg_id"]
+    answer.update(blocks=message["blocks"], ts=message["ts"], team=ws.team_id)
+    if message.get("edited"):
+        answer["edited"] = dict(message["edited"])
     if message["thread_ts"]:
+        parent = ws.find_message(message["channel"], message["thread_ts"])
         answer["thread_ts"] = message["thread_ts"]
+        if parent is not None:
+            answer["parent_user_id"] = parent["user"]
+    elif message.get("reply_count"):
+        answer.update(
+            thread_ts=message["ts"],
+            reply_count=message["reply_count"],
+            reply_users=list(message["reply_users"]),
+            reply_users_count=len(message["reply_users"]),
+            latest_reply=message["latest_reply"],
+        )
     return answer
 
 

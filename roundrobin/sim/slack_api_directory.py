@@ -1,7 +1,7 @@
-"""users.* and conversations.*: who and what the app can see, shaped like Slack's objects.
+"""users.* and bots.info: who is in the workspace, shaped like Slack's user objects.
 
-Emails appear only with users:read.email, private channels only when the bot is a member, and lists
-come in cursor-paginated pages, as in Slack.
+Emails appear only with users:read.email, and lists come in cursor-paginated pages, as in Slack.
+(conversations.* live in slack_api_conversations.py.)
 """
 
 from __future__ import annotations
@@ -9,17 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from roundrobin.sim.slack_api_base import SlackError, id_list, invalid_arguments, paginate, required
-from roundrobin.sim.slack_workspace import Channel, User, Workspace
-
-# The scope each conversation type needs, for conversations.list/info.
-TYPE_SCOPES = {
-    "public_channel": "channels:read",
-    "private_channel": "groups:read",
-    "mpim": "mpim:read",
-    "im": "im:read",
-}
-
+from roundrobin.sim.slack_api_base import SlackError, paginate, required
+from roundrobin.sim.slack_workspace import User, Workspace
 
 # --- users ---
 
@@ -109,89 +100,9 @@ def users_lookup_by_email(ws: Workspace, args: dict) -> dict:
     raise SlackError("users_not_found")
 
 
-# --- conversations ---
-
-
-def channel_json(channel: Channel) -> dict:
-    """A channel object as conversations.info returns it."""
-    return {
-        "id": channel.id,
-        "name": channel.name,
-        "name_normalized": channel.name,
-        "is_channel": not channel.is_private,
-        "is_group": False,
-        "is_im": False,
-        "is_mpim": False,
-        "is_private": channel.is_private,
-        "is_archived": False,
-        "is_general": channel.name == "general",
-        "is_shared": False,
-        "is_ext_shared": False,
-        "is_org_shared": False,
-        "is_member": channel.bot_is_member,
-        "num_members": len(channel.members),
-    }
-
-
-def visible_channel(ws: Workspace, channel_id: str) -> Channel:
-    """A channel the bot can see: public, or private with the bot in it."""
-    channel = ws.channels.get(channel_id)
-    if channel is None:
-        raise SlackError("channel_not_found")
-    ws.require_scope(TYPE_SCOPES["private_channel" if channel.is_private else "public_channel"])
-    if channel.is_private and not channel.bot_is_member:
-        raise SlackError("channel_not_found")
-    return channel
-
-
-def conversations_info(ws: Workspace, args: dict) -> dict:
-    """One channel by id."""
-    return {"channel": channel_json(visible_channel(ws, required(args, "channel")))}
-
-
-def conversations_list(ws: Workspace, args: dict) -> dict:
-    """The channels of the requested ``types`` that the bot can see, one page at a time."""
-    types = id_list(args.get("types") or "public_channel")
-    for kind in types:
-        if kind not in TYPE_SCOPES:
-            raise SlackError("invalid_types")
-        ws.require_scope(TYPE_SCOPES[kind])
-    wanted = [
-        channel
-        for channel in ws.channels.values()
-        if ("private_channel" if channel.is_private else "public_channel") in types
-        and (channel.bot_is_member or not channel.is_private)
-    ]
-    page, next_cursor = paginate(wanted, args)
-    return {"channels": [channel_json(c) for c in page], "response_metadata": {"next_cursor": next_cursor}}
-
-
-def conversations_members(ws: Workspace, args: dict) -> dict:
-    """The members of a channel, one page at a time."""
-    channel = visible_channel(ws, required(args, "channel"))
-    page, next_cursor = paginate(channel.members, args)
-    return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
-
-
-def conversations_open(ws: Workspace, args: dict) -> dict:
-    """The app's DM channel with one user (group DMs are not simulated)."""
-    ws.require_scope("im:write")
-    users = id_list(required(args, "users"))
-    if len(users) != 1:
-        raise invalid_arguments("the fake only opens DMs with one user")
-    user = ws.user(users[0])
-    if user.is_bot:
-        raise SlackError("cannot_dm_bot")
-    return {"channel": {"id": ws.dm_channel(user.id)}}
-
-
 METHODS = {
     "users.info": users_info,
     "bots.info": bots_info,
     "users.list": users_list,
     "users.lookupByEmail": users_lookup_by_email,
-    "conversations.info": conversations_info,
-    "conversations.list": conversations_list,
-    "conversations.members": conversations_members,
-    "conversations.open": conversations_open,
 }

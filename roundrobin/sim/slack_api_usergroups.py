@@ -27,8 +27,8 @@ def usergroup_json(ws: Workspace, group: dict, *, include_users: bool = True) ->
         "date_update": group.get("date_update", 0),
         "date_delete": 0 if group["enabled"] else group.get("date_delete", group.get("date_update", 0)),
         "auto_type": None,
-        "created_by": ws.bot_user_id,
-        "updated_by": ws.bot_user_id,
+        "created_by": group.get("created_by", ws.bot_user_id),
+        "updated_by": group.get("updated_by", ws.bot_user_id),
         "deleted_by": None,
         "prefs": {"channels": [], "groups": []},
         "user_count": len(group["users"]),
@@ -86,6 +86,7 @@ def usergroups_update(ws: Workspace, args: dict) -> dict:
     if "description" in args:
         group["description"] = args["description"]
     group["date_update"] = int(ws.clock())
+    group["updated_by"] = ws.bot_user_id
     return {"usergroup": usergroup_json(ws, group)}
 
 
@@ -102,6 +103,7 @@ def usergroups_users_update(ws: Workspace, args: dict) -> dict:
             raise SlackError("invalid_users")
     group["users"] = user_ids
     group["date_update"] = int(ws.clock())
+    group["updated_by"] = ws.bot_user_id
     return {"usergroup": usergroup_json(ws, group)}
 
 
@@ -121,6 +123,7 @@ def _set_enabled(ws: Workspace, args: dict, *, enabled: bool) -> dict:
     if group["enabled"] != enabled:
         group["enabled"] = enabled
         group["date_update"] = int(ws.clock())
+        group["updated_by"] = ws.bot_user_id
         group["date_delete"] = 0 if enabled else group["date_update"]
     return group
 

@@ -39,19 +39,8 @@ def interaction(ws: Workspace, user_id: str, kind: str, **fields: object) -> dic
     }
 
 
-def app_home_opened(ws: Workspace, user_id: str, home: dict | None) -> dict:
-    """The events_api payload for a person opening the Home tab (``home``: their current view)."""
-    channel = ws.dm_channel(user_id)
-    event = {
-        "type": "app_home_opened",
-        "user": user_id,
-        "channel": channel,
-        "tab": "home",
-        "event_ts": f"{ws.clock():.6f}",
-    }
-    # Slack includes the view only once one was published.
-    if home is not None:
-        event["view"] = home
+def event_callback(ws: Workspace, event: dict, *, context: str) -> dict:
+    """The events_api payload around one event: the event_callback with its ids and authorizations."""
     return {
         "token": VERIFICATION_TOKEN,
         "team_id": ws.team_id,
@@ -70,8 +59,86 @@ def app_home_opened(ws: Workspace, user_id: str, home: dict | None) -> dict:
             }
         ],
         "is_ext_shared_channel": False,
-        "event_context": f"1-app_home_opened-{ws.team_id}-{channel}",
+        "event_context": f"1-{event['type']}-{ws.team_id}-{context}",
     }
+
+
+def app_home_opened(ws: Workspace, user_id: str, home: dict | None) -> dict:
+    """The events_api payload for a person opening the Home tab (``home``: their current view)."""
+    channel = ws.dm_channel(user_id)
+    event = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": channel,
+        "tab": "home",
+        "event_ts": f"{ws.clock():.6f}",
+    }
+    # Slack includes the view only once one was published.
+    if home is not None:
+        event["view"] = home
+    return event_callback(ws, event, context=channel)
+
+
+def app_mention(ws: Workspace, message: dict) -> dict:
+    """The events_api payload for a person's message that mentions the app's bot user.
+
+    Fields as Slack sends them (docs.slack.dev/reference/events/app_mention, and a captured payload in
+    bolt-js's tests): the message's text, blocks and ts, with event_ts equal to ts; a reply in a
+    thread adds thread_ts and parent_user_id.
+    """
+    event = {
+        "client_msg_id": message["client_msg_id"],
+        "type": "app_mention",
+        "text": message["text"],
+        "user": message["user"],
+        "ts": message["ts"],
+        "blocks": message["blocks"],
+        "team": ws.team_id,
+        "channel": message["channel"],
+        "event_ts": message["ts"],
+    }
+    if message["thread_ts"]:
+        parent = ws.find_message(message["channel"], message["thread_ts"])
+        event["thread_ts"] = message["thread_ts"]
+        if parent is not None:
+            event["parent_user_id"] = parent["user"]
+    return event_callback(ws, event, context=message["channel"])
+
+
+def message_action(
+    ws: Workspace,
+    user_id: str,
+    message: dict,
+    *,
+    channel_id: str,
+    is_ephemeral: bool,
+    message_json: dict | None,
+    state: dict,
+    response_url: str,
+    action: dict,
+) -> dict:
+    """block_actions for a click in a message: a ``message`` container, the channel, a response_url.
+
+    Ephemeral messages are not sent back (``message`` is left out); Slack keeps no copy of them.
+    """
+    container = {
+        "type": "message",
+        "message_ts": message["ts"],
+        "channel_id": channel_id,
+        "is_ephemeral": is_ephemeral,
+    }
+    if message.get("thread_ts"):
+        container["thread_ts"] = message["thread_ts"]
+    channel = ws.channels.get(channel_id)
+    fields: dict = {
+        "container": container,
+        "trigger_id": ws.issue_trigger(user_id),
+        "channel": {"id": channel_id, "name": channel.name if channel else "directmessage"},
+    }
+    if message_json is not None:
+        fields["message"] = message_json
+    fields.update(state={"values": state}, response_url=response_url, actions=[action])
+    return interaction(ws, user_id, "block_actions", **fields)
 
 
 def slash_command(

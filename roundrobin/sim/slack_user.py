@@ -14,15 +14,18 @@ from typing import TYPE_CHECKING, Any
 from roundrobin.sim.blockkit import OPTION_GROUP, SELECT_OPTION, validate_view
 from roundrobin.sim.slack_api_base import SlackError
 from roundrobin.sim.slack_api_chat import deliver_reply
+from roundrobin.sim.slack_messaging import click_in_message, say
 from roundrobin.sim.slack_payloads import app_home_opened, interaction, slash_command, view_with_state
+from roundrobin.sim.slack_people import set_topic
 from roundrobin.sim.slack_schema import array
 from roundrobin.sim.slack_views import (
     STATELESS,
     block_action,
+    check_confirm,
     client_value,
+    find_element,
     input_problem,
     iter_elements,
-    options_of,
     state_entry,
     value_field,
     visible_text,
@@ -43,10 +46,6 @@ CONVERSATION_FIELDS = (
 # What Slack accepts as a block_suggestion answer: the same limits as a static menu.
 OPTIONS_ANSWER = array(SELECT_OPTION, max_items=100)
 OPTION_GROUPS_ANSWER = array(OPTION_GROUP, max_items=100)
-
-
-class ConfirmRequired(AssertionError):
-    """The element asks for confirmation first; pass ``confirm=True`` to click through the dialog."""
 
 
 class SlackUser:
@@ -83,6 +82,12 @@ class SlackUser:
     def ephemerals(self) -> list[dict]:
         """Messages only this person saw: command replies, response_url posts, chat.postEphemeral."""
         return self._ws.ephemerals[self.id]
+
+    @property
+    def dms(self) -> list[dict]:
+        """Every message in this person's DM with the app (the app's Messages tab), theirs and the bot's."""
+        channel = self._ws.dm_channel(self.id)
+        return [m for m in self._ws.messages if m["channel"] == channel]
 
     def text(self, view: dict | None = None) -> str:
         """All the text this person reads on a view (the home tab by default)."""
@@ -130,7 +135,7 @@ class SlackUser:
         """
         view, block, element = self._locate(action_id, value=value, block_id=block_id, option=option)
         if element["type"] == "button":
-            self._check_confirm(element, confirm)
+            check_confirm(element, confirm)
             ack = await self._send_action(view, block, element, None)
             return element.get("url", ack)
         if option is None:
@@ -198,6 +203,46 @@ class SlackUser:
             "slash_commands", payload, accepts_response_payload=True, on_ack=show_reply
         )
 
+    async def say(self, channel_id: str, text: str, thread_ts: str | None = None) -> dict:
+        """Write a message in a channel this person is in, in their DM with the app, or in a thread.
+
+        If it mentions the app's bot user (``<@U0BOT>``) in a channel the bot is in, and the app has
+        app_mentions:read, Slack sends an app_mention event: this waits for the app's ack. Returns the
+        stored message (with ``user``, ``ts`` and ``thread_ts``).
+        """
+        return await say(self._slack, self.id, channel_id, text, thread_ts)
+
+    async def click_in_message(
+        self,
+        message: dict,
+        action_id: str,
+        *,
+        value: str | None = None,
+        option: Any = None,
+        block_id: str | None = None,
+        confirm: bool = False,
+    ) -> Any:
+        """Click a button (or pick ``option`` in a menu) in a message the bot posted, or an ephemeral one.
+
+        ``message`` is a stored message (``slack.messages``, ``dms``, ``ephemerals``) or anything
+        with its ``channel`` and ``ts``. Sends block_actions with a message container and a
+        response_url; returns the ack payload, or a url button's url.
+        """
+        return await click_in_message(
+            self._slack,
+            self.id,
+            message,
+            action_id,
+            value=value,
+            option=option,
+            block_id=block_id,
+            confirm=confirm,
+        )
+
+    def set_topic(self, channel_id: str, text: str) -> dict:
+        """Edit a channel's topic by hand (not a Web API call); returns the topic as Slack shows it."""
+        return set_topic(self._ws, self.id, channel_id, text)
+
     async def suggest(self, action_id: str, query: str, *, block_id: str | None = None) -> list[dict]:
         """Type ``query`` into an external_select; returns the options the app serves."""
         view, block, element = self._locate(action_id, block_id=block_id)
@@ -226,7 +271,7 @@ class SlackUser:
         picked = client_value(element, value, self._suggestions.get(element["action_id"], ()))
         self._check_pick(element, picked)
         if _dispatches(block):
-            self._check_confirm(element, confirm)
+            check_confirm(element, confirm)
         if element["type"] not in STATELESS:
             entry = state_entry(element, picked)
             self._ws.views.set_entry(view, block["block_id"], element["action_id"], entry)
@@ -262,16 +307,6 @@ class SlackUser:
             for channel_id in chosen:
                 if channel_id not in self._ws.channels and self._ws.dm_user(channel_id) is None:
                     raise AssertionError(f"the conversation picker offers no {channel_id!r}")
-
-    @staticmethod
-    def _check_confirm(element: dict, confirm: bool) -> None:
-        if element.get("confirm") and not confirm:
-            title = element["confirm"]["title"]["text"]
-            raise ConfirmRequired(
-                f"{element['action_id']!r} shows a confirm dialog ({title!r}): pass confirm=True"
-            )
-        if confirm and not element.get("confirm"):
-            raise AssertionError(f"no confirm dialog on {element['action_id']!r}")
 
     # --- view_submission ---
 
@@ -334,28 +369,11 @@ class SlackUser:
     ) -> tuple[dict, dict, dict]:
         views = [view] if view is not None else [v for v in (self.modal, self.home) if v is not None]
         for candidate in views:
-            matches = [
-                (block, element)
-                for block, element in iter_elements(candidate["blocks"])
-                if element["action_id"] == action_id
-                and (value is None or element.get("value") == value)
-                and (block_id is None or block["block_id"] == block_id)
-            ]
-            if len(matches) > 1 and option is not None:
-                wanted = option.get("value") if isinstance(option, dict) else option
-                offering = [
-                    (b, e) for b, e in matches if any(o.get("value") == wanted for o in options_of(e))
-                ]
-                matches = offering or matches
-            if len(matches) > 1:
-                values = [element.get("value") for _, element in matches]
-                blocks = [block["block_id"] for block, _ in matches]
-                raise LookupError(
-                    f"{len(matches)} elements share action_id {action_id!r}: pass value= one of {values}, "
-                    f"block_id= one of {blocks}, or an option= only one of them offers"
-                )
-            if matches:
-                return candidate, *matches[0]
+            found = find_element(
+                candidate["blocks"], action_id, value=value, block_id=block_id, option=option
+            )
+            if found is not None:
+                return candidate, *found
         seen = sorted({e["action_id"] for v in views for _, e in iter_elements(v["blocks"])})
         wanted = f"{action_id!r}" + (f" with value {value!r}" if value is not None else "")
         wanted += f" in block {block_id!r}" if block_id is not None else ""

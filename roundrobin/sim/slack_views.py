@@ -106,6 +106,40 @@ def iter_elements(blocks: Iterable[dict]) -> Iterator[tuple[dict, dict]]:
             yield block, element
 
 
+def find_element(
+    blocks: Iterable[dict],
+    action_id: str,
+    *,
+    value: str | None = None,
+    block_id: str | None = None,
+    option: Any = None,
+) -> tuple[dict, dict] | None:
+    """The (block, element) with ``action_id``, or None; LookupError when several match.
+
+    Among elements sharing an action_id, ``block_id`` picks one, a button's ``value`` picks one, and
+    so does ``option`` (the menu that offers it).
+    """
+    matches = [
+        (block, element)
+        for block, element in iter_elements(blocks)
+        if element["action_id"] == action_id
+        and (value is None or element.get("value") == value)
+        and (block_id is None or block["block_id"] == block_id)
+    ]
+    if len(matches) > 1 and option is not None:
+        wanted = option.get("value") if isinstance(option, dict) else option
+        offering = [(b, e) for b, e in matches if any(o.get("value") == wanted for o in options_of(e))]
+        matches = offering or matches
+    if len(matches) > 1:
+        values = [element.get("value") for _, element in matches]
+        block_ids = [block["block_id"] for block, _ in matches]
+        raise LookupError(
+            f"{len(matches)} elements share action_id {action_id!r}: pass value= one of {values}, "
+            f"block_id= one of {block_ids}, or an option= only one of them offers"
+        )
+    return matches[0] if matches else None
+
+
 def options_of(element: dict) -> list[dict]:
     """An element's options, with option groups flattened."""
     options = list(element.get("options") or [])
@@ -174,6 +208,21 @@ def is_empty(entry: dict | None) -> bool:
 
 
 # --- what the person picks -------------------------------------------------------------------------
+
+
+class ConfirmRequired(AssertionError):
+    """The element asks for confirmation first; pass ``confirm=True`` to click through the dialog."""
+
+
+def check_confirm(element: dict, confirm: bool) -> None:
+    """A click goes through only past the element's confirm dialog, and ``confirm`` needs one."""
+    if element.get("confirm") and not confirm:
+        title = element["confirm"]["title"]["text"]
+        raise ConfirmRequired(
+            f"{element['action_id']!r} shows a confirm dialog ({title!r}): pass confirm=True"
+        )
+    if confirm and not element.get("confirm"):
+        raise AssertionError(f"no confirm dialog on {element['action_id']!r}")
 
 
 def client_value(element: dict, value: Any, suggestions: Iterable[dict] = ()) -> Any:
