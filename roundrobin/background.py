@@ -38,3 +38,23 @@ class Background:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+class Doorbell:
+    """Wakes a worker that waits for work. Rings while nobody waits are remembered, not counted:
+    the worker looks at everything pending when it wakes, so one wake-up serves any number of rings."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        """True when rung, False when `timeout` seconds passed first."""
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return False
+        self._event.clear()
+        return True

@@ -18,27 +18,28 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin import logs
+from roundrobin.access import Access
 from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.sync import PagerDutySync
-from roundrobin.rotations.service import RotationService
+from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import Scheduler
 from roundrobin.services import Services
 from roundrobin.slack.app import build_slack_app
+from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.effects import SlackEffects
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.identity import SlackIdentity, fetch_identity
-from roundrobin.slack.permissions import Permissions
+from roundrobin.slack.pacing import Pacer
+from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as rotation_store
-from roundrobin.store.rotations import revert_bound_to_manual
 from roundrobin.vault import Vault, VaultError, load_or_create_key
 from roundrobin.web import build_web_app
 
@@ -127,109 +128,97 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
         "ready: database", extra={"path": str(settings.database_path), "schema": await db.schema_version()}
     )
 
-    http = aiohttp.ClientSession()
+    # One session for every outbound call; requests without their own timeout give up after 30 s.
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     stack.push_async_callback(http.close)
-    slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    # Slack answers bursts (say, many duty changes at once) with 429 + Retry-After: wait, then retry.
-    slack.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http)
+    # Interactive calls (views.open within a trigger_id's 3 s) may wait out one short 429; the
+    # delivery worker paces its own writes and needs no retry handler (see slack/pacing.py).
+    slack.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+    effects_client = AsyncWebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http
+    )
+    effects_client.retry_handlers.clear()
     identity = await connect_slack(slack, settings)
 
-    services = build_services(settings, db, vault, http, slack, identity, clock)
+    services = build_services(settings, db, vault, http, slack, effects_client, identity, clock)
     stack.push_async_callback(services.background.drain)
-    scheduler = Scheduler(services)
-    services.rotations.on_schedule_changed = scheduler.rearm
+    await services.delivery.start()  # work a crash or an outage left behind goes out now
+    stack.push_async_callback(services.delivery.close)
+    scheduler = Scheduler(
+        db, services.rotations, services.sync, services.signals, settings.sync_interval_seconds, clock
+    )
     scheduler.start()
     stack.push_async_callback(scheduler.shutdown)
     await services.rotations.run_due()  # anything that came due while the app was down, once
     await scheduler.rearm()
     log.info("ready: scheduler", extra={"sync_every_seconds": settings.sync_interval_seconds})
 
-    web_url = await _start_web(services, stack)
-    log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
-
     handler = AsyncSocketModeHandler(build_slack_app(services), settings.slack_app_token, web_client=slack)
     await handler.connect_async()
     stack.push_async_callback(handler.close_async)
-    services.socket_mode_connected = handler.client.is_connected
     log.info("ready: socket mode", extra={"team": identity.team_id, "app": identity.app_id})
+
+    web_url = await _start_web(services, handler.client.is_connected, stack)
+    log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
     return Running(services, web_url, handler)
 
 
-def build_services(settings, db, vault, http, slack, identity, clock) -> Services:
+def build_services(settings, db, vault, http, slack, effects_client, identity, clock) -> Services:
     """Wire every service once; listeners, web routes and jobs receive this one object."""
-    background = Background()
-    pagerduty = PagerDutyConnection(db, vault, settings, http, revert_bound_to_manual, clock)
-    permissions = Permissions(slack, db, settings.owners, clock)
+    signals = Signals.new()
+    roles = SlackRoles(slack, clock)
+    access = Access(db, roles, settings.owners)
+    rotations = RotationService(db, access, signals, clock)
+    pagerduty = PagerDutyConnection(db, vault, settings, http, rotations.revert_bound_to_manual, clock)
     directory = SlackDirectory(slack, db, clock)
-    effects_box: list[SlackEffects] = []
-
-    async def announce(changes):
-        background.run(effects_box[0].announce(changes), "announce-duty")
-
-    rotations = RotationService(db, announce, clock)
+    background = Background()
     sync = PagerDutySync(db, pagerduty, rotations, directory, clock, background)
-
-    async def next_up(rotation):
-        if rotation.bound:
-            return await sync.next_on_call(rotation)
-        return (rotation.next_up,) if rotation.next_up else ()
-
-    effects = SlackEffects(slack, db, next_up)
-    effects_box.append(effects)
-    rotations_home = RotationsHome(db, permissions)
+    rotations_home = RotationsHome(db, access, clock)
     home = HomePublisher(
         slack,
         db,
         identity,
         pagerduty,
-        permissions,
+        access,
         settings.owners,
         rotations_section=rotations_home.blocks,
         sync_summary=lambda: sync_summary(db),
         clock=clock,
     )
-    services = Services(
+    return Services(
         settings=settings,
         db=db,
         vault=vault,
         http=http,
         slack=slack,
         identity=identity,
+        signals=signals,
+        roles=roles,
+        access=access,
         pagerduty=pagerduty,
-        permissions=permissions,
         home=home,
         background=background,
         clock=clock,
         rotations=rotations,
-        effects=effects,
+        delivery=SlackDelivery(effects_client, db, signals.effects, Pacer(), clock),
         directory=directory,
         sync=sync,
         rotations_home=rotations_home,
         usergroups=Usergroups(slack, clock),
     )
 
-    async def announce_reverted(rotation_ids: list[int]) -> None:
-        reverted = [r for r in await rotation_store.all_rotations(db) if r.id in set(rotation_ids)]
-        await effects.tell_reverted(reverted)
-
-    async def sync_soon() -> None:
-        sync.request_soon()
-
-    services.on_rotations_reverted = announce_reverted
-    rotations.on_binding_changed = sync_soon
-    return services
-
 
 async def sync_summary(db: Database) -> SyncSummary:
     return SyncSummary(
         schedules=await pd_store.count_schedules(db),
-        bound_rotations=await rotation_store.count(db, "WHERE source = 'pagerduty'"),
+        bound_rotations=await rotation_store.count(db, "pagerduty"),
     )
 
 
-async def _start_web(services: Services, stack: AsyncExitStack) -> str:
+async def _start_web(services: Services, socket_mode_connected, stack: AsyncExitStack) -> str:
     settings = services.settings
-    runner = web.AppRunner(build_web_app(services), access_log=None)
+    runner = web.AppRunner(build_web_app(services, socket_mode_connected), access_log=None)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
     site = web.TCPSite(runner, settings.http_host, settings.http_port)

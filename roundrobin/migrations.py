@@ -148,4 +148,49 @@ MIGRATIONS: list[str] = [
         value              TEXT NOT NULL
     );
     """,
+    # 3: durable Slack effects: each on-duty group's desired and confirmed state, an outbox of messages;
+    # revisions for compare-and-set; one user group per rotation.
+    """
+    ALTER TABLE rotations ADD COLUMN config_rev INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rotations ADD COLUMN duty_rev INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rotations ADD COLUMN duty_actor TEXT;
+    ALTER TABLE rotations ADD COLUMN duty_changed_at REAL;
+    ALTER TABLE rotations DROP COLUMN slack_problem;
+    ALTER TABLE rotations DROP COLUMN usergroup_disabled;
+    -- Two rotations fighting over one group: the older keeps it.
+    UPDATE rotations SET usergroup_id = NULL, usergroup_handle = NULL
+     WHERE usergroup_id IS NOT NULL
+       AND id NOT IN (SELECT MIN(id) FROM rotations WHERE usergroup_id IS NOT NULL GROUP BY usergroup_id);
+    CREATE UNIQUE INDEX rotations_one_per_group ON rotations (usergroup_id) WHERE usergroup_id IS NOT NULL;
+
+    CREATE TABLE usergroup_sync (
+        rotation_id        INTEGER PRIMARY KEY REFERENCES rotations(id) ON DELETE CASCADE,
+        usergroup_id       TEXT NOT NULL,
+        desired            TEXT NOT NULL,          -- {"enabled": bool, "users": [...]}
+        applied            TEXT,                   -- what Slack last confirmed; NULL: not known
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at    REAL NOT NULL DEFAULT 0,
+        failing_since      REAL,
+        error              TEXT,                   -- words for the rotation, when it is worth showing
+        permanent          INTEGER NOT NULL DEFAULT 0,
+        repaired_at        REAL                    -- when a change made by hand in Slack was undone
+    );
+
+    CREATE TABLE slack_outbox (
+        id                 INTEGER PRIMARY KEY,
+        kind               TEXT NOT NULL,          -- duty | reverted
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        target             TEXT NOT NULL,          -- a channel id (or a user id, for DMs)
+        body               TEXT NOT NULL,          -- what to say, as data; rendered when sent
+        version            INTEGER NOT NULL DEFAULT 1,
+        first_at           REAL NOT NULL,          -- the oldest change this message carries
+        due_at             REAL NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        failing_since      REAL,
+        error              TEXT,
+        failed             INTEGER NOT NULL DEFAULT 0,  -- refused for good: kept to show why
+        UNIQUE (kind, rotation_id, target)
+    );
+    CREATE INDEX slack_outbox_due ON slack_outbox (due_at) WHERE failed = 0;
+    """,
 ]

@@ -9,17 +9,18 @@ from typing import Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.access import Access
 from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.sync import PagerDutySync
-from roundrobin.rotations.service import RotationService
+from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.effects import SlackEffects
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.identity import SlackIdentity
-from roundrobin.slack.permissions import Permissions
+from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
 from roundrobin.vault import Vault
@@ -33,18 +34,19 @@ class Services:
     http: aiohttp.ClientSession
     slack: AsyncWebClient
     identity: SlackIdentity
+    signals: Signals
+    roles: SlackRoles
+    access: Access
     pagerduty: PagerDutyConnection
-    permissions: Permissions
     home: HomePublisher
     background: Background
     clock: Callable[[], float]
     rotations: RotationService
-    effects: SlackEffects
+    delivery: SlackDelivery
     directory: SlackDirectory
     sync: PagerDutySync
     rotations_home: RotationsHome
     usergroups: Usergroups
-    on_rotations_reverted: Callable[[list[int]], Coroutine[Any, Any, None]] | None = None
     socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
         None  # set once Socket Mode starts
     )

@@ -14,15 +14,23 @@ from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import outcome_modal
+from roundrobin.store import outbox
 
 log = logging.getLogger(__name__)
 
 SERVICES = web.AppKey("services", Services)
 
 
-def build_web_app(services: Services) -> web.Application:
+SOCKET_MODE = web.AppKey("socket_mode_connected", object)
+# /healthz patience: a sync failing for this many intervals, or Slack work undelivered this long.
+SYNC_FAILING_INTERVALS = 3
+EFFECTS_STUCK_SECONDS = 300.0
+
+
+def build_web_app(services: Services, socket_mode_connected=None) -> web.Application:
     app = web.Application(middlewares=[_security_headers])
     app[SERVICES] = services
+    app[SOCKET_MODE] = socket_mode_connected
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
     app.router.add_get("/healthz", healthz)
     return app
@@ -93,25 +101,52 @@ a.button{{display:inline-block;background:#4a154b;color:#fff;padding:.6rem 1rem;
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Health for a load balancer or a person: no third-party error text, which may say too much."""
     services = request.app[SERVICES]
+    problems = []
     try:
         await services.db.fetchone("SELECT 1")
         database = "ok"
     except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
         database = f"error: {type(e).__name__}"
-    connection = await services.pagerduty.current() if database == "ok" else None
+        problems.append("database")
     socket_mode = "starting"
-    if services.socket_mode_connected is not None:
-        socket_mode = "connected" if await services.socket_mode_connected() else "disconnected"
+    if request.app[SOCKET_MODE] is not None:
+        socket_mode = "connected" if await request.app[SOCKET_MODE]() else "disconnected"
+    if socket_mode != "connected":
+        problems.append("socket_mode")
+    pagerduty, effects = {"state": "unknown"}, {"pending": None, "stuck": None}
+    if database == "ok":
+        now = services.clock()
+        connection = await services.pagerduty.current()
+        pagerduty = _pagerduty_health(connection, now, services.settings.sync_interval_seconds)
+        if pagerduty["state"] == "needs_reauth" or pagerduty.get("sync") == "failing":
+            problems.append("pagerduty")
+        backlog = await outbox.backlog(services.db, now, EFFECTS_STUCK_SECONDS)
+        effects = {"pending": backlog.pending, "stuck": backlog.stuck}
+        if backlog.stuck:
+            problems.append("slack_effects")
     body = {
-        "status": "ok" if database == "ok" and socket_mode == "connected" else "degraded",
+        "status": "degraded" if problems else "ok",
+        "problems": problems,
         "database": database,
         "socket_mode": socket_mode,
-        "pagerduty": {
-            "state": (connection.status if connection else "not_connected"),
-            "method": connection.method if connection else None,
-            "last_sync_ok_at": connection.last_sync_ok_at if connection else None,
-            "last_error": connection.last_error if connection else None,
-        },
+        "pagerduty": pagerduty,
+        "slack_effects": effects,
     }
-    return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+    return web.json_response(body, status=503 if problems else 200)
+
+
+def _pagerduty_health(connection, now: float, interval: int) -> dict:
+    if connection is None:
+        return {"state": "not_connected"}
+    health = {
+        "state": connection.status,
+        "method": connection.method,
+        "last_sync_ok_at": connection.last_sync_ok_at,
+        "sync": "ok",
+    }
+    since = connection.last_sync_ok_at or connection.connected_at
+    if connection.last_error and now - since > SYNC_FAILING_INTERVALS * interval:
+        health["sync"] = "failing"
+    return health

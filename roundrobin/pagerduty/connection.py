@@ -61,7 +61,7 @@ class PagerDutyConnection:
         vault: Vault,
         settings: Settings,
         session: aiohttp.ClientSession,
-        revert_bound_rotations: Callable[[Database, float, str], Awaitable[list[int]]],
+        revert_bound_rotations: Callable[[str, float], Awaitable[list[int]]],
         clock: Callable[[], float] = time.time,
     ):
         self._db = db
@@ -343,7 +343,7 @@ class PagerDutyConnection:
         now = self._clock()
         async with self._db.transaction():
             had = await store.delete_connection(self._db)
-            reverted = await self._revert(self._db, now, slack_user_id)
+            reverted = await self._revert(slack_user_id, now)
             if had:
                 await events.record(
                     self._db, "pagerduty.disconnected", now, slack_user_id, reverted=len(reverted)

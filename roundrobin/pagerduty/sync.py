@@ -28,11 +28,11 @@ from roundrobin.pagerduty.client import (
     PagerDutyScopeError,
 )
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import DutyChange, RotationService
 from roundrobin.store import pagerduty as store
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
-from roundrobin.store.rotations import Rotation
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,13 @@ class PagerDutySync:
             report.ok, report.error = False, await self._connection.mark_key_rejected() or str(e)
         except PagerDutyError as e:
             report.ok, report.error = False, f"{e}. The last known on-call state is kept."
+        except Exception as e:  # noqa: BLE001 - a bad answer or a bug must show on the card, not vanish
+            log.exception("pagerduty sync failed unexpectedly")
+            report.ok = False
+            report.error = (
+                f"Round Robin could not finish the sync ({type(e).__name__}; details in its log). "
+                "The last known on-call state is kept."
+            )
         finally:
             report.requests = client.requests_made
         await self._connection.record_sync(None if report.ok else report.error)
@@ -237,7 +244,8 @@ class PagerDutySync:
                 if complete and rotation.pd_status != "schedule_not_found":
                     # Keep members and duty: only the status changes, so nobody flaps off duty.
                     await self._rotations.follow_pagerduty(
-                        rotation,
+                        rotation.id,
+                        rotation.pd_schedule_id,
                         rotation.members,
                         rotation.on_duty,
                         rotation.on_duty_until,
@@ -248,27 +256,18 @@ class PagerDutySync:
             mirror = _mirror(schedule, by_schedule.get(schedule.id, []), people, links, slack_by_email, now)
             report.unmatched += len(mirror.unmatched)
             change = await self._rotations.follow_pagerduty(
-                rotation, mirror.members, mirror.on_duty, mirror.until, mirror.unmatched, "ok"
+                rotation.id,
+                schedule.id,
+                mirror.members,
+                mirror.on_duty,
+                mirror.until,
+                mirror.unmatched,
+                "ok",
+                mirror.next_up,
             )
             if change:
                 changes.append(change)
         return changes
-
-    async def next_on_call(self, rotation: Rotation) -> tuple[str, ...]:
-        """Who PagerDuty has on call after the current shift, as Slack users (for announcements)."""
-        if not rotation.pd_schedule_id or rotation.on_duty_until is None:
-            return ()
-        upcoming = [
-            s
-            for s in await store.shifts(self._db, rotation.pd_schedule_id, rotation.on_duty_until)
-            if s.start >= rotation.on_duty_until
-        ]
-        if not upcoming:
-            return ()
-        first = upcoming[0].start
-        ids = [s.pd_user_id for s in upcoming if s.start == first]
-        slack_of = await self.slack_users(ids)
-        return tuple(slack_of[pd_id] for pd_id in ids if pd_id in slack_of)
 
     async def slack_users(self, pd_user_ids: Iterable[str]) -> dict[str, str]:
         """PagerDuty user → Slack user for those Round Robin can tell: a link by hand, else the email."""
@@ -287,6 +286,7 @@ class Mirror:
     on_duty: tuple[str, ...]
     until: float | None
     unmatched: tuple[dict, ...]
+    next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next change of hands
 
 
 def _mirror(
@@ -318,12 +318,29 @@ def _mirror(
                 {"id": pd_id, "name": person.name, "email": person.email, "on_call": pd_id in on_call_ids}
             )
     ends = [s.end for s in current if s.end is not None]
+    on_duty = tuple(dict.fromkeys(m for pd_id in on_call_ids if (m := slack_of(pd_id))))
     return Mirror(
         members=tuple(dict.fromkeys(m for pd_id in member_ids if (m := slack_of(pd_id)))),
-        on_duty=tuple(dict.fromkeys(m for pd_id in on_call_ids if (m := slack_of(pd_id)))),
+        on_duty=on_duty,
         until=min(ends) if ends else None,
         unmatched=tuple(unmatched),
+        next_up=_next_up(shifts, now, on_duty, slack_of),
     )
+
+
+def _next_up(shifts: list[Shift], now: float, on_duty: tuple[str, ...], slack_of) -> tuple[str, ...]:
+    """The Slack people on call at the first coming moment the people on call change."""
+    boundaries = sorted({t for s in shifts for t in (s.start, s.end) if t is not None and t > now})
+    for moment in boundaries:
+        ids = dict.fromkeys(
+            s.pd_user_id
+            for s in sorted(shifts, key=lambda s: (s.start, s.pd_user_id))
+            if s.start <= moment and (s.end is None or s.end > moment)
+        )
+        people = tuple(dict.fromkeys(m for pd_id in ids if (m := slack_of(pd_id))))
+        if people and set(people) != set(on_duty):
+            return people
+    return ()
 
 
 async def _paginate_v3(client: PagerDutyClient):

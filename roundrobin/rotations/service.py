@@ -1,102 +1,85 @@
-"""Rotation rules: create, edit, rotate, set on duty, timed handoffs, follow PagerDuty, delete.
+"""Rotation rules: create, edit, rotate, set on duty, timed handoffs, follow PagerDuty, revert, delete.
 
-Every change is stored first, in one transaction with its history entry; the Slack effects
-(channel messages, the on-duty user group) run afterwards and never undo a stored change.
+Every change is one transaction that re-reads the rotation, applies the rule to what is stored now,
+and writes it back together with its history entry and the Slack work it needs (the user group's
+desired state and the channel announcements, see store/outbox.py). Slack is told afterwards by the
+delivery worker, which retries until Slack confirms; Slack refusing something never undoes a change.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from roundrobin.access import Access
+from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations.draft import DraftError, RotationDraft, check, normalise_code
+from roundrobin.rotations.model import DutyChange, GroupState, Rotation, next_in_turn
 from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
-from roundrobin.store import events
+from roundrobin.store import events, outbox
 from roundrobin.store import rotations as store
-from roundrobin.store.rotations import Rotation
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class DutyChange:
-    rotation: Rotation  # as it is now
-    before: tuple[str, ...]
-    reason: str  # created | rotated | handoff | set | edited | pagerduty
-    actor: str | None = None
+# A burst of changes (ten Rotates in two seconds) is announced once, with the final state: a channel
+# message waits this long after the last change, but never longer than ANNOUNCE_MAX_DELAY after the first.
+ANNOUNCE_QUIET = 2.0
+ANNOUNCE_MAX_DELAY = 10.0
+# Two people pressing Rotate on /rr within this long of each other: the second is told, not obeyed.
+DOUBLE_PRESS = 10.0
 
 
 class NotAllowed(Exception):
     """The action does not apply to this rotation; str() is safe to show."""
 
 
-Announce = Callable[[list[DutyChange]], Awaitable[None]]
-Hook = Callable[[], Awaitable[None]]
+class AlreadyChanged(NotAllowed):
+    """Someone else changed the rotation since the person looked at it; str() says who and what."""
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Doorbells the service rings after a change is committed; workers wait on them."""
+
+    effects: Doorbell  # Slack work is pending (groups, messages)
+    handoffs: Doorbell  # a timed rotation's next hand-over moved: re-arm the wake-up
+    sync: Doorbell  # a rotation was bound to a PagerDuty schedule: sync soon
+
+    @classmethod
+    def new(cls) -> Signals:
+        return cls(Doorbell(), Doorbell(), Doorbell())
 
 
 class RotationService:
-    def __init__(self, db: Database, announce: Announce, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        db: Database,
+        access: Access,
+        signals: Signals,
+        clock: Callable[[], float] = time.time,
+        announce_quiet: float = ANNOUNCE_QUIET,
+        announce_max_delay: float = ANNOUNCE_MAX_DELAY,
+    ):
         self._db = db
-        self._announce = announce
+        self._access = access
+        self._signals = signals
         self._clock = clock
-        self.on_schedule_changed: Hook | None = None  # the scheduler re-arms its wake-up
-        self.on_binding_changed: Hook | None = None  # the PagerDuty sync runs soon
+        self._quiet = announce_quiet
+        self._max_delay = announce_max_delay
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def get(self, rotation_id: int) -> Rotation | None:
+        return await store.get(self._db, rotation_id)
+
+    async def by_code(self, code: str) -> Rotation | None:
+        return await store.get_by_code(self._db, code)
 
     # --- create, edit, delete ---------------------------------------------------------------
-
-    async def create(self, draft: RotationDraft, actor: str, pagerduty_connected: bool) -> Rotation:
-        await self.check(draft, pagerduty_connected)
-        now = self._clock()
-        rotation = self._apply_draft(
-            Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now), draft, now
-        )
-        async with self._db.transaction():
-            rotation_id = await store.insert(self._db, rotation)
-            rotation = replace(rotation, id=rotation_id)
-            await events.record(self._db, "rotation.created", now, actor, rotation_id, code=rotation.code)
-            if rotation.on_duty:
-                await self._record_duty(rotation, (), "created", actor)
-        await self._after_change(
-            rotation, (), "created", actor, schedule_changed=True, binding_changed=rotation.bound
-        )
-        return rotation
-
-    async def update(
-        self, rotation_id: int, draft: RotationDraft, actor: str, pagerduty_connected: bool
-    ) -> Rotation:
-        before = await self._get(rotation_id)
-        await self.check(draft, pagerduty_connected, except_id=rotation_id)
-        now = self._clock()
-        rotation = self._apply_draft(before, draft, now)
-        async with self._db.transaction():
-            await store.save(self._db, rotation)
-            await events.record(self._db, "rotation.edited", now, actor, rotation_id)
-            if rotation.on_duty != before.on_duty:
-                await self._record_duty(rotation, before.on_duty, "edited", actor)
-        await self._after_change(
-            rotation,
-            before.on_duty,
-            "edited",
-            actor,
-            schedule_changed=rotation.schedule != before.schedule,
-            binding_changed=(rotation.source, rotation.pd_schedule_id)
-            != (before.source, before.pd_schedule_id),
-            group_changed=rotation.usergroup_id != before.usergroup_id,
-        )
-        return rotation
-
-    async def delete(self, rotation_id: int, actor: str) -> Rotation:
-        rotation = await self._get(rotation_id)
-        async with self._db.transaction():
-            await events.record(self._db, "rotation.deleted", self._clock(), actor, None, code=rotation.code)
-            await store.delete(self._db, rotation_id)
-        if self.on_schedule_changed:
-            await self.on_schedule_changed()
-        return rotation
 
     async def check(
         self, draft: RotationDraft, pagerduty_connected: bool, except_id: int | None = None
@@ -108,6 +91,77 @@ class RotationService:
         if errors:
             raise DraftError(errors)
 
+    async def create(
+        self, draft: RotationDraft, actor: str, pagerduty_connected: bool, group_created: bool = False
+    ) -> Rotation:
+        await self.check(draft, pagerduty_connected)
+        now = self._clock()
+        blank = Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now)
+        async with self._db.transaction():
+            await self.check(draft, pagerduty_connected)  # the code may have been taken meanwhile
+            rotation = self._apply_draft(blank, draft, now)
+            if rotation.on_duty:
+                rotation = replace(rotation, duty_rev=1, duty_changed_at=now)
+            rotation = replace(rotation, id=await store.insert(self._db, rotation))
+            await events.record(self._db, "rotation.created", now, actor, rotation.id, code=rotation.code)
+            if group_created:
+                await self._group_is_new(rotation)
+            if rotation.on_duty:
+                await self._record_duty(
+                    DutyChange(rotation, (), "created", actor, next_in_turn(rotation), now)
+                )
+        self._ring(effects=True, handoffs=rotation.schedule.timed, sync=rotation.bound)
+        return rotation
+
+    async def update(
+        self,
+        rotation_id: int,
+        draft: RotationDraft,
+        actor: str,
+        pagerduty_connected: bool,
+        expected_rev: int | None = None,
+        group_created: bool = False,
+    ) -> Rotation:
+        """Apply an edit to the rotation as it is now; refused when it changed since the form opened."""
+        await self._access.require_edit(actor, await self._get(rotation_id))
+        await self.check(draft, pagerduty_connected, except_id=rotation_id)
+        now = self._clock()
+        async with self._db.transaction():
+            before = await self._get(rotation_id)
+            if expected_rev is not None and before.config_rev != expected_rev:
+                raise AlreadyChanged(await self._edited_meanwhile(before))
+            await self.check(draft, pagerduty_connected, except_id=rotation_id)
+            rotation = self._apply_draft(before, draft, now)
+            rotation = replace(rotation, config_rev=before.config_rev + 1)
+            duty_changed = rotation.on_duty != before.on_duty
+            if duty_changed:
+                rotation = replace(rotation, duty_rev=before.duty_rev + 1, duty_actor=None, duty_changed_at=now)
+            await store.save(self._db, rotation)
+            await events.record(self._db, "rotation.edited", now, actor, rotation_id)
+            await outbox.forget_targets(self._db, rotation_id, rotation.channels)
+            if group_created:
+                await self._group_is_new(rotation)
+            if duty_changed:
+                await self._record_duty(
+                    DutyChange(rotation, before.on_duty, "edited", actor, next_in_turn(rotation), now)
+                )
+        self._ring(
+            effects=True,
+            handoffs=rotation.schedule != before.schedule or rotation.bound != before.bound,
+            sync=rotation.bound
+            and (rotation.source, rotation.pd_schedule_id) != (before.source, before.pd_schedule_id),
+        )
+        return rotation
+
+    async def delete(self, rotation_id: int, actor: str) -> Rotation:
+        rotation = await self._get(rotation_id)
+        await self._access.require_edit(actor, rotation)
+        async with self._db.transaction():
+            await events.record(self._db, "rotation.deleted", self._clock(), actor, None, code=rotation.code)
+            await store.delete(self._db, rotation_id)  # its pending Slack work goes with it
+        self._ring(handoffs=True)
+        return rotation
+
     def _apply_draft(self, rotation: Rotation, draft: RotationDraft, now: float) -> Rotation:
         updated = replace(
             rotation,
@@ -116,9 +170,7 @@ class RotationService:
             description=draft.description.strip(),
             channels=tuple(draft.channels),
             usergroup_id=draft.usergroup_id,
-            usergroup_handle=draft.new_usergroup_handle
-            if draft.usergroup_id is None
-            else rotation.usergroup_handle,
+            usergroup_handle=draft.usergroup_handle if draft.usergroup_id else None,
             updated_at=now,
         )
         if draft.source == "pagerduty":
@@ -153,137 +205,230 @@ class RotationService:
             on_duty_until=handoff.timestamp() if handoff else None,
         )
 
+    async def _group_is_new(self, rotation: Rotation) -> None:
+        # Round Robin just created it: enabled and empty, so only its members need setting.
+        await outbox.group_applied(self._db, rotation.id, rotation.usergroup_id, GroupState(True, ()))
+
+    async def _edited_meanwhile(self, rotation: Rotation) -> str:
+        last = await events.recent(self._db, rotation.id, kinds=("rotation.edited",), limit=1)
+        who = await self._access.name(last[0].actor) if last and last[0].actor else "Someone"
+        return (
+            f"{who} changed {rotation.code} while you were editing it. Close this form and open Edit "
+            "again to see their changes."
+        )
+
     # --- duty ---------------------------------------------------------------------------------
 
-    async def rotate(self, rotation_id: int, actor: str | None, reason: str = "rotated") -> DutyChange | None:
+    async def rotate(
+        self, rotation_id: int, actor: str, expected_duty_rev: int | None = None
+    ) -> DutyChange | None:
         """The next member in turn goes on duty."""
-        rotation = await self._get(rotation_id)
-        if rotation.bound:
-            raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
-        if not rotation.members:
-            raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
-        follower = rotation.next_up or rotation.members[0]
-        return await self._set_duty(rotation, (follower,), reason, actor)
+        await self._access.require_edit(actor, await self._get(rotation_id))
+        now = self._clock()
+        async with self._db.transaction():
+            rotation = await self._get(rotation_id)
+            await self._refuse_stale(rotation, actor, expected_duty_rev, now)
+            if rotation.bound:
+                raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+            if not rotation.members:
+                raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
+            follower = rotation.next_up or rotation.members[0]
+            change = await self._change_duty(rotation, (follower,), "rotated", actor, now)
+        self._ring(effects=True)
+        return change
 
-    async def set_on_duty(self, rotation_id: int, user_id: str, actor: str) -> DutyChange | None:
-        rotation = await self._get(rotation_id)
-        if rotation.bound:
-            raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
-        if user_id not in rotation.members:
-            raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
-        return await self._set_duty(rotation, (user_id,), "set", actor)
+    async def set_on_duty(
+        self, rotation_id: int, user_id: str, actor: str, expected_duty_rev: int | None = None
+    ) -> DutyChange | None:
+        await self._access.require_edit(actor, await self._get(rotation_id))
+        now = self._clock()
+        async with self._db.transaction():
+            rotation = await self._get(rotation_id)
+            await self._refuse_stale(rotation, actor, expected_duty_rev, now)
+            if rotation.bound:
+                raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+            if user_id not in rotation.members:
+                raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
+            change = await self._change_duty(rotation, (user_id,), "set", actor, now)
+        self._ring(effects=True)
+        return change
+
+    async def _refuse_stale(
+        self, rotation: Rotation, actor: str, expected_duty_rev: int | None, now: float
+    ) -> None:
+        """Two people acting on the same view: the second is told what happened instead."""
+        if expected_duty_rev is not None:
+            stale = rotation.duty_rev != expected_duty_rev
+        else:
+            stale = (
+                rotation.duty_actor not in (None, actor)
+                and rotation.duty_changed_at is not None
+                and now - rotation.duty_changed_at < DOUBLE_PRESS
+            )
+        if not stale:
+            return
+        who = await self._access.name(rotation.duty_actor) if rotation.duty_actor else "A scheduled hand-over"
+        on_duty = ", ".join([await self._access.name(u) for u in rotation.on_duty]) or "nobody"
+        raise AlreadyChanged(
+            f"{who} changed who is on duty for {rotation.code} a moment ago: {on_duty} is on duty now."
+        )
 
     async def run_due(self) -> list[DutyChange]:
         """Hand over every timed rotation whose time has come, once, however many slots it missed."""
         now = self._clock()
         changes = []
-        for rotation in await store.due(self._db, now):
-            if rotation.bound or not rotation.schedule.timed:
-                continue
-            handoff = next_handoff(rotation.schedule, _utc(now))
-            rotation = replace(
-                rotation,
-                next_handoff_at=handoff.timestamp() if handoff else None,
-                on_duty_until=handoff.timestamp() if handoff else None,
-            )
-            follower = rotation.next_up or (rotation.members[0] if rotation.members else None)
-            change = await self._set_duty(
-                rotation, (follower,) if follower else (), "handoff", None, force_save=True
-            )
+        for due in await store.due(self._db, now):
+            async with self._db.transaction():
+                rotation = await store.get(self._db, due.id)
+                if rotation is None or rotation.next_handoff_at is None or rotation.next_handoff_at > now:
+                    continue  # edited or deleted meanwhile
+                if rotation.bound or not rotation.schedule.timed:
+                    continue
+                handoff = next_handoff(rotation.schedule, _utc(now))
+                rotation = replace(
+                    rotation,
+                    next_handoff_at=handoff.timestamp() if handoff else None,
+                    on_duty_until=handoff.timestamp() if handoff else None,
+                )
+                follower = rotation.next_up or (rotation.members[0] if rotation.members else None)
+                change = await self._change_duty(
+                    rotation, (follower,) if follower else (), "handoff", None, now, force_save=True
+                )
             if change:
                 changes.append(change)
-        if self.on_schedule_changed:
-            await self.on_schedule_changed()
+        self._ring(effects=bool(changes), handoffs=True)
         return changes
 
     async def follow_pagerduty(
         self,
-        rotation: Rotation,
+        rotation_id: int,
+        schedule_id: str,
         members: tuple[str, ...],
         on_duty: tuple[str, ...],
         until: float | None,
         unmatched: tuple[dict, ...],
         status: str,
+        next_up: tuple[str, ...] = (),
     ) -> DutyChange | None:
-        """Mirror PagerDuty; stores (and announces) only what really changed."""
-        members = tuple(dict.fromkeys((*on_duty, *members)))
-        updated = replace(
-            rotation, members=members, on_duty_until=until, pd_unmatched=unmatched, pd_status=status
-        )
-        if updated == rotation and on_duty == rotation.on_duty:
-            return None
-        if on_duty == rotation.on_duty:
-            updated = replace(updated, updated_at=self._clock())
-            await store.save(self._db, updated)
-            return None
-        return await self._set_duty(updated, on_duty, "pagerduty", None, force_save=True)
+        """Mirror PagerDuty into the rotation as it is now; stores (and announces) only real changes.
 
-    async def _set_duty(
+        Only the mirrored fields are written: a rename or a new channel saved during the sync stays.
+        """
+        now = self._clock()
+        async with self._db.transaction():
+            rotation = await store.get(self._db, rotation_id)
+            if rotation is None or not rotation.bound or rotation.pd_schedule_id != schedule_id:
+                return None  # deleted, unbound or bound elsewhere while the sync was reading
+            members = tuple(dict.fromkeys((*on_duty, *members)))
+            updated = replace(
+                rotation, members=members, on_duty_until=until, pd_unmatched=unmatched, pd_status=status
+            )
+            if on_duty == rotation.on_duty:
+                if updated != rotation:
+                    await store.save(self._db, replace(updated, updated_at=now))
+                return None
+            change = await self._change_duty(updated, on_duty, "pagerduty", None, now, next_up=next_up)
+        self._ring(effects=True)
+        return change
+
+    async def revert_bound_to_manual(self, actor: str, now: float) -> list[int]:
+        """Every PagerDuty-bound rotation becomes Manual, keeping its members and who is on duty;
+        its channels are told. Joins the caller's transaction (disconnecting PagerDuty)."""
+        reverted = []
+        async with self._db.transaction():
+            for rotation in await store.with_source(self._db, "pagerduty"):
+                manual = replace(
+                    rotation,
+                    source="manual",
+                    pd_schedule_id=None,
+                    pd_status=None,
+                    pd_unmatched=(),
+                    schedule=Schedule(),
+                    next_handoff_at=None,
+                    on_duty_until=None,
+                    updated_at=now,
+                    config_rev=rotation.config_rev + 1,
+                )
+                await store.save(self._db, manual)
+                await events.record(
+                    self._db,
+                    "rotation.reverted_to_manual",
+                    now,
+                    actor,
+                    rotation.id,
+                    reason="pagerduty disconnected",
+                )
+                for channel in manual.channels:
+                    await outbox.enqueue(self._db, "reverted", rotation.id, channel, {"actor": actor}, now)
+                reverted.append(rotation.id)
+        self._ring(effects=bool(reverted))
+        return reverted
+
+    async def _change_duty(
         self,
         rotation: Rotation,
         on_duty: tuple[str, ...],
         reason: str,
         actor: str | None,
+        now: float,
+        next_up: tuple[str, ...] | None = None,
         force_save: bool = False,
     ) -> DutyChange | None:
+        """Inside the caller's transaction: store the new duty, its history and its Slack work."""
         before = rotation.on_duty
-        if on_duty == before and not force_save:
+        if on_duty == before:
+            if force_save:
+                await store.save(self._db, replace(rotation, updated_at=now))
             return None
-        now = self._clock()
         updated = replace(
             rotation,
             on_duty=on_duty,
-            on_duty_since=now if on_duty != before else rotation.on_duty_since,
+            on_duty_since=now,
             updated_at=now,
+            duty_rev=rotation.duty_rev + 1,
+            duty_actor=actor,
+            duty_changed_at=now,
         )
-        async with self._db.transaction():
-            await store.save(self._db, updated)
-            if on_duty != before:
-                await self._record_duty(updated, before, reason, actor)
-        if on_duty == before:
-            return None
-        change = DutyChange(updated, before, reason, actor)
-        await self._announce([change])
+        await store.save(self._db, updated)
+        change = DutyChange(
+            updated, before, reason, actor, next_in_turn(updated) if next_up is None else next_up, now
+        )
+        await self._record_duty(change)
         return change
 
-    async def _record_duty(
-        self, rotation: Rotation, before: tuple[str, ...], reason: str, actor: str | None
-    ) -> None:
+    async def _record_duty(self, change: DutyChange) -> None:
+        rotation = change.rotation
         await events.record(
             self._db,
             "duty.changed",
-            self._clock(),
-            actor,
+            change.at,
+            change.actor,
             rotation.id,
-            before=list(before),
+            before=list(change.before),
             after=list(rotation.on_duty),
-            reason=reason,
+            reason=change.reason,
         )
+        body = change.announcement()
+        for channel in rotation.channels:
+            await outbox.enqueue(
+                self._db, "duty", rotation.id, channel, body, change.at, self._quiet, self._max_delay
+            )
         log.info(
             "duty changed",
             extra={
                 "rotation": rotation.code,
-                "reason": reason,
+                "reason": change.reason,
                 "on_duty": ",".join(rotation.on_duty) or "nobody",
             },
         )
 
-    async def _after_change(
-        self,
-        rotation: Rotation,
-        before: tuple[str, ...],
-        reason: str,
-        actor: str | None,
-        schedule_changed: bool = False,
-        binding_changed: bool = False,
-        group_changed: bool = False,
-    ) -> None:
-        if rotation.on_duty != before or (group_changed and rotation.usergroup_id):
-            await self._announce([DutyChange(rotation, before, reason, actor)])
-        if schedule_changed and self.on_schedule_changed:
-            await self.on_schedule_changed()
-        if binding_changed and rotation.bound and self.on_binding_changed:
-            await self.on_binding_changed()
+    def _ring(self, effects: bool = False, handoffs: bool = False, sync: bool = False) -> None:
+        if effects:
+            self._signals.effects.ring()
+        if handoffs:
+            self._signals.handoffs.ring()
+        if sync:
+            self._signals.sync.ring()
 
     async def _get(self, rotation_id: int) -> Rotation:
         rotation = await store.get(self._db, rotation_id)

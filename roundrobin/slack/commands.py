@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from roundrobin.access import PermissionDenied
 from roundrobin.rotations.service import NotAllowed
 from roundrobin.slack.app import deps
-from roundrobin.slack.permissions import EDIT_REFUSED
-from roundrobin.slack.views.blocks import context, esc, section
+from roundrobin.slack.views.blocks import context, esc, mention, section
+from roundrobin.slack.views.messages import group_mention
 from roundrobin.slack.views.rotations import on_duty_line
 from roundrobin.store import rotations as store
 
@@ -64,22 +65,20 @@ async def _list(services) -> dict:
 
 
 def _who(rotation) -> dict:
-    lines = [f"*{esc(rotation.name)}* `{rotation.code}`", on_duty_line(rotation)]
+    lines = [f"*{esc(rotation.name)}* `{esc(rotation.code)}`", on_duty_line(rotation)]
     if not rotation.bound and rotation.next_up and rotation.on_duty:
-        lines.append(f"Next: <@{rotation.next_up}>")
-    if rotation.usergroup_handle and rotation.on_duty:
-        lines.append(f"Reach them with @{esc(rotation.usergroup_handle)}")
+        lines.append(f"Next: {mention(rotation.next_up)}")
+    if rotation.usergroup_id and rotation.on_duty:
+        lines.append(f"Reach them with {group_mention(rotation)}")
     return {"text": "\n".join(lines)}
 
 
 async def _rotate(services, rotation, user_id: str) -> str:
-    if not await services.permissions.can_edit(user_id, rotation):
-        return EDIT_REFUSED
     try:
         change = await services.rotations.rotate(rotation.id, user_id)
-    except NotAllowed as e:
-        return str(e)
-    who = ", ".join(f"<@{u}>" for u in change.rotation.on_duty) if change else "nobody"
+    except (NotAllowed, PermissionDenied) as e:
+        return f":no_entry: {esc(str(e))}"
+    who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
     return f"Rotated *{esc(rotation.name)}*: {who} is on duty now."
 
 

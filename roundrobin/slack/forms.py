@@ -25,6 +25,14 @@ def selected(view: dict, block_id: str, action_id: str) -> str | None:
     return chosen.get("value") if chosen else None
 
 
+def parse_menu_value(value: str) -> tuple[str, int | None, int | None]:
+    """A rotation menu choice `<choice>:<rotation id>[:<revision>]`; ids that are not numbers are None."""
+    parts = value.split(":")
+    numbers = [int(p) if p.isdigit() else None for p in parts[1:3]]
+    numbers += [None] * (2 - len(numbers))
+    return parts[0], numbers[0], numbers[1]
+
+
 @dataclass(frozen=True)
 class ApiKeyForm:
     api_key: str
@@ -101,6 +109,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     return RotationForm(
         draft=draft,
         rotation_id=read_metadata(view.get("private_metadata")).get("rotation_id"),
+        config_rev=read_metadata(view.get("private_metadata")).get("config_rev"),
         pagerduty_connected=pagerduty_connected,
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
         group_label=(group_option.get("text") or {}).get("text"),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.access import Access
 from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.slack.identity import SlackIdentity
-from roundrobin.slack.permissions import Permissions
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.home import TABS, HomeState, home_view
 from roundrobin.slack.views.settings import SettingsState, SyncSummary
@@ -33,7 +34,7 @@ class HomePublisher:
         db: Database,
         identity: SlackIdentity,
         pagerduty: PagerDutyConnection,
-        permissions: Permissions,
+        access: Access,
         config_owners: tuple[str, ...],
         rotations_section: RotationsSection,
         sync_summary: SyncSummarySource,
@@ -43,7 +44,7 @@ class HomePublisher:
         self._db = db
         self._identity = identity
         self._pagerduty = pagerduty
-        self._permissions = permissions
+        self._access = access
         self._config_owners = config_owners
         self._clock = clock
         # Which tab and page each person last looked at, so a refresh keeps their place.
@@ -52,20 +53,25 @@ class HomePublisher:
         self._sync_summary = sync_summary
 
     async def publish(
-        self, user_id: str, tab: str | None = None, page: int | None = None, notice: str | None = None
+        self,
+        user_id: str,
+        tab: str | None = None,
+        page: int | None = None,
+        notice: str | None = None,
+        icon: str = ":information_source:",
     ) -> None:
         last_tab, last_page = self._places.get(user_id, ("rotations", 0))
         tab = tab if tab in TABS else last_tab
         page = last_page if page is None else max(0, page)
         self._places[user_id] = (tab, page)
-        state = await self.state(user_id, tab, page, notice)
+        state = replace(await self.state(user_id, tab, page, notice), notice_icon=icon)
         try:
             await self._client.views_publish(user_id=user_id, view=home_view(state))
         except SlackApiError as e:
             log.error("views.publish failed", extra={"user": user_id, "error": e.response.get("error")})
 
     async def state(self, user_id: str, tab: str, page: int, notice: str | None) -> HomeState:
-        can_manage = await self._permissions.can_manage(user_id)
+        can_manage = await self._access.can_manage(user_id)
         if tab == "settings":
             return HomeState(tab=tab, settings=await self.settings_state(user_id, can_manage), notice=notice)
         blocks = await self._rotations_section(user_id, page, can_manage)

@@ -1,4 +1,7 @@
-"""Who may do what: Slack workspace admins/owners (users.info) and Round Robin owners."""
+"""Facts about people from Slack (users.info): who is a workspace admin, what they are called.
+
+The rules that use these facts live in roundrobin/access.py.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +12,14 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.db import Database
-from roundrobin.store import owners
-from roundrobin.store.rotations import Rotation
-
 log = logging.getLogger(__name__)
 
-MANAGE_REFUSED = "Only Slack workspace admins and owners, and Round Robin owners, can do that."
-EDIT_REFUSED = (
-    "Only the rotation's creator, Slack workspace admins and owners, and Round Robin owners can change it."
-)
 
-
-class Permissions:
+class SlackRoles:
     """Answers are cached briefly: a check runs inside a 3-second ack, and roles rarely change."""
 
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        db: Database,
-        config_owners: tuple[str, ...],
-        clock: Callable[[], float] = time.time,
-        ttl: float = 60.0,
-    ):
+    def __init__(self, client: AsyncWebClient, clock: Callable[[], float] = time.time, ttl: float = 60.0):
         self._client = client
-        self._db = db
-        self._config_owners = set(config_owners)
         self._clock = clock
         self._ttl = ttl
         self._profiles: dict[str, tuple[float, dict]] = {}
@@ -57,13 +42,14 @@ class Permissions:
         admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         return admin and not user.get("deleted") and not user.get("is_restricted")
 
-    async def is_owner(self, user_id: str) -> bool:
-        return user_id in self._config_owners or await owners.is_owner(self._db, user_id)
-
-    async def can_manage(self, user_id: str) -> bool:
-        """Connect, edit, refresh and disconnect integrations; edit owners; edit any rotation."""
-        return await self.is_owner(user_id) or await self.is_workspace_admin(user_id)
-
-    async def can_edit(self, user_id: str, rotation: Rotation) -> bool:
-        """A rotation's creator may edit it, as may everyone who can manage Round Robin."""
-        return rotation.created_by == user_id or await self.can_manage(user_id)
+    async def name(self, user_id: str) -> str:
+        """The name Slack shows for a person (plain text: fit for modal field errors too)."""
+        user = await self.profile(user_id)
+        profile = user.get("profile") or {}
+        return (
+            user.get("real_name")
+            or profile.get("real_name")
+            or profile.get("display_name")
+            or user.get("name")
+            or "someone"
+        )

@@ -9,19 +9,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations.draft import DraftError, RotationDraft
+from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule, zone_names
-from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
-from roundrobin.slack.app import deps
-from roundrobin.slack.effects import UsergroupError
+from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.forms import parse_rotation_form, rotation_errors
 from roundrobin.slack.ids import Rotations
-from roundrobin.slack.permissions import EDIT_REFUSED
+from roundrobin.slack.usergroups import UsergroupError
 from roundrobin.slack.views.blocks import esc, option
 from roundrobin.slack.views.rotation_modals import RotationForm, rotation_modal
 from roundrobin.store import pagerduty as pd_store
-from roundrobin.store import rotations as store
-from roundrobin.store.rotations import Rotation
 
 
 def register(app: AsyncApp) -> None:
@@ -44,7 +41,7 @@ async def open_form(
 ) -> None:
     connected = await _connected(services)
     if rotation is None:
-        tz = (await services.permissions.profile(user_id)).get("tz") or "UTC"
+        tz = (await services.roles.profile(user_id)).get("tz") or "UTC"
         form = RotationForm(
             RotationDraft(name="", code="", schedule=Schedule(tz=tz)), pagerduty_connected=connected
         )
@@ -74,6 +71,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
     return RotationForm(
         draft=draft,
         rotation_id=rotation.id,
+        config_rev=rotation.config_rev,
         pagerduty_connected=connected,
         pd_schedule_label=schedule.name if schedule else rotation.pd_schedule_id,
         group_label=_group_label(group)
@@ -114,47 +112,32 @@ def _group_label(group: dict) -> str:
     return f"@{group.get('handle', '')} · {group.get('name', '')}{disabled}"
 
 
+@refusals(field=Rotations.NAME)
 async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
     connected = await _connected(services)
     form = parse_rotation_form(view, connected)
-    existing = await store.get(services.db, form.rotation_id) if form.rotation_id else None
-    if form.rotation_id and (existing is None or not await services.permissions.can_edit(user_id, existing)):
-        message = EDIT_REFUSED if existing else "This rotation was deleted meanwhile."
-        await ack(response_action="errors", errors={Rotations.NAME: message})
+    existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
+    if form.rotation_id and existing is None:
+        await ack(response_action="errors", errors={Rotations.NAME: "This rotation was deleted meanwhile."})
         return
+    if existing:
+        await services.access.require_edit(user_id, existing)  # before any group is created for it
     draft = form.draft
     try:
         await services.rotations.check(draft, connected, except_id=form.rotation_id)
-        if draft.new_usergroup_handle:
-            group_id = await services.effects.create_usergroup(
-                draft.new_usergroup_handle, f"{draft.name} on duty"
-            )
-            services.usergroups.forget()
-            draft = replace(
-                draft,
-                usergroup_id=group_id,
-                usergroup_handle=draft.new_usergroup_handle,
-                new_usergroup_handle=None,
-            )
-        elif draft.usergroup_id:
-            group = await services.usergroups.get(draft.usergroup_id)
-            draft = replace(
-                draft,
-                usergroup_handle=group.get("handle") if group else existing and existing.usergroup_handle,
-            )
+        draft, created = await _resolve_group(services, draft)
         if existing:
-            rotation = await services.rotations.update(existing.id, draft, user_id, connected)
+            rotation = await services.rotations.update(
+                existing.id, draft, user_id, connected, expected_rev=form.config_rev, group_created=created
+            )
         else:
-            rotation = await services.rotations.create(draft, user_id, connected)
+            rotation = await services.rotations.create(draft, user_id, connected, group_created=created)
     except DraftError as e:
         await ack(response_action="errors", errors=rotation_errors(e.errors, view))
         return
     except UsergroupError as e:
         await ack(response_action="errors", errors={Rotations.NEW_GROUP: str(e)})
-        return
-    except NotAllowed as e:
-        await ack(response_action="errors", errors={Rotations.NAME: str(e)})
         return
     await ack()
     verb = "Saved" if existing else "Created"
@@ -167,8 +150,27 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         except TimeoutError:
             synced = " It will show who is on call after the next sync."
     await services.home.publish(
-        user_id, tab="rotations", notice=f"{verb} {esc(rotation.name)} ({rotation.code}).{synced}"
+        user_id, tab="rotations", notice=f"{verb} {esc(rotation.name)} ({esc(rotation.code)}).{synced}"
     )
+
+
+async def _resolve_group(services: Services, draft: RotationDraft) -> tuple[RotationDraft, bool]:
+    """Create the new group asked for, or learn the chosen group's handle; (draft, created)."""
+    if draft.new_usergroup_handle:
+        group_id = await services.usergroups.create(draft.new_usergroup_handle, f"{draft.name} on duty")
+        return (
+            replace(
+                draft,
+                usergroup_id=group_id,
+                usergroup_handle=draft.new_usergroup_handle,
+                new_usergroup_handle=None,
+            ),
+            True,
+        )
+    if draft.usergroup_id:
+        group = await services.usergroups.get(draft.usergroup_id)
+        return replace(draft, usergroup_handle=group.get("handle") if group else None), False
+    return draft, False
 
 
 async def _connected(services: Services) -> bool:

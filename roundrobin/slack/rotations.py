@@ -5,14 +5,13 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.rotations.service import NotAllowed
+from roundrobin.access import PermissionDenied
 from roundrobin.services import Services
-from roundrobin.slack.app import deps
-from roundrobin.slack.forms import field
+from roundrobin.slack.app import deps, refusals
+from roundrobin.slack.forms import field, parse_menu_value
 from roundrobin.slack.ids import MenuChoice, Rotations
-from roundrobin.slack.permissions import EDIT_REFUSED, MANAGE_REFUSED
 from roundrobin.slack.rotation_form import open_form
-from roundrobin.slack.views.blocks import esc, modal, option, read_metadata, section
+from roundrobin.slack.views.blocks import esc, mention, modal, option, read_metadata, section
 from roundrobin.slack.views.rotation_modals import (
     Details,
     delete_modal,
@@ -39,13 +38,14 @@ def register(app: AsyncApp) -> None:
     app.view(Rotations.LINK_VIEW)(on_linked)
 
 
+@refusals()
 async def on_menu(
     ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    choice, _, raw_id = action["selected_option"]["value"].partition(":")
-    rotation = await store.get(services.db, int(raw_id)) if raw_id.isdigit() else None
+    choice, rotation_id, rev = parse_menu_value(action["selected_option"]["value"])
+    rotation = await services.rotations.get(rotation_id) if rotation_id else None
     if rotation is None:
         await services.home.publish(user_id, notice="That rotation no longer exists.")
         return
@@ -54,26 +54,19 @@ async def on_menu(
             trigger_id=body["trigger_id"], view=await _details(services, rotation, user_id)
         )
         return
-    if not await services.permissions.can_edit(user_id, rotation):
-        await services.home.publish(user_id, notice=EDIT_REFUSED)
+    if choice == MenuChoice.ROTATE:
+        change = await services.rotations.rotate(rotation.id, user_id, expected_duty_rev=rev)
+        who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
+        await services.home.publish(user_id, notice=f"{esc(rotation.name)} rotated: {who} is on duty now.")
         return
+    await services.access.require_edit(user_id, rotation)
     if choice == MenuChoice.EDIT:
         await open_form(services, client, body["trigger_id"], user_id, rotation)
     elif choice == MenuChoice.SET_ON_DUTY:
-        names = {
-            u: (await services.permissions.profile(u)).get("real_name") or u for u in rotation.members[:100]
-        }
+        names = {u: await services.access.name(u) for u in rotation.members[:100]}
         await client.views_open(trigger_id=body["trigger_id"], view=set_on_duty_modal(rotation, names))
     elif choice == MenuChoice.DELETE:
         await client.views_open(trigger_id=body["trigger_id"], view=delete_modal(rotation))
-    elif choice == MenuChoice.ROTATE:
-        try:
-            change = await services.rotations.rotate(rotation.id, user_id)
-        except NotAllowed as e:
-            await services.home.publish(user_id, notice=esc(str(e)))
-            return
-        who = ", ".join(f"<@{u}>" for u in change.rotation.on_duty) if change else "nobody"
-        await services.home.publish(user_id, notice=f"{esc(rotation.name)} rotated: {who} is on duty now.")
 
 
 async def on_details(
@@ -81,7 +74,7 @@ async def on_details(
 ) -> None:
     await ack()
     services = deps(context)
-    rotation = await store.get(services.db, int(action["value"]))
+    rotation = await services.rotations.get(int(action["value"])) if action["value"].isdigit() else None
     if rotation is not None:
         await client.views_open(
             trigger_id=body["trigger_id"], view=await _details(services, rotation, body["user"]["id"])
@@ -89,7 +82,7 @@ async def on_details(
 
 
 async def _details(services: Services, rotation, user_id: str) -> dict:
-    can_manage = await services.permissions.can_manage(user_id)
+    can_manage = await services.access.can_manage(user_id)
     schedule_name, shifts, names, slack_of = None, [], {}, {}
     if rotation.pd_schedule_id:
         schedule = (await pd_store.schedules(services.db, [rotation.pd_schedule_id])).get(
@@ -116,7 +109,8 @@ async def _details(services: Services, rotation, user_id: str) -> dict:
 
 async def on_page(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
-    await deps(context).home.publish(body["user"]["id"], tab="rotations", page=int(action["value"]))
+    page = int(action["value"]) if action["value"].isdigit() else 0
+    await deps(context).home.publish(body["user"]["id"], tab="rotations", page=page)
 
 
 async def on_filter(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
@@ -136,58 +130,49 @@ async def on_jump(
 ) -> None:
     await ack()
     services = deps(context)
-    rotation = await store.get(services.db, int(action["selected_option"]["value"]))
+    value = action["selected_option"]["value"]
+    rotation = await services.rotations.get(int(value)) if value.isdigit() else None
     if rotation is not None:
         await client.views_open(
             trigger_id=body["trigger_id"], view=await _details(services, rotation, body["user"]["id"])
         )
 
 
+@refusals(field=Rotations.ON_DUTY)
 async def on_set_on_duty(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    rotation = await store.get(
-        services.db, read_metadata(view.get("private_metadata")).get("rotation_id") or 0
-    )
-    if rotation is None or not await services.permissions.can_edit(user_id, rotation):
-        await ack(
-            response_action="errors",
-            errors={Rotations.ON_DUTY: EDIT_REFUSED if rotation else "That rotation no longer exists."},
-        )
-        return
+    meta = read_metadata(view.get("private_metadata"))
     chosen = (field(view, Rotations.ON_DUTY, Rotations.ON_DUTY).get("selected_option") or {}).get("value")
-    try:
-        await services.rotations.set_on_duty(rotation.id, chosen or "", user_id)
-    except NotAllowed as e:
-        await ack(response_action="errors", errors={Rotations.ON_DUTY: str(e)})
-        return
+    change = await services.rotations.set_on_duty(
+        int(meta.get("rotation_id") or 0), chosen or "", user_id, expected_duty_rev=meta.get("duty_rev")
+    )
     await ack()
-    await services.home.publish(user_id, notice=f"{esc(rotation.name)}: <@{chosen}> is on duty now.")
+    name = change.rotation.name if change else ""
+    await services.home.publish(user_id, notice=f"{esc(name)}: {mention(chosen or '')} is on duty now.")
 
 
 async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    rotation = await store.get(
-        services.db, read_metadata(view.get("private_metadata")).get("rotation_id") or 0
-    )
-    if rotation is None:
+    rotation_id = read_metadata(view.get("private_metadata")).get("rotation_id") or 0
+    if await services.rotations.get(rotation_id) is None:
         await ack()
         return
-    if not await services.permissions.can_edit(user_id, rotation):
-        await ack(response_action="update", view=_refused_modal(EDIT_REFUSED))
+    try:
+        rotation = await services.rotations.delete(rotation_id, user_id)
+    except PermissionDenied as refusal:
+        await ack(response_action="update", view=_refused_modal(str(refusal)))
         return
-    await services.rotations.delete(rotation.id, user_id)
     await ack()
-    await services.home.publish(user_id, notice=f"Deleted {esc(rotation.name)} ({rotation.code}).")
+    await services.home.publish(user_id, notice=f"Deleted {esc(rotation.name)} ({esc(rotation.code)}).")
 
 
+@refusals()
 async def on_link(
     ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    if not await services.permissions.can_manage(user_id):
-        await services.home.publish(user_id, notice=MANAGE_REFUSED)
-        return
+    await services.access.require_manage(user_id)
     rotation_id = None
     for rotation in await store.bound(services.db):
         person = next((p for p in rotation.pd_unmatched if p.get("id") == action["value"]), None)
@@ -199,11 +184,10 @@ async def on_link(
     await client.views_push(trigger_id=body["trigger_id"], view=link_modal(rotation_id, person))
 
 
+@refusals(field=Rotations.SLACK_USER)
 async def on_linked(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    if not await services.permissions.can_manage(user_id):
-        await ack(response_action="errors", errors={Rotations.SLACK_USER: MANAGE_REFUSED})
-        return
+    await services.access.require_manage(user_id)
     meta = read_metadata(view.get("private_metadata"))
     slack_user = field(view, Rotations.SLACK_USER, Rotations.SLACK_USER).get("selected_user")
     now = services.clock()
@@ -225,4 +209,4 @@ async def on_linked(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
 
 
 def _refused_modal(message: str) -> dict:
-    return modal("Not allowed", [section(f":no_entry: {message}")], close="Close")
+    return modal("Not allowed", [section(f":no_entry: {esc(message)}")], close="Close")

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+from roundrobin.access import Access
 from roundrobin.db import Database
-from roundrobin.slack.permissions import Permissions
+from roundrobin.slack.delivery import SHOW_AFTER
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
+from roundrobin.store import outbox
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 
+REPAIR_SHOWN_FOR = 86400.0
+
 
 class RotationsHome:
-    def __init__(self, db: Database, permissions: Permissions):
+    def __init__(self, db: Database, access: Access, clock: Callable[[], float] = time.time):
         self._db = db
-        self._permissions = permissions
+        self._access = access
+        self._clock = clock
         self.mine_only: dict[str, bool] = {}
 
     async def blocks(self, user_id: str, page: int, can_manage: bool) -> list[Block]:
@@ -26,11 +34,17 @@ class RotationsHome:
             )
             page = last
         names = await pd_store.schedules(self._db, {r.pd_schedule_id for r in rotations if r.pd_schedule_id})
+        ids = [r.id for r in rotations]
+        now = self._clock()
+        problems = await outbox.problems(self._db, ids, now, SHOW_AFTER)
+        repaired = await outbox.repaired(self._db, ids, now - REPAIR_SHOWN_FOR)
         rows = [
             RotationRow(
                 rotation=r,
                 can_edit=can_manage or r.created_by == user_id,
                 schedule_name=names[r.pd_schedule_id].name if r.pd_schedule_id in names else None,
+                problems=tuple(problems.get(r.id, ())),
+                group_repaired=r.id in repaired,
             )
             for r in rotations
         ]

@@ -3,56 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from roundrobin.db import Database
+from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.store import events
-
-
-@dataclass(frozen=True)
-class Rotation:
-    id: int
-    name: str
-    code: str
-    created_by: str
-    description: str = ""
-    source: str = "manual"  # manual | pagerduty
-    pd_schedule_id: str | None = None
-    schedule: Schedule = field(default_factory=Schedule)
-    members: tuple[str, ...] = ()
-    on_duty: tuple[str, ...] = ()
-    on_duty_since: float | None = None
-    on_duty_until: float | None = None
-    next_handoff_at: float | None = None
-    channels: tuple[str, ...] = ()
-    usergroup_id: str | None = None
-    usergroup_handle: str | None = None
-    usergroup_disabled: bool = False
-    slack_problem: str | None = None
-    pd_status: str | None = None
-    pd_unmatched: tuple[dict, ...] = ()
-    created_at: float = 0.0
-    updated_at: float = 0.0
-
-    @property
-    def bound(self) -> bool:
-        return self.source == "pagerduty"
-
-    @property
-    def next_up(self) -> str | None:
-        """Who follows the person on duty in turn order (manual and timed rotations)."""
-        if len(self.members) < 2:
-            return None
-        current = next((i for i, m in enumerate(self.members) if m in self.on_duty), -1)
-        return self.members[(current + 1) % len(self.members)]
-
+from roundrobin.store import outbox
 
 _COLUMNS = (
     "id, name, code, created_by, description, source, pd_schedule_id, schedule, on_duty_since, "
-    "on_duty_until, next_handoff_at, channels, usergroup_id, usergroup_handle, usergroup_disabled, "
-    "slack_problem, pd_status, "
-    "pd_unmatched, created_at, updated_at"
+    "on_duty_until, next_handoff_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
+    "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at"
 )
 
 
@@ -61,19 +22,19 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         return []
     ids = [r["id"] for r in rows]
     members: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
-    marks = ", ".join("?" for _ in ids)
-    for m in await db.fetchall(
-        f"SELECT rotation_id, slack_user_id, on_duty FROM rotation_members WHERE rotation_id IN ({marks}) "
-        "ORDER BY rotation_id, position",
-        ids,
-    ):
-        members[m["rotation_id"]].append((m["slack_user_id"], bool(m["on_duty"])))
+    for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        for m in await db.fetchall(
+            "SELECT rotation_id, slack_user_id, on_duty FROM rotation_members "
+            f"WHERE rotation_id IN ({', '.join('?' for _ in chunk)}) ORDER BY rotation_id, position",
+            chunk,
+        ):
+            members[m["rotation_id"]].append((m["slack_user_id"], bool(m["on_duty"])))
     result = []
     for r in rows:
         data = dict(r)
         data["schedule"] = Schedule.from_json(data["schedule"])
         data["channels"] = tuple(json.loads(data["channels"]))
-        data["usergroup_disabled"] = bool(data["usergroup_disabled"])
         data["pd_unmatched"] = tuple(json.loads(data["pd_unmatched"]))
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
@@ -81,16 +42,25 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
     return result
 
 
+async def _select(db: Database, where: str, params: tuple = (), tail: str = "ORDER BY id") -> list[Rotation]:
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM rotations {where} {tail}", params)
+    return await _hydrate(db, rows)
+
+
 async def get(db: Database, rotation_id: int) -> Rotation | None:
-    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM rotations WHERE id = ?", (rotation_id,))
-    found = await _hydrate(db, rows)
+    found = await _select(db, "WHERE id = ?", (rotation_id,))
     return found[0] if found else None
 
 
 async def get_by_code(db: Database, code: str) -> Rotation | None:
-    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM rotations WHERE code = ?", (code.upper(),))
-    found = await _hydrate(db, rows)
+    found = await _select(db, "WHERE code = ?", (code.strip().upper(),))
     return found[0] if found else None
+
+
+async def get_many(db: Database, ids: list[int]) -> list[Rotation]:
+    if not ids:
+        return []
+    return await _select(db, f"WHERE id IN ({', '.join('?' for _ in ids)})", tuple(ids))
 
 
 async def code_taken(db: Database, code: str, except_id: int | None = None) -> bool:
@@ -100,39 +70,40 @@ async def code_taken(db: Database, code: str, except_id: int | None = None) -> b
     return row is not None
 
 
+async def holder_of_group(db: Database, usergroup_id: str) -> tuple[int, str, str] | None:
+    """(id, name, code) of the rotation that keeps this user group, if any."""
+    row = await db.fetchone("SELECT id, name, code FROM rotations WHERE usergroup_id = ?", (usergroup_id,))
+    return (row["id"], row["name"], row["code"]) if row else None
+
+
 async def page(
     db: Database, offset: int, limit: int, member: str | None = None
 ) -> tuple[list[Rotation], int]:
     """One page of rotations by name (only those `member` belongs to, when given) and the total."""
-    where, params = "", []
+    where, params = "", ()
     if member:
         where = "WHERE id IN (SELECT rotation_id FROM rotation_members WHERE slack_user_id = ?)"
-        params = [member]
+        params = (member,)
     total = (await db.fetchone(f"SELECT COUNT(*) FROM rotations {where}", params))[0]
-    rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM rotations {where} ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+    rotations = await _select(
+        db, where, (*params, limit, offset), "ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?"
     )
-    return await _hydrate(db, rows), total
+    return rotations, total
 
 
 async def search(db: Database, query: str, limit: int = 50) -> list[tuple[int, str, str]]:
     """(id, name, code) of rotations whose name or code contains `query`."""
     like = f"%{query.strip()}%"
     rows = await db.fetchall(
-        "SELECT id, name, code FROM rotations WHERE name LIKE ? OR code LIKE ? ORDER BY name COLLATE NOCASE LIMIT ?",
+        "SELECT id, name, code FROM rotations WHERE name LIKE ? OR code LIKE ? "
+        "ORDER BY name COLLATE NOCASE LIMIT ?",
         (like, like, limit),
     )
     return [(r["id"], r["name"], r["code"]) for r in rows]
 
 
-async def all_rotations(db: Database, where: str = "", params: tuple = ()) -> list[Rotation]:
-    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM rotations {where} ORDER BY id", params)
-    return await _hydrate(db, rows)
-
-
 async def due(db: Database, now: float) -> list[Rotation]:
-    return await all_rotations(db, "WHERE next_handoff_at IS NOT NULL AND next_handoff_at <= ?", (now,))
+    return await _select(db, "WHERE next_handoff_at IS NOT NULL AND next_handoff_at <= ?", (now,))
 
 
 async def next_due_at(db: Database) -> float | None:
@@ -141,18 +112,23 @@ async def next_due_at(db: Database) -> float | None:
 
 
 async def bound(db: Database) -> list[Rotation]:
-    return await all_rotations(db, "WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL")
+    return await _select(db, "WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL")
 
 
-async def count(db: Database, where: str = "") -> int:
-    return (await db.fetchone(f"SELECT COUNT(*) FROM rotations {where}"))[0]
+async def with_source(db: Database, source: str) -> list[Rotation]:
+    return await _select(db, "WHERE source = ?", (source,))
+
+
+async def count(db: Database, source: str | None = None) -> int:
+    if source is None:
+        return (await db.fetchone("SELECT COUNT(*) FROM rotations"))[0]
+    return (await db.fetchone("SELECT COUNT(*) FROM rotations WHERE source = ?", (source,)))[0]
 
 
 async def insert(db: Database, rotation: Rotation) -> int:
     async with db.transaction():
         rotation_id = await db.execute(
-            """INSERT INTO rotations (name, code, created_by, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?)""",
+            "INSERT INTO rotations (name, code, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
             (rotation.name, rotation.code, rotation.created_by, rotation.created_at, rotation.updated_at),
         )
         await save(db, replace(rotation, id=rotation_id))
@@ -160,13 +136,17 @@ async def insert(db: Database, rotation: Rotation) -> int:
 
 
 async def save(db: Database, rotation: Rotation) -> None:
-    """Write every field of an existing rotation, members and duty included."""
+    """Write every field of an existing rotation, members, duty and its user group's desired state.
+
+    Callers read the rotation inside the same transaction they save it in, so nothing another task
+    wrote in between is overwritten.
+    """
     async with db.transaction():
         await db.execute(
             """UPDATE rotations SET name = ?, code = ?, description = ?, source = ?, pd_schedule_id = ?,
                    schedule = ?, next_handoff_at = ?, on_duty_since = ?, on_duty_until = ?, channels = ?,
-                   usergroup_id = ?, usergroup_handle = ?, usergroup_disabled = ?, slack_problem = ?, pd_status = ?, pd_unmatched = ?,
-                   updated_at = ?
+                   usergroup_id = ?, usergroup_handle = ?, pd_status = ?, pd_unmatched = ?, updated_at = ?,
+                   config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -181,11 +161,13 @@ async def save(db: Database, rotation: Rotation) -> None:
                 json.dumps(list(rotation.channels)),
                 rotation.usergroup_id,
                 rotation.usergroup_handle,
-                int(rotation.usergroup_disabled),
-                rotation.slack_problem,
                 rotation.pd_status,
                 json.dumps(list(rotation.pd_unmatched), sort_keys=True),
                 rotation.updated_at,
+                rotation.config_rev,
+                rotation.duty_rev,
+                rotation.duty_actor,
+                rotation.duty_changed_at,
                 rotation.id,
             ),
         )
@@ -194,36 +176,22 @@ async def save(db: Database, rotation: Rotation) -> None:
             "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
             [(rotation.id, i, u, int(u in rotation.on_duty)) for i, u in enumerate(rotation.members)],
         )
-
-
-async def set_slack_state(
-    db: Database, rotation_id: int, problem: str | None, usergroup_disabled: bool
-) -> None:
-    """What the last Slack write left behind: a problem to show, and whether the group is disabled."""
-    await db.execute(
-        "UPDATE rotations SET slack_problem = ?, usergroup_disabled = ? WHERE id = ?",
-        (problem, int(usergroup_disabled), rotation_id),
-    )
+        await outbox.want_group(db, rotation.id, rotation.usergroup_id, rotation.group_state)
 
 
 async def delete(db: Database, rotation_id: int) -> None:
     await db.execute("DELETE FROM rotations WHERE id = ?", (rotation_id,))
 
 
-async def revert_bound_to_manual(db: Database, at: float, actor: str) -> list[int]:
-    """Every PagerDuty-bound rotation becomes Manual, keeping its members and on-duty person."""
+async def adopt_groups(db: Database) -> int:
+    """Groups kept before Round Robin tracked what Slack holds: assume they are as stored (the drift
+    check reads them back within minutes), rather than rewriting every group at the first start."""
+    missing = await _select(
+        db,
+        "WHERE usergroup_id IS NOT NULL AND id NOT IN (SELECT rotation_id FROM usergroup_sync)",
+    )
     async with db.transaction():
-        rows = await db.fetchall("SELECT id FROM rotations WHERE source = 'pagerduty' ORDER BY id")
-        ids = [r["id"] for r in rows]
-        await db.execute(
-            """UPDATE rotations SET source = 'manual', pd_schedule_id = NULL, pd_status = NULL,
-                   pd_unmatched = '[]', schedule = '{"kind": "manual"}', next_handoff_at = NULL,
-                   on_duty_until = NULL, updated_at = ?
-               WHERE source = 'pagerduty'""",
-            (at,),
-        )
-        for rotation_id in ids:
-            await events.record(
-                db, "rotation.reverted_to_manual", at, actor, rotation_id, reason="pagerduty disconnected"
-            )
-    return ids
+        for rotation in missing:
+            await outbox.want_group(db, rotation.id, rotation.usergroup_id, rotation.group_state)
+            await outbox.group_applied(db, rotation.id, rotation.usergroup_id, rotation.group_state)
+    return len(missing)

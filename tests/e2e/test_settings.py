@@ -68,9 +68,11 @@ async def test_healthz_reports_status_without_secrets(app, slack, pd):
         body = await r.json()
     assert body == {
         "status": "ok",
+        "problems": [],
         "database": "ok",
         "socket_mode": "connected",
-        "pagerduty": {"state": "not_connected", "method": None, "last_sync_ok_at": None, "last_error": None},
+        "pagerduty": {"state": "not_connected"},
+        "slack_effects": {"pending": 0, "stuck": 0},
     }
 
 

@@ -20,6 +20,12 @@ FIXTURES = {
         "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (7, 0, 'U3', 0)",
         "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (7, 1, 'U4', 1)",
     ],
+    2: [
+        # Two rotations fighting over one group (version 3 lets one rotation keep a group).
+        "UPDATE rotations SET usergroup_id = 'S0OPS', usergroup_handle = 'ops', slack_problem = 'old' WHERE id = 7",
+        """INSERT INTO rotations (id, name, code, created_by, created_at, updated_at, usergroup_id, usergroup_handle)
+               VALUES (8, 'Web', 'WEB', 'U1', 4.0, 4.0, 'S0OPS', 'ops')""",
+    ],
 }
 
 
@@ -52,10 +58,13 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
             assert rotation.members == ("U3", "U4") and rotation.on_duty == ("U4",)
             assert rotation.bound and rotation.pd_schedule_id == "PS1"
             assert not rotation.schedule.timed and rotation.channels == () and rotation.pd_unmatched == ()
+        if version >= 2:
+            assert (await store.get(db, 7)).usergroup_id == "S0OPS", "the older rotation keeps the group"
+            assert (await store.get(db, 8)).usergroup_id is None
     finally:
         await db.close()
 
 
 def test_every_migration_has_fixtures_or_is_new_tables_only():
     """A reminder for whoever adds migration N+1: add rows for it to FIXTURES when it changes data."""
-    assert len(MIGRATIONS) == 2, "new migration: extend FIXTURES and this test"
+    assert len(MIGRATIONS) == 3, "new migration: extend FIXTURES and this test"

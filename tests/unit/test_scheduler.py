@@ -2,28 +2,28 @@
 
 import asyncio
 import time
-from types import SimpleNamespace
 
-from roundrobin.config import load_settings
+from roundrobin.access import Access
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.rotations.service import RotationService
+from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import HANDOFF_JOB, Scheduler
 from roundrobin.store import rotations as store
+from tests.unit.test_rotation_service import Roles
+
+
+async def wait_for(predicate, timeout=2.0):
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
 
 
 async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
-    announced = []
-
-    async def announce(changes):
-        announced.extend(changes)
-
-    rotations = RotationService(db, announce)
-    settings = load_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-1-2-test", "SLACK_APP_TOKEN": "xapp-1-A-2-test"}, dotenv=None
-    )
-    scheduler = Scheduler(SimpleNamespace(settings=settings, db=db, rotations=rotations, clock=time.time))
-    rotations.on_schedule_changed = scheduler.rearm
+    signals = Signals.new()
+    rotations = RotationService(db, Access(db, Roles(), ()), signals)
+    scheduler = Scheduler(db, rotations, None, signals, 3600)
     scheduler.start()
     try:
         r = await rotations.create(
@@ -31,6 +31,7 @@ async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
             "U9",
             False,
         )
+        await wait_for(lambda: scheduler._scheduler.get_job(HANDOFF_JOB) is not None)
         assert scheduler._scheduler.get_job(HANDOFF_JOB).next_run_time.timestamp() == r.next_handoff_at
         await db.execute("UPDATE rotations SET next_handoff_at = ?", (time.time() + 0.3,))
         await scheduler.rearm()
@@ -43,6 +44,6 @@ async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
         job = scheduler._scheduler.get_job(HANDOFF_JOB)
         assert job.next_run_time.timestamp() > time.time() + 3600
         await rotations.delete(r.id, "U9")
-        assert scheduler._scheduler.get_job(HANDOFF_JOB) is None
+        await wait_for(lambda: scheduler._scheduler.get_job(HANDOFF_JOB) is None)
     finally:
         await scheduler.shutdown()

@@ -6,6 +6,7 @@ Texts are cut to their limits here, so a long rotation name can never make Slack
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -257,5 +258,28 @@ def ago(ts: float, now: float) -> str:
     return "just now"
 
 
-def mention(user_id: str) -> str:
-    return f"<@{user_id}>"
+_IDS = {
+    "user": re.compile(r"[UW][A-Z0-9]{2,30}"),
+    "channel": re.compile(r"[CGD][A-Z0-9]{2,30}"),
+    "group": re.compile(r"S[A-Z0-9]{2,30}"),
+}
+
+
+def is_id(kind: str, value: object) -> bool:
+    """A well-formed Slack id of this kind (user, channel or group)."""
+    return isinstance(value, str) and _IDS[kind].fullmatch(value) is not None
+
+
+def mention(slack_id: str, handle: str | None = None) -> str:
+    """The one way an id reaches mrkdwn: <@U…>, <#C…> or <!subteam^S…>.
+
+    Anything that is not a well-formed id is refused: it is shown as escaped text, so a forged
+    "U1> <!here" can never turn into a ping.
+    """
+    if is_id("user", slack_id):
+        return f"<@{slack_id}>"
+    if is_id("channel", slack_id):
+        return f"<#{slack_id}>"
+    if is_id("group", slack_id):
+        return f"<!subteam^{slack_id}>"
+    return esc(f"@{handle}" if handle else str(slack_id))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roundrobin.slack.ids import Home
-from roundrobin.slack.views.blocks import Block, actions, button, context, divider, header, home, section
+from roundrobin.slack.views.blocks import Block, actions, button, divider, header, home, section
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 
 TABS = ("rotations", "settings")
@@ -19,20 +19,18 @@ class HomeState:
     rotations_blocks: tuple[Block, ...] = ()
     notice: str | None = None  # mrkdwn: whoever writes it escapes what people typed
     page: int = 0
+    notice_icon: str = ":information_source:"  # :warning: for failures, :no_entry: for refusals
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
     blocks: list[Block] = [header("Round Robin"), _tabs(state.tab)]
     if state.notice:
-        blocks.append(section(f":information_source: {state.notice}"))
+        blocks.append(section(f"{state.notice_icon} {state.notice}"))
     blocks.append(divider())
     if state.tab == "settings" and state.settings is not None:
         blocks += settings_blocks(state.settings)
     else:
-        blocks += list(state.rotations_blocks) or [
-            section("*Rotations*\nNo rotations yet."),
-            context("Rotations arrive in the next version."),
-        ]
+        blocks += list(state.rotations_blocks)
     return home(blocks, private_metadata={"tab": state.tab, "page": state.page})
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import WEEKDAYS
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.views.blocks import (
@@ -28,7 +29,6 @@ from roundrobin.slack.views.blocks import (
 from roundrobin.slack.views.rotations import on_duty_line, summary_notes
 from roundrobin.store.events import Event
 from roundrobin.store.pagerduty import Shift
-from roundrobin.store.rotations import Rotation
 
 SOURCES = [
     option("Manual: people take turns here", "manual"),
@@ -48,6 +48,7 @@ class RotationForm:
 
     draft: RotationDraft
     rotation_id: int | None = None
+    config_rev: int | None = None  # the edit is refused if the rotation changed since the form opened
     pagerduty_connected: bool = False
     pd_schedule_label: str | None = None
     group_label: str | None = None
@@ -92,7 +93,7 @@ def rotation_modal(form: RotationForm) -> dict:
         blocks,
         callback_id=Rotations.FORM_VIEW,
         submit="Save" if editing else "Create",
-        private_metadata={"rotation_id": form.rotation_id},
+        private_metadata={"rotation_id": form.rotation_id, "config_rev": form.config_rev},
     )
 
 
@@ -222,7 +223,7 @@ def set_on_duty_modal(rotation: Rotation, names: dict[str, str]) -> dict:
         blocks,
         Rotations.SET_ON_DUTY_VIEW,
         "Set on duty",
-        private_metadata={"rotation_id": rotation.id},
+        private_metadata={"rotation_id": rotation.id, "duty_rev": rotation.duty_rev},
     )
 
 
@@ -255,6 +256,8 @@ class Details:
     pd_names: dict[str, str] = field(default_factory=dict)
     pd_slack: dict[str, str] = field(default_factory=dict)  # PagerDuty user → Slack user, for shifts
     history: list[Event] = field(default_factory=list)
+    problems: tuple[str, ...] = ()
+    group_repaired: bool = False
 
 
 def details_modal(d: Details) -> dict:
@@ -267,7 +270,10 @@ def details_modal(d: Details) -> dict:
         if r.bound
         else r.schedule.describe()
     )
-    blocks += [section(f"{source}\n{on_duty_line(r)}"), context(*summary_notes(r))]
+    blocks += [
+        section(f"{source}\n{on_duty_line(r)}"),
+        context(*summary_notes(r, d.problems, d.group_repaired)),
+    ]
     blocks.append(
         section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))
     )
@@ -337,7 +343,8 @@ def _event_line(e: Event) -> str:
         "rotation.created": "created",
         "rotation.edited": "edited",
         "rotation.reverted_to_manual": "reverted to Manual (PagerDuty disconnected)",
-    }.get(e.kind, e.kind)
+        "usergroup.repaired": "the on-duty group was changed by hand in Slack; Round Robin set it back",
+    }.get(e.kind, esc(e.kind))
     return f"{when}: {words}{by}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from roundrobin.rotations.model import Rotation
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.views.blocks import (
     Block,
@@ -18,7 +19,6 @@ from roundrobin.slack.views.blocks import (
     slack_date,
     static_select,
 )
-from roundrobin.store.rotations import Rotation
 
 PAGE_SIZE = 10  # 2 blocks per rotation: a page stays near 30 blocks whatever the workspace holds
 
@@ -28,6 +28,8 @@ class RotationRow:
     rotation: Rotation
     can_edit: bool
     schedule_name: str | None = None  # the bound PagerDuty schedule's name
+    problems: tuple[str, ...] = ()  # what Slack refused or keeps failing, in mrkdwn
+    group_repaired: bool = False  # someone changed the on-duty group by hand; it was set back
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def rotation_summary(row: RotationRow) -> list[Block]:
     r = row.rotation
     return [
         section(summary_text(r, row.schedule_name), accessory=_menu(row)),
-        context(*summary_notes(r)),
+        context(*summary_notes(r, row.problems, row.group_repaired)),
     ]
 
 
@@ -109,7 +111,7 @@ def on_duty_line(r: Rotation) -> str:
     return f":bust_in_silhouette: On duty: {who}{until}"
 
 
-def summary_notes(r: Rotation) -> list[str]:
+def summary_notes(r: Rotation, problems: tuple[str, ...] = (), group_repaired: bool = False) -> list[str]:
     notes = []
     if r.bound:
         total = len(r.members) + len([u for u in r.pd_unmatched if u.get("id")])
@@ -125,11 +127,15 @@ def summary_notes(r: Rotation) -> list[str]:
     else:
         notes.append(f"{len(r.members)} member{'s' if len(r.members) != 1 else ''}")
     if r.channels:
-        notes.append(" ".join(f"<#{c}>" for c in r.channels))
+        notes.append(" ".join(mention(c) for c in r.channels))
     if r.usergroup_id:
-        notes.append(f"@{esc(r.usergroup_handle)}" if r.usergroup_handle else f"<!subteam^{r.usergroup_id}>")
-    if r.slack_problem:
-        notes.append(f":warning: {esc(r.slack_problem)}")
+        notes.append(mention(r.usergroup_id, handle=r.usergroup_handle))
+        if group_repaired:
+            notes.append(
+                ":wrench: Someone changed the on-duty group by hand in Slack; Round Robin set it back"
+            )
+    if problems:
+        notes.append(":warning: " + " ".join(problems))
     return notes
 
 
@@ -139,7 +145,8 @@ def _menu(row: RotationRow) -> dict:
     if row.can_edit:
         choices.append(option("Edit", f"{MenuChoice.EDIT}:{r.id}"))
         if not r.bound and r.members:
-            choices.append(option("Rotate now", f"{MenuChoice.ROTATE}:{r.id}"))
+            # The duty revision rides along: a Rotate pressed on a view that is out of date is refused.
+            choices.append(option("Rotate now", f"{MenuChoice.ROTATE}:{r.id}:{r.duty_rev}"))
             choices.append(option("Set on duty…", f"{MenuChoice.SET_ON_DUTY}:{r.id}"))
         choices.append(option("Delete…", f"{MenuChoice.DELETE}:{r.id}"))
     if len(choices) == 1:

@@ -1,0 +1,76 @@
+"""Who may do what with Round Robin's powers. The rules live here; the facts come from Slack.
+
+Every service method that changes something takes the acting Slack user and asks these rules
+itself, so a forged payload gets the same answer as a click on a button that is not shown.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from roundrobin.db import Database
+from roundrobin.rotations.model import Rotation
+from roundrobin.store import events, owners
+
+
+class PermissionDenied(Exception):
+    """The acting person may not do this; str() says who can, in plain words."""
+
+
+class Roles(Protocol):
+    """Facts about people from Slack (users.info), cached by the implementation."""
+
+    async def is_workspace_admin(self, user_id: str) -> bool: ...
+
+    async def name(self, user_id: str) -> str: ...
+
+
+MANAGERS = "Slack workspace admins and owners, and Round Robin owners"
+
+
+class Access:
+    def __init__(self, db: Database, roles: Roles, config_owners: tuple[str, ...]):
+        self._db = db
+        self._roles = roles
+        self._config_owners = frozenset(config_owners)
+
+    async def is_owner(self, user_id: str) -> bool:
+        """A Round Robin owner: from ROUNDROBIN_OWNERS, or added in Settings."""
+        return user_id in self._config_owners or await owners.is_owner(self._db, user_id)
+
+    async def can_manage(self, user_id: str) -> bool:
+        """Connect and disconnect integrations, change owners, change any rotation, bind any group."""
+        return await self.is_owner(user_id) or await self._roles.is_workspace_admin(user_id)
+
+    async def can_edit(self, user_id: str, rotation: Rotation) -> bool:
+        """A rotation's creator may change it, as may everyone who can manage Round Robin."""
+        return rotation.created_by == user_id or await self.can_manage(user_id)
+
+    async def require_manage(self, user_id: str) -> None:
+        if not await self.can_manage(user_id):
+            raise PermissionDenied(f"Only {MANAGERS} can do that.")
+
+    async def require_edit(self, user_id: str, rotation: Rotation) -> None:
+        if not await self.can_edit(user_id, rotation):
+            creator = await self._roles.name(rotation.created_by)
+            raise PermissionDenied(
+                f"Only {creator} (the creator), workspace admins and Round Robin owners can change "
+                f"{rotation.code}."
+            )
+
+    async def name(self, user_id: str) -> str:
+        return await self._roles.name(user_id)
+
+    async def config_owners(self) -> tuple[str, ...]:
+        return tuple(sorted(self._config_owners))
+
+    async def set_owners(self, actor: str, wanted: list[str], now: float) -> tuple[set[str], set[str]]:
+        """Make the owners added in Settings exactly `wanted`; returns (added, removed)."""
+        await self.require_manage(actor)
+        async with self._db.transaction():
+            added, removed = await owners.replace_owners(self._db, wanted, actor, now)
+            if added or removed:
+                await events.record(
+                    self._db, "owners.changed", now, actor, added=sorted(added), removed=sorted(removed)
+                )
+        return added, removed

@@ -1,0 +1,342 @@
+"""Delivers the Slack work duty changes leave in the outbox, until Slack confirms each piece.
+
+One long-running worker: it wakes when a change is committed (the effects doorbell), when a retry
+comes due, and at start-up (so work left by a crash or an outage goes out). Each piece of work runs
+as its own task, paced by Slack's rate tiers, so 200 hand-overs at 09:00 drain at the rate Slack
+allows and a slow channel never holds up a user group.
+
+- A user group is made equal to its desired state (enable, set members, or disable): only the
+  latest desired state is ever applied, so a group never replays stale states.
+- A message is rendered from the rotation as it is when sent, and deleted once Slack accepted it.
+  The one window left: Slack accepted a message and the process died before the deletion was
+  committed (a few milliseconds); that message is sent again at the next start.
+- Every failure goes through `failures.classify`: rate limits wait and retry, temporary failures
+  back off (and show on the rotation only once they have lasted), refusals show at once.
+- Every few minutes one `usergroups.list` reads every group back; a group someone changed by hand
+  is set back and the rotation says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from roundrobin.background import Doorbell
+from roundrobin.db import Database
+from roundrobin.rotations.model import GroupState, Rotation
+from roundrobin.slack.failures import SlackFailure, classify, describe
+from roundrobin.slack.pacing import Pacer
+from roundrobin.slack.views.blocks import esc, mention
+from roundrobin.slack.views.messages import RENDERERS
+from roundrobin.store import events, outbox
+from roundrobin.store import rotations as rotation_store
+from roundrobin.store.outbox import GroupWork, Message
+
+log = logging.getLogger(__name__)
+
+CALL_TIMEOUT = 10.0  # a hanging Slack answer must not hold a lane for minutes
+MAX_BACKOFF = 60.0
+REFUSED_RETRY = 900.0  # a refused group is tried again now and then: an admin may have fixed it
+SHOW_AFTER = 120.0  # a temporary failure shows on the rotation once it has lasted this long
+DRIFT_EVERY = 300.0
+IDLE_WAKE = 30.0
+RATE_LIMIT_RETRIES = 20
+
+GROUP_PROBLEMS = {
+    "permission_denied": (
+        "Slack refused to change the user group {group} (permission_denied): this workspace only lets "
+        "some people manage user groups. A Slack admin can allow it under Settings & administration › "
+        "Workspace settings › Permissions › User Groups, or pick a group Round Robin may edit."
+    ),
+    "missing_scope": "Round Robin lacks the usergroups:write scope: add it from manifest.yml and reinstall the app.",
+    "invalid_users": (
+        "Slack would not put some on-duty people in {group} (guests, bots and deactivated people can't be added)."
+    ),
+    "no_such_subteam": "The user group {group} no longer exists: choose another in Edit.",
+    "plan_upgrade_required": "User groups need a paid Slack plan.",
+}
+CHANNEL_PROBLEMS = {
+    "not_in_channel": "Round Robin is not in {channel}: invite it with /invite @Round Robin.",
+    "channel_not_found": "Round Robin cannot see {channel}: invite it to the channel, or choose another.",
+    "is_archived": "{channel} is archived: choose another channel.",
+}
+
+
+class _Failed(Exception):
+    def __init__(self, failure: SlackFailure):
+        super().__init__(failure.code)
+        self.failure = failure
+
+
+class SlackDelivery:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        db: Database,
+        doorbell: Doorbell,
+        pacer: Pacer | None = None,
+        clock: Callable[[], float] = time.time,
+        call_timeout: float = CALL_TIMEOUT,
+        drift_every: float = DRIFT_EVERY,
+    ):
+        self._client = client
+        self._db = db
+        self._doorbell = doorbell
+        self._pacer = pacer or Pacer()
+        self._clock = clock
+        self._call_timeout = call_timeout
+        self._drift_every = drift_every
+        self._tasks: dict[tuple[str, int], asyncio.Task] = {}
+        self._calling: set[asyncio.Task] = set()  # tasks with a request to Slack on the wire
+        self._closing = False
+        self._worker: asyncio.Task | None = None
+        self._drift: asyncio.Task | None = None
+        self.writes = 0  # Slack write calls made, for the benchmark
+        self.rate_limited = 0
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await rotation_store.adopt_groups(self._db)
+        self._worker = asyncio.create_task(self._run(), name="slack-delivery")
+        if self._drift_every > 0:
+            self._drift = asyncio.create_task(self._drift_loop(), name="slack-drift-check")
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Stop taking work; let requests already on the wire finish (and be recorded)."""
+        self._closing = True
+        for task in (self._worker, self._drift):
+            if task:
+                task.cancel()
+        waiting = [t for t in self._tasks.values() if t not in self._calling]
+        for task in waiting:
+            task.cancel()  # nothing was sent for these: they go out at the next start
+        if self._calling:
+            await asyncio.wait(set(self._calling), timeout=timeout)
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(
+            *(t for t in (self._worker, self._drift, *self._tasks.values()) if t), return_exceptions=True
+        )
+
+    async def idle(self) -> bool:
+        """Nothing pending and nothing in flight (the benchmark waits for this)."""
+        return not self._tasks and (await outbox.backlog(self._db, self._clock(), 0)).pending == 0
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._closing:
+            try:
+                wait = await self._dispatch()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end delivery for good
+                log.exception("slack delivery could not read its work")
+                wait = 5.0
+            await self._doorbell.wait(wait)
+
+    async def _dispatch(self) -> float:
+        """Start a task for every piece of due work not already under way; seconds until more is due."""
+        now = self._clock()
+        for work in await outbox.due_groups(self._db, now):
+            self._spawn(("group", work.rotation_id), self._deliver_group(work))
+        for message in await outbox.due_messages(self._db, now):
+            self._spawn(("message", message.id), self._deliver_message(message))
+        upcoming = await outbox.next_due_at(self._db)
+        if upcoming is None or upcoming <= now:
+            # Nothing, or only work already under way: its task rings when it is done.
+            return IDLE_WAKE
+        return min(IDLE_WAKE, max(0.05, upcoming - now))
+
+    def _spawn(self, key: tuple[str, int], work) -> None:
+        if key in self._tasks or self._closing:
+            work.close()
+            return
+        task = asyncio.create_task(work, name=f"slack-{key[0]}-{key[1]}")
+        self._tasks[key] = task
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.pop(key, None)
+            self._calling.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("slack delivery task failed", exc_info=t.exception(), extra={"work": key[0]})
+            self._doorbell.ring()
+
+        task.add_done_callback(done)
+
+    async def _call(self, method: str, lane: str = "", /, **args) -> dict:
+        """One paced Web API call (`lane`: the channel, for per-channel limits); rate limits are
+        waited out here, anything else raises _Failed."""
+        for _ in range(RATE_LIMIT_RETRIES):
+            await self._pacer.slot(method, lane)
+            task = asyncio.current_task()
+            self._calling.add(task)
+            try:
+                self.writes += 1
+                async with asyncio.timeout(self._call_timeout):
+                    response = await getattr(self._client, method.replace(".", "_"))(**args)
+                return response.data
+            except Exception as error:  # noqa: BLE001 - classify sorts every kind of failure
+                failure = classify(error)
+                if failure.code.startswith("unexpected"):
+                    log.error("unexpected error calling slack", exc_info=error, extra={"method": method})
+                if not failure.rate_limited:
+                    raise _Failed(failure) from None
+                self.rate_limited += 1
+                log.info("slack rate limited", extra={"method": method, "wait_seconds": failure.retry_after})
+                self._pacer.hold(method, lane, failure.retry_after)
+            finally:
+                self._calling.discard(task)
+        raise _Failed(SlackFailure("ratelimited", True))
+
+    def _backoff(self, attempts: int) -> float:
+        return min(MAX_BACKOFF, 2.0 ** min(attempts, 6)) * (0.8 + random.random() * 0.4)
+
+    # --- user groups --------------------------------------------------------------------------
+
+    async def _deliver_group(self, work: GroupWork) -> None:
+        try:
+            await self._apply_group(work)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug must back off, not spin
+            log.exception("user group delivery failed unexpectedly")
+            await self._group_failed(work, SlackFailure(f"unexpected {type(error).__name__}", True))
+
+    async def _apply_group(self, work: GroupWork) -> None:
+        current = await outbox.group(self._db, work.rotation_id)
+        if current is None or current.usergroup_id != work.usergroup_id:
+            return
+        desired, applied, group = current.desired, current.applied, current.usergroup_id
+        try:
+            if not desired.enabled:
+                if applied is None or applied.enabled:
+                    await self._call("usergroups.disable", usergroup=group)
+            else:
+                if applied is None or not applied.enabled:
+                    await self._call("usergroups.enable", usergroup=group)
+                if applied is None or set(applied.users) != set(desired.users):
+                    await self._call(
+                        "usergroups.users.update", usergroup=group, users=",".join(desired.users)
+                    )
+        except _Failed as failed:
+            await self._group_failed(current, failed.failure)
+            return
+        await outbox.group_applied(self._db, work.rotation_id, group, desired)
+
+    async def _group_failed(self, work: GroupWork, failure: SlackFailure) -> None:
+        now = self._clock()
+        rotation = await rotation_store.get(self._db, work.rotation_id)
+        label = mention(work.usergroup_id, handle=rotation.usergroup_handle if rotation else None)
+        if failure.temporary:
+            words = f"{describe(failure)} while setting {label}; Round Robin keeps trying."
+            retry_at = now + self._backoff(work.attempts)
+        else:
+            words = GROUP_PROBLEMS.get(failure.code, "Slack refused to update {group} ({error}).").format(
+                group=label, error=esc(failure.code)
+            )
+            retry_at = now + REFUSED_RETRY
+        log.warning(
+            "user group update failed",
+            extra={"rotation": work.rotation_id, "error": failure.code, "temporary": failure.temporary},
+        )
+        await outbox.group_failed(
+            self._db, work.rotation_id, work.usergroup_id, words, retry_at, not failure.temporary, now
+        )
+
+    # --- messages -----------------------------------------------------------------------------
+
+    async def _deliver_message(self, message: Message) -> None:
+        rotation = await rotation_store.get(self._db, message.rotation_id)
+        if rotation is None:
+            return  # deleted: its outbox rows went with it
+        try:
+            payload = RENDERERS[message.kind](rotation, message.body)
+            await self._call("chat.postMessage", message.target, channel=message.target, **payload)
+        except _Failed as failed:
+            await self._message_failed(rotation, message, failed.failure)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug must back off, not spin
+            log.exception("channel message delivery failed unexpectedly")
+            await self._message_failed(
+                rotation, message, SlackFailure(f"unexpected {type(error).__name__}", True)
+            )
+            return
+        await outbox.message_sent(self._db, message)
+
+    async def _message_failed(self, rotation: Rotation, message: Message, failure: SlackFailure) -> None:
+        now = self._clock()
+        channel = mention(message.target)
+        if failure.temporary:
+            words = f"{describe(failure)} while telling {channel}; Round Robin keeps trying."
+        else:
+            words = CHANNEL_PROBLEMS.get(
+                failure.code, "Slack refused a message to {channel} ({error})."
+            ).format(channel=channel, error=esc(failure.code))
+        log.warning(
+            "channel message failed",
+            extra={"rotation": rotation.code, "error": failure.code, "temporary": failure.temporary},
+        )
+        await outbox.message_failed(
+            self._db, message, words, now + self._backoff(message.attempts), not failure.temporary, now
+        )
+
+    # --- drift --------------------------------------------------------------------------------
+
+    async def _drift_loop(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(self._drift_every)
+            try:
+                await self.check_drift()
+            except Exception:  # noqa: BLE001 - try again next time
+                log.exception("user group drift check failed")
+
+    async def check_drift(self) -> int:
+        """Read every group back in one call; set back the ones someone changed by hand."""
+        settled = [
+            g
+            for g in await outbox.all_groups(self._db)
+            if g.applied is not None
+            and g.applied == g.desired
+            and ("group", g.rotation_id) not in self._tasks
+        ]
+        if not settled:
+            return 0
+        try:
+            data = await self._call("usergroups.list", include_users=True, include_disabled=True)
+        except _Failed as failed:
+            log.info("user group drift check skipped", extra={"error": failed.failure.code})
+            return 0
+        actual = {g["id"]: g for g in data.get("usergroups", [])}
+        repaired = 0
+        now = self._clock()
+        for work in settled:
+            group = actual.get(work.usergroup_id)
+            if group is None:
+                seen = None  # deleted in Slack: setting it again will say so on the rotation
+            else:
+                enabled = not group.get("date_delete")
+                seen = GroupState(enabled, tuple(sorted(group.get("users") or ())) if enabled else ())
+            async with self._db.transaction():
+                latest = await outbox.group(self._db, work.rotation_id)
+                if (
+                    latest is None
+                    or latest.applied != work.applied
+                    or ("group", work.rotation_id) in self._tasks
+                ):
+                    continue  # changed since the read: the delivery is already on it
+                if await outbox.group_seen(self._db, work.rotation_id, work.usergroup_id, seen, now):
+                    await events.record(
+                        self._db, "usergroup.repaired", now, None, work.rotation_id, group=work.usergroup_id
+                    )
+                    repaired += 1
+        if repaired:
+            log.info("user groups changed by hand in Slack are being set back", extra={"groups": repaired})
+            self._doorbell.ring()
+        return repaired

@@ -1,0 +1,313 @@
+"""Slack work that must happen: each on-duty group's desired state, and messages still to send.
+
+A duty change writes here in the same transaction as the change itself, so a crash can never keep
+one without the other. The Slack delivery worker reads it until Slack confirms each piece. For a
+user group only the latest desired state is kept (stale states are never replayed); for a message,
+changes that arrive before it is sent fold into it (it is rendered from the newest body).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from roundrobin.db import Database
+from roundrobin.rotations.model import GroupState
+
+
+def _json(state: GroupState | None) -> str | None:
+    return None if state is None else json.dumps(state.to_json(), sort_keys=True)
+
+
+def _state(text: str | None) -> GroupState | None:
+    return None if text is None else GroupState.from_json(json.loads(text))
+
+
+@dataclass(frozen=True)
+class GroupWork:
+    rotation_id: int
+    usergroup_id: str
+    desired: GroupState
+    applied: GroupState | None  # None: what Slack holds is not known
+    attempts: int = 0
+    failing_since: float | None = None
+
+
+def _group(row) -> GroupWork:
+    return GroupWork(
+        rotation_id=row["rotation_id"],
+        usergroup_id=row["usergroup_id"],
+        desired=_state(row["desired"]),
+        applied=_state(row["applied"]),
+        attempts=row["attempts"],
+        failing_since=row["failing_since"],
+    )
+
+
+async def want_group(
+    db: Database, rotation_id: int, usergroup_id: str | None, desired: GroupState | None
+) -> None:
+    """Record what a rotation's group should be; a new group (or a changed wish) is due at once."""
+    if usergroup_id is None or desired is None:
+        await db.execute("DELETE FROM usergroup_sync WHERE rotation_id = ?", (rotation_id,))
+        return
+    row = await db.fetchone(
+        "SELECT usergroup_id, desired FROM usergroup_sync WHERE rotation_id = ?", (rotation_id,)
+    )
+    if row is None or row["usergroup_id"] != usergroup_id:
+        await db.execute(
+            """INSERT OR REPLACE INTO usergroup_sync (rotation_id, usergroup_id, desired, applied)
+               VALUES (?, ?, ?, NULL)""",
+            (rotation_id, usergroup_id, _json(desired)),
+        )
+    elif row["desired"] != _json(desired):
+        await db.execute(
+            "UPDATE usergroup_sync SET desired = ?, attempts = 0, next_attempt_at = 0 WHERE rotation_id = ?",
+            (_json(desired), rotation_id),
+        )
+
+
+async def due_groups(db: Database, now: float, limit: int = 500) -> list[GroupWork]:
+    rows = await db.fetchall(
+        """SELECT * FROM usergroup_sync
+           WHERE (applied IS NULL OR applied != desired) AND next_attempt_at <= ?
+           ORDER BY next_attempt_at, rotation_id LIMIT ?""",
+        (now, limit),
+    )
+    return [_group(r) for r in rows]
+
+
+async def group(db: Database, rotation_id: int) -> GroupWork | None:
+    row = await db.fetchone("SELECT * FROM usergroup_sync WHERE rotation_id = ?", (rotation_id,))
+    return _group(row) if row else None
+
+
+async def all_groups(db: Database) -> list[GroupWork]:
+    return [_group(r) for r in await db.fetchall("SELECT * FROM usergroup_sync ORDER BY rotation_id")]
+
+
+async def group_applied(db: Database, rotation_id: int, usergroup_id: str, applied: GroupState) -> None:
+    """Slack confirmed the group is `applied` now (which may already be behind a newer wish)."""
+    await db.execute(
+        """UPDATE usergroup_sync SET applied = ?, attempts = 0, next_attempt_at = 0, failing_since = NULL,
+               error = NULL, permanent = 0
+           WHERE rotation_id = ? AND usergroup_id = ?""",
+        (_json(applied), rotation_id, usergroup_id),
+    )
+
+
+async def group_failed(
+    db: Database,
+    rotation_id: int,
+    usergroup_id: str,
+    error: str,
+    retry_at: float,
+    permanent: bool,
+    now: float,
+) -> None:
+    await db.execute(
+        """UPDATE usergroup_sync SET attempts = attempts + 1, next_attempt_at = ?, error = ?, permanent = ?,
+               failing_since = COALESCE(failing_since, ?)
+           WHERE rotation_id = ? AND usergroup_id = ?""",
+        (retry_at, error, int(permanent), now, rotation_id, usergroup_id),
+    )
+
+
+async def group_seen(
+    db: Database, rotation_id: int, usergroup_id: str, actual: GroupState | None, at: float
+) -> bool:
+    """What Slack holds now, read back (None: the group is gone); True when it differs from what
+    Round Robin last set, so someone changed it by hand and it is due again."""
+    row = await db.fetchone(
+        "SELECT applied FROM usergroup_sync WHERE rotation_id = ? AND usergroup_id = ?",
+        (rotation_id, usergroup_id),
+    )
+    if row is None or row["applied"] is None or _state(row["applied"]) == actual:
+        return False
+    await db.execute(
+        """UPDATE usergroup_sync SET applied = ?, repaired_at = ?, attempts = 0, next_attempt_at = 0
+           WHERE rotation_id = ? AND usergroup_id = ?""",
+        (_json(actual), at, rotation_id, usergroup_id),
+    )
+    return True
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    kind: str  # duty | reverted
+    rotation_id: int
+    target: str
+    body: dict
+    version: int
+    attempts: int = 0
+    failing_since: float | None = None
+
+
+def _message(row) -> Message:
+    return Message(
+        id=row["id"],
+        kind=row["kind"],
+        rotation_id=row["rotation_id"],
+        target=row["target"],
+        body=json.loads(row["body"]),
+        version=row["version"],
+        attempts=row["attempts"],
+        failing_since=row["failing_since"],
+    )
+
+
+async def enqueue(
+    db: Database,
+    kind: str,
+    rotation_id: int,
+    target: str,
+    body: dict,
+    now: float,
+    quiet: float = 0.0,
+    max_delay: float = 0.0,
+) -> None:
+    """A message to send `quiet` seconds after the last change, but no later than `max_delay` after
+    the first: a burst of changes becomes one message that carries the newest body."""
+    row = await db.fetchone(
+        "SELECT id, first_at, failed FROM slack_outbox WHERE kind = ? AND rotation_id = ? AND target = ?",
+        (kind, rotation_id, target),
+    )
+    text = json.dumps(body, sort_keys=True)
+    if row is None:
+        await db.execute(
+            """INSERT INTO slack_outbox (kind, rotation_id, target, body, first_at, due_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (kind, rotation_id, target, text, now, now + quiet),
+        )
+        return
+    first = now if row["failed"] else row["first_at"]
+    await db.execute(
+        """UPDATE slack_outbox SET body = ?, version = version + 1, first_at = ?, due_at = ?, failed = 0,
+               attempts = 0
+           WHERE id = ?""",
+        (text, first, min(first + max_delay, now + quiet), row["id"]),
+    )
+
+
+async def due_messages(db: Database, now: float, limit: int = 500) -> list[Message]:
+    rows = await db.fetchall(
+        "SELECT * FROM slack_outbox WHERE failed = 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+        (now, limit),
+    )
+    return [_message(r) for r in rows]
+
+
+async def next_due_at(db: Database) -> float | None:
+    """The earliest time any pending work becomes due."""
+    row = await db.fetchone(
+        """SELECT MIN(t) FROM (
+               SELECT MIN(due_at) AS t FROM slack_outbox WHERE failed = 0
+               UNION ALL
+               SELECT MIN(next_attempt_at) FROM usergroup_sync WHERE applied IS NULL OR applied != desired)"""
+    )
+    return row[0]
+
+
+async def message_sent(db: Database, message: Message) -> None:
+    """Slack took it. A newer body that arrived meanwhile stays pending and goes out next."""
+    removed = await db.execute(
+        "DELETE FROM slack_outbox WHERE id = ? AND version = ?", (message.id, message.version)
+    )
+    if not removed:
+        await db.execute(
+            "UPDATE slack_outbox SET attempts = 0, failing_since = NULL, error = NULL WHERE id = ?",
+            (message.id,),
+        )
+
+
+async def message_failed(
+    db: Database, message: Message, error: str, retry_at: float, permanent: bool, now: float
+) -> None:
+    """A temporary failure waits until `retry_at`; a permanent one is kept only to show `error`."""
+    if permanent:
+        # A newer body (version moved on) still deserves its own attempt.
+        await db.execute(
+            "UPDATE slack_outbox SET failed = (version = ?), error = ?, failing_since = COALESCE(failing_since, ?) "
+            "WHERE id = ?",
+            (message.version, error, now, message.id),
+        )
+        return
+    await db.execute(
+        """UPDATE slack_outbox SET attempts = attempts + 1, due_at = ?, error = ?,
+               failing_since = COALESCE(failing_since, ?)
+           WHERE id = ?""",
+        (retry_at, error, now, message.id),
+    )
+
+
+async def forget_targets(db: Database, rotation_id: int, keep: tuple[str, ...], kind: str = "duty") -> None:
+    """Messages for channels a rotation no longer tells are not sent (nor their problems shown)."""
+    await db.execute(
+        f"""DELETE FROM slack_outbox WHERE rotation_id = ? AND kind = ?
+            AND target NOT IN ({", ".join("?" for _ in keep) or "''"})""",
+        (rotation_id, kind, *keep),
+    )
+
+
+# --- what people see -------------------------------------------------------------------------
+
+
+async def problems(
+    db: Database, rotation_ids: list[int], now: float, show_after: float
+) -> dict[int, list[str]]:
+    """Words to show on each rotation: refusals at once, temporary failures once they have lasted."""
+    found: dict[int, list[str]] = {i: [] for i in rotation_ids}
+    if not rotation_ids:
+        return found
+    marks = ", ".join("?" for _ in rotation_ids)
+    rows = await db.fetchall(
+        f"""SELECT rotation_id, error, permanent AS refused, failing_since FROM usergroup_sync
+            WHERE rotation_id IN ({marks}) AND error IS NOT NULL
+            UNION ALL
+            SELECT rotation_id, error, failed, failing_since FROM slack_outbox
+            WHERE rotation_id IN ({marks}) AND error IS NOT NULL
+            ORDER BY rotation_id""",
+        (*rotation_ids, *rotation_ids),
+    )
+    for r in rows:
+        if r["refused"] or (r["failing_since"] is not None and now - r["failing_since"] >= show_after):
+            found[r["rotation_id"]].append(r["error"])
+    return found
+
+
+async def repaired(db: Database, rotation_ids: list[int], since: float) -> set[int]:
+    """Rotations whose group someone changed by hand in Slack, set back after `since`."""
+    if not rotation_ids:
+        return set()
+    rows = await db.fetchall(
+        f"""SELECT rotation_id FROM usergroup_sync WHERE repaired_at >= ?
+            AND rotation_id IN ({", ".join("?" for _ in rotation_ids)})""",
+        (since, *rotation_ids),
+    )
+    return {r[0] for r in rows}
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int  # pieces of work not yet confirmed by Slack
+    stuck: int  # of those, failing for longer than the caller's patience
+    oldest_failure: float | None
+
+
+async def backlog(db: Database, now: float, patience: float) -> Backlog:
+    rows = await db.fetchall(
+        """SELECT failing_since FROM slack_outbox WHERE failed = 0
+           UNION ALL
+           SELECT failing_since FROM usergroup_sync WHERE (applied IS NULL OR applied != desired)
+               AND permanent = 0"""
+    )
+    failing = [r[0] for r in rows if r[0] is not None]
+    return Backlog(
+        pending=len(rows),
+        stuck=sum(1 for since in failing if now - since >= patience),
+        oldest_failure=min(failing) if failing else None,
+    )
