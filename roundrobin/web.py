@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import secrets
 
+import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
@@ -47,6 +49,7 @@ async def _security_headers(request: web.Request, handler) -> web.StreamResponse
 
 
 async def pagerduty_callback(request: web.Request) -> web.Response:
+    """Where PagerDuty sends the browser back: always a page a person can read, never a 500."""
     services = request.app[SERVICES]
     query = request.query
     try:
@@ -66,6 +69,19 @@ async def pagerduty_callback(request: web.Request) -> web.Response:
             message=failure.message,
             status=200 if cancelled else 400,
         )
+    except Exception:  # noqa: BLE001 - the person in the browser gets words, the log gets the trace
+        error_id = secrets.token_hex(4)
+        log.exception("pagerduty login callback failed", extra={"error_id": error_id})
+        return _page(
+            services,
+            title="PagerDuty was not connected",
+            message=(
+                f"Something went wrong in Round Robin while finishing the login (error {error_id}). "
+                "Nothing was saved. Start again from Slack; if it happens again, Round Robin's log has "
+                "the details under this error number."
+            ),
+            status=500,
+        )
     message = f"PagerDuty is connected. Round Robin now reads PagerDuty as {done.pd_user_name}."
     await _tell_slack(services, done.slack_user_id, done.view_id, ok=True, message=message)
     services.sync.request_soon()
@@ -73,12 +89,18 @@ async def pagerduty_callback(request: web.Request) -> web.Response:
 
 
 async def _tell_slack(services: Services, user_id: str, view_id: str | None, ok: bool, message: str) -> None:
-    """Refresh the admin's App Home, and turn the login modal (if still open) into the outcome."""
-    await services.home.publish(user_id, tab="settings", notice=None if ok else esc(message))
-    if view_id:
-        # A closed modal cannot be updated; the App Home already says it all.
-        with contextlib.suppress(SlackApiError):
-            await services.slack.views_update(view_id=view_id, view=outcome_modal(ok, message))
+    """Refresh the admin's App Home, and turn the login modal (if still open) into the outcome.
+
+    Slack being slow or down must not cost the browser its page: the outcome is stored either way.
+    """
+    try:
+        await services.home.publish(user_id, tab="settings", notice=None if ok else esc(message))
+        if view_id:
+            # A closed modal cannot be updated; the App Home already says it all.
+            with contextlib.suppress(SlackApiError):
+                await services.slack.views_update(view_id=view_id, view=outcome_modal(ok, message))
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as e:
+        log.warning("could not tell Slack how the login ended", extra={"error": type(e).__name__})
 
 
 def _page(

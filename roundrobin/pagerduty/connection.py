@@ -25,7 +25,7 @@ from roundrobin.pagerduty.client import (
 from roundrobin.store import events
 from roundrobin.store import integrations as store
 from roundrobin.store.integrations import Connection, LoginState
-from roundrobin.vault import Vault
+from roundrobin.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
 
@@ -191,23 +191,7 @@ class PagerDutyConnection:
             raise OAuthFailure(message, login.slack_user_id, login.view_id)
         if not code:
             raise OAuthFailure("PagerDuty sent no authorisation code.", login.slack_user_id, login.view_id)
-        client_secret = self._vault.decrypt(login.client_secret_enc)
-        try:
-            tokens = await oauth.exchange_code(
-                self._session,
-                self._settings.pagerduty_identity_url,
-                login.client_id,
-                client_secret,
-                code,
-                self._settings.redirect_url,
-                self._vault.decrypt(login.code_verifier_enc),
-            )
-        except oauth.OAuthError as e:
-            raise OAuthFailure(str(e), login.slack_user_id, login.view_id) from None
-        missing = oauth.missing_scopes(tokens.scopes)
-        if missing:
-            raise OAuthFailure(_scope_problem(tokens.scopes, missing), login.slack_user_id, login.view_id)
-        claims = oauth.id_token_claims(tokens.id_token)
+        tokens, claims = await self._exchange(login, code)
         region = oauth.region_from_claims(claims)
         user_id, user_name = await self._whoami(tokens.access_token, region, claims)
         connection = Connection(
@@ -222,7 +206,7 @@ class PagerDutyConnection:
             refresh_token_enc=self._vault.encrypt(tokens.refresh_token),
             token_expires_at=tokens.expires_at,
             granted_scopes=tokens.scope,
-            pd_account=claims.get("subdomain"),
+            pd_account=oauth.claim_text(claims, "subdomain"),
             pd_user_id=user_id,
             pd_user_name=user_name,
         )
@@ -237,6 +221,38 @@ class PagerDutyConnection:
         )
         return OAuthDone(login.slack_user_id, user_name, login.view_id)
 
+    async def _exchange(self, login: LoginState, code: str) -> tuple[oauth.TokenSet, dict]:
+        """Trade the code for tokens and read them; every way this fails is an OAuthFailure."""
+
+        def failure(message: str) -> OAuthFailure:
+            return OAuthFailure(message, login.slack_user_id, login.view_id)
+
+        try:
+            client_secret = self._vault.decrypt(login.client_secret_enc)
+            verifier = self._vault.decrypt(login.code_verifier_enc)
+        except VaultError:
+            raise failure(
+                "This login was started before Round Robin's secret key changed, so it cannot be finished. "
+                "Start again from Slack."
+            ) from None
+        try:
+            tokens = await oauth.exchange_code(
+                self._session,
+                self._settings.pagerduty_identity_url,
+                login.client_id,
+                client_secret,
+                code,
+                self._settings.redirect_url,
+                verifier,
+            )
+            claims = oauth.id_token_claims(tokens.id_token)
+        except oauth.OAuthError as e:
+            raise failure(f"{e}. {_what_to_do(e)}") from None
+        missing = oauth.missing_scopes(tokens.scopes)
+        if missing:
+            raise failure(_scope_problem(tokens.scopes, missing))
+        return tokens, claims
+
     async def _whoami(self, access_token: str, region: str, claims: dict) -> tuple[str | None, str]:
         """Who authorised: /users/me gives the name; the ID token's user_id is the fallback."""
         client = PagerDutyClient(
@@ -247,12 +263,16 @@ class PagerDutyConnection:
             max_retries=1,
         )
         try:
-            user = (await client.get("/users/me")).get("user", {})
-            return user.get("id"), user.get("name") or user.get("email") or user.get("id")
+            user = (await client.get("/users/me")).get("user")
+            user = user if isinstance(user, dict) else {}
+            user_id, name = oauth.claim_text(user, "id"), oauth.claim_text(user, "name")
+            if user_id or name:
+                return user_id, name or oauth.claim_text(user, "email") or user_id
+            log.warning("pagerduty /users/me named nobody")
         except PagerDutyError as e:
             log.warning("pagerduty /users/me failed", extra={"error": str(e)})
-            user_id = claims.get("user_id") or claims.get("sub")
-            return user_id, f"PagerDuty user {user_id}" if user_id else "an unknown PagerDuty user"
+        user_id = oauth.claim_text(claims, "user_id") or oauth.claim_text(claims, "sub")
+        return user_id, f"PagerDuty user {user_id}" if user_id else "an unknown PagerDuty user"
 
     # --- clients and tokens ----------------------------------------------------------------
 
@@ -292,8 +312,9 @@ class PagerDutyConnection:
                 self._vault.decrypt(connection.refresh_token_enc),
             )
         except oauth.OAuthError as e:
-            if not e.permanent:
-                raise PagerDutyUnavailable(str(e)) from None
+            if not e.permanent:  # busy, down, unreachable or garbled: the next sync tries again
+                log.info("pagerduty token refresh postponed", extra={"error": str(e)})
+                raise PagerDutyUnavailable(f"{e}; Round Robin will try again") from None
             message = f"PagerDuty refused to renew the login: {e}. Reconnect with OAuth."
             async with self._db.transaction():
                 await store.mark_needs_reauth(self._db, message, self._clock())
@@ -307,7 +328,8 @@ class PagerDutyConnection:
             tokens.refresh_token or self._vault.decrypt(connection.refresh_token_enc)
         )
         async with self._db.transaction():
-            await store.update_tokens(self._db, access_enc, refresh_enc, tokens.expires_at, tokens.scope)
+            scope = tokens.scope or connection.granted_scopes or ""  # an answer without scope keeps the old
+            await store.update_tokens(self._db, access_enc, refresh_enc, tokens.expires_at, scope)
         log.info("pagerduty token refreshed", extra={"expires_in": int(tokens.expires_at - time.time())})
         return replace(
             connection,
@@ -379,6 +401,20 @@ def _account_from(users: list[dict]) -> str | None:
         if host:
             return host
     return None
+
+
+def _what_to_do(error: oauth.OAuthError) -> str:
+    """The next step after a failed code exchange, in the words of the page the browser shows."""
+    if not error.permanent:
+        return "Nothing was saved. Try again from Slack in a few minutes (Settings › Integrations › Connect)."
+    if error.error == "invalid_client":
+        return (
+            "Check the Client ID and Client Secret of your app in PagerDuty (Integrations › App "
+            "Registration), then connect again from Slack."
+        )
+    if error.error == "invalid_grant":
+        return "The login took too long or was used twice. Start again from Slack."
+    return "Check your app's Scoped OAuth settings in PagerDuty, then start again from Slack."
 
 
 def _scope_problem(granted: set[str], missing: list[str]) -> str:

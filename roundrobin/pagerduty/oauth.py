@@ -26,9 +26,12 @@ TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=10)
 class OAuthError(Exception):
     """The login or a refresh failed; str() is safe to show."""
 
-    def __init__(self, message: str, permanent: bool = True):
+    def __init__(self, message: str, permanent: bool = True, error: str | None = None):
         super().__init__(message)
-        self.permanent = permanent  # False: PagerDuty was unreachable, trying again may work
+        # False: PagerDuty was unreachable, busy or garbled, so trying again later may work. True only
+        # when PagerDuty refused in OAuth's own words (RFC 6749 §5.2): then only a new login helps.
+        self.permanent = permanent
+        self.error = error  # the OAuth error code of a refusal (invalid_grant, …)
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,8 @@ async def exchange_code(
         client_secret=client_secret,
         code_verifier=code_verifier,
     )
-    return await _token_request(session, identity_url, body)
+    # A first login must bring a refresh token: without one the connection would die within a day.
+    return await _token_request(session, identity_url, body, require_refresh_token=True)
 
 
 async def refresh(
@@ -98,37 +102,72 @@ async def refresh(
     body = prepare_token_request(
         "refresh_token", refresh_token=refresh_token, client_id=client_id, client_secret=client_secret
     )
-    return await _token_request(session, identity_url, body)
+    return await _token_request(session, identity_url, body, require_refresh_token=False)
 
 
-async def _token_request(session: aiohttp.ClientSession, identity_url: str, body: str) -> TokenSet:
+async def _token_request(
+    session: aiohttp.ClientSession, identity_url: str, body: str, require_refresh_token: bool
+) -> TokenSet:
     url = identity_url.rstrip("/") + "/oauth/token"
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
     try:
-        async with session.post(url, data=body, headers=headers, timeout=TOKEN_TIMEOUT) as response:
+        async with session.post(
+            url, data=body, headers=headers, timeout=TOKEN_TIMEOUT, allow_redirects=False
+        ) as response:
             status, raw = response.status, await response.read()
-    except (TimeoutError, aiohttp.ClientError):
+    except TimeoutError:
+        raise OAuthError("PagerDuty's login service did not answer in time", permanent=False) from None
+    except aiohttp.ClientError:
         raise OAuthError("PagerDuty's login service could not be reached", permanent=False) from None
     payload = _json(raw)
-    if status >= 500:
-        raise OAuthError(f"PagerDuty's login service had a problem (HTTP {status})", permanent=False)
-    if status != 200 or "access_token" not in payload:
-        raise OAuthError(_describe_error(payload, status))
-    return TokenSet(
-        access_token=payload["access_token"],
-        refresh_token=payload.get("refresh_token", ""),
-        expires_at=time.time() + float(payload.get("expires_in", 3600)),
-        scope=str(payload.get("scope", "")),
-        id_token=payload.get("id_token"),
-    )
+    if status == 200:
+        return _token_set(payload, require_refresh_token)
+    error = payload.get("error") if payload else None
+    if 400 <= status < 500 and status not in (408, 429) and isinstance(error, str) and error:
+        raise OAuthError(_describe_refusal(error, status), permanent=True, error=error)
+    raise OAuthError(_describe_unavailable(status), permanent=False)
 
 
-def _json(raw: bytes) -> dict[str, Any]:
+def _json(raw: bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(raw)
     except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _token_set(payload: dict[str, Any] | None, require_refresh_token: bool) -> TokenSet:
+    """A successful token answer (RFC 6749 §5.1), checked field by field: a garbled one is temporary."""
+    if payload is None:
+        raise _unreadable("it is not a JSON object")
+    access_token = payload.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise _unreadable("it has no access_token")
+    refresh_token = payload.get("refresh_token") or ""
+    if not isinstance(refresh_token, str) or (require_refresh_token and not refresh_token):
+        raise _unreadable("it has no refresh_token")
+    expires_in = _seconds(payload.get("expires_in", 3600))
+    if expires_in is None:
+        raise _unreadable("its expires_in is not a number of seconds")
+    scope = payload.get("scope") or ""
+    id_token = payload.get("id_token")
+    if not isinstance(scope, str) or not isinstance(id_token, str | None):
+        raise _unreadable("its scope or id_token is not text")
+    return TokenSet(access_token, refresh_token, time.time() + expires_in, scope, id_token)
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if 0 < seconds < 10 * 365 * 86400 else None
+
+
+def _unreadable(why: str) -> OAuthError:
+    return OAuthError(f"PagerDuty's login service sent a token answer Round Robin cannot use: {why}", False)
 
 
 _ERROR_WORDS = {
@@ -139,12 +178,16 @@ _ERROR_WORDS = {
 }
 
 
-def _describe_error(payload: dict[str, Any], status: int) -> str:
-    error = str(payload.get("error", ""))
-    words = _ERROR_WORDS.get(
-        error, f"PagerDuty refused the login (HTTP {status}{', ' + error if error else ''})"
-    )
-    return words
+def _describe_refusal(error: str, status: int) -> str:
+    return _ERROR_WORDS.get(error, f"PagerDuty refused the login (HTTP {status}, {error[:60]})")
+
+
+def _describe_unavailable(status: int) -> str:
+    if status == 429:
+        return "PagerDuty's login service is rate limiting Round Robin (HTTP 429)"
+    if status >= 500 or status == 408:
+        return f"PagerDuty's login service had a problem (HTTP {status})"
+    return f"PagerDuty's login service gave an answer Round Robin cannot use (HTTP {status})"
 
 
 def id_token_claims(id_token: str | None) -> dict[str, Any]:
@@ -152,20 +195,36 @@ def id_token_claims(id_token: str | None) -> dict[str, Any]:
 
     OpenID Connect Core §3.1.3.7 lets a client rely on the TLS-validated token endpoint instead of
     the signature for such tokens; we only read who connected and where, never grant access on it.
+    No token gives no claims; one that is not a JWT with a JSON object inside is an OAuthError.
     """
-    if not id_token or id_token.count(".") != 2:
+    if id_token is None:
         return {}
-    payload = id_token.split(".")[1]
+    parts = id_token.split(".")
+    if len(parts) != 3:
+        raise _bad_id_token()
+    payload = parts[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except ValueError:
-        return {}
-    return claims if isinstance(claims, dict) else {}
+    except ValueError:  # bad base64, bad UTF-8 or bad JSON
+        raise _bad_id_token() from None
+    if not isinstance(claims, dict):
+        raise _bad_id_token()
+    return claims
+
+
+def _bad_id_token() -> OAuthError:
+    return OAuthError("PagerDuty's login service sent an ID token Round Robin cannot read", False)
+
+
+def claim_text(claims: dict[str, Any], name: str) -> str | None:
+    """A claim that should be a short string, or None when it is missing or of another type."""
+    value = claims.get(name)
+    return value if isinstance(value, str) and value and len(value) <= 200 else None
 
 
 def region_from_claims(claims: dict[str, Any]) -> str:
     audience = claims.get("aud") or []
     audience = [audience] if isinstance(audience, str) else audience
-    if any("api.eu.pagerduty.com" in str(a) for a in audience):
+    if isinstance(audience, list) and any("api.eu.pagerduty.com" in str(a) for a in audience):
         return "eu"
-    return "eu" if str(claims.get("region", "")).lower().startswith("eu") else "us"
+    return "eu" if (claim_text(claims, "region") or "").lower().startswith("eu") else "us"

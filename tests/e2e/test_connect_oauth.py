@@ -68,7 +68,9 @@ async def test_login_from_save_to_connected(app, slack, pd):
     assert query["response_type"] == ["code"] and query["client_id"] == [CLIENT_ID]
     assert query["redirect_uri"] == [app.url + CALLBACK_PATH]
     assert query["code_challenge_method"] == ["S256"] and query["state"][0]
-    assert "Login pending" in admin.text()
+    await slack.wait_for(
+        lambda: "Login pending" in admin.text(), description="the App Home to show the login"
+    )
 
     async with aiohttp.ClientSession() as browser:
         callback = await consent(browser, url)
@@ -219,3 +221,99 @@ async def test_a_failed_refresh_asks_for_reauthorisation_and_keeps_everything(ap
         and stored["client_id"] == CLIENT_ID
     )
     admin.find(PagerDuty.CONNECT)  # Reconnect is offered
+
+
+FULL_SCOPE = "openid schedules.read users.read oncalls.read teams.read"
+TOKENS = {"access_token": "pdus+a", "refresh_token": "pdus+r", "expires_in": 86400, "scope": FULL_SCOPE}
+TRY_AGAIN = "Nothing was saved. Try again from Slack in a few minutes"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "words"),
+    [
+        pytest.param(200, "<html>maintenance</html>", ["not a JSON object", TRY_AGAIN], id="200 not JSON"),
+        pytest.param(
+            200, {"token_type": "bearer"}, ["it has no access_token", TRY_AGAIN], id="no access_token"
+        ),
+        pytest.param(
+            200,
+            {**TOKENS, "refresh_token": None},
+            ["it has no refresh_token", TRY_AGAIN],
+            id="no refresh_token",
+        ),
+        pytest.param(
+            200, {**TOKENS, "access_token": ["x"]}, ["it has no access_token", TRY_AGAIN], id="wrong type"
+        ),
+        pytest.param(
+            200,
+            {**TOKENS, "expires_in": "tomorrow"},
+            ["expires_in is not a number", TRY_AGAIN],
+            id="expires_in",
+        ),
+        pytest.param(
+            200,
+            {**TOKENS, "id_token": "not-a-jwt"},
+            ["ID token Round Robin cannot read", TRY_AGAIN],
+            id="id_token",
+        ),
+        pytest.param(503, "<html>down</html>", ["had a problem (HTTP 503)", TRY_AGAIN], id="503"),
+        pytest.param(
+            429, {"error": "slow down"}, ["rate limiting Round Robin (HTTP 429)", TRY_AGAIN], id="429"
+        ),
+        pytest.param(
+            401,
+            {"error": "invalid_client"},
+            ["did not accept the Client ID and Client Secret", "Integrations › App Registration"],
+            id="invalid_client",
+        ),
+    ],
+)
+async def test_a_token_answer_that_cannot_be_used_is_a_clean_page_that_says_what_to_do(
+    app, slack, pd, status, body, words
+):
+    admin = slack.user(ADMIN)
+    url = await start_login(slack, admin)
+    async with aiohttp.ClientSession() as browser:
+        callback = await consent(browser, url)
+        pd.fail_next(status, path="/oauth/token", body=body)
+        async with browser.get(callback) as page:
+            html = await page.text()
+    assert page.status == 400 and page.content_type == "text/html"
+    assert "<h1>PagerDuty was not connected</h1>" in html and "Back to Round Robin in Slack" in html
+    for phrase in words:
+        assert phrase in html
+    assert connection(app) is None
+    await slack.wait_for(lambda: words[0] in admin.text())
+    assert "Traceback" not in app.log_text()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"status": 503}, id="503"),
+        pytest.param({"status": 429, "body": {"error": "rate limit"}}, id="429"),
+        pytest.param({"status": 200, "body": "<html>maintenance</html>"}, id="200 not JSON"),
+        pytest.param({"status": 200, "body": {"token_type": "bearer"}}, id="200 without access_token"),
+    ],
+)
+async def test_a_refresh_that_meets_a_busy_or_garbled_pagerduty_waits_for_the_next_sync(
+    app, slack, pd, fault
+):
+    await connect(app, slack, pd)
+    await slack.wait_for(lambda: "pagerduty sync" in app.log_text(), description="the first sync")
+    before = connection(app)
+    pd.expire_access_tokens()  # the next call gets a 401, so the app refreshes, and meets the fault
+    pd.fail_next(path="/oauth/token", **fault)
+    admin = slack.user(ADMIN)
+    await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
+    text = await slack.wait_for(lambda: "Sync failed" in admin.text() and admin.text())
+    assert "Round Robin will try again" in text and "Needs re-authorisation" not in text
+    failed = connection(app)
+    assert failed["status"] == "connected", "a temporary failure never asks for a new login"
+    assert failed["refresh_token_enc"] == before["refresh_token_enc"], "the refresh token was not spent"
+
+    await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))  # PagerDuty is fine again
+    await slack.wait_for(lambda: "Sync finished" in admin.text())
+    after = connection(app)
+    assert after["status"] == "connected" and after["last_error"] is None
+    assert after["refresh_token_enc"] != before["refresh_token_enc"], "the retry refreshed"

@@ -1,9 +1,20 @@
+import asyncio
 import base64
 import hashlib
 import json
+import time
 from urllib.parse import parse_qs, urlparse
 
+import aiohttp
+import pytest
+from aiohttp import web
+
+from roundrobin.config import load_settings
 from roundrobin.pagerduty import oauth
+from roundrobin.pagerduty.client import PagerDutyAuthError, PagerDutyUnavailable
+from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.store import integrations as store
+from roundrobin.store.integrations import Connection
 
 
 def test_authorize_url_carries_pkce_s256_state_and_scopes():
@@ -42,4 +53,233 @@ def test_region_comes_from_the_id_token_audience():
     us = oauth.id_token_claims(_jwt({"aud": ["https://api.pagerduty.com", "c"]}))
     assert oauth.region_from_claims(eu) == "eu" and eu["subdomain"] == "acme"
     assert oauth.region_from_claims(us) == "us"
-    assert oauth.id_token_claims("not a jwt") == {}
+
+
+# --- the token endpoint's answers, from a tiny loopback server -------------------------------------
+
+
+class TokenEndpoint:
+    """Answers POST /oauth/token with whatever the test sets: a status and body, a stall, or a reset."""
+
+    def __init__(self):
+        self.status = 200
+        self.body: bytes | str | dict | list = {}
+        self.stall = False
+        self.reset = False
+        self.calls = 0
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.calls += 1
+        await request.read()
+        if self.stall:
+            await asyncio.sleep(1)
+        if self.reset:
+            request.transport.abort()  # the connection drops mid-answer, as a reset would
+            await asyncio.sleep(0.1)
+        if isinstance(self.body, dict | list):
+            return web.json_response(self.body, status=self.status)
+        return web.Response(status=self.status, body=self.body, content_type="text/html")
+
+
+@pytest.fixture
+async def identity():
+    endpoint = TokenEndpoint()
+    app = web.Application()
+    app.router.add_post("/oauth/token", endpoint.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    endpoint.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield endpoint
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def http(monkeypatch):
+    monkeypatch.setattr(oauth, "TOKEN_TIMEOUT", aiohttp.ClientTimeout(total=0.3))
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+GOOD = {
+    "access_token": "pdus+access-1",
+    "refresh_token": "pdus+refresh-1",
+    "token_type": "bearer",
+    "expires_in": 86400,
+    "scope": "openid schedules.read users.read oncalls.read",
+}
+
+TEMPORARY = [
+    pytest.param(429, {"error": "rate_limited"}, "rate limiting Round Robin (HTTP 429)", id="429"),
+    pytest.param(500, "<html>oops</html>", "had a problem (HTTP 500)", id="500 page"),
+    pytest.param(502, "", "had a problem (HTTP 502)", id="502 empty"),
+    pytest.param(503, {"error": "temporarily_unavailable"}, "had a problem (HTTP 503)", id="503 json"),
+    pytest.param(408, "", "had a problem (HTTP 408)", id="408"),
+    pytest.param(
+        400, "<html>Bad gateway config</html>", "cannot use (HTTP 400)", id="400 without OAuth body"
+    ),
+    pytest.param(401, "", "cannot use (HTTP 401)", id="401 without OAuth body"),
+    pytest.param(403, "<html>blocked</html>", "cannot use (HTTP 403)", id="403 page"),
+    pytest.param(200, "<html>maintenance</html>", "it is not a JSON object", id="200 not JSON"),
+    pytest.param(200, ["access_token"], "it is not a JSON object", id="200 JSON list"),
+    pytest.param(200, {"token_type": "bearer"}, "it has no access_token", id="200 no access_token"),
+    pytest.param(200, {**GOOD, "access_token": 42}, "it has no access_token", id="200 access_token not text"),
+    pytest.param(200, {**GOOD, "expires_in": "soon"}, "expires_in is not a number", id="200 bad expires_in"),
+    pytest.param(
+        200, {**GOOD, "expires_in": True}, "expires_in is not a number", id="200 boolean expires_in"
+    ),
+    pytest.param(200, {**GOOD, "scope": ["openid"]}, "scope or id_token is not text", id="200 scope list"),
+    pytest.param(200, {**GOOD, "refresh_token": {"x": 1}}, "it has no refresh_token", id="200 refresh dict"),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "words"), TEMPORARY)
+async def test_a_refresh_answered_by_a_busy_broken_or_garbled_server_is_temporary(
+    identity, http, status, body, words
+):
+    identity.status, identity.body = status, body
+    with pytest.raises(oauth.OAuthError) as e:
+        await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+    assert e.value.permanent is False
+    assert words in str(e.value)
+    assert "secret-1" not in str(e.value) and "pdus+" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("trouble", "words"),
+    [("stall", "did not answer in time"), ("reset", "could not be reached")],
+)
+async def test_a_refresh_that_times_out_or_is_reset_is_temporary(identity, http, trouble, words):
+    setattr(identity, trouble, True)
+    with pytest.raises(oauth.OAuthError) as e:
+        await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+    assert e.value.permanent is False and words in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "words"),
+    [
+        (400, "invalid_grant", "expired, used or revoked"),
+        (401, "invalid_client", "did not accept the Client ID and Client Secret"),
+        (400, "unauthorized_client", "may not use this kind of login"),
+        (400, "invalid_request", "PagerDuty refused the login (HTTP 400, invalid_request)"),
+    ],
+)
+async def test_only_pagerdutys_own_refusals_are_permanent(identity, http, status, error, words):
+    identity.status, identity.body = status, {"error": error, "error_description": "no"}
+    with pytest.raises(oauth.OAuthError) as e:
+        await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+    assert e.value.permanent is True and e.value.error == error
+    assert words in str(e.value)
+
+
+async def test_a_good_answer_is_read(identity, http):
+    identity.body = {**GOOD, "expires_in": "3600", "id_token": _jwt({"subdomain": "acme"})}
+    tokens = await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+    assert (tokens.access_token, tokens.refresh_token) == ("pdus+access-1", "pdus+refresh-1")
+    assert 3500 < tokens.expires_at - time.time() <= 3600
+    assert oauth.id_token_claims(tokens.id_token) == {"subdomain": "acme"}
+
+
+async def test_a_refresh_may_keep_its_refresh_token_but_a_first_login_must_bring_one(identity, http):
+    identity.body = {k: v for k, v in GOOD.items() if k != "refresh_token"}
+    tokens = await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+    assert tokens.refresh_token == ""  # the caller keeps the one it has
+    with pytest.raises(oauth.OAuthError, match="it has no refresh_token") as e:
+        await oauth.exchange_code(
+            http, identity.url, "client-1", "secret-1", "code", "https://rr/cb", "v" * 43
+        )
+    assert e.value.permanent is False
+
+
+@pytest.mark.parametrize(
+    "id_token",
+    [
+        "not a jwt",
+        "a.b",
+        "a.!!!.c",
+        "a." + base64.urlsafe_b64encode(b"[1, 2]").decode() + ".c",
+        "a.bm90IGpzb24.c",
+    ],
+)
+def test_an_id_token_that_is_not_a_jwt_with_claims_is_an_error(id_token):
+    with pytest.raises(oauth.OAuthError, match="ID token Round Robin cannot read"):
+        oauth.id_token_claims(id_token)
+
+
+def test_no_id_token_is_no_claims_and_odd_claims_are_ignored():
+    assert oauth.id_token_claims(None) == {}
+    claims = {"aud": 7, "region": ["eu"], "subdomain": {"a": 1}}
+    assert oauth.region_from_claims(claims) == "us"
+    assert oauth.claim_text(claims, "subdomain") is None
+
+
+# --- what a refresh failure does to the stored connection -------------------------------------------
+
+
+async def stored_oauth_connection(db, vault, identity_url: str):
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1-2-abcd",
+            "SLACK_APP_TOKEN": "xapp-1-A1-2-abc",
+            "PAGERDUTY_IDENTITY_URL": identity_url,
+        }
+    )
+    await store.save_connection(
+        db,
+        Connection(
+            method="oauth",
+            status="connected",
+            region="us",
+            connected_by="U0ADMIN",
+            connected_at=1.0,
+            client_id="client-1",
+            client_secret_enc=vault.encrypt("secret-1"),
+            access_token_enc=vault.encrypt("pdus+access-0"),
+            refresh_token_enc=vault.encrypt("pdus+refresh-0"),
+            token_expires_at=time.time() + 60,  # inside the refresh margin: the next use refreshes
+            granted_scopes="openid schedules.read users.read oncalls.read",
+        ),
+    )
+    session = aiohttp.ClientSession()
+
+    async def revert(*args):
+        return []
+
+    return PagerDutyConnection(db, vault, settings, session, revert), session
+
+
+SOME_TEMPORARY = ("429", "502 empty", "503 json", "200 not JSON", "200 JSON list", "200 no access_token")
+
+
+@pytest.mark.parametrize(("status", "body", "words"), [p for p in TEMPORARY if p.id in SOME_TEMPORARY])
+async def test_a_temporary_refresh_failure_is_retried_later_and_never_asks_for_reauthorisation(
+    db, vault, identity, http, status, body, words
+):
+    connection, session = await stored_oauth_connection(db, vault, identity.url)
+    identity.status, identity.body = status, body
+    try:
+        with pytest.raises(PagerDutyUnavailable, match="Round Robin will try again"):
+            await connection.access_token()
+        stored = await connection.current()
+        assert stored.status == "connected" and stored.last_error is None
+        assert vault.decrypt(stored.refresh_token_enc) == "pdus+refresh-0"
+        identity.status, identity.body = 200, GOOD  # PagerDuty is back: the same refresh token works
+        assert await connection.access_token() == "pdus+access-1"
+        assert vault.decrypt((await connection.current()).refresh_token_enc) == "pdus+refresh-1"
+    finally:
+        await session.close()
+
+
+async def test_a_refused_refresh_asks_for_reauthorisation_and_keeps_everything(db, vault, identity, http):
+    connection, session = await stored_oauth_connection(db, vault, identity.url)
+    identity.status, identity.body = 400, {"error": "invalid_grant"}
+    try:
+        with pytest.raises(PagerDutyAuthError, match="PagerDuty refused to renew the login"):
+            await connection.access_token()
+    finally:
+        await session.close()
+    stored = await connection.current()
+    assert stored.status == "needs_reauth" and "Reconnect with OAuth" in stored.last_error
+    assert vault.decrypt(stored.refresh_token_enc) == "pdus+refresh-0"
