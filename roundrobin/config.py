@@ -35,6 +35,8 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     owners: tuple[str, ...] = ()
     sync_interval_seconds: int = 60
+    slack_check_interval_seconds: int = 300  # reading user groups back to repair changes made by hand
+    slack_timeout_seconds: int = 10  # one Slack write may take this long before it is retried
     log_level: str = "INFO"
 
     @property
@@ -76,6 +78,10 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         secret_key=get.secret_key("ROUNDROBIN_SECRET_KEY"),
         owners=get.user_ids("ROUNDROBIN_OWNERS"),
         sync_interval_seconds=get.integer("SYNC_INTERVAL_SECONDS", 60, minimum=1, maximum=86400),
+        slack_check_interval_seconds=get.integer(
+            "SLACK_CHECK_INTERVAL_SECONDS", 300, minimum=0, maximum=86400
+        ),
+        slack_timeout_seconds=get.integer("SLACK_TIMEOUT_SECONDS", 10, minimum=1, maximum=300),
         log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
     )
 

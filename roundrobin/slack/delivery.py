@@ -19,6 +19,7 @@ allows and a slow channel never holds up a user group.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -96,6 +97,7 @@ class SlackDelivery:
         self._closing = False
         self._worker: asyncio.Task | None = None
         self._drift: asyncio.Task | None = None
+        self._progress = asyncio.Event()  # set whenever a piece of work finishes
         self.writes = 0  # Slack write calls made, for the benchmark
         self.rate_limited = 0
 
@@ -125,8 +127,16 @@ class SlackDelivery:
         )
 
     async def idle(self) -> bool:
-        """Nothing pending and nothing in flight (the benchmark waits for this)."""
+        """Nothing pending and nothing in flight."""
         return not self._tasks and (await outbox.backlog(self._db, self._clock(), 0)).pending == 0
+
+    async def wait_idle(self, timeout: float) -> None:
+        """Until Slack confirmed everything pending (benchmarks and tests wait for this)."""
+        async with asyncio.timeout(timeout):
+            while not await self.idle():
+                self._progress.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._progress.wait(), 0.5)
 
     # --- the loop -----------------------------------------------------------------------------
 
@@ -161,6 +171,7 @@ class SlackDelivery:
 
         def done(t: asyncio.Task) -> None:
             self._tasks.pop(key, None)
+            self._progress.set()
             self._calling.discard(t)
             if not t.cancelled() and t.exception() is not None:
                 log.error("slack delivery task failed", exc_info=t.exception(), extra={"work": key[0]})
@@ -292,6 +303,7 @@ class SlackDelivery:
     async def _drift_loop(self) -> None:
         while not self._closing:
             await asyncio.sleep(self._drift_every)
+            self._pacer.forget_idle()
             try:
                 await self.check_drift()
             except Exception:  # noqa: BLE001 - try again next time

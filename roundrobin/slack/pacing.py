@@ -28,16 +28,19 @@ TIER_2 = Rate(20, 60.0)
 TIER_3 = Rate(50, 60.0)
 TIER_4 = Rate(100, 60.0)
 
-RATES: dict[str, Rate] = {
-    "usergroups.create": TIER_2,
-    "usergroups.disable": TIER_2,
-    "usergroups.enable": TIER_2,
-    "usergroups.list": TIER_2,
-    "usergroups.users.update": TIER_2,
-    "conversations.setTopic": TIER_2,
-    "chat.postMessage": Rate(1, 1.0, per_channel=True),
-    "chat.update": TIER_3,
-    "views.publish": TIER_4,
+# Each method's tier is on its reference page (docs.slack.dev/reference/methods/<name>, "Rate limits").
+RATES: dict[str, tuple[Rate, ...]] = {
+    "usergroups.create": (TIER_2,),
+    "usergroups.disable": (TIER_2,),
+    "usergroups.enable": (TIER_2,),
+    "usergroups.list": (TIER_2,),
+    "usergroups.users.update": (TIER_2,),
+    "conversations.setTopic": (TIER_2,),
+    "conversations.info": (TIER_3,),
+    # One a second per channel, and "several hundred a minute" across the workspace.
+    "chat.postMessage": (Rate(1, 1.0, per_channel=True), Rate(300, 60.0)),
+    "chat.update": (TIER_3,),
+    "views.publish": (TIER_4,),
 }
 
 
@@ -51,38 +54,42 @@ class _Bucket:
 class Pacer:
     def __init__(
         self,
-        rates: dict[str, Rate] | None = None,
+        rates: dict[str, tuple[Rate, ...]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         speedup: float = 1.0,
     ):
         # `speedup` shrinks every window (a benchmark runs Slack's limits 10x faster, the ratios hold).
         base = RATES if rates is None else rates
-        self._rates = {m: Rate(r.calls, r.per / speedup, r.per_channel) for m, r in base.items()}
+        self._rates = {
+            m: tuple(Rate(r.calls, r.per / speedup, r.per_channel) for r in limits)
+            for m, limits in base.items()
+        }
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}
 
-    def _bucket(self, method: str, channel: str) -> tuple[Rate | None, _Bucket | None]:
-        rate = self._rates.get(method)
-        if rate is None:
-            return None, None
-        key = (method, channel if rate.per_channel else "")
-        return rate, self._buckets.setdefault(key, _Bucket())
+    def _buckets_for(self, method: str, channel: str) -> list[tuple[Rate, _Bucket]]:
+        return [
+            (rate, self._buckets.setdefault((method, channel if rate.per_channel else ""), _Bucket()))
+            for rate in self._rates.get(method, ())
+        ]
 
     async def slot(self, method: str, channel: str = "") -> None:
-        """Wait until one call of `method` (to `channel`) may go out, and count it."""
-        rate, bucket = self._bucket(method, channel)
-        if rate is None:
-            return
+        """Wait until one call of `method` (to `channel`) may go out under every limit, and count it."""
+        for rate, bucket in self._buckets_for(method, channel):
+            await self._take(rate, bucket)
+
+    async def _take(self, rate: Rate, bucket: _Bucket) -> None:
         async with bucket.lock:  # fair: waiters are served in the order they came
             while True:
                 now = self._clock()
-                while bucket.sent and bucket.sent[0] <= now - rate.per:
+                while bucket.sent and bucket.sent[0] <= now - rate.per * 1.02:
                     bucket.sent.popleft()
                 wait = bucket.held_until - now
                 if len(bucket.sent) >= rate.calls:
-                    wait = max(wait, bucket.sent[0] + rate.per - now)
+                    # A little past the window: Slack starts its clock when the request arrives.
+                    wait = max(wait, bucket.sent[0] + rate.per * 1.02 - now)
                 if wait <= 0:
                     bucket.sent.append(now)
                     return
@@ -90,17 +97,18 @@ class Pacer:
 
     def hold(self, method: str, channel: str, seconds: float) -> None:
         """Slack answered 429: no call of this method (to this channel) for `seconds`."""
-        _, bucket = self._bucket(method, channel)
-        if bucket is None:
-            bucket = self._buckets.setdefault((method, channel), _Bucket())
-        bucket.held_until = max(bucket.held_until, self._clock() + seconds)
+        buckets = self._buckets_for(method, channel) or [
+            (None, self._buckets.setdefault((method, ""), _Bucket()))
+        ]
+        until = self._clock() + seconds
+        for _, bucket in buckets[:1]:  # the narrowest limit: a busy channel must not stop the others
+            bucket.held_until = max(bucket.held_until, until)
 
     def forget_idle(self) -> None:
         """Drop buckets nobody used for a while (one per channel adds up in a big workspace)."""
         now = self._clock()
         for key, bucket in list(self._buckets.items()):
-            rate = self._rates.get(key[0])
-            window = rate.per if rate else 0.0
+            window = max((r.per for r in self._rates.get(key[0], ())), default=0.0)
             idle = not bucket.lock.locked() and (not bucket.sent or bucket.sent[-1] < now - window)
             if idle and bucket.held_until < now:
                 del self._buckets[key]

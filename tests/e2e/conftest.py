@@ -58,8 +58,14 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-async def app(tmp_path, slack, pd):
-    process = AppProcess(tmp_path, slack.api_url, pd.url)
+def app_settings() -> dict[str, str]:
+    """Environment overrides for the app under test (a module can override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def app(tmp_path, slack, pd, app_settings):
+    process = AppProcess(tmp_path, slack.api_url, pd.url, **app_settings)
     pd.add_oauth_app(
         CLIENT_ID, CLIENT_SECRET, redirect_uris=[process.url + CALLBACK_PATH], authorizing_user_id="PALICE"
     )

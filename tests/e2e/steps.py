@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from roundrobin.sim.slack import FakeSlack
 from roundrobin.sim.slack_user import SlackUser
+from roundrobin.slack.ids import Home, Rotations
+from tests.e2e.conftest import BOB, CAROL
 
 
 async def home_after(slack: FakeSlack, user: SlackUser, action, timeout: float = 5.0) -> str:
@@ -46,3 +50,37 @@ def forged_click(slack: FakeSlack, user: SlackUser, element: dict):
         view=user.home,
         actions=[{"block_id": "forged", "action_ts": "1.2", **element}],
     )
+
+
+def rows(app, sql, *params) -> list[tuple]:
+    """Rows of the app's database, read the way an operator would (sqlite3 on the file)."""
+    with sqlite3.connect(app.db_path) as db:
+        return db.execute(sql, params).fetchall()
+
+
+async def create_rotation(
+    slack: FakeSlack, user: SlackUser, name="Primary on-call", code="ops", members=(BOB, CAROL), **extra
+) -> dict:
+    """App Home › Create rotation › fill the form › Create; returns the submission's ack."""
+    await user.open_home()
+    await modal_after(slack, user, user.click(Rotations.CREATE))
+    await user.fill(Rotations.NAME, name)
+    await user.fill(Rotations.CODE, code)
+    await user.fill(Rotations.MEMBERS, list(members))
+    for action_id, value in extra.items():
+        await user.fill(getattr(Rotations, action_id.upper()), value)
+    return await user.submit()
+
+
+async def open_rotations(slack: FakeSlack, user: SlackUser) -> str:
+    await user.open_home()
+    return await home_after(slack, user, user.click(Home.TAB_ROTATIONS))
+
+
+def group_of(slack: FakeSlack, handle: str) -> dict:
+    return next(g for g in slack.usergroups.values() if g["handle"] == handle)
+
+
+def told(slack: FakeSlack, channel: str, *words: str) -> list[dict]:
+    """The bot's messages in `channel` whose text holds every one of `words`."""
+    return [m for m in slack.messages if m["channel"] == channel and all(w in m["text"] for w in words)]

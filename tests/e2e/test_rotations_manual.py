@@ -7,27 +7,9 @@ import pytest
 
 from roundrobin.slack.ids import MenuChoice, Rotations
 from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, OPS
-from tests.e2e.steps import forged_click, home_after, modal_after
+from tests.e2e.steps import create_rotation, forged_click, home_after, modal_after, rows
 
 pytestmark = pytest.mark.e2e
-
-
-async def create_rotation(
-    slack, user, name="Primary on-call", code="ops", members=(BOB, CAROL), **extra
-) -> dict:
-    await user.open_home()
-    await modal_after(slack, user, user.click(Rotations.CREATE))
-    await user.fill(Rotations.NAME, name)
-    await user.fill(Rotations.CODE, code)
-    await user.fill(Rotations.MEMBERS, list(members))
-    for action_id, value in extra.items():
-        await user.fill(getattr(Rotations, action_id.upper()), value)
-    return await user.submit()
-
-
-def rows(app, sql, *params):
-    with sqlite3.connect(app.db_path) as db:
-        return db.execute(sql, params).fetchall()
 
 
 async def test_create_a_manual_rotation_then_rotate_it(app, slack, pd):

@@ -150,7 +150,9 @@ async def test_a_429_waits_and_an_outage_keeps_the_last_known_state(app, slack, 
     assert any(r.status == 429 for r in pd.requests)
 
     await slack.wait_for(lambda: group(slack)["users"] == [CAROL])
-    await slack.wait_for(lambda: any(m["channel"] == OPS and "<@U0CAROL>" in m["text"] for m in slack.messages))
+    await slack.wait_for(
+        lambda: any(m["channel"] == OPS and "<@U0CAROL>" in m["text"] for m in slack.messages)
+    )
     pd.outage = True
     pd.set_on_call("PSPRIM", "PBOB")
     writes = len([c for c in slack.calls if c[0] in ("chat.postMessage", "usergroups.users.update")])
