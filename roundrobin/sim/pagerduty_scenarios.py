@@ -9,8 +9,8 @@
 What a mid-size account looks like to a sync that runs every minute:
 - Teams of `levels` schedules (primary, secondary): one escalation policy per team, with its primary
   at level 1 and its secondary at level 2. The secondary rotates through the same people one turn
-  behind, so whoever is primary today is secondary tomorrow.
-- Daily hand-overs at a local hour of each schedule's own time zone (08:00, 09:00, 10:00 or 17:00),
+  ahead, so whoever is secondary today is primary tomorrow.
+- Daily hand-overs at the team's local hour (08:00, 09:00, 10:00 or 17:00) in the team's time zone,
   from `history_days` back to `window_days` + 1 ahead, so the 7-day look-ahead is always covered.
 - `unrouted_share` (10%) of the schedules in no escalation policy: GET /oncalls never shows them,
   only GET /schedules/{id}?since&until does.
@@ -152,13 +152,12 @@ def seed_account(pd: FakePagerDuty, shape: AccountShape | None = None) -> Seeded
     teams = _teams([s for s in ids if s not in left_out], shape.levels)
     account = SeededAccount(shape, now, people, kinds, {}, {}, unrouted)
     pools = _region_pools(people)
-    for number, team in enumerate([*teams, *([s] for s in unrouted)]):
+    for number, schedule_ids in enumerate([*teams, *([s] for s in unrouted)]):
         crew = _crew(people, shape.members_per_schedule, rng)
-        for level, schedule_id in enumerate(team):
-            members = _sun_crew(pools, rng) if kinds[schedule_id] == FOLLOW_THE_SUN else crew
-            _add_schedule(
-                pd, account, schedule_id, f"{_team_name(number)} {ROLES[level]}", members, level, rng
-            )
+        team = Team(_team_name(number), crew, rng.choice(ALL_ZONES), rng.choice(HANDOVER_HOURS))
+        for level, schedule_id in enumerate(schedule_ids):
+            sun_crew = _sun_crew(pools, rng) if kinds[schedule_id] == FOLLOW_THE_SUN else []
+            _add_schedule(pd, account, schedule_id, team, level, sun_crew)
     for number, team in enumerate(teams):
         policy_id = f"PE{number:05d}"
         pd.add_escalation_policy(policy_id, f"{_team_name(number)} escalation", schedule_ids=team)
@@ -231,30 +230,35 @@ def _team_name(number: int) -> str:
     return area if number < len(AREAS) else f"{area} {number // len(AREAS) + 1}"
 
 
+@dataclass(frozen=True)
+class Team:
+    """Who a team's schedules rotate through, and where and when they hand over."""
+
+    name: str
+    crew: list[str]
+    zone: str
+    handover_hour: int
+
+
 def _add_schedule(
-    pd: FakePagerDuty,
-    account: SeededAccount,
-    schedule_id: str,
-    name: str,
-    members: list[str],
-    level: int,
-    rng: random.Random,
+    pd: FakePagerDuty, account: SeededAccount, schedule_id: str, team: Team, level: int, sun_crew: list[str]
 ) -> None:
-    """One schedule of its kind; `level` puts a secondary one turn behind its primary."""
+    """One schedule of its kind, at `level` of its team's policy: each level is one turn further on,
+    so today's secondary is tomorrow's primary."""
     kind, shape, now = account.kinds[schedule_id], account.shape, account.now
     since, until = now - shape.history_days * DAY, now + (shape.window_days + 1) * DAY
-    behind = level % len(members)
-    rotation = members if kind == FOLLOW_THE_SUN else members[behind:] + members[:behind]
+    ahead = level % len(team.crew)
+    rotation = sun_crew or team.crew[ahead:] + team.crew[:ahead]
+    zone, turn = team.zone, DAY
     if kind == FOLLOW_THE_SUN:
         zone, turn, shifts = "UTC", 8 * HOUR, _sun_shifts(rotation, since, until)
     elif kind == HOURLY:
         zone, turn, shifts = "UTC", HOUR, _hourly_shifts(rotation, since, until)
     else:
-        zone, hour = rng.choice(ALL_ZONES), rng.choice(HANDOVER_HOURS)
         together = 2 if kind == SHIFT_BASED else 1  # v3: two people on call at once
-        turn, shifts = DAY, _daily_shifts(rotation, ZoneInfo(zone), hour, since, until, together)
+        shifts = _daily_shifts(rotation, ZoneInfo(zone), team.handover_hour, since, until, together)
     version = 3 if kind == SHIFT_BASED else 2
-    pd.add_schedule(schedule_id, name, zone, version, members, turn_length=turn)
+    pd.add_schedule(schedule_id, f"{team.name} {ROLES[level]}", zone, version, rotation, turn_length=turn)
     pd.set_shifts(schedule_id, shifts)
     account.members[schedule_id] = list(rotation)
 
