@@ -15,7 +15,10 @@ single-use codes, rotating refresh tokens), otherwise a test against it would pr
         ...  # point the app at pd.url; move time with clock.advance(31)
 
 The parts: pagerduty_model (the account's data), pagerduty_auth (keys, OAuth rules),
-pagerduty_gate (faults, rate limits, request log), pagerduty_rest and pagerduty_oauth (routes).
+pagerduty_gate (faults, rate limits, request log), pagerduty_rest and pagerduty_oauth (routes),
+pagerduty_render (the JSON shapes). Around them: pagerduty_contract (opt-in checks of every REST
+exchange against PagerDuty's OpenAPI document, `validate_contract=True`) and pagerduty_scenarios
+(seeded, realistic accounts for benchmarks and tests).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from typing import Any
 from aiohttp import web
 
 from roundrobin.sim.pagerduty_auth import DEFAULT_APP_SCOPES, ApiKey, AuthServer, OAuthApp, OAuthToken
-from roundrobin.sim.pagerduty_contract import ContractChecker, ContractViolation, default_spec_path, load_spec
+from roundrobin.sim.pagerduty_contract import ContractChecker, default_spec_path, load_spec
+from roundrobin.sim.pagerduty_contract_gaps import ContractViolation
 from roundrobin.sim.pagerduty_gate import (
     AUTH,
     DIRECTORY,
