@@ -253,6 +253,11 @@ class FakePagerDuty:
         ]
         self.directory.set_shifts(schedule_id, built)
 
+    def add_override(self, schedule_id: str, user_id: str, start: Instant, end: Instant) -> None:
+        """A layer-based schedule's override: `user_id` on call from start to end, whoever the
+        rotation had; the rest of the rotation stays (unlike set_on_call, which replaces it)."""
+        self.directory.override(schedule_id, user_id, to_epoch(start), to_epoch(end))
+
     def set_on_call(self, schedule_id: str, user_id_or_ids: UserIds, until: Instant | None = None) -> None:
         """One shift from now until `until` (default a week from now), replacing the others."""
         now = self.account.now()

@@ -254,6 +254,16 @@ class Directory:
         schedule.shifts = ordered
         self._version += 1
 
+    def override(self, schedule_id: str, user_id: str, start: float, end: float) -> None:
+        """A v2 override: `user_id` on call over [start, end), the shifts around it cut to fit."""
+        schedule = self.schedules[schedule_id]
+        if schedule.shift_based:
+            raise ValueError(f"{schedule_id} is shift-based: v3 overrides replace one member, not modelled")
+        if end <= start:
+            raise ValueError("an override ends after it starts")
+        kept = [piece for shift in schedule.shifts for piece in _outside(shift, start, end)]
+        self.set_shifts(schedule_id, [*kept, Shift((user_id,), start, end)])
+
     # -- queries -------------------------------------------------------------------------------
 
     def search_users(self, query: str | None) -> list[User]:
@@ -374,6 +384,16 @@ def _check_one_at_a_time(schedule_id: str, shifts: Sequence[Shift]) -> None:
         if previous is not None and shift.start < previous.stop:
             raise ValueError(f"v2 schedule {schedule_id}: shifts overlap at {shift.start}")
         previous = shift
+
+
+def _outside(shift: Shift, start: float, end: float) -> list[Shift]:
+    """The parts of a shift before `start` and after `end`."""
+    pieces = []
+    if shift.start < start:
+        pieces.append(Shift(shift.user_ids, shift.start, min(shift.stop, start)))
+    if shift.stop > end:
+        pieces.append(Shift(shift.user_ids, max(shift.start, end), shift.end))
+    return pieces
 
 
 def _contiguous_spans(shifts: Sequence[Shift]) -> list[Shift]:

@@ -165,6 +165,23 @@ def seed_account(pd: FakePagerDuty, shape: AccountShape | None = None) -> Seeded
     return account
 
 
+def hand_over_now(pd: FakePagerDuty, account: SeededAccount, schedule_id: str) -> str:
+    """Someone else takes over a layer-based schedule from now to the end of the current shift (an
+    override, as a person swapping a shift would make); returns who. For "N schedules changed hands"."""
+    now = pd.account.now()
+    current = pd.directory.schedules[schedule_id].shifts_between(now, now)
+    if not current or current[0].end is None:
+        raise ValueError(f"nobody is on a bounded shift of {schedule_id} now")
+    members = account.members[schedule_id]
+    taker = next(
+        m
+        for m in members[members.index(current[0].user_ids[0]) + 1 :] + members
+        if m not in current[0].user_ids
+    )
+    pd.add_override(schedule_id, taker, now, current[0].end)
+    return taker
+
+
 # -- building blocks ---------------------------------------------------------------------------
 
 

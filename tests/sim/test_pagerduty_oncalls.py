@@ -286,3 +286,25 @@ async def test_requests_are_counted_per_endpoint(http, pd):
     assert pd.request_counts(rest_only=False)["GET /global/oauth/anonymous/jwks"] == 1
     pd.reset_requests()
     assert pd.request_counts() == Counter()
+
+
+async def test_an_override_takes_a_window_out_of_the_rotation_and_leaves_the_rest(http, pd, clock):
+    now = clock.now
+    pd.add_schedule("PSCHED1", "Primary", escalation_policy_ids=["PEPOLCY"])
+    pd.add_schedule("PSHIFT1", "Shifty", version=3)
+    pd.set_shifts("PSCHED1", [("PALICE1", now - HOUR, now + DAY), ("PKENJI1", now + DAY, now + 2 * DAY)])
+
+    pd.add_override("PSCHED1", "PBOB001", now, now + 2 * HOUR)
+
+    oncall = rows(await get(http, pd, "/oncalls"))
+    window = {"since": iso(now - HOUR), "until": iso(now + 2 * DAY), "time_zone": "UTC"}
+    entries = (await get(http, pd, "/schedules/PSCHED1", window))["schedule"]["final_schedule"]
+    assert oncall == [("PSCHED1", "PBOB001", "2026-01-05T08:00:00Z", "2026-01-05T10:00:00Z")]
+    assert [(e["user"]["id"], e["start"], e["end"]) for e in entries["rendered_schedule_entries"]] == [
+        ("PALICE1", "2026-01-05T07:00:00Z", "2026-01-05T08:00:00Z"),
+        ("PBOB001", "2026-01-05T08:00:00Z", "2026-01-05T10:00:00Z"),
+        ("PALICE1", "2026-01-05T10:00:00Z", "2026-01-06T08:00:00Z"),
+        ("PKENJI1", "2026-01-06T08:00:00Z", "2026-01-07T08:00:00Z"),
+    ]
+    with pytest.raises(ValueError, match="shift-based"):
+        pd.add_override("PSHIFT1", "PBOB001", now, now + HOUR)

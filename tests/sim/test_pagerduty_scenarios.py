@@ -18,6 +18,7 @@ from roundrobin.sim.pagerduty_scenarios import (
     SUN_SHIFTS,
     AccountShape,
     SeededAccount,
+    hand_over_now,
     seed_account,
 )
 
@@ -173,3 +174,17 @@ def test_sixty_hourly_schedules_pass_the_offset_cap_in_a_week():
 def test_impossible_shapes_are_refused(shape):
     with pytest.raises(ValueError):
         AccountShape(**shape)
+
+
+def test_hand_over_now_puts_someone_else_on_call_until_the_shift_ends():
+    pd, account = seeded(AccountShape(schedules=20, people=60))
+    schedule_id = account.of_kind(DAILY)[0]
+    now = account.now
+    before = pd.directory.schedules[schedule_id].shifts_between(now, now)[0]
+
+    taker = hand_over_now(pd, account, schedule_id)
+
+    after = pd.directory.schedules[schedule_id].shifts_between(now, now)[0]
+    assert taker != before.user_ids[0] and taker in account.members[schedule_id]
+    assert (after.user_ids, after.start, after.end) == ((taker,), now, before.end)
+    assert pd.directory.schedules[schedule_id].shifts_between(before.end, before.end) != [after]
