@@ -2,7 +2,7 @@
 
 Where the bot may post follows Slack: a channel it is in (not archived), a public channel with
 chat:write.public, or a DM (a user id or the DM channel id). Blocks are validated for the message
-surface (50 blocks). The bot can only edit its own messages (``cant_update_message``).
+surface (50 blocks), by blockkit.py and then by slack_sdk's models. The bot can only edit its own messages (``cant_update_message``).
 
 A response_url from a click in a message can also replace (``replace_original``) or delete
 (``delete_original``) that message; otherwise a post makes a new message, ephemeral unless
@@ -15,6 +15,7 @@ import json
 
 from roundrobin.sim.blockkit import validate_blocks
 from roundrobin.sim.slack_api_base import SlackError, required
+from roundrobin.sim.slack_sdk_check import blocks_problems
 from roundrobin.sim.slack_views import with_ids
 from roundrobin.sim.slack_workspace import Hook, Workspace
 
@@ -94,7 +95,7 @@ def message_content(args: dict) -> tuple[str, list]:
         raise SlackError("no_text")
     if len(text) > MAX_TEXT:
         raise SlackError("msg_too_long")
-    problems = validate_blocks(blocks, surface="message")
+    problems = validate_blocks(blocks, surface="message") or blocks_problems(blocks)
     if problems:
         raise SlackError("invalid_blocks", response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})
     return text, blocks

@@ -1,6 +1,6 @@
 """views.publish, views.open, views.push and views.update, with Slack's checks.
 
-Every view passes Block Kit validation first; modals need a fresh, unused trigger_id that Slack
+Every view passes Block Kit validation first (blockkit.py, then slack_sdk's models); modals need a fresh, unused trigger_id that Slack
 handed out with an interaction, and that decides whose screen the modal lands on.
 """
 
@@ -10,6 +10,7 @@ import json
 
 from roundrobin.sim.blockkit import validate_view
 from roundrobin.sim.slack_api_base import SlackError, invalid_arguments, json_arg, required
+from roundrobin.sim.slack_sdk_check import view_problems
 from roundrobin.sim.slack_workspace import Workspace
 
 # views.open/publish answer view_too_large above 250 kB.
@@ -58,6 +59,8 @@ def _valid_view(args: dict, *, kind: str | None) -> dict:
     problems = validate_view(view)
     if kind and isinstance(view, dict) and view.get("type") != kind:
         problems.insert(0, f"/type: must be {kind} (got {view.get('type')!r})")
+    # slack_sdk's models are the second opinion, asked once the fake's own validator is satisfied.
+    problems = problems or view_problems(view)
     if problems:
         raise invalid_arguments(*problems)
     return view

@@ -18,8 +18,10 @@ from roundrobin.sim.slack_messaging import click_in_message, say
 from roundrobin.sim.slack_payloads import app_home_opened, interaction, slash_command, view_with_state
 from roundrobin.sim.slack_people import set_topic
 from roundrobin.sim.slack_schema import array
+from roundrobin.sim.slack_sdk_check import view_problems
 from roundrobin.sim.slack_views import (
     STATELESS,
+    ConfirmRequired,
     block_action,
     check_confirm,
     client_value,
@@ -34,6 +36,8 @@ from roundrobin.sim.slack_views import (
 if TYPE_CHECKING:
     from roundrobin.sim.slack import FakeSlack
     from roundrobin.sim.slack_workspace import Workspace
+
+__all__ = ["ConfirmRequired", "SlackUser"]  # ConfirmRequired lives in slack_views; imported from here too
 
 EXTERNAL_SELECTS = ("external_select", "multi_external_select")
 USER_FIELDS = ("selected_user", "selected_users")
@@ -399,6 +403,7 @@ def _checked_view(view: Any, action: str) -> dict:
     problems = validate_view(view)
     if isinstance(view, dict) and view.get("type") != "modal":
         problems.append("/type: must be modal")
+    problems = problems or view_problems(view)
     if problems:
         raise AssertionError(f"response_action {action} carries an invalid view: {problems}")
     return view
