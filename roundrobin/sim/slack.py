@@ -11,8 +11,17 @@ people through ``slack.user("U1")`` and assert on what the app did through the r
         await slack.wait_connected()
         home = await slack.user("U1").open_home()
 
-The fake is strict where Slack is strict (scopes, trigger_id lifetimes, Block Kit limits, the
-3-second ack rule), so a green test means the app would work against Slack.
+The fake is strict where Slack is strict (scopes, trigger_id lifetimes, Block Kit limits checked
+twice, the 3-second ack rule), so a green test means the app would work against Slack.
+
+What people do besides the app's views: ``slack.user(U).say(channel, text, thread_ts)`` (an
+@mention of the bot reaches the app as app_mention), ``.click_in_message(message, action_id)``,
+``.set_topic(channel, text)`` and ``slack.edit_usergroup_by_hand(group, users=...)``; none is a Web
+API call. Reading conversations: ``history``, ``thread``, ``dms_to``, ``channel(id).topic``.
+
+Slack failing: ``fail_next``, ``fail_next_html``, ``hang_next``, ``reset_next``, ``outage`` and
+rate tiers with ``enforce_rate_limits`` (off by default); ``rate_limited`` and ``faults_served``
+count what the app met (slack_controls.py).
 """
 
 from __future__ import annotations
@@ -20,18 +29,18 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
 
 from roundrobin.sim.slack_api import WebApi
-from roundrobin.sim.slack_faults import WRITE_METHODS, Fault, Outage
+from roundrobin.sim.slack_controls import FaultControls
+from roundrobin.sim.slack_faults import WRITE_METHODS, Outage
 from roundrobin.sim.slack_http import WebApiServer
 from roundrobin.sim.slack_payloads import interaction
 from roundrobin.sim.slack_people import edit_usergroup
-from roundrobin.sim.slack_ratelimit import METHOD_TIERS, RateLimiter
+from roundrobin.sim.slack_ratelimit import METHOD_TIERS
 from roundrobin.sim.slack_user import SlackUser
 from roundrobin.sim.slack_views import ConfirmRequired
 from roundrobin.sim.slack_workspace import DEFAULT_SCOPES, Channel, User, Workspace
@@ -50,7 +59,7 @@ __all__ = [
 ]
 
 
-class FakeSlack:
+class FakeSlack(FaultControls):
     """Slack's Web API, Socket Mode and response_urls on one loopback server."""
 
     def __init__(
@@ -165,70 +174,6 @@ class FakeSlack:
     @ack_timeout.setter
     def ack_timeout(self, seconds: float) -> None:
         self.socket.ack_timeout = seconds
-
-    def fail_next(
-        self,
-        method: str,
-        error: str = "ratelimited",
-        *,
-        status: int | None = None,
-        retry_after: int = 1,
-        count: int = 1,
-    ) -> None:
-        """Make the next ``count`` calls of ``method`` fail; "ratelimited" answers HTTP 429 by default."""
-        self.api.fail_next(method, error, status=status, retry_after=retry_after, count=count)
-
-    def fail_next_html(self, method: str, status: int = 503, *, count: int = 1) -> None:
-        """Answer the next ``count`` calls of ``method`` with a load balancer's HTML error page."""
-        self.api.faults.queue(method, Fault("html", status=status, count=count))
-
-    def hang_next(
-        self, method: str, *, seconds: float | None = None, count: int = 1, took_effect: bool = False
-    ) -> None:
-        """Leave the next ``count`` calls of ``method`` unanswered for ``seconds`` (None: until stop).
-
-        ``took_effect``: Slack carried the call out at once, only the answer is late or lost. Otherwise
-        the call is carried out when (and if) the answer goes out with the client still waiting.
-        """
-        self.api.faults.queue(method, Fault("hang", seconds=seconds, count=count, took_effect=took_effect))
-
-    def reset_next(self, method: str, *, count: int = 1, took_effect: bool = False) -> None:
-        """Reset the TCP connection of the next ``count`` calls of ``method`` instead of answering.
-
-        ``took_effect``: Slack carried the call out before the connection broke.
-        """
-        self.api.faults.queue(method, Fault("reset", count=count, took_effect=took_effect))
-
-    def outage(
-        self,
-        seconds: float,
-        methods: Iterable[str] | None = None,
-        *,
-        status: int = 503,
-        retry_after: int | None = None,
-    ) -> Outage:
-        """For ``seconds`` (by the fake's clock), every call to ``methods`` (None: all) fails.
-
-        A 5xx is a load balancer's HTML page; 429 is ``ratelimited`` with Retry-After (``retry_after``,
-        or the seconds the outage has left). ``slack.outage(12, WRITE_METHODS)``: writes fail for 12 s.
-        """
-        return self.api.faults.outage(seconds, methods, status, retry_after)
-
-    def end_outage(self) -> None:
-        """End every outage now."""
-        self.api.faults.end_outages()
-
-    def enforce_rate_limits(self, window_seconds: float = 60.0) -> None:
-        """Answer 429 past each method's rate tier (slack_ratelimit.py has the table and the exact rule).
-
-        ``window_seconds`` scales every window (60: Slack's per-minute limits; 6: ten times faster).
-        Calling it again starts afresh.
-        """
-        self.api.limiter = RateLimiter(self.workspace.clock, window_seconds)
-
-    def lift_rate_limits(self) -> None:
-        """Stop enforcing rate limits (the default)."""
-        self.api.limiter = None
 
     # --- directory ---
 
@@ -401,16 +346,6 @@ class FakeSlack:
     def acks(self) -> list[AckRecord]:
         """Every ack the app sent, with how long it took."""
         return self.socket.acks
-
-    @property
-    def rate_limited(self) -> Counter[str]:
-        """How many 429 answers each method got (rate limits and injected 429s alike)."""
-        return self.api.rate_limited
-
-    @property
-    def faults_served(self) -> list[tuple[str, str]]:
-        """(method, kind) of every injected fault a call met, in order: "error", "html", "hang", "reset"."""
-        return self.api.faults_served
 
     def calls_to(self, method: str) -> list[dict]:
         """The args of every call to one Web API method."""
