@@ -14,6 +14,10 @@ single-use codes, rotating refresh tokens), otherwise a test against it would pr
         pd.add_api_key("y_NbAkKc66ryYTWUXYEu")
         ...  # point the app at pd.url; move time with clock.advance(31)
 
+FakePagerDuty(validate_contract=True) also checks every REST request and answer against
+PagerDuty's OpenAPI document; leaving `async with` fails if anything did not conform (or call
+pd.assert_contract_clean() yourself after pd.stop()).
+
 The parts: pagerduty_model (the account's data), pagerduty_auth (keys, OAuth rules),
 pagerduty_gate (faults, rate limits, request log), pagerduty_rest and pagerduty_oauth (routes),
 pagerduty_render (the JSON shapes). Around them: pagerduty_contract (opt-in checks of every REST
@@ -339,6 +343,13 @@ class FakePagerDuty:
         the cycles you measure."""
         return Counter(r.endpoint for r in self.gate.requests if not (rest_only and is_identity(r.path)))
 
+    @property
+    def issued_tokens(self) -> list[OAuthToken]:
+        return self.auth.issued_tokens
+
+    def token_info(self, access_token: str) -> OAuthToken | None:
+        return self.auth.token_info(access_token)
+
     # -- contract ------------------------------------------------------------------------------
 
     @property
@@ -362,13 +373,6 @@ class FakePagerDuty:
         if self.contract is None:
             raise RuntimeError("contract validation is off: construct FakePagerDuty(validate_contract=True)")
         return self.contract
-
-    @property
-    def issued_tokens(self) -> list[OAuthToken]:
-        return self.auth.issued_tokens
-
-    def token_info(self, access_token: str) -> OAuthToken | None:
-        return self.auth.token_info(access_token)
 
 
 def _user_ids(value: UserIds) -> tuple[str, ...]:
