@@ -43,6 +43,9 @@ class AppProcess:
             "LOG_LEVEL": "DEBUG",
             "SYNC_INTERVAL_SECONDS": "3600",
             "PYTHONUNBUFFERED": "1",
+            # Under `coverage run` (make test), patch = subprocess puts its settings here: the app
+            # started below is then measured too. Without coverage there is nothing to pass on.
+            **{name: value for name, value in os.environ.items() if name.startswith("COVERAGE_")},
             **overrides,
         }
         self.process: asyncio.subprocess.Process | None = None
