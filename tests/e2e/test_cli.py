@@ -156,3 +156,29 @@ async def test_start_refuses_a_secret_key_that_cannot_read_the_stored_credential
     third.log_path = tmp_path / "third.log"
     await third.start()
     assert await third.stop() == 0
+
+
+async def test_the_readme_dotenv_example_gives_the_redirect_url_it_promises(tmp_path, slack, pd):
+    app = AppProcess(tmp_path, slack.api_url, pd.url)
+    del app.env["PUBLIC_URL"]  # from .env this time; the tokens stay in the environment, which wins
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxb-...\n"
+        "SLACK_APP_TOKEN=xapp-...\n"
+        "PUBLIC_URL=https://roundrobin.example.com   # how browsers reach this server (for PagerDuty OAuth)\n"
+    )
+    await app.start()
+    assert await app.stop() == 0
+    assert (
+        "redirect_url=https://roundrobin.example.com/api/integrations/pagerduty/login/callback"
+        in app.log_text()
+    )
+
+
+async def test_a_dotenv_line_that_cannot_be_read_is_named_without_its_value(tmp_path, slack, pd):
+    (tmp_path / ".env").write_text('# Round Robin\n\nPUBLIC_URL="https://roundrobin.example.com\n')
+    code, out = await AppProcess(tmp_path, slack.api_url, pd.url).command()
+    assert code == 2
+    assert out.strip() == (
+        "configuration error: .env: PUBLIC_URL (line 3) cannot be read: expected NAME=value, with a "
+        "quoted value closed by the same quote; put # comments after a space"
+    )
