@@ -154,6 +154,8 @@ class Database:
 def _create_private(path: Path) -> None:
     """Create an empty database file readable only by this user (SQLite gives its -wal and -shm
     files the same mode); an existing file is left as it is."""
+    if str(path) == ":memory:":
+        return
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
