@@ -89,7 +89,7 @@ def respond(answer: Answer) -> web.Response:
     """The aiohttp response for an Answer."""
     if isinstance(answer.body, str):
         return web.Response(
-            status=answer.status, text=answer.body, content_type="text/html", headers=answer.headers
+            status=answer.status, text=answer.body, content_type=answer.content_type, headers=answer.headers
         )
     return web.json_response(answer.body, status=answer.status, headers=answer.headers)
 
