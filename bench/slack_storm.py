@@ -32,7 +32,10 @@ from roundrobin.rotations.model import GroupState  # noqa: E402
 from roundrobin.rotations.service import RotationService, Signals  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
 from roundrobin.slack.delivery import SlackDelivery  # noqa: E402
+from roundrobin.slack.directory import SlackDirectory  # noqa: E402
 from roundrobin.slack.pacing import Pacer  # noqa: E402
+from roundrobin.slack.usergroups import Usergroups  # noqa: E402
+from roundrobin.slack.workspace import SlackWorkspace  # noqa: E402
 from roundrobin.store import outbox  # noqa: E402
 
 BOT, APP = "xoxb-storm-0000", "xapp-1-A0001-storm"
@@ -87,7 +90,10 @@ async def storm(rotations: int, window: float = 2.0, folder: Path | None = None)
                 slack.add_usergroup(f"S{i:05d}", f"oncall-{i}", f"On call {i}", users=[f"U{i:05d}0"])
             db = await Database.open(folder / "storm.db")
             signals = Signals.new()
-            service = RotationService(db, Access(db, _Roles(), ()), signals)
+            client = AsyncWebClient(token=BOT, base_url=slack.api_url, session=http)
+            client.retry_handlers.clear()
+            workspace = SlackWorkspace(client, SlackDirectory(client, db), Usergroups(client))
+            service = RotationService(db, Access(db, _Roles(), ()), workspace, signals)
             ids = []
             for i in range(rotations):
                 draft = RotationDraft(
@@ -106,8 +112,6 @@ async def storm(rotations: int, window: float = 2.0, folder: Path | None = None)
                 )
             await db.execute("DELETE FROM slack_outbox")
 
-            client = AsyncWebClient(token=BOT, base_url=slack.api_url, session=http)
-            client.retry_handlers.clear()
             delivery = SlackDelivery(client, db, signals.effects, Pacer(speedup=speedup), drift_every=0)
             slack.enforce_rate_limits(window_seconds=window)
             before_calls, before_messages = len(slack.calls), len(slack.messages)

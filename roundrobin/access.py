@@ -48,7 +48,7 @@ class Access:
 
     async def require_manage(self, user_id: str) -> None:
         if not await self.can_manage(user_id):
-            raise PermissionDenied(f"Only {MANAGERS} can do that.")
+            raise PermissionDenied(f"Only {MANAGERS}, can do that.")
 
     async def require_edit(self, user_id: str, rotation: Rotation) -> None:
         if not await self.can_edit(user_id, rotation):

@@ -38,6 +38,7 @@ from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
 from roundrobin.slack.views.settings import SyncSummary
+from roundrobin.slack.workspace import SlackWorkspace
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as rotation_store
 from roundrobin.vault import Vault, VaultError, load_or_create_key
@@ -169,9 +170,11 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     signals = Signals.new()
     roles = SlackRoles(slack, clock)
     access = Access(db, roles, settings.owners)
-    rotations = RotationService(db, access, signals, clock)
-    pagerduty = PagerDutyConnection(db, vault, settings, http, rotations.revert_bound_to_manual, clock)
     directory = SlackDirectory(slack, db, clock)
+    usergroups = Usergroups(slack, clock)
+    workspace = SlackWorkspace(slack, directory, usergroups)
+    rotations = RotationService(db, access, workspace, signals, clock)
+    pagerduty = PagerDutyConnection(db, vault, settings, http, rotations.revert_bound_to_manual, clock)
     background = Background()
     sync = PagerDutySync(db, pagerduty, rotations, directory, clock, background)
     rotations_home = RotationsHome(db, access, clock)
@@ -213,7 +216,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         directory=directory,
         sync=sync,
         rotations_home=rotations_home,
-        usergroups=Usergroups(slack, clock),
+        usergroups=usergroups,
     )
 
 

@@ -193,4 +193,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX slack_outbox_due ON slack_outbox (due_at) WHERE failed = 0;
     """,
+    # 4: who PagerDuty has on call next, and when hands change, as the sync last saw it.
+    """
+    ALTER TABLE rotations ADD COLUMN next_on_duty TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE rotations ADD COLUMN next_change_at REAL;
+    CREATE INDEX rotations_next_change ON rotations (next_change_at) WHERE next_change_at IS NOT NULL;
+    """,
 ]

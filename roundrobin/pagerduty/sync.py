@@ -264,6 +264,7 @@ class PagerDutySync:
                 mirror.unmatched,
                 "ok",
                 mirror.next_up,
+                mirror.next_change_at,
             )
             if change:
                 changes.append(change)
@@ -287,6 +288,7 @@ class Mirror:
     until: float | None
     unmatched: tuple[dict, ...]
     next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next change of hands
+    next_change_at: float | None = None  # when that is
 
 
 def _mirror(
@@ -324,12 +326,14 @@ def _mirror(
         on_duty=on_duty,
         until=min(ends) if ends else None,
         unmatched=tuple(unmatched),
-        next_up=_next_up(shifts, now, on_duty, slack_of),
+        **dict(zip(("next_up", "next_change_at"), _next_up(shifts, now, on_duty, slack_of), strict=True)),
     )
 
 
-def _next_up(shifts: list[Shift], now: float, on_duty: tuple[str, ...], slack_of) -> tuple[str, ...]:
-    """The Slack people on call at the first coming moment the people on call change."""
+def _next_up(
+    shifts: list[Shift], now: float, on_duty: tuple[str, ...], slack_of
+) -> tuple[tuple[str, ...], float | None]:
+    """The Slack people on call at the first coming moment the people on call change, and that moment."""
     boundaries = sorted({t for s in shifts for t in (s.start, s.end) if t is not None and t > now})
     for moment in boundaries:
         ids = dict.fromkeys(
@@ -338,9 +342,9 @@ def _next_up(shifts: list[Shift], now: float, on_duty: tuple[str, ...], slack_of
             if s.start <= moment and (s.end is None or s.end > moment)
         )
         people = tuple(dict.fromkeys(m for pd_id in ids if (m := slack_of(pd_id))))
-        if people and set(people) != set(on_duty):
-            return people
-    return ()
+        if set(people) != set(on_duty):
+            return people, moment
+    return (), None
 
 
 async def _paginate_v3(client: PagerDutyClient):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 
 from roundrobin.rotations.schedule import Schedule, ScheduleError, validate
 
@@ -19,13 +20,44 @@ class RotationDraft:
     code: str
     description: str = ""
     source: str = "manual"  # manual | pagerduty
-    members: tuple[str, ...] = ()
+    members: tuple[str, ...] | None = ()  # None: more than the form can show; keep them as they are
     channels: tuple[str, ...] = ()
     usergroup_id: str | None = None
     usergroup_handle: str | None = None  # the chosen group's handle, for display
     new_usergroup_handle: str | None = None  # create a group with this handle
     schedule: Schedule = field(default_factory=Schedule)
     pd_schedule_id: str | None = None
+
+    def normalised(self) -> RotationDraft:
+        """What a person meant: names on one line without invisible controls, codes upper-case."""
+        return replace(
+            self,
+            name=clean_text(self.name),
+            code=normalise_code(self.code),
+            description=clean_text(self.description, multiline=True),
+            new_usergroup_handle=(self.new_usergroup_handle or "").strip().lstrip("@") or None,
+        )
+
+
+# Bidirectional overrides and isolates can make a name read differently from what it is
+# ("evil<RLO>txt.exe"); zero-width joiners stay, emoji need them.
+_INVISIBLE_OK = {"\u200c", "\u200d"}
+
+
+def clean_text(text: str, multiline: bool = False) -> str:
+    """Drop control and format characters (bidi overrides among them); one line unless multiline."""
+    kept = []
+    for ch in text:
+        if ch in "\n\r\t":
+            kept.append("\n" if multiline and ch == "\n" else " ")
+        elif unicodedata.category(ch) in ("Cc", "Cf") and ch not in _INVISIBLE_OK:
+            continue
+        else:
+            kept.append(ch)
+    cleaned = "".join(kept)
+    if not multiline:
+        cleaned = " ".join(cleaned.split())
+    return cleaned.strip()
 
 
 class DraftError(Exception):
@@ -62,21 +94,21 @@ def check(draft: RotationDraft, pagerduty_connected: bool) -> dict[str, str]:
         elif not draft.pd_schedule_id:
             errors["pd_schedule"] = "Choose the PagerDuty schedule this rotation follows."
     else:
-        if len(draft.members) > MAX_MEMBERS:
+        if draft.members is not None and len(draft.members) > MAX_MEMBERS:
             errors["members"] = f"A rotation can have up to {MAX_MEMBERS} members."
         try:
             validate(draft.schedule)
         except ScheduleError as e:
             errors[f"schedule.{e.field}"] = str(e)
-        if draft.schedule.timed and not draft.members:
+        if draft.schedule.timed and draft.members is not None and not draft.members:
             errors["members"] = "A timed rotation needs at least one member to hand over to."
     if len(draft.channels) > MAX_CHANNELS:
         errors["channels"] = f"Choose up to {MAX_CHANNELS} channels."
     handle = draft.new_usergroup_handle
     if handle is not None and not HANDLE_PATTERN.fullmatch(handle):
-        errors["usergroup"] = (
+        errors["new_usergroup"] = (
             "A handle uses lower-case letters, digits, dots, hyphens and underscores, like ops-oncall."
         )
     if handle and draft.usergroup_id:
-        errors["usergroup"] = "Choose an existing group or type a new handle, not both."
+        errors["new_usergroup"] = "Choose an existing group or type a new handle, not both."
     return errors

@@ -55,6 +55,9 @@ class Rotation:
     duty_rev: int = 0  # bumped by every duty change: a Rotate pressed on a stale view is refused
     duty_actor: str | None = None  # who made the last duty change (None: a schedule or PagerDuty)
     duty_changed_at: float | None = None
+    # PagerDuty-bound: who is on call after the next change of hands, and when that is (from the sync).
+    next_on_duty: tuple[str, ...] = ()
+    next_change_at: float | None = None
 
     @property
     def bound(self) -> bool:
@@ -62,8 +65,10 @@ class Rotation:
 
     @property
     def next_up(self) -> str | None:
-        """Who follows the people on duty in turn order (manual and timed rotations)."""
-        if self.bound or len(self.members) < 2:
+        """Who follows the people on duty: in turn order, or as PagerDuty has it."""
+        if self.bound:
+            return next((u for u in self.next_on_duty if u not in self.on_duty), None)
+        if len(self.members) < 2:
             return None
         on_duty = [i for i, m in enumerate(self.members) if m in self.on_duty]
         start = on_duty[-1] if on_duty else -1
@@ -110,4 +115,6 @@ class DutyChange:
 
 
 def next_in_turn(rotation: Rotation) -> tuple[str, ...]:
+    if rotation.bound:
+        return tuple(u for u in rotation.next_on_duty if u not in rotation.on_duty)
     return (rotation.next_up,) if rotation.next_up else ()

@@ -9,6 +9,7 @@ one at a time the clocks repeat (01:30 on the fall-back night) happens the first
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -88,22 +89,36 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
+# Names in the zone database that are not places: a person never means these.
+_NOT_ZONES = {"localtime", "Factory", "posixrules"}
+
+
 def zone_names() -> set[str]:
     global _ZONES
     if _ZONES is None:
-        _ZONES = available_timezones() | {"UTC"}
+        _ZONES = {
+            z for z in available_timezones() if z not in _NOT_ZONES and not z.startswith(("posix/", "right/"))
+        } | {"UTC"}
     return _ZONES
 
 
 _ZONES: set[str] | None = None
 
 
+_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
+
+
+def normalise_time(text: str) -> str:
+    """ " 9:00" → "09:00"; anything that is not a clock time is returned as it was (and refused)."""
+    found = _TIME.fullmatch(text.strip())
+    return f"{int(found[1]):02d}:{found[2]}" if found else text
+
+
 def _parse_time(text: str) -> time:
-    try:
-        hours, minutes = (int(p) for p in text.split(":"))
-        return time(hours, minutes)
-    except ValueError:
-        raise ScheduleError("at", "Enter a time as HH:MM, like 09:00.") from None
+    found = _TIME.fullmatch(text)
+    if not found:
+        raise ScheduleError("at", "Enter a time as HH:MM, like 09:00.")
+    return time(int(found[1]), int(found[2]))
 
 
 def anchored(schedule: Schedule, now: datetime) -> Schedule:

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from roundrobin.access import Access
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
+from roundrobin.rotations import references
 from roundrobin.rotations.draft import DraftError, RotationDraft, check, normalise_code
 from roundrobin.rotations.model import DutyChange, GroupState, Rotation, next_in_turn
+from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
 from roundrobin.store import events, outbox
 from roundrobin.store import rotations as store
@@ -59,6 +61,7 @@ class RotationService:
         self,
         db: Database,
         access: Access,
+        workspace: Workspace,
         signals: Signals,
         clock: Callable[[], float] = time.time,
         announce_quiet: float = ANNOUNCE_QUIET,
@@ -66,6 +69,7 @@ class RotationService:
     ):
         self._db = db
         self._access = access
+        self._workspace = workspace
         self._signals = signals
         self._clock = clock
         self._quiet = announce_quiet
@@ -79,22 +83,60 @@ class RotationService:
     async def by_code(self, code: str) -> Rotation | None:
         return await store.get_by_code(self._db, code)
 
+    async def group_holders(self) -> dict[str, str]:
+        """User group id → the code of the rotation it follows."""
+        return await store.group_holders(self._db)
+
     # --- create, edit, delete ---------------------------------------------------------------
 
     async def check(
         self, draft: RotationDraft, pagerduty_connected: bool, except_id: int | None = None
     ) -> None:
-        """Raise DraftError with every problem, before anything is created."""
+        """Raise DraftError with every problem of the form itself (no Slack calls)."""
         errors = check(draft, pagerduty_connected)
         if "code" not in errors and await store.code_taken(self._db, draft.code, except_id):
             errors["code"] = f"Another rotation already uses the code {normalise_code(draft.code)}."
         if errors:
             raise DraftError(errors)
 
-    async def create(
-        self, draft: RotationDraft, actor: str, pagerduty_connected: bool, group_created: bool = False
-    ) -> Rotation:
-        await self.check(draft, pagerduty_connected)
+    async def validate(
+        self, draft: RotationDraft, actor: str, pagerduty_connected: bool, existing: Rotation | None = None
+    ) -> None:
+        """Every problem with the draft, its ids and what the actor may bind, before anything is made."""
+        errors = check(draft, pagerduty_connected)
+        if "code" not in errors and await store.code_taken(
+            self._db, draft.code, existing.id if existing else None
+        ):
+            errors["code"] = f"Another rotation already uses the code {normalise_code(draft.code)}."
+        for name, problem in (
+            await references.problems(draft, actor, existing, self._workspace, self._access, self._db)
+        ).items():
+            errors.setdefault(name, problem)
+        if errors:
+            raise DraftError(errors)
+
+    async def _with_group(self, draft: RotationDraft) -> tuple[RotationDraft, bool]:
+        """Create the new group asked for (once the draft is valid), or learn the chosen one's handle."""
+        if draft.new_usergroup_handle:
+            try:
+                group_id = await self._workspace.create_group(
+                    draft.new_usergroup_handle, f"{draft.name} on duty"
+                )
+            except references.GroupRefused as refused:
+                raise DraftError({"new_usergroup": str(refused)}) from None
+            handle = draft.new_usergroup_handle
+            return replace(
+                draft, usergroup_id=group_id, usergroup_handle=handle, new_usergroup_handle=None
+            ), True
+        if draft.usergroup_id:
+            group = await self._workspace.group(draft.usergroup_id)
+            return replace(draft, usergroup_handle=group.handle if group else draft.usergroup_handle), False
+        return draft, False
+
+    async def create(self, draft: RotationDraft, actor: str, pagerduty_connected: bool) -> Rotation:
+        draft = draft.normalised()
+        await self.validate(draft, actor, pagerduty_connected)
+        draft, group_created = await self._with_group(draft)
         now = self._clock()
         blank = Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now)
         async with self._db.transaction():
@@ -120,11 +162,15 @@ class RotationService:
         actor: str,
         pagerduty_connected: bool,
         expected_rev: int | None = None,
-        group_created: bool = False,
     ) -> Rotation:
         """Apply an edit to the rotation as it is now; refused when it changed since the form opened."""
-        await self._access.require_edit(actor, await self._get(rotation_id))
-        await self.check(draft, pagerduty_connected, except_id=rotation_id)
+        current = await self._get(rotation_id)
+        await self._access.require_edit(actor, current)
+        if expected_rev is not None and current.config_rev != expected_rev:
+            raise AlreadyChanged(await self._edited_meanwhile(current))
+        draft = draft.normalised()
+        await self.validate(draft, actor, pagerduty_connected, current)
+        draft, group_created = await self._with_group(draft)
         now = self._clock()
         async with self._db.transaction():
             before = await self._get(rotation_id)
@@ -135,7 +181,9 @@ class RotationService:
             rotation = replace(rotation, config_rev=before.config_rev + 1)
             duty_changed = rotation.on_duty != before.on_duty
             if duty_changed:
-                rotation = replace(rotation, duty_rev=before.duty_rev + 1, duty_actor=None, duty_changed_at=now)
+                rotation = replace(
+                    rotation, duty_rev=before.duty_rev + 1, duty_actor=None, duty_changed_at=now
+                )
             await store.save(self._db, rotation)
             await events.record(self._db, "rotation.edited", now, actor, rotation_id)
             await outbox.forget_targets(self._db, rotation_id, rotation.channels)
@@ -182,8 +230,14 @@ class RotationService:
                 pd_status=None if draft.pd_schedule_id != rotation.pd_schedule_id else rotation.pd_status,
                 schedule=Schedule(),
                 next_handoff_at=None,
+                **(
+                    {}
+                    if draft.pd_schedule_id == rotation.pd_schedule_id
+                    else {"next_on_duty": (), "next_change_at": None}
+                ),
             )
-        members = tuple(dict.fromkeys(draft.members))
+        # None: the form could not show them all (over Slack's 100), so they stay as they are.
+        members = rotation.members if draft.members is None else tuple(dict.fromkeys(draft.members))
         on_duty = tuple(u for u in rotation.on_duty if u in members)
         if not on_duty and members:
             on_duty = members[:1]  # the first member listed goes first
@@ -197,6 +251,8 @@ class RotationService:
             pd_schedule_id=None,
             pd_status=None,
             pd_unmatched=(),
+            next_on_duty=(),
+            next_change_at=None,
             members=members,
             on_duty=on_duty,
             on_duty_since=rotation.on_duty_since if on_duty == rotation.on_duty else now,
@@ -309,10 +365,12 @@ class RotationService:
         unmatched: tuple[dict, ...],
         status: str,
         next_up: tuple[str, ...] = (),
+        next_change_at: float | None = None,
     ) -> DutyChange | None:
         """Mirror PagerDuty into the rotation as it is now; stores (and announces) only real changes.
 
         Only the mirrored fields are written: a rename or a new channel saved during the sync stays.
+        `next_up` is who PagerDuty has on call after `next_change_at`, the next change of hands.
         """
         now = self._clock()
         async with self._db.transaction():
@@ -321,7 +379,13 @@ class RotationService:
                 return None  # deleted, unbound or bound elsewhere while the sync was reading
             members = tuple(dict.fromkeys((*on_duty, *members)))
             updated = replace(
-                rotation, members=members, on_duty_until=until, pd_unmatched=unmatched, pd_status=status
+                rotation,
+                members=members,
+                on_duty_until=until,
+                pd_unmatched=unmatched,
+                pd_status=status,
+                next_on_duty=tuple(next_up),
+                next_change_at=next_change_at,
             )
             if on_duty == rotation.on_duty:
                 if updated != rotation:
@@ -346,6 +410,8 @@ class RotationService:
                     schedule=Schedule(),
                     next_handoff_at=None,
                     on_duty_until=None,
+                    next_on_duty=(),
+                    next_change_at=None,
                     updated_at=now,
                     config_rev=rotation.config_rev + 1,
                 )

@@ -17,6 +17,7 @@ from roundrobin.store.pagerduty import get_meta, set_meta
 log = logging.getLogger(__name__)
 
 REFRESHED_AT = "slack_directory_refreshed_at"
+LOOKUPS_PER_CHECK = 20
 
 
 class SlackDirectory:
@@ -53,6 +54,23 @@ class SlackDirectory:
             found = await store.by_emails(self._db, wanted)
             missing = wanted - found.keys()
         self._known_misses = missing
+        return found
+
+    async def people(self, user_ids: Iterable[str]) -> dict[str, SlackUser]:
+        """Slack user id → the person, for the ids Slack knows; the cache first, then users.info."""
+        wanted = set(user_ids)
+        found = await store.by_ids(self._db, wanted)
+        missing = sorted(wanted - found.keys())
+        learned = []
+        for user_id in missing[:LOOKUPS_PER_CHECK]:  # a few newcomers: users.info is quicker than a refresh
+            try:
+                learned.append(_user((await self._client.users_info(user=user_id))["user"]))
+            except SlackApiError as e:
+                if e.response.get("error") not in ("user_not_found", "invalid_user"):
+                    raise
+        if learned:
+            await store.upsert(self._db, learned, self._clock())
+            found.update({u.id: u for u in learned})
         return found
 
     async def refresh(self) -> int:

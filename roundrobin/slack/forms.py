@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
-from roundrobin.rotations.schedule import Schedule
+from roundrobin.rotations.schedule import Schedule, normalise_time
 from roundrobin.slack.ids import PagerDuty, Rotations
 from roundrobin.slack.views.blocks import read_metadata
 from roundrobin.slack.views.rotation_modals import RotationForm
@@ -75,6 +75,7 @@ def parse_oauth_form(view: dict) -> OAuthClientForm:
 def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     """The rotation modal's current values, whether submitted or redrawn after a choice."""
     values = view.get("state", {}).get("values", {})
+    meta = read_metadata(view.get("private_metadata"))
     b = Rotations
 
     def get(block: str) -> dict:
@@ -85,10 +86,10 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     tz_option = get(b.TZ).get("selected_option") or {}
     schedule = Schedule(
         kind=kind,
-        at=get(b.TIME).get("selected_time") or "09:00",
+        at=normalise_time(get(b.TIME).get("selected_time") or "09:00"),
         weekday=int((get(b.WEEKDAY).get("selected_option") or {}).get("value") or 0),
         every_weeks=int((get(b.EVERY).get("selected_option") or {}).get("value") or 1),
-        tz=tz_option.get("value") or read_metadata(view.get("private_metadata")).get("tz") or "UTC",
+        tz=tz_option.get("value") or meta.get("tz") or "UTC",
         skip_weekends=bool(get(b.SKIP).get("selected_options")),
     )
     pd_option = get(b.PD_SCHEDULE).get("selected_option") or {}
@@ -99,7 +100,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         code=(get(b.CODE).get("value") or "").strip(),
         description=(get(b.DESCRIPTION).get("value") or "").strip(),
         source=source,
-        members=tuple(get(b.MEMBERS).get("selected_users") or ()),
+        members=None if meta.get("keep_members") else tuple(get(b.MEMBERS).get("selected_users") or ()),
         channels=tuple(get(b.CHANNELS).get("selected_conversations") or ()),
         usergroup_id=group_option.get("value"),
         new_usergroup_handle=new_handle,
@@ -108,8 +109,9 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     )
     return RotationForm(
         draft=draft,
-        rotation_id=read_metadata(view.get("private_metadata")).get("rotation_id"),
-        config_rev=read_metadata(view.get("private_metadata")).get("config_rev"),
+        rotation_id=meta.get("rotation_id"),
+        config_rev=meta.get("config_rev"),
+        kept_members=meta.get("kept_members", 0),
         pagerduty_connected=pagerduty_connected,
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
         group_label=(group_option.get("text") or {}).get("text"),
@@ -129,7 +131,8 @@ _ERROR_BLOCKS = {
     "schedule.weekday": Rotations.WEEKDAY,
     "schedule.every_weeks": Rotations.EVERY,
     "channels": Rotations.CHANNELS,
-    "usergroup": Rotations.NEW_GROUP,
+    "usergroup": Rotations.GROUP,
+    "new_usergroup": Rotations.NEW_GROUP,
 }
 
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.rotations.draft import DraftError, RotationDraft
+from roundrobin.rotations.draft import MAX_MEMBERS, DraftError, RotationDraft
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule, zone_names
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.forms import parse_rotation_form, rotation_errors
 from roundrobin.slack.ids import Rotations
-from roundrobin.slack.usergroups import UsergroupError
 from roundrobin.slack.views.blocks import esc, option
 from roundrobin.slack.views.rotation_modals import RotationForm, rotation_modal
 from roundrobin.store import pagerduty as pd_store
@@ -56,7 +54,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         code=rotation.code,
         description=rotation.description,
         source=rotation.source,
-        members=rotation.members,
+        members=None if len(rotation.members) > MAX_MEMBERS else rotation.members,
         channels=rotation.channels,
         usergroup_id=rotation.usergroup_id,
         usergroup_handle=rotation.usergroup_handle,
@@ -72,6 +70,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         draft=draft,
         rotation_id=rotation.id,
         config_rev=rotation.config_rev,
+        kept_members=len(rotation.members) if len(rotation.members) > MAX_MEMBERS else 0,
         pagerduty_connected=connected,
         pd_schedule_label=schedule.name if schedule else rotation.pd_schedule_id,
         group_label=_group_label(group)
@@ -102,9 +101,19 @@ async def schedule_options(ack: AsyncAck, payload: dict, context: AsyncBoltConte
     await ack(options=labels)
 
 
-async def group_options(ack: AsyncAck, payload: dict, context: AsyncBoltContext) -> None:
-    groups = await deps(context).usergroups.search(payload.get("value", ""))
-    await ack(options=[option(_group_label(g), g["id"]) for g in groups])
+async def group_options(ack: AsyncAck, body: dict, payload: dict, context: AsyncBoltContext) -> None:
+    """Groups this person may bind: all of them for managers, the ones they are in for members."""
+    services, user_id = deps(context), body["user"]["id"]
+    groups = await services.usergroups.search(payload.get("value", ""))
+    if not await services.access.can_manage(user_id):
+        groups = [g for g in groups if user_id in (g.get("users") or ())]
+    held = await services.rotations.group_holders()
+    await ack(
+        options=[
+            option(_group_label(g) + (f" (follows {held[g['id']]})" if g["id"] in held else ""), g["id"])
+            for g in groups
+        ]
+    )
 
 
 def _group_label(group: dict) -> str:
@@ -117,30 +126,18 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     services, user_id = deps(context), body["user"]["id"]
     connected = await _connected(services)
     form = parse_rotation_form(view, connected)
-    existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
-    if form.rotation_id and existing is None:
-        await ack(response_action="errors", errors={Rotations.NAME: "This rotation was deleted meanwhile."})
-        return
-    if existing:
-        await services.access.require_edit(user_id, existing)  # before any group is created for it
-    draft = form.draft
     try:
-        await services.rotations.check(draft, connected, except_id=form.rotation_id)
-        draft, created = await _resolve_group(services, draft)
-        if existing:
+        if form.rotation_id:
             rotation = await services.rotations.update(
-                existing.id, draft, user_id, connected, expected_rev=form.config_rev, group_created=created
+                form.rotation_id, form.draft, user_id, connected, expected_rev=form.config_rev
             )
         else:
-            rotation = await services.rotations.create(draft, user_id, connected, group_created=created)
+            rotation = await services.rotations.create(form.draft, user_id, connected)
     except DraftError as e:
         await ack(response_action="errors", errors=rotation_errors(e.errors, view))
         return
-    except UsergroupError as e:
-        await ack(response_action="errors", errors={Rotations.NEW_GROUP: str(e)})
-        return
     await ack()
-    verb = "Saved" if existing else "Created"
+    verb = "Saved" if form.rotation_id else "Created"
     synced = ""
     if rotation.bound:
         # Show who PagerDuty has on call straight away, not after the next scheduled sync.
@@ -152,25 +149,6 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     await services.home.publish(
         user_id, tab="rotations", notice=f"{verb} {esc(rotation.name)} ({esc(rotation.code)}).{synced}"
     )
-
-
-async def _resolve_group(services: Services, draft: RotationDraft) -> tuple[RotationDraft, bool]:
-    """Create the new group asked for, or learn the chosen group's handle; (draft, created)."""
-    if draft.new_usergroup_handle:
-        group_id = await services.usergroups.create(draft.new_usergroup_handle, f"{draft.name} on duty")
-        return (
-            replace(
-                draft,
-                usergroup_id=group_id,
-                usergroup_handle=draft.new_usergroup_handle,
-                new_usergroup_handle=None,
-            ),
-            True,
-        )
-    if draft.usergroup_id:
-        group = await services.usergroups.get(draft.usergroup_id)
-        return replace(draft, usergroup_handle=group.get("handle") if group else None), False
-    return draft, False
 
 
 async def _connected(services: Services) -> bool:

@@ -8,4 +8,6 @@ BOT_SCOPES = {
     "users:read.email": "matching PagerDuty users to Slack users by email",
     "usergroups:read": "the on-duty user group picker (usergroups.list)",
     "usergroups:write": "creating on-duty user groups and keeping them equal to who is on duty",
+    "channels:read": "checking a rotation's public channels exist and that whoever picks them is in them",
+    "groups:read": "the same for private channels Round Robin was invited to",
 }

@@ -24,7 +24,9 @@ class Usergroups:
         if self._cached and self._clock() - self._cached[0] < self._ttl:
             return self._cached[1]
         try:
-            groups = (await self._client.usergroups_list(include_disabled=True))["usergroups"]
+            groups = (await self._client.usergroups_list(include_disabled=True, include_users=True))[
+                "usergroups"
+            ]
         except SlackApiError:
             groups = []
         self._cached = (self._clock(), groups)

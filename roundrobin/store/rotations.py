@@ -13,7 +13,7 @@ from roundrobin.store import outbox
 _COLUMNS = (
     "id, name, code, created_by, description, source, pd_schedule_id, schedule, on_duty_since, "
     "on_duty_until, next_handoff_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
-    "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at"
+    "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, next_on_duty, next_change_at"
 )
 
 
@@ -36,6 +36,7 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data["schedule"] = Schedule.from_json(data["schedule"])
         data["channels"] = tuple(json.loads(data["channels"]))
         data["pd_unmatched"] = tuple(json.loads(data["pd_unmatched"]))
+        data["next_on_duty"] = tuple(json.loads(data["next_on_duty"]))
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
         result.append(Rotation(**data))
@@ -76,6 +77,11 @@ async def holder_of_group(db: Database, usergroup_id: str) -> tuple[int, str, st
     return (row["id"], row["name"], row["code"]) if row else None
 
 
+async def group_holders(db: Database) -> dict[str, str]:
+    rows = await db.fetchall("SELECT usergroup_id, code FROM rotations WHERE usergroup_id IS NOT NULL")
+    return {r[0]: r[1] for r in rows}
+
+
 async def page(
     db: Database, offset: int, limit: int, member: str | None = None
 ) -> tuple[list[Rotation], int]:
@@ -104,6 +110,14 @@ async def search(db: Database, query: str, limit: int = 50) -> list[tuple[int, s
 
 async def due(db: Database, now: float) -> list[Rotation]:
     return await _select(db, "WHERE next_handoff_at IS NOT NULL AND next_handoff_at <= ?", (now,))
+
+
+async def next_change_at(db: Database) -> float | None:
+    """The earliest change of hands PagerDuty has planned for any bound rotation."""
+    row = await db.fetchone(
+        "SELECT MIN(next_change_at) FROM rotations WHERE source = 'pagerduty' AND next_change_at IS NOT NULL"
+    )
+    return row[0]
 
 
 async def next_due_at(db: Database) -> float | None:
@@ -146,7 +160,8 @@ async def save(db: Database, rotation: Rotation) -> None:
             """UPDATE rotations SET name = ?, code = ?, description = ?, source = ?, pd_schedule_id = ?,
                    schedule = ?, next_handoff_at = ?, on_duty_since = ?, on_duty_until = ?, channels = ?,
                    usergroup_id = ?, usergroup_handle = ?, pd_status = ?, pd_unmatched = ?, updated_at = ?,
-                   config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?
+                   config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?, next_on_duty = ?,
+                   next_change_at = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -168,6 +183,8 @@ async def save(db: Database, rotation: Rotation) -> None:
                 rotation.duty_rev,
                 rotation.duty_actor,
                 rotation.duty_changed_at,
+                json.dumps(list(rotation.next_on_duty)),
+                rotation.next_change_at,
                 rotation.id,
             ),
         )

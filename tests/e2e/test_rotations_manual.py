@@ -110,9 +110,9 @@ async def test_slack_refusing_the_group_is_shown_on_the_rotation_which_still_cha
     await admin.fill(Rotations.GROUP, options[0])
     assert await admin.submit() == {}
     await slack.wait_for(lambda: rows(app, "SELECT error FROM usergroup_sync")[0][0])
-    text = await admin.open_home()
-    text = admin.text()
-    assert "permission_denied" in text and "User Groups" in text
+    await admin.open_home()
+    text = await slack.wait_for(lambda: "permission_denied" in admin.text() and admin.text())
+    assert "User Groups" in text
     assert "On duty: <@U0BOB>" in text
     assert slack.usergroups["S0OPS"]["users"] == [ADMIN]
 

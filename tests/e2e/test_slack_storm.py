@@ -4,6 +4,8 @@ Runs the app's rotation service and Slack delivery worker in-process (as bench/s
 against the Slack simulator with its tiers on, Slack's minute scaled down to 0.6 s.
 """
 
+import asyncio
+
 import pytest
 
 from bench.slack_storm import storm
@@ -12,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_200_hand_overs_at_once_drain_without_a_failed_write(tmp_path):
-    report = await storm(200, window=0.6, folder=tmp_path)
+    report = await asyncio.wait_for(storm(200, window=0.6, folder=tmp_path), timeout=120)
     assert report.failures == 0
     assert report.groups_right == 200 and report.channels_told_once == 200
     assert report.rate_limited <= 5, "paced by the tiers, Slack (almost) never had to say slow down"

@@ -8,10 +8,13 @@ import pytest
 from roundrobin.access import Access, PermissionDenied
 from roundrobin.rotations.draft import DraftError, RotationDraft
 from roundrobin.rotations.model import GroupState
+from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.rotations.service import AlreadyChanged, NotAllowed, RotationService, Signals
 from roundrobin.store import outbox
+from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
+from roundrobin.store.pagerduty import PdSchedule
 
 ADMIN = "UADMIN"
 
@@ -29,14 +32,50 @@ class Roles:
         return f"Name of {user_id}"
 
 
+class Workspace:
+    """What the workspace holds, as Slack would answer: people, channels (and who is in them), groups."""
+
+    def __init__(self):
+        self.people = {"U1", "U2", "U3", "U5", "U9", ADMIN}
+        self.channels = {"C1": {"U9"}, "C2": {"U9"}, "C9": {"U9"}}
+        self.groups = {"S1": Group("S1", "ops", "Ops", ("U9",), True)}
+        self.created = []
+
+    async def not_people(self, user_ids):
+        return [u for u in user_ids if u not in self.people]
+
+    async def channel_problem(self, channel_id):
+        return None if channel_id in self.channels else "Round Robin cannot see one of these channels."
+
+    async def channels_of(self, user_id):
+        return {c for c, members in self.channels.items() if user_id in members}
+
+    async def group(self, group_id):
+        return self.groups.get(group_id)
+
+    async def create_group(self, handle, name):
+        group_id = f"SNEW{len(self.created)}"
+        self.groups[group_id] = Group(group_id, handle, name, (), True)
+        self.created.append(group_id)
+        return group_id
+
+
 @pytest.fixture
 def signals():
     return Signals.new()
 
 
 @pytest.fixture
-def service(db, signals):
-    return RotationService(db, Access(db, Roles(), ()), signals, clock=time.time)
+def workspace():
+    return Workspace()
+
+
+@pytest.fixture
+async def service(db, signals, workspace):
+    await pd_store.save_schedules(
+        db, [PdSchedule("PS1", "Ops"), PdSchedule("POLD", "Old")], time.time(), False
+    )
+    return RotationService(db, Access(db, Roles(), ()), workspace, signals, clock=time.time)
 
 
 def draft(**kw) -> RotationDraft:
@@ -219,3 +258,49 @@ async def test_reverting_to_manual_keeps_duty_and_tells_the_channels(service, db
     assert not after.bound and after.on_duty == ("U1",) and after.members == ("U1", "U2")
     kinds = sorted(m.kind for m in await announcements(db, r.id))
     assert kinds == ["duty", "reverted"]
+
+
+async def test_forged_ids_are_field_errors_and_nothing_is_stored(service, db):
+    with pytest.raises(DraftError) as e:
+        await service.create(
+            draft(members=("U1", "UCAROL> <!here", "not-a-user"), channels=("CNOPE",), usergroup_id="SNOPE"),
+            "U9",
+            False,
+        )
+    assert set(e.value.errors) == {"members", "channels", "usergroup"}
+    assert "2 of the people chosen are not" in e.value.errors["members"]
+    assert await store.count(db) == 0
+
+
+async def test_a_member_binds_only_groups_they_are_in_and_channels_they_are_in(service, db, workspace):
+    workspace.groups["S2"] = Group("S2", "security-oncall", "Security", ("U3",), True)
+    with pytest.raises(DraftError) as e:
+        await service.create(draft(usergroup_id="S2", channels=("C1",)), "U5", False)
+    assert "only if you are in it" in e.value.errors["usergroup"]
+    assert "only channels you are in" in e.value.errors["channels"]
+    # An admin may bind any group; a member may create a new one.
+    await service.create(draft(code="SEC", usergroup_id="S2"), ADMIN, False)
+    mine = await service.create(draft(code="MINE", new_usergroup_handle="mine-oncall"), "U5", False)
+    assert mine.usergroup_handle == "mine-oncall" and workspace.created == [mine.usergroup_id]
+
+
+async def test_one_group_follows_one_rotation(service):
+    await service.create(draft(usergroup_id="S1"), "U9", False)
+    with pytest.raises(DraftError) as e:
+        await service.create(draft(code="WEB", usergroup_id="S1"), ADMIN, False)
+    assert "@ops already follows Ops (OPS)" in e.value.errors["usergroup"]
+
+
+async def test_odd_input_is_normalised_or_refused(service):
+    r = await service.create(
+        draft(name="  Ops\non\u202ecall  ", description="line one\nline\u2066 two"), "U9", False
+    )
+    assert r.name == "Ops oncall" and r.description == "line one\nline two"
+    for at in ("1_0:00", "\uff10\uff19:00", "25:00"):
+        with pytest.raises(DraftError) as e:
+            await service.create(draft(code="T", schedule=Schedule("daily", at)), "U9", False)
+        assert "schedule.at" in e.value.errors
+    for tz in ("localtime", "Factory"):
+        with pytest.raises(DraftError) as e:
+            await service.create(draft(code="Z", schedule=Schedule("daily", "09:00", tz=tz)), "U9", False)
+        assert "schedule.tz" in e.value.errors

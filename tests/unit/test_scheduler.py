@@ -9,7 +9,7 @@ from roundrobin.rotations.schedule import Schedule
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import HANDOFF_JOB, Scheduler
 from roundrobin.store import rotations as store
-from tests.unit.test_rotation_service import Roles
+from tests.unit.test_rotation_service import Roles, Workspace
 
 
 async def wait_for(predicate, timeout=2.0):
@@ -22,7 +22,7 @@ async def wait_for(predicate, timeout=2.0):
 
 async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
     signals = Signals.new()
-    rotations = RotationService(db, Access(db, Roles(), ()), signals)
+    rotations = RotationService(db, Access(db, Roles(), ()), Workspace(), signals)
     scheduler = Scheduler(db, rotations, None, signals, 3600)
     scheduler.start()
     try:

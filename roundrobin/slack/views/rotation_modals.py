@@ -49,6 +49,7 @@ class RotationForm:
     draft: RotationDraft
     rotation_id: int | None = None
     config_rev: int | None = None  # the edit is refused if the rotation changed since the form opened
+    kept_members: int = 0  # more members than Slack's user picker holds: shown, not edited, kept
     pagerduty_connected: bool = False
     pd_schedule_label: str | None = None
     group_label: str | None = None
@@ -93,7 +94,11 @@ def rotation_modal(form: RotationForm) -> dict:
         blocks,
         callback_id=Rotations.FORM_VIEW,
         submit="Save" if editing else "Create",
-        private_metadata={"rotation_id": form.rotation_id, "config_rev": form.config_rev},
+        private_metadata={
+            "rotation_id": form.rotation_id,
+            "config_rev": form.config_rev,
+            **({"keep_members": True, "kept_members": form.kept_members} if form.kept_members else {}),
+        },
     )
 
 
@@ -106,14 +111,22 @@ def _manual_fields(form: RotationForm) -> list[Block]:
     }
     if d.members:
         users["initial_users"] = list(d.members)
-    blocks = [
-        input_block(
+    if form.kept_members:
+        # Slack's user picker holds 100 people; a rotation that came from PagerDuty may have more.
+        members_block = section(
+            f"*Members, in turn order*: {form.kept_members} people, more than Slack's picker can show, so "
+            "they stay as they are. Details lists them all."
+        )
+    else:
+        members_block = input_block(
             Rotations.MEMBERS,
             "Members, in turn order",
             users,
             hint="The first person goes on duty first, then the next, and so on.",
             optional=True,
-        ),
+        )
+    blocks = [
+        members_block,
         input_block(Rotations.KIND, "Rotates", static_select(Rotations.KIND, KINDS, s.kind), dispatch=True),
     ]
     if not s.timed:

@@ -1,0 +1,114 @@
+"""What a rotation may point at: real people, channels and user groups, and who may bind which.
+
+Socket Mode payloads carry whatever the client sends, so every id in a draft is checked against the
+workspace before anything is stored, and the rules for borrowing Round Robin's powers are applied:
+
+- a member may bind a user group only if Round Robin creates it or they are already in it
+  (workspace admins and owners, and Round Robin owners, may bind any); one group, one rotation;
+- a member may choose channels they are in (admins and owners any).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from roundrobin.access import MANAGERS, Access
+from roundrobin.db import Database
+from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.model import Rotation
+from roundrobin.store import pagerduty as pd_store
+from roundrobin.store import rotations as store
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    handle: str
+    name: str
+    users: tuple[str, ...]
+    enabled: bool
+
+
+class GroupRefused(Exception):
+    """Slack would not create the group; str() says what to do instead."""
+
+
+class Workspace(Protocol):
+    """Facts about the Slack workspace (implemented over the Web API in slack/workspace.py)."""
+
+    async def not_people(self, user_ids: Iterable[str]) -> list[str]:
+        """The ids that are not active, human members of the workspace."""
+        ...
+
+    async def channel_problem(self, channel_id: str) -> str | None:
+        """Why Round Robin could not tell this channel (plain words), or None."""
+        ...
+
+    async def channels_of(self, user_id: str) -> set[str]: ...
+
+    async def group(self, group_id: str) -> Group | None: ...
+
+    async def create_group(self, handle: str, name: str) -> str: ...
+
+
+async def problems(
+    draft: RotationDraft,
+    actor: str,
+    existing: Rotation | None,
+    workspace: Workspace,
+    access: Access,
+    db: Database,
+) -> dict[str, str]:
+    """Field → what is wrong with the ids in the draft, or what the actor may not bind."""
+    errors: dict[str, str] = {}
+    manager = await access.can_manage(actor)
+    if draft.source != "pagerduty" and draft.members is not None:
+        added = [u for u in draft.members if not existing or u not in existing.members]
+        if bad := await workspace.not_people(added):
+            errors["members"] = (
+                f"{len(bad)} of the people chosen {'is' if len(bad) == 1 else 'are'} not an active member "
+                "of this workspace (a deactivated account, a bot or an app): choose people."
+            )
+    schedule_id = draft.pd_schedule_id if draft.source == "pagerduty" else None
+    changed_schedule = schedule_id and schedule_id != (existing.pd_schedule_id if existing else None)
+    if changed_schedule and not await pd_store.schedules(db, [schedule_id]):
+        errors["pd_schedule"] = "Choose a schedule from the list: that one is not in PagerDuty."
+    new_channels = [c for c in draft.channels if not existing or c not in existing.channels]
+    for channel in new_channels:
+        if problem := await workspace.channel_problem(channel):
+            errors["channels"] = problem
+            break
+    if new_channels and "channels" not in errors and not manager:
+        theirs = await workspace.channels_of(actor)
+        if outside := [c for c in new_channels if c not in theirs]:
+            errors["channels"] = (
+                f"You can choose only channels you are in ({len(outside)} of these you are not). "
+                f"{MANAGERS} can choose any channel."
+            )
+    group_id = draft.usergroup_id
+    changed_group = group_id and group_id != (existing.usergroup_id if existing else None)
+    if changed_group and (error := await _group_problem(group_id, actor, manager, existing, workspace, db)):
+        errors["usergroup"] = error
+    return errors
+
+
+async def _group_problem(
+    group_id: str, actor: str, manager: bool, existing: Rotation | None, workspace: Workspace, db: Database
+) -> str | None:
+    group = await workspace.group(group_id)
+    if group is None:
+        return "That user group is not in Slack (any more): choose another, or create a new one."
+    holder = await store.holder_of_group(db, group_id)
+    if holder and (existing is None or holder[0] != existing.id):
+        return (
+            f"@{group.handle} already follows {holder[1]} ({holder[2]}): a group can follow one rotation. "
+            "Create a new group for this one."
+        )
+    if not manager and actor not in group.users:
+        return (
+            f"You can choose @{group.handle} only if you are in it. Create a new group here, or ask one of "
+            f"the {MANAGERS} to bind it."
+        )
+    return None

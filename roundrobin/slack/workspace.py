@@ -1,0 +1,91 @@
+"""Facts about the Slack workspace a rotation may point at, read over the Web API.
+
+Implements rotations.references.Workspace: who is a real, active person (the cached directory, then
+users.info), which channels Round Robin can tell (conversations.info) and which a person is in
+(users.conversations), the user groups (usergroups.list, cached briefly), and creating a group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from roundrobin.rotations.references import Group, GroupRefused
+from roundrobin.slack.directory import SlackDirectory
+from roundrobin.slack.usergroups import UsergroupError, Usergroups
+from roundrobin.slack.views.blocks import is_id
+
+CHANNEL_TYPES = "public_channel,private_channel"
+
+
+class SlackWorkspace:
+    def __init__(self, client: AsyncWebClient, directory: SlackDirectory, usergroups: Usergroups):
+        self._client = client
+        self._directory = directory
+        self._usergroups = usergroups
+
+    async def not_people(self, user_ids: Iterable[str]) -> list[str]:
+        ids = list(dict.fromkeys(user_ids))
+        well_formed = [u for u in ids if is_id("user", u)]
+        people = await self._directory.people(well_formed)
+        return [
+            u for u in ids if u not in people or people[u].deleted or people[u].is_bot or u == "USLACKBOT"
+        ]
+
+    async def channel_problem(self, channel_id: str) -> str | None:
+        if not is_id("channel", channel_id):
+            return "Choose channels from the list."
+        try:
+            channel = (await self._client.conversations_info(channel=channel_id))["channel"]
+        except SlackApiError as e:
+            error = e.response.get("error")
+            if error == "channel_not_found":
+                return (
+                    "Round Robin cannot see one of these channels: it is private, or gone. Invite "
+                    "@Round Robin to a private channel first (/invite @Round Robin)."
+                )
+            if error == "missing_scope":
+                return "Round Robin lacks the channels:read and groups:read scopes: reinstall it from manifest.yml."
+            raise
+        if channel.get("is_archived"):
+            return f"#{channel.get('name', channel_id)} is archived: choose another channel."
+        if channel.get("is_im") or channel.get("is_mpim"):
+            return "Choose channels, not direct messages."
+        return None
+
+    async def channels_of(self, user_id: str) -> set[str]:
+        found: set[str] = set()
+        cursor = None
+        while True:
+            page = await self._client.users_conversations(
+                user=user_id, types=CHANNEL_TYPES, exclude_archived=True, limit=999, cursor=cursor
+            )
+            found |= {c["id"] for c in page.get("channels", [])}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return found
+
+    async def group(self, group_id: str) -> Group | None:
+        if not is_id("group", group_id):
+            return None
+        found = await self._usergroups.get(group_id)
+        if found is None:
+            self._usergroups.forget()  # made a moment ago, perhaps
+            found = await self._usergroups.get(group_id)
+        if found is None:
+            return None
+        return Group(
+            id=found["id"],
+            handle=found.get("handle", ""),
+            name=found.get("name", ""),
+            users=tuple(found.get("users") or ()),
+            enabled=not found.get("date_delete"),
+        )
+
+    async def create_group(self, handle: str, name: str) -> str:
+        try:
+            return await self._usergroups.create(handle, name)
+        except UsergroupError as e:
+            raise GroupRefused(str(e)) from None

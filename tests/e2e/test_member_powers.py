@@ -1,0 +1,128 @@
+"""What a plain member can do with Round Robin's powers: no borrowed groups, channels or pings.
+
+Dave is a plain member. A Socket Mode client can send any id or value, so the forged submissions
+below are what a determined member could send, not what Slack's client would.
+"""
+
+import json
+
+import pytest
+
+from roundrobin.slack.ids import Rotations
+from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, GENERAL, OPS
+from tests.e2e.steps import create_rotation, modal_after, rows, told
+
+pytestmark = pytest.mark.e2e
+
+
+async def open_create_form(slack, user, name="Mine", code="MINE", members=(DAVE,)) -> None:
+    await user.open_home()
+    await modal_after(slack, user, user.click(Rotations.CREATE))
+    await user.fill(Rotations.NAME, name)
+    await user.fill(Rotations.CODE, code)
+    await user.fill(Rotations.MEMBERS, list(members))
+
+
+async def submit_with(slack, user, **values) -> dict:
+    """Submit the open form as `user`, with some fields' values replaced (a forged submission)."""
+    state = user.values()
+    for block, value in values.items():
+        state[block] = {block: value}
+    return await slack.forge(
+        user.id, "view_submission", view={**user.modal, "state": {"values": state}}, response_urls=[]
+    )
+
+
+def everything_posted(slack) -> str:
+    """Every text a person could see from the bot: messages (text and blocks) and ephemeral answers."""
+    texts = [m["text"] + json.dumps(m.get("blocks") or []) for m in slack.messages]
+    return "\n".join(texts)
+
+
+async def test_a_group_the_member_is_not_in_is_not_offered_and_cannot_be_forged(app, slack, pd):
+    slack.add_usergroup("S0SEC", "security-oncall", "Security on call", users=[CAROL])
+    dave = slack.user(DAVE)
+    await open_create_form(slack, dave)
+    assert await dave.suggest(Rotations.GROUP, "sec") == [], "not offered"
+    ack = await submit_with(
+        slack,
+        dave,
+        **{
+            Rotations.GROUP: {
+                "type": "external_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "@security-oncall"},
+                    "value": "S0SEC",
+                },
+            }
+        },
+    )
+    assert ack["response_action"] == "errors"
+    assert "only if you are in it" in ack["errors"][Rotations.GROUP]
+    assert rows(app, "SELECT COUNT(*) FROM rotations") == [(0,)]
+    assert slack.usergroups["S0SEC"]["users"] == [CAROL] and slack.usergroups["S0SEC"]["enabled"]
+    assert not slack.calls_to("usergroups.users.update") and not slack.calls_to("usergroups.disable")
+
+
+async def test_forged_member_channel_and_group_ids_are_field_errors_and_nothing_is_posted(app, slack, pd):
+    dave = slack.user(DAVE)
+    await open_create_form(slack, dave)
+    ack = await submit_with(
+        slack,
+        dave,
+        **{
+            Rotations.MEMBERS: {
+                "type": "multi_users_select",
+                "selected_users": ["UCAROL> <!here", "not-a-user"],
+            },
+            Rotations.CHANNELS: {"type": "multi_conversations_select", "selected_conversations": ["C0NOPE"]},
+            Rotations.GROUP: {
+                "type": "external_select",
+                "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": "S0NOPE"},
+            },
+        },
+    )
+    assert ack["response_action"] == "errors"
+    assert set(ack["errors"]) == {Rotations.MEMBERS, Rotations.CHANNELS, Rotations.GROUP}
+    assert "2 of the people chosen are not" in ack["errors"][Rotations.MEMBERS]
+    assert rows(app, "SELECT COUNT(*) FROM rotations") == [(0,)]
+    assert not slack.calls_to("chat.postMessage")
+
+
+async def test_a_member_may_choose_only_channels_they_are_in(app, slack, pd):
+    dave = slack.user(DAVE)  # in #general, not in #ops
+    await open_create_form(slack, dave)
+    await dave.fill(Rotations.CHANNELS, [OPS])
+    ack = await dave.submit()
+    assert "only channels you are in" in ack["errors"][Rotations.CHANNELS]
+    await dave.fill(Rotations.CHANNELS, [GENERAL])
+    assert await dave.submit() == {}
+    await slack.wait_for(lambda: told(slack, GENERAL, "<@U0DAVE>", "on duty now"))
+
+
+async def test_a_name_full_of_control_sequences_pings_nobody_and_disguises_no_link(app, slack, pd):
+    admin = slack.user(ADMIN)
+    name = "<!channel> <!here> <@U0DAVE> <https://evil.example|click>"
+    assert await create_rotation(slack, admin, name=name, code="EVIL", channels=[GENERAL]) == {}
+    await slack.wait_for(lambda: told(slack, GENERAL, "<@U0BOB>"))
+    await admin.command("who EVIL", channel_id=GENERAL)
+    await admin.command("rotate EVIL", channel_id=GENERAL)
+    await slack.wait_for(lambda: told(slack, GENERAL, "<@U0CAROL>"))
+    seen = everything_posted(slack) + "\n".join(e["text"] for e in admin.ephemerals) + admin.text()
+    for raw in ("<!channel>", "<!here>", "<@U0DAVE>", "<https://evil.example"):
+        assert raw not in seen, f"{raw} reached Slack unescaped"
+    assert "&lt;!channel&gt;" in everything_posted(slack)
+
+
+async def test_ten_rotates_in_two_seconds_make_one_announcement(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, channels=[OPS], members=(BOB, CAROL)) == {}
+    await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB>", "on duty now"))
+    before = len(told(slack, OPS))
+    for _ in range(10):
+        await admin.command("rotate ops")
+    await slack.wait_for(lambda: len(told(slack, OPS)) > before, timeout=15)
+    await slack.wait_for(lambda: not rows(app, "SELECT 1 FROM slack_outbox"), timeout=15)
+    [announcement] = told(slack, OPS)[before:]
+    assert "<@U0BOB>" in announcement["text"], "the final state: ten rotates of two people end on Bob"
+    assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(11,)]
