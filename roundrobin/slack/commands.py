@@ -7,7 +7,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from roundrobin.access import PermissionDenied
 from roundrobin.rotations.service import NotAllowed
 from roundrobin.slack.app import deps
-from roundrobin.slack.views.blocks import context, esc, mention, section
+from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
 from roundrobin.slack.views.messages import group_mention
 from roundrobin.slack.views.rotations import on_duty_line
 from roundrobin.store import rotations as store
@@ -66,8 +66,13 @@ async def _list(services) -> dict:
 
 def _who(rotation) -> dict:
     lines = [f"*{esc(rotation.name)}* `{esc(rotation.code)}`", on_duty_line(rotation)]
-    if not rotation.bound and rotation.next_up and rotation.on_duty:
-        lines.append(f"Next: {mention(rotation.next_up)}")
+    if rotation.next_up and (rotation.on_duty or rotation.bound):
+        when = (
+            f" from {slack_date(rotation.next_change_at)}"
+            if rotation.bound and rotation.next_change_at
+            else ""
+        )
+        lines.append(f"Next: {mention(rotation.next_up)}{when}")
     if rotation.usergroup_id and rotation.on_duty:
         lines.append(f"Reach them with {group_mention(rotation)}")
     return {"text": "\n".join(lines)}

@@ -98,7 +98,7 @@ def summary_text(r: Rotation, schedule_name: str | None) -> str:
     else:
         source = f"Manual · {esc(r.schedule.describe())}" if r.schedule.timed else "Manual"
     lines = [f"*{esc(r.name)}*  `{r.code}`  ·  {source}", on_duty_line(r)]
-    if not r.bound and r.next_up and r.on_duty:
+    if r.next_up and (r.on_duty or r.bound):
         lines.append(f"Next: {mention(r.next_up)}")
     return "\n".join(lines)
 
@@ -116,6 +116,8 @@ def summary_notes(r: Rotation, problems: tuple[str, ...] = (), group_repaired: b
     if r.bound:
         total = len(r.members) + len([u for u in r.pd_unmatched if u.get("id")])
         notes.append(f":link: {len(r.members)} of {total} linked to Slack")
+        if r.pd_status == "final_schedule":
+            notes.append(":calendar: Follows the schedule's final layers: no escalation policy uses it")
         if r.pd_status == "schedule_not_found":
             notes.append(
                 ":warning: Schedule not found in PagerDuty: it was deleted, or the connection cannot see it"
