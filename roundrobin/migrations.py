@@ -199,4 +199,56 @@ MIGRATIONS: list[str] = [
     ALTER TABLE rotations ADD COLUMN next_change_at REAL;
     CREATE INDEX rotations_next_change ON rotations (next_change_at) WHERE next_change_at IS NOT NULL;
     """,
+    # 5: the daily-use features: channel topics, direct messages and reminders, message templates,
+    # requests made with @Round Robin, and who may hand over.
+    """
+    ALTER TABLE rotations ADD COLUMN topic_channels TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE rotations ADD COLUMN dm_on_duty INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rotations ADD COLUMN dm_off_duty INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rotations ADD COLUMN remind_before INTEGER;          -- seconds before a planned hand-over
+    ALTER TABLE rotations ADD COLUMN templates TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE rotations ADD COLUMN request_expiry_minutes INTEGER NOT NULL DEFAULT 60;
+    ALTER TABLE rotations ADD COLUMN members_may_rotate INTEGER NOT NULL DEFAULT 1;
+
+    -- The topic Round Robin keeps in a channel. No foreign key: clearing Round Robin's own topic
+    -- must outlive a deleted rotation.
+    CREATE TABLE channel_topics (
+        channel_id         TEXT NOT NULL,
+        rotation_id        INTEGER NOT NULL,
+        desired            TEXT,                   -- what to say, as data; NULL: clear our own topic
+        desired_rev        INTEGER NOT NULL DEFAULT 1,
+        applied_rev        INTEGER NOT NULL DEFAULT 0,
+        applied_text       TEXT,                   -- the topic Round Robin last set (and Slack took)
+        left_alone         TEXT,                   -- someone else's topic, found and left as it was
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at    REAL NOT NULL DEFAULT 0,
+        failing_since      REAL,
+        error              TEXT,
+        permanent          INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel_id, rotation_id)
+    );
+
+    CREATE TABLE dm_mutes (
+        slack_user_id      TEXT PRIMARY KEY,
+        muted_at           REAL NOT NULL
+    );
+
+    CREATE TABLE requests (
+        id                 INTEGER PRIMARY KEY,
+        rotation_id        INTEGER REFERENCES rotations(id) ON DELETE SET NULL,
+        code               TEXT NOT NULL,
+        channel_id         TEXT NOT NULL,
+        thread_ts          TEXT NOT NULL,
+        requester          TEXT NOT NULL,
+        text               TEXT NOT NULL,
+        state              TEXT NOT NULL CHECK (state IN ('open', 'acked', 'expired', 'unanswered')),
+        offered_to         TEXT NOT NULL DEFAULT '[]',
+        passed_by          TEXT NOT NULL DEFAULT '[]',
+        acked_by           TEXT,
+        created_at         REAL NOT NULL,
+        expires_at         REAL NOT NULL,
+        closed_at          REAL
+    );
+    CREATE INDEX requests_open ON requests (expires_at) WHERE state = 'open';
+    """,
 ]

@@ -58,6 +58,13 @@ class Rotation:
     # PagerDuty-bound: who is on call after the next change of hands, and when that is (from the sync).
     next_on_duty: tuple[str, ...] = ()
     next_change_at: float | None = None
+    topic_channels: tuple[str, ...] = ()  # channels whose topic says who is on duty
+    dm_on_duty: bool = False  # DM the person going on duty
+    dm_off_duty: bool = False  # DM the person going off duty
+    remind_before: int | None = None  # seconds before a planned hand-over to remind who takes over
+    templates: dict[str, str] = field(default_factory=dict)  # announcement | dm_on | dm_off | topic
+    request_expiry_minutes: int = 60  # an @Round Robin request nobody answers expires after this
+    members_may_rotate: bool = True  # members may hand over and Rotate, not only managers
 
     @property
     def bound(self) -> bool:

@@ -13,7 +13,8 @@ from roundrobin.store import outbox
 _COLUMNS = (
     "id, name, code, created_by, description, source, pd_schedule_id, schedule, on_duty_since, "
     "on_duty_until, next_handoff_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
-    "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, next_on_duty, next_change_at"
+    "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, next_on_duty, next_change_at, "
+    "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate"
 )
 
 
@@ -37,6 +38,10 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data["channels"] = tuple(json.loads(data["channels"]))
         data["pd_unmatched"] = tuple(json.loads(data["pd_unmatched"]))
         data["next_on_duty"] = tuple(json.loads(data["next_on_duty"]))
+        data["topic_channels"] = tuple(json.loads(data["topic_channels"]))
+        data["templates"] = json.loads(data["templates"])
+        for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate"):
+            data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
         result.append(Rotation(**data))
@@ -161,7 +166,8 @@ async def save(db: Database, rotation: Rotation) -> None:
                    schedule = ?, next_handoff_at = ?, on_duty_since = ?, on_duty_until = ?, channels = ?,
                    usergroup_id = ?, usergroup_handle = ?, pd_status = ?, pd_unmatched = ?, updated_at = ?,
                    config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?, next_on_duty = ?,
-                   next_change_at = ?
+                   next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
+                   templates = ?, request_expiry_minutes = ?, members_may_rotate = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -185,6 +191,13 @@ async def save(db: Database, rotation: Rotation) -> None:
                 rotation.duty_changed_at,
                 json.dumps(list(rotation.next_on_duty)),
                 rotation.next_change_at,
+                json.dumps(list(rotation.topic_channels)),
+                int(rotation.dm_on_duty),
+                int(rotation.dm_off_duty),
+                rotation.remind_before,
+                json.dumps(rotation.templates, sort_keys=True),
+                rotation.request_expiry_minutes,
+                int(rotation.members_may_rotate),
                 rotation.id,
             ),
         )
