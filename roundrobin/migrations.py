@@ -178,9 +178,10 @@ MIGRATIONS: list[str] = [
 
     CREATE TABLE slack_outbox (
         id                 INTEGER PRIMARY KEY,
-        kind               TEXT NOT NULL,          -- duty | reverted
+        kind               TEXT NOT NULL,          -- duty | reverted | dm_on | dm_off | reminder | …
         rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
         target             TEXT NOT NULL,          -- a channel id (or a user id, for DMs)
+        ref                TEXT NOT NULL DEFAULT '',  -- tells apart messages of one kind (a request id)
         body               TEXT NOT NULL,          -- what to say, as data; rendered when sent
         version            INTEGER NOT NULL DEFAULT 1,
         first_at           REAL NOT NULL,          -- the oldest change this message carries
@@ -189,7 +190,7 @@ MIGRATIONS: list[str] = [
         failing_since      REAL,
         error              TEXT,
         failed             INTEGER NOT NULL DEFAULT 0,  -- refused for good: kept to show why
-        UNIQUE (kind, rotation_id, target)
+        UNIQUE (kind, rotation_id, target, ref)
     );
     CREATE INDEX slack_outbox_due ON slack_outbox (due_at) WHERE failed = 0;
     """,

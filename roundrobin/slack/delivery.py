@@ -40,6 +40,8 @@ from roundrobin.store.outbox import GroupWork, Message
 
 log = logging.getLogger(__name__)
 
+Renderer = Callable[[Rotation, dict], dict | None]
+
 CALL_TIMEOUT = 10.0  # a hanging Slack answer must not hold a lane for minutes
 MAX_BACKOFF = 60.0
 REFUSED_RETRY = 900.0  # a refused group is tried again now and then: an admin may have fixed it
@@ -84,6 +86,7 @@ class SlackDelivery:
         clock: Callable[[], float] = time.time,
         call_timeout: float = CALL_TIMEOUT,
         drift_every: float = DRIFT_EVERY,
+        renderers: dict[str, Renderer] | None = None,
     ):
         self._client = client
         self._db = db
@@ -92,6 +95,8 @@ class SlackDelivery:
         self._clock = clock
         self._call_timeout = call_timeout
         self._drift_every = drift_every
+        # kind → (rotation, body) → chat.postMessage arguments, or None when it is no longer worth sending
+        self._renderers = {**RENDERERS, **(renderers or {})}
         self._tasks: dict[tuple[str, int], asyncio.Task] = {}
         self._calling: set[asyncio.Task] = set()  # tasks with a request to Slack on the wire
         self._closing = False
@@ -266,7 +271,10 @@ class SlackDelivery:
         if rotation is None:
             return  # deleted: its outbox rows went with it
         try:
-            payload = RENDERERS[message.kind](rotation, message.body)
+            payload = self._renderers[message.kind](rotation, message.body)
+            if payload is None:
+                await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
+                return
             await self._call("chat.postMessage", message.target, channel=message.target, **payload)
         except _Failed as failed:
             await self._message_failed(rotation, message, failed.failure)

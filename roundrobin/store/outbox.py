@@ -138,13 +138,14 @@ async def group_seen(
 @dataclass(frozen=True)
 class Message:
     id: int
-    kind: str  # duty | reverted
+    kind: str  # duty | reverted | dm_on | dm_off | reminder | …
     rotation_id: int
     target: str
     body: dict
     version: int
     attempts: int = 0
     failing_since: float | None = None
+    ref: str = ""
 
 
 def _message(row) -> Message:
@@ -157,6 +158,7 @@ def _message(row) -> Message:
         version=row["version"],
         attempts=row["attempts"],
         failing_since=row["failing_since"],
+        ref=row["ref"],
     )
 
 
@@ -169,19 +171,30 @@ async def enqueue(
     now: float,
     quiet: float = 0.0,
     max_delay: float = 0.0,
+    ref: str = "",
+    due_at: float | None = None,
 ) -> None:
     """A message to send `quiet` seconds after the last change, but no later than `max_delay` after
-    the first: a burst of changes becomes one message that carries the newest body."""
+    the first: a burst of changes becomes one message that carries the newest body. `due_at` sets
+    the time outright (a reminder)."""
     row = await db.fetchone(
-        "SELECT id, first_at, failed FROM slack_outbox WHERE kind = ? AND rotation_id = ? AND target = ?",
-        (kind, rotation_id, target),
+        "SELECT id, first_at, failed FROM slack_outbox WHERE kind = ? AND rotation_id = ? AND target = ? AND ref = ?",
+        (kind, rotation_id, target, ref),
     )
     text = json.dumps(body, sort_keys=True)
     if row is None:
         await db.execute(
-            """INSERT INTO slack_outbox (kind, rotation_id, target, body, first_at, due_at)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            (kind, rotation_id, target, text, now, now + quiet),
+            """INSERT INTO slack_outbox (kind, rotation_id, target, ref, body, first_at, due_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (kind, rotation_id, target, ref, text, now, now + quiet if due_at is None else due_at),
+        )
+        return
+    if due_at is not None:
+        await db.execute(
+            """UPDATE slack_outbox SET body = ?, version = version + 1, first_at = ?, due_at = ?, failed = 0,
+                   attempts = 0
+               WHERE id = ?""",
+            (text, now, due_at, row["id"]),
         )
         return
     first = now if row["failed"] else row["first_at"]
@@ -242,6 +255,17 @@ async def message_failed(
            WHERE id = ?""",
         (retry_at, error, now, message.id),
     )
+
+
+async def forget(db: Database, rotation_id: int, kind: str, target: str | None = None) -> None:
+    """Drop pending messages of a kind for a rotation (to one target, or all of them)."""
+    if target is None:
+        await db.execute("DELETE FROM slack_outbox WHERE rotation_id = ? AND kind = ?", (rotation_id, kind))
+    else:
+        await db.execute(
+            "DELETE FROM slack_outbox WHERE rotation_id = ? AND kind = ? AND target = ?",
+            (rotation_id, kind, target),
+        )
 
 
 async def forget_targets(db: Database, rotation_id: int, keep: tuple[str, ...], kind: str = "duty") -> None:
