@@ -46,6 +46,22 @@ class Access:
         """A rotation's creator may change it, as may everyone who can manage Round Robin."""
         return rotation.created_by == user_id or await self.can_manage(user_id)
 
+    async def can_rotate(self, user_id: str, rotation: Rotation) -> bool:
+        """Rotate, hand over and set on duty: editors, and the rotation's members unless its creator
+        kept that to managers."""
+        return (rotation.members_may_rotate and user_id in rotation.members) or await self.can_edit(
+            user_id, rotation
+        )
+
+    async def require_rotate(self, user_id: str, rotation: Rotation) -> None:
+        if not await self.can_rotate(user_id, rotation):
+            creator = await self._roles.name(rotation.created_by)
+            members = "" if not rotation.members_may_rotate else ", its members"
+            raise PermissionDenied(
+                f"Only {creator} (the creator){members}, workspace admins and Round Robin owners can change "
+                f"who is on duty for {rotation.code}."
+            )
+
     async def require_manage(self, user_id: str) -> None:
         if not await self.can_manage(user_id):
             raise PermissionDenied(f"Only {MANAGERS}, can do that.")

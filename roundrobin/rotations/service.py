@@ -279,7 +279,7 @@ class RotationService:
         self, rotation_id: int, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
         """The next member in turn goes on duty."""
-        await self._access.require_edit(actor, await self._get(rotation_id))
+        await self._access.require_rotate(actor, await self._get(rotation_id))
         now = self._clock()
         async with self._db.transaction():
             rotation = await self._get(rotation_id)
@@ -296,7 +296,7 @@ class RotationService:
     async def set_on_duty(
         self, rotation_id: int, user_id: str, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
-        await self._access.require_edit(actor, await self._get(rotation_id))
+        await self._access.require_rotate(actor, await self._get(rotation_id))
         now = self._clock()
         async with self._db.transaction():
             rotation = await self._get(rotation_id)
@@ -306,6 +306,29 @@ class RotationService:
             if user_id not in rotation.members:
                 raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
             change = await self._change_duty(rotation, (user_id,), "set", actor, now)
+        self._ring(effects=True)
+        return change
+
+    async def hand_over(self, rotation_id: int, actor: str) -> DutyChange | None:
+        """The person on duty is done: the next in turn takes over ("I'm done — hand over")."""
+        rotation = await self._get(rotation_id)
+        if actor not in rotation.on_duty:
+            raise NotAllowed(f"You are not on duty for {rotation.code}, so there is nothing to hand over.")
+        await self._access.require_rotate(actor, rotation)
+        now = self._clock()
+        async with self._db.transaction():
+            rotation = await self._get(rotation_id)
+            if rotation.bound:
+                raise NotAllowed(f"{rotation.name} follows PagerDuty: hand over there (an override).")
+            if actor not in rotation.on_duty:
+                raise AlreadyChanged(f"You are no longer on duty for {rotation.code}.")
+            follower = rotation.next_up
+            if follower is None:
+                raise NotAllowed(f"Nobody else is in {rotation.code} to hand over to. Add members first.")
+            on_duty = tuple(follower if u == actor else u for u in rotation.on_duty)
+            change = await self._change_duty(
+                rotation, tuple(dict.fromkeys(on_duty)), "handed_over", actor, now
+            )
         self._ring(effects=True)
         return change
 

@@ -304,3 +304,18 @@ async def test_odd_input_is_normalised_or_refused(service):
         with pytest.raises(DraftError) as e:
             await service.create(draft(code="Z", schedule=Schedule("daily", "09:00", tz=tz)), "U9", False)
         assert "schedule.tz" in e.value.errors
+
+
+async def test_members_may_rotate_and_hand_over_unless_kept_to_managers(service, db):
+    r = await service.create(draft(), "U9", False)  # U1 on duty; U2 and U3 are members
+    with pytest.raises(NotAllowed, match="not on duty"):
+        await service.hand_over(r.id, "U2")
+    change = await service.hand_over(r.id, "U1")
+    assert change.rotation.on_duty == ("U2",) and change.reason == "handed_over"
+    await service.rotate(r.id, "U2")  # a member rotates
+    assert (await store.get(db, r.id)).on_duty == ("U3",)
+    await db.execute("UPDATE rotations SET members_may_rotate = 0")
+    with pytest.raises(PermissionDenied, match="Only Name of U9 \\(the creator\\), workspace admins"):
+        await service.rotate(r.id, "U3")
+    with pytest.raises(PermissionDenied):
+        await service.rotate(r.id, "U5")  # never a stranger

@@ -50,8 +50,9 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
     if rotation.usergroup_id and on_duty:
         details.append(f"Reach them with {group_mention(rotation)}")
     actor = body.get("actor")
-    if actor and body.get("reason") in ("rotated", "set"):
-        details.append(f"{'Rotated' if body['reason'] == 'rotated' else 'Set'} by {mention(actor)}")
+    verb = {"rotated": "Rotated", "set": "Set", "handed_over": "Handed over"}.get(body.get("reason"))
+    if actor and verb:
+        details.append(f"{verb} by {mention(actor)}")
     if rotation.bound:
         details.append("Follows PagerDuty")
     blocks = [section(f"{title}: {line}")]

@@ -350,6 +350,7 @@ def _event_line(e: Event) -> str:
             "pagerduty": "PagerDuty",
             "rotated": "rotated",
             "set": "set on duty",
+            "handed_over": "handed over",
         }.get(e.detail.get("reason"), e.detail.get("reason", ""))
         return f"{when}: {after} on duty ({reason}){by}"
     words = {
