@@ -312,10 +312,11 @@ async def test_members_may_rotate_and_hand_over_unless_kept_to_managers(service,
         await service.hand_over(r.id, "U2")
     change = await service.hand_over(r.id, "U1")
     assert change.rotation.on_duty == ("U2",) and change.reason == "handed_over"
-    await service.rotate(r.id, "U2")  # a member rotates
+    seen = (await store.get(db, r.id)).duty_rev
+    await service.rotate(r.id, "U2", expected_duty_rev=seen)  # a member rotates, from an up-to-date view
     assert (await store.get(db, r.id)).on_duty == ("U3",)
     await db.execute("UPDATE rotations SET members_may_rotate = 0")
     with pytest.raises(PermissionDenied, match="Only Name of U9 \\(the creator\\), workspace admins"):
-        await service.rotate(r.id, "U3")
+        await service.rotate(r.id, "U3", expected_duty_rev=seen + 1)
     with pytest.raises(PermissionDenied):
         await service.rotate(r.id, "U5")  # never a stranger
