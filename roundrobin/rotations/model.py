@@ -125,3 +125,13 @@ def next_in_turn(rotation: Rotation) -> tuple[str, ...]:
     if rotation.bound:
         return tuple(u for u in rotation.next_on_duty if u not in rotation.on_duty)
     return (rotation.next_up,) if rotation.next_up else ()
+
+
+def topic_state(rotation: Rotation) -> dict:
+    """What a channel topic says about a rotation: who is on duty, until when, who is next."""
+    return {
+        "on_duty": list(rotation.on_duty),
+        "until": rotation.on_duty_until,
+        "next_up": list(next_in_turn(rotation)),
+        "unmatched": [{"name": p.get("name"), "email": p.get("email")} for p in rotation.unmatched_on_call],
+    }

@@ -76,22 +76,28 @@ async def problems(
     if changed_schedule and not await pd_store.schedules(db, [schedule_id]):
         errors["pd_schedule"] = "Choose a schedule from the list: that one is not in PagerDuty."
     new_channels = [c for c in draft.channels if not existing or c not in existing.channels]
-    for channel in new_channels:
-        if problem := await workspace.channel_problem(channel):
-            errors["channels"] = problem
-            break
-    if new_channels and "channels" not in errors and not manager:
-        theirs = await workspace.channels_of(actor)
-        if outside := [c for c in new_channels if c not in theirs]:
-            errors["channels"] = (
-                f"You can choose only channels you are in ({len(outside)} of these you are not). "
-                f"{MANAGERS} can choose any channel."
-            )
+    if problem := await channel_problem(new_channels, actor, manager, workspace):
+        errors["channels"] = problem
     group_id = draft.usergroup_id
     changed_group = group_id and group_id != (existing.usergroup_id if existing else None)
     if changed_group and (error := await _group_problem(group_id, actor, manager, existing, workspace, db)):
         errors["usergroup"] = error
     return errors
+
+
+async def channel_problem(channels: list[str], actor: str, manager: bool, workspace: Workspace) -> str | None:
+    """Why these (newly chosen) channels cannot be used by the actor, or None."""
+    for channel in channels:
+        if problem := await workspace.channel_problem(channel):
+            return problem
+    if channels and not manager:
+        theirs = await workspace.channels_of(actor)
+        if outside := [c for c in channels if c not in theirs]:
+            return (
+                f"You can choose only channels you are in ({len(outside)} of these you are not). "
+                f"{MANAGERS} can choose any channel."
+            )
+    return None
 
 
 async def _group_problem(

@@ -11,18 +11,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from roundrobin.access import Access
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
-from roundrobin.rotations import references
+from roundrobin.rotations import references, templates
 from roundrobin.rotations.draft import DraftError, RotationDraft, check, normalise_code
-from roundrobin.rotations.model import DutyChange, GroupState, Rotation, next_in_turn
+from roundrobin.rotations.model import DutyChange, GroupState, Rotation, next_in_turn, topic_state
 from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
-from roundrobin.store import events, outbox
+from roundrobin.store import events, outbox, topics
 from roundrobin.store import rotations as store
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,33 @@ ANNOUNCE_QUIET = 2.0
 ANNOUNCE_MAX_DELAY = 10.0
 # Two people pressing Rotate on /rr within this long of each other: the second is told, not obeyed.
 DOUBLE_PRESS = 10.0
+
+
+REMINDER_CHOICES = (900, 3600, 86400)  # 15 minutes, an hour, a day before a planned hand-over
+MAX_TOPIC_CHANNELS = 10
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """How a rotation tells people, beyond its channel messages and user group."""
+
+    topic_channels: tuple[str, ...] = ()
+    dm_on_duty: bool = False
+    dm_off_duty: bool = False
+    remind_before: int | None = None
+    templates: dict[str, str] = field(default_factory=dict)
+    request_expiry_minutes: int = 60
+
+    @classmethod
+    def of(cls, rotation: Rotation) -> Notifications:
+        return cls(
+            rotation.topic_channels,
+            rotation.dm_on_duty,
+            rotation.dm_off_duty,
+            rotation.remind_before,
+            dict(rotation.templates),
+            rotation.request_expiry_minutes,
+        )
 
 
 class NotAllowed(Exception):
@@ -145,6 +172,7 @@ class RotationService:
             if rotation.on_duty:
                 rotation = replace(rotation, duty_rev=1, duty_changed_at=now)
             rotation = replace(rotation, id=await store.insert(self._db, rotation))
+            await self._plan(rotation, now)
             await events.record(self._db, "rotation.created", now, actor, rotation.id, code=rotation.code)
             if group_created:
                 await self._group_is_new(rotation)
@@ -184,7 +212,7 @@ class RotationService:
                 rotation = replace(
                     rotation, duty_rev=before.duty_rev + 1, duty_actor=None, duty_changed_at=now
                 )
-            await store.save(self._db, rotation)
+            await self._save(rotation, now)
             await events.record(self._db, "rotation.edited", now, actor, rotation_id)
             await outbox.forget_targets(self._db, rotation_id, rotation.channels)
             if group_created:
@@ -201,13 +229,60 @@ class RotationService:
         )
         return rotation
 
+    async def update_notifications(
+        self, rotation_id: int, wanted: Notifications, actor: str, expected_rev: int | None = None
+    ) -> Rotation:
+        """Topics, DMs, reminders, templates and request expiry; refused if the rotation changed since."""
+        current = await self._get(rotation_id)
+        await self._access.require_edit(actor, current)
+        wanted = replace(
+            wanted,
+            topic_channels=tuple(dict.fromkeys(wanted.topic_channels)),
+            templates={k: v.strip() for k, v in wanted.templates.items() if v and v.strip()},
+        )
+        errors = {f"template.{k}": v for k, v in templates.problems(wanted.templates).items()}
+        if len(wanted.topic_channels) > MAX_TOPIC_CHANNELS:
+            errors["topic_channels"] = f"Choose up to {MAX_TOPIC_CHANNELS} channels."
+        else:
+            added = [c for c in wanted.topic_channels if c not in current.topic_channels]
+            manager = await self._access.can_manage(actor)
+            if problem := await references.channel_problem(added, actor, manager, self._workspace):
+                errors["topic_channels"] = problem
+        if wanted.remind_before is not None and wanted.remind_before not in REMINDER_CHOICES:
+            errors["remind_before"] = "Choose 15 minutes, an hour or a day before."
+        if not 5 <= wanted.request_expiry_minutes <= 7 * 24 * 60:
+            errors["request_expiry"] = "Choose between 5 minutes and a week."
+        if errors:
+            raise DraftError(errors)
+        now = self._clock()
+        async with self._db.transaction():
+            before = await self._get(rotation_id)
+            if expected_rev is not None and before.config_rev != expected_rev:
+                raise AlreadyChanged(await self._edited_meanwhile(before))
+            rotation = replace(
+                before,
+                topic_channels=wanted.topic_channels,
+                dm_on_duty=wanted.dm_on_duty,
+                dm_off_duty=wanted.dm_off_duty,
+                remind_before=wanted.remind_before,
+                templates=wanted.templates,
+                request_expiry_minutes=wanted.request_expiry_minutes,
+                config_rev=before.config_rev + 1,
+                updated_at=now,
+            )
+            await self._save(rotation, now, reclaim=wanted.topic_channels)
+            await events.record(self._db, "rotation.edited", now, actor, rotation_id, part="notifications")
+        self._ring(effects=True)
+        return rotation
+
     async def delete(self, rotation_id: int, actor: str) -> Rotation:
         rotation = await self._get(rotation_id)
         await self._access.require_edit(actor, rotation)
         async with self._db.transaction():
             await events.record(self._db, "rotation.deleted", self._clock(), actor, None, code=rotation.code)
-            await store.delete(self._db, rotation_id)  # its pending Slack work goes with it
-        self._ring(handoffs=True)
+            await topics.clear_all(self._db, rotation_id)  # Round Robin's own topics are cleared
+            await store.delete(self._db, rotation_id)  # the rest of its pending Slack work goes with it
+        self._ring(effects=True, handoffs=True)
         return rotation
 
     def _apply_draft(self, rotation: Rotation, draft: RotationDraft, now: float) -> Rotation:
@@ -412,7 +487,7 @@ class RotationService:
             )
             if on_duty == rotation.on_duty:
                 if updated != rotation:
-                    await store.save(self._db, replace(updated, updated_at=now))
+                    await self._save(replace(updated, updated_at=now), now)
                 return None
             change = await self._change_duty(updated, on_duty, "pagerduty", None, now, next_up=next_up)
         self._ring(effects=True)
@@ -438,7 +513,7 @@ class RotationService:
                     updated_at=now,
                     config_rev=rotation.config_rev + 1,
                 )
-                await store.save(self._db, manual)
+                await self._save(manual, now)
                 await events.record(
                     self._db,
                     "rotation.reverted_to_manual",
@@ -467,7 +542,7 @@ class RotationService:
         before = rotation.on_duty
         if on_duty == before:
             if force_save:
-                await store.save(self._db, replace(rotation, updated_at=now))
+                await self._save(replace(rotation, updated_at=now), now)
             return None
         updated = replace(
             rotation,
@@ -478,12 +553,48 @@ class RotationService:
             duty_actor=actor,
             duty_changed_at=now,
         )
-        await store.save(self._db, updated)
+        await self._save(updated, now)
         change = DutyChange(
             updated, before, reason, actor, next_in_turn(updated) if next_up is None else next_up, now
         )
         await self._record_duty(change)
         return change
+
+    async def _save(self, rotation: Rotation, now: float, reclaim: tuple[str, ...] = ()) -> None:
+        """Inside the caller's transaction: store the rotation and the Slack state it wants now."""
+        await store.save(self._db, rotation)
+        await self._plan(rotation, now, reclaim)
+
+    async def _plan(self, rotation: Rotation, now: float, reclaim: tuple[str, ...] = ()) -> None:
+        """The topics and the reminder a rotation wants, as it is now (`reclaim`: channels whose
+        topic its editor just chose again, so someone else's topic may be replaced once more)."""
+        state = topic_state(rotation)
+        kept = await topics.channels_of(self._db, rotation.id)
+        for channel in rotation.topic_channels:
+            await topics.want(self._db, rotation.id, channel, state, reclaim=channel in reclaim)
+        for channel in kept - set(rotation.topic_channels):
+            await topics.want(self._db, rotation.id, channel, None)
+        await self._plan_reminder(rotation, now)
+
+    async def _plan_reminder(self, rotation: Rotation, now: float) -> None:
+        """A DM to whoever takes over, `remind_before` seconds before a planned hand-over. Planned
+        only ahead of time: an edit after the reminder went out never sends it again."""
+        handoff = rotation.next_change_at if rotation.bound else rotation.next_handoff_at
+        incoming = [u for u in next_in_turn(rotation) if u not in rotation.on_duty]
+        wanted = set()
+        if rotation.remind_before and handoff and incoming:
+            wanted = {(person, handoff) for person in incoming}
+        planned = await outbox.messages_of(self._db, rotation.id, "reminder")
+        for message in planned:
+            if (message.target, message.body.get("handoff_at")) not in wanted:
+                await outbox.forget(self._db, rotation.id, "reminder", message.target)
+        have = {(m.target, m.body.get("handoff_at")) for m in planned}
+        for person, at in wanted - have:
+            due = at - rotation.remind_before
+            if due > now:
+                await outbox.enqueue(
+                    self._db, "reminder", rotation.id, person, {"handoff_at": at}, now, due_at=due
+                )
 
     async def _record_duty(self, change: DutyChange) -> None:
         rotation = change.rotation
@@ -502,6 +613,15 @@ class RotationService:
             await outbox.enqueue(
                 self._db, "duty", rotation.id, channel, body, change.at, self._quiet, self._max_delay
             )
+        came, went = set(rotation.on_duty) - set(change.before), set(change.before) - set(rotation.on_duty)
+        for kind, people, wanted in (
+            ("dm_on", came, rotation.dm_on_duty),
+            ("dm_off", went, rotation.dm_off_duty),
+        ):
+            for person in sorted(people) if wanted else ():
+                await outbox.enqueue(
+                    self._db, kind, rotation.id, person, body, change.at, self._quiet, self._max_delay
+                )
         log.info(
             "duty changed",
             extra={

@@ -30,13 +30,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations.model import GroupState, Rotation
+from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.failures import SlackFailure, classify, describe
 from roundrobin.slack.pacing import Pacer
-from roundrobin.slack.views.blocks import esc, mention
+from roundrobin.slack.views.blocks import esc, is_id, mention
 from roundrobin.slack.views.messages import RENDERERS
-from roundrobin.store import events, outbox
+from roundrobin.slack.views.personal import RENDERERS as PERSONAL
+from roundrobin.slack.views.personal import topic_text
+from roundrobin.store import events, outbox, preferences, topics
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.outbox import GroupWork, Message
+from roundrobin.store.topics import TopicWork
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,13 @@ GROUP_PROBLEMS = {
     "no_such_subteam": "The user group {group} no longer exists: choose another in Edit.",
     "plan_upgrade_required": "User groups need a paid Slack plan.",
 }
+TOPIC_PROBLEMS = {
+    "not_in_channel": "Round Robin is not in {channel}, so it cannot set its topic: invite it with /invite @Round Robin.",
+    "channel_not_found": "Round Robin cannot see {channel}: invite it to the channel, or choose another.",
+    "is_archived": "{channel} is archived: choose another channel for the topic.",
+    "missing_scope": "Round Robin lacks the channels:write.topic (or groups:write.topic) scope: reinstall it from manifest.yml.",
+    "too_long": "The topic for {channel} is longer than Slack allows (250 characters): shorten the topic template.",
+}
 CHANNEL_PROBLEMS = {
     "not_in_channel": "Round Robin is not in {channel}: invite it with /invite @Round Robin.",
     "channel_not_found": "Round Robin cannot see {channel}: invite it to the channel, or choose another.",
@@ -87,6 +98,7 @@ class SlackDelivery:
         call_timeout: float = CALL_TIMEOUT,
         drift_every: float = DRIFT_EVERY,
         renderers: dict[str, Renderer] | None = None,
+        directory: SlackDirectory | None = None,
     ):
         self._client = client
         self._db = db
@@ -96,8 +108,9 @@ class SlackDelivery:
         self._call_timeout = call_timeout
         self._drift_every = drift_every
         # kind → (rotation, body) → chat.postMessage arguments, or None when it is no longer worth sending
-        self._renderers = {**RENDERERS, **(renderers or {})}
-        self._tasks: dict[tuple[str, int], asyncio.Task] = {}
+        self._renderers = {**RENDERERS, **PERSONAL, **(renderers or {})}
+        self._directory = directory  # names for plain-text words (topics, _TEXTONLY tokens)
+        self._tasks: dict[tuple[str, int | str], asyncio.Task] = {}
         self._calling: set[asyncio.Task] = set()  # tasks with a request to Slack on the wire
         self._closing = False
         self._worker: asyncio.Task | None = None
@@ -133,7 +146,9 @@ class SlackDelivery:
 
     async def idle(self) -> bool:
         """Nothing pending and nothing in flight."""
-        return not self._tasks and (await outbox.backlog(self._db, self._clock(), 0)).pending == 0
+        if self._tasks or (await outbox.backlog(self._db, self._clock(), 0)).pending:
+            return False
+        return await topics.pending(self._db) == 0
 
     async def wait_idle(self, timeout: float) -> None:
         """Until Slack confirmed everything pending (benchmarks and tests wait for this)."""
@@ -161,13 +176,20 @@ class SlackDelivery:
             self._spawn(("group", work.rotation_id), self._deliver_group(work))
         for message in await outbox.due_messages(self._db, now):
             self._spawn(("message", message.id), self._deliver_message(message))
-        upcoming = await outbox.next_due_at(self._db)
+        for work in await topics.due(self._db, now):
+            self._spawn(("topic", f"{work.channel_id}:{work.rotation_id}"), self._deliver_topic(work))
+        times = [
+            t
+            for t in (await outbox.next_due_at(self._db), await topics.next_due_at(self._db))
+            if t is not None
+        ]
+        upcoming = min(times) if times else None
         if upcoming is None or upcoming <= now:
             # Nothing, or only work already under way: its task rings when it is done.
             return IDLE_WAKE
         return min(IDLE_WAKE, max(0.05, upcoming - now))
 
-    def _spawn(self, key: tuple[str, int], work) -> None:
+    def _spawn(self, key: tuple[str, int | str], work) -> None:
         if key in self._tasks or self._closing:
             work.close()
             return
@@ -271,7 +293,8 @@ class SlackDelivery:
         if rotation is None:
             return  # deleted: its outbox rows went with it
         try:
-            payload = self._renderers[message.kind](rotation, message.body)
+            body = await self._enrich(message.body, message.target)
+            payload = self._renderers[message.kind](rotation, body)
             if payload is None:
                 await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
                 return
@@ -289,6 +312,23 @@ class SlackDelivery:
             return
         await outbox.message_sent(self._db, message)
 
+    async def _enrich(self, body: dict, target: str) -> dict:
+        """What only the moment of sending knows: names, who the message is for, the time, mutes."""
+        ids = {*body.get("on_duty", ()), *body.get("next_up", ()), body.get("actor"), target}
+        return {
+            **body,
+            "names": await self._names(u for u in ids if u),
+            "target": target,
+            "now": self._clock(),
+            "muted": await preferences.dms_muted(self._db, target),
+        }
+
+    async def _names(self, user_ids) -> dict[str, dict]:
+        if self._directory is None:
+            return {}
+        people = await self._directory.people(u for u in user_ids if is_id("user", u))
+        return {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
+
     async def _message_failed(self, rotation: Rotation, message: Message, failure: SlackFailure) -> None:
         now = self._clock()
         channel = mention(message.target)
@@ -305,6 +345,62 @@ class SlackDelivery:
         await outbox.message_failed(
             self._db, message, words, now + self._backoff(message.attempts), not failure.temporary, now
         )
+
+    # --- topics -----------------------------------------------------------------------------
+
+    async def _deliver_topic(self, work: TopicWork) -> None:
+        try:
+            await self._set_topic(work)
+        except _Failed as failed:
+            await self._topic_failed(work, failed.failure)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug must back off, not spin
+            log.exception("topic delivery failed unexpectedly")
+            await self._topic_failed(work, SlackFailure(f"unexpected {type(error).__name__}", True))
+
+    async def _set_topic(self, work: TopicWork) -> None:
+        """Set the topic, clear ours, or leave someone else's alone: never clobber a person's topic."""
+        current_work = await topics.get(self._db, work.channel_id, work.rotation_id)
+        if current_work is None or current_work.desired_rev != work.desired_rev:
+            return  # changed meanwhile: the newer wish is dispatched next
+        rotation = await rotation_store.get(self._db, work.rotation_id)
+        desired = work.desired if rotation is not None else None
+        info = await self._call("conversations.info", channel=work.channel_id)
+        current = ((info.get("channel") or {}).get("topic") or {}).get("value") or ""
+        if desired is None:
+            if work.applied_text and current == work.applied_text:
+                await self._call("conversations.setTopic", channel=work.channel_id, topic="")
+            await topics.set_done(self._db, work, None)
+            return
+        text = topic_text(
+            rotation,
+            {**desired, "names": await self._names(desired.get("on_duty", []) + desired.get("next_up", []))},
+        )
+        if work.applied_text is not None and current not in ("", work.applied_text, text):
+            note = (
+                f"Someone changed the topic of {mention(work.channel_id)}, so Round Robin leaves it as it is. "
+                "Save Notifications… with the channel chosen to take the topic back."
+            )
+            await topics.set_done(self._db, work, None, left_alone=current, note=note)
+            return
+        if current != text:
+            await self._call("conversations.setTopic", channel=work.channel_id, topic=text)
+        await topics.set_done(self._db, work, text)
+
+    async def _topic_failed(self, work: TopicWork, failure: SlackFailure) -> None:
+        now = self._clock()
+        channel = mention(work.channel_id)
+        if failure.temporary:
+            words = f"{describe(failure)} while setting the topic of {channel}; Round Robin keeps trying."
+            retry_at = now + self._backoff(work.attempts)
+        else:
+            words = TOPIC_PROBLEMS.get(
+                failure.code, "Slack refused to set the topic of {channel} ({error})."
+            ).format(channel=channel, error=esc(failure.code))
+            retry_at = now + REFUSED_RETRY
+        log.warning("topic update failed", extra={"rotation": work.rotation_id, "error": failure.code})
+        await topics.failed(self._db, work, words, retry_at, not failure.temporary, now)
 
     # --- drift --------------------------------------------------------------------------------
 

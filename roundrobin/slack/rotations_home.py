@@ -10,7 +10,7 @@ from roundrobin.db import Database
 from roundrobin.slack.delivery import SHOW_AFTER
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
-from roundrobin.store import outbox
+from roundrobin.store import outbox, topics
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 
@@ -37,7 +37,10 @@ class RotationsHome:
         ids = [r.id for r in rotations]
         now = self._clock()
         problems = await outbox.problems(self._db, ids, now, SHOW_AFTER)
+        for rotation_id, words in (await topics.problems(self._db, ids, now, SHOW_AFTER)).items():
+            problems[rotation_id] += words
         repaired = await outbox.repaired(self._db, ids, now - REPAIR_SHOWN_FOR)
+        ahead = await self._unlinked_ahead(rotations) if self._unlinked_ahead else {}
         rows = [
             RotationRow(
                 rotation=r,

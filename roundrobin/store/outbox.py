@@ -206,6 +206,13 @@ async def enqueue(
     )
 
 
+async def messages_of(db: Database, rotation_id: int, kind: str) -> list[Message]:
+    rows = await db.fetchall(
+        "SELECT * FROM slack_outbox WHERE rotation_id = ? AND kind = ? ORDER BY id", (rotation_id, kind)
+    )
+    return [_message(r) for r in rows]
+
+
 async def due_messages(db: Database, now: float, limit: int = 500) -> list[Message]:
     rows = await db.fetchall(
         "SELECT * FROM slack_outbox WHERE failed = 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?",

@@ -7,6 +7,11 @@ shows in notifications; people are named only through `mention`.
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from roundrobin.rotations import templates
 from roundrobin.rotations.model import Rotation
 from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
 
@@ -55,7 +60,8 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
         details.append(f"{verb} by {mention(actor)}")
     if rotation.bound:
         details.append("Follows PagerDuty")
-    blocks = [section(f"{title}: {line}")]
+    custom = fill(rotation, "announcement", body)
+    blocks = [section(custom if custom else f"{title}: {line}")]
     if details:
         blocks.append(context(" · ".join(details)))
     if on_duty:
@@ -64,6 +70,8 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
         fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): on call in PagerDuty, not linked to Slack"
     else:
         fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): nobody is on duty now"
+    if custom:
+        fallback = custom  # the rotation's own words, in notifications too
     return {"text": fallback, "blocks": blocks}
 
 
@@ -72,6 +80,70 @@ def group_mention(rotation: Rotation) -> str:
     if rotation.usergroup_id:
         return mention(rotation.usergroup_id, handle=rotation.usergroup_handle)
     return f"@{esc(rotation.usergroup_handle or '')}"
+
+
+def _names(body: dict, ids) -> str:
+    names = body.get("names") or {}
+    return ", ".join((names.get(u) or {}).get("name") or "someone" for u in ids)
+
+
+def _handles(body: dict, ids) -> str:
+    names = body.get("names") or {}
+    return ", ".join("@" + ((names.get(u) or {}).get("handle") or "someone") for u in ids)
+
+
+def until_words(rotation: Rotation, until: float | None) -> str | None:
+    """'Fri 28 Nov 09:00 (Europe/London)': plain words, in the rotation's own time zone."""
+    if not until:
+        return None
+    zone = rotation.schedule.tz if rotation.schedule.timed else "UTC"
+    local = datetime.fromtimestamp(until, ZoneInfo(zone))
+    return f"{local:%a %d %b %H:%M} ({zone})"
+
+
+def utc_words(until: float | None) -> str | None:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(until)) if until else None
+
+
+def token_values(rotation: Rotation, body: dict) -> dict[str, str | None]:
+    """What each template token stands for, in mrkdwn (mentions) and as plain text (_TEXTONLY)."""
+    on_duty = body.get("on_duty") or []
+    next_up = body.get("next_up") or []
+    until = body.get("until")
+    group_text = f"@{rotation.usergroup_handle}" if rotation.usergroup_handle else None
+    values = {
+        "NAME": esc(rotation.name),
+        "DESCRIPTION": esc(rotation.description) or None,
+        "USER": people(on_duty) or None,
+        "USERHANDLE": esc(_handles(body, on_duty)) if on_duty else None,
+        "NEXT_USER": people(next_up) or None,
+        "UNTIL": slack_date(until) if until else None,
+        "UNTIL_UTC": utc_words(until),
+        "DUTYHANDLE": group_mention(rotation) if rotation.usergroup_id else None,
+    }
+    plain = {
+        "NAME": rotation.name,
+        "DESCRIPTION": rotation.description or None,
+        "USER": _names(body, on_duty) if on_duty else None,
+        "USERHANDLE": _handles(body, on_duty) if on_duty else None,
+        "NEXT_USER": _names(body, next_up) if next_up else None,
+        "UNTIL": until_words(rotation, until),
+        "UNTIL_UTC": utc_words(until),
+        "DUTYHANDLE": group_text,
+    }
+    values |= {f"{k}{templates.TEXT_ONLY}": esc(v) if v else None for k, v in plain.items()}
+    values["_plain"] = plain  # for topics
+    return values
+
+
+def fill(rotation: Rotation, surface: str, body: dict) -> str | None:
+    """The rotation's own template for `surface`, filled in (mrkdwn); None when it has none."""
+    template = (rotation.templates or {}).get(surface)
+    if not template:
+        return None
+    values = token_values(rotation, body)
+    values.pop("_plain")
+    return templates.render(template, values, escape=esc)
 
 
 def reverted_message(rotation: Rotation, body: dict | None = None) -> dict:

@@ -1,0 +1,113 @@
+"""Listeners of a rotation's Notifications modal, and of the App Home's "no DMs for me" switch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from roundrobin.rotations import templates
+from roundrobin.rotations.draft import DraftError
+from roundrobin.rotations.model import DutyChange, Rotation, next_in_turn
+from roundrobin.rotations.service import Notifications
+from roundrobin.services import Services
+from roundrobin.slack.app import deps, refusals
+from roundrobin.slack.forms import notification_errors, parse_notifications
+from roundrobin.slack.ids import NotificationIds, Preferences
+from roundrobin.slack.views.blocks import esc, read_metadata
+from roundrobin.slack.views.messages import fill
+from roundrobin.slack.views.notifications import SURFACE_LABELS, NotificationsForm, notifications_modal
+from roundrobin.slack.views.personal import topic_text
+from roundrobin.store import preferences
+
+
+def register(app: AsyncApp) -> None:
+    app.view(NotificationIds.VIEW)(on_submit)
+    for surface in SURFACE_LABELS:
+        app.action(NotificationIds.template(surface))(on_preview)
+    app.action(Preferences.MUTE_DMS)(on_mute)
+    app.action(NotificationIds.OPEN)(on_open)
+
+
+@refusals()
+async def on_open(
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """The Notifications… button in a rotation's Details (a modal on top of it)."""
+    await ack()
+    services, user_id = deps(context), body["user"]["id"]
+    rotation = (
+        await services.rotations.get(int(action["value"])) if action.get("value", "").isdigit() else None
+    )
+    if rotation is None:
+        return
+    await services.access.require_edit(user_id, rotation)
+    form = await _form(services, rotation, Notifications.of(rotation), user_id)
+    await client.views_push(trigger_id=body["trigger_id"], view=notifications_modal(form))
+
+
+async def on_preview(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    """A template changed: redraw the modal with its preview, keeping everything typed."""
+    await ack()
+    services, view = deps(context), body["view"]
+    rotation = await services.rotations.get(
+        read_metadata(view.get("private_metadata")).get("rotation_id") or 0
+    )
+    if rotation is None:
+        return
+    form = await _form(services, rotation, parse_notifications(view), body["user"]["id"])
+    await client.views_update(view_id=view["id"], hash=view.get("hash"), view=notifications_modal(form))
+
+
+@refusals(field=NotificationIds.TOPIC_CHANNELS)
+async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
+    services, user_id = deps(context), body["user"]["id"]
+    meta = read_metadata(view.get("private_metadata"))
+    try:
+        rotation = await services.rotations.update_notifications(
+            int(meta.get("rotation_id") or 0),
+            parse_notifications(view),
+            user_id,
+            expected_rev=meta.get("config_rev"),
+        )
+    except DraftError as e:
+        await ack(response_action="errors", errors=notification_errors(e.errors, view))
+        return
+    await ack(response_action="clear")  # the Details below it would show the old settings
+    await services.home.publish(
+        user_id, notice=f"Saved how {esc(rotation.name)} ({esc(rotation.code)}) tells people."
+    )
+
+
+async def on_mute(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
+    """The person's own switch: Round Robin sends them no DMs (nor takes them back) from now on."""
+    await ack()
+    services, user_id = deps(context), body["user"]["id"]
+    muted = action.get("value") == "mute"
+    await preferences.mute_dms(services.db, user_id, muted, services.clock())
+    notice = (
+        "Round Robin will not send you direct messages."
+        if muted
+        else "Round Robin may send you direct messages again."
+    )
+    await services.home.publish(user_id, notice=notice)
+
+
+async def _form(
+    services: Services, rotation: Rotation, wanted: Notifications, viewer: str
+) -> NotificationsForm:
+    """The form with a preview of each template, drawn from who is on duty now."""
+    drafted = replace(rotation, templates={k: v for k, v in wanted.templates.items() if v})
+    body = DutyChange(drafted, (), "rotated", viewer, next_in_turn(drafted), services.clock()).announcement()
+    people = await services.directory.people([*body["on_duty"], *body["next_up"], viewer])
+    body["names"] = {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
+    previews = {}
+    for surface, template in drafted.templates.items():
+        if problem := templates.problems({surface: template}).get(surface):
+            previews[surface] = f":warning: {esc(problem)}"
+        elif surface == "topic":
+            previews[surface] = esc(topic_text(drafted, body))
+        else:
+            previews[surface] = fill(drafted, surface, body) or ""
+    return NotificationsForm(rotation, wanted, previews)

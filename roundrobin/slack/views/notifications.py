@@ -1,0 +1,154 @@
+"""The Notifications modal: how a rotation tells people, beyond its channels and user group.
+
+Channel topics, DMs on and off duty, reminders, how long an @Round Robin request waits, and the
+rotation's own words (templates) with a live preview drawn from who is on duty now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from roundrobin.rotations import templates
+from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.service import REMINDER_CHOICES, Notifications
+from roundrobin.slack.ids import NotificationIds as N
+from roundrobin.slack.views.blocks import (
+    Block,
+    context,
+    divider,
+    esc,
+    input_block,
+    modal,
+    option,
+    section,
+    static_select,
+    text_input,
+)
+
+SURFACE_LABELS = {
+    "announcement": "Channel message",
+    "dm_on": "DM to who goes on duty",
+    "dm_off": "DM to who goes off duty",
+    "topic": "Channel topic (plain text)",
+}
+REMINDERS = [option("No reminder", "none")] + [
+    option({900: "15 minutes before", 3600: "An hour before", 86400: "A day before"}[s], str(s))
+    for s in REMINDER_CHOICES
+]
+EXPIRY = [
+    option(label, str(minutes))
+    for minutes, label in (
+        (15, "15 minutes"),
+        (30, "30 minutes"),
+        (60, "An hour"),
+        (120, "2 hours"),
+        (240, "4 hours"),
+        (480, "8 hours"),
+        (1440, "A day"),
+    )
+]
+DM_CHOICES = {"dm_on": "DM the person going on duty", "dm_off": "DM the person going off duty"}
+
+
+@dataclass(frozen=True)
+class NotificationsForm:
+    rotation: Rotation
+    wanted: Notifications
+    previews: dict[str, str] = field(default_factory=dict)  # surface → rendered preview (mrkdwn)
+
+
+def notifications_modal(form: NotificationsForm) -> dict:
+    r, w = form.rotation, form.wanted
+    topic_select: dict[str, Any] = {
+        "type": "multi_conversations_select",
+        "action_id": N.TOPIC_CHANNELS,
+        "max_selected_items": 10,
+        "filter": {
+            "include": ["public", "private"],
+            "exclude_bot_users": True,
+            "exclude_external_shared_channels": True,
+        },
+    }
+    if w.topic_channels:
+        topic_select["initial_conversations"] = list(w.topic_channels)
+    dm_options = [option(label, kind) for kind, label in DM_CHOICES.items()]
+    dms: dict[str, Any] = {"type": "checkboxes", "action_id": N.DMS, "options": dm_options}
+    chosen = [
+        o
+        for o in dm_options
+        if (o["value"] == "dm_on" and w.dm_on_duty) or (o["value"] == "dm_off" and w.dm_off_duty)
+    ]
+    if chosen:
+        dms["initial_options"] = chosen
+    blocks: list[Block] = [
+        section(
+            f"How *{esc(r.name)}* tells people when duty changes, beyond its channel messages and user group."
+        ),
+        input_block(
+            N.TOPIC_CHANNELS,
+            "Keep these channels' topic saying who is on duty",
+            topic_select,
+            hint="Round Robin never replaces a topic someone else set. A channel here but not among the "
+            "rotation's channels gets the topic only, no messages.",
+            optional=True,
+        ),
+        input_block(N.DMS, "Direct messages", dms, optional=True),
+    ]
+    planned = r.bound or r.schedule.timed
+    if planned:
+        blocks.append(
+            input_block(
+                N.REMINDER,
+                "Remind whoever takes over",
+                static_select(N.REMINDER, REMINDERS, str(w.remind_before) if w.remind_before else "none"),
+            )
+        )
+    else:
+        blocks.append(
+            context(
+                "Reminders need a planned hand-over: a daily or weekly schedule, or a PagerDuty schedule."
+            )
+        )
+    blocks += [
+        input_block(
+            N.EXPIRY,
+            "An @Round Robin request nobody answers expires after",
+            static_select(N.EXPIRY, EXPIRY, str(w.request_expiry_minutes)),
+        ),
+        divider(),
+        section(
+            "*Your own words* (optional). Tokens: "
+            + ", ".join(f"`%{t}%`" for t in templates.TOKENS)
+            + f"; add `{templates.TEXT_ONLY}` (like `%USER{templates.TEXT_ONLY}%`) for names without a mention. "
+            "A token with no value reads N/A."
+        ),
+    ]
+    for surface, label in SURFACE_LABELS.items():
+        element = text_input(
+            N.template(surface),
+            w.templates.get(surface),
+            _placeholder(surface),
+            multiline=surface != "topic",
+            max_length=templates.MAX_LENGTH[surface],
+        )
+        element["dispatch_action_config"] = {"trigger_actions_on": ["on_character_entered"]}
+        blocks.append(input_block(N.template(surface), label, element, optional=True, dispatch=True))
+        if preview := form.previews.get(surface):
+            blocks.append(context(f"Preview: {preview}"))
+    return modal(
+        "Notifications",
+        blocks,
+        callback_id=N.VIEW,
+        submit="Save",
+        private_metadata={"rotation_id": r.id, "config_rev": r.config_rev},
+    )
+
+
+def _placeholder(surface: str) -> str:
+    return {
+        "announcement": "%USER% is on duty for %NAME% until %UNTIL%. Next: %NEXT_USER%",
+        "dm_on": "You are on duty for %NAME% until %UNTIL%.",
+        "dm_off": "Thanks! %USER% took over %NAME%.",
+        "topic": "On duty: %USER_TEXTONLY% · ask %DUTYHANDLE_TEXTONLY%",
+    }[surface]

@@ -1,0 +1,202 @@
+"""Walkthroughs: a rotation's Notifications — channel topics, DMs on and off duty, reminders, templates."""
+
+import asyncio
+import time
+
+import pytest
+
+from roundrobin.slack.ids import MenuChoice, NotificationIds, Preferences, Rotations
+from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, GENERAL, OPS
+from tests.e2e.steps import (
+    create_rotation,
+    forged_click,
+    group_of,
+    home_after,
+    modal_after,
+    open_rotations,
+    rows,
+    told,
+)
+
+pytestmark = pytest.mark.e2e
+
+N = NotificationIds
+
+
+async def ops_rotation(slack, app, **extra) -> int:
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, channels=[OPS], new_group="ops-oncall", **extra) == {}
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == [BOB])
+    return rows(app, "SELECT id FROM rotations")[0][0]
+
+
+async def open_notifications(slack, user, rotation_id: int) -> dict:
+    """Rotations › the rotation's menu › Details › Notifications…"""
+    await open_rotations(slack, user)
+    await modal_after(slack, user, user.click(Rotations.MENU, option=f"{MenuChoice.DETAILS}:{rotation_id}"))
+    return await modal_after(slack, user, user.click(N.OPEN, value=str(rotation_id)))
+
+
+async def rotate(slack, user, rotation_id: int) -> None:
+    reply = await user.command("rotate ops")
+    assert "is on duty now" in reply["text"], reply
+
+
+def topic(slack, channel: str) -> str:
+    return slack.channel(channel).topic["value"]
+
+
+async def test_the_topic_follows_duty_is_left_alone_after_a_person_changes_it_and_is_cleared_when_off(
+    app, slack, pd
+):
+    rotation_id = await ops_rotation(slack, app)
+    admin = slack.user(ADMIN)
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.TOPIC_CHANNELS, [GENERAL])  # a topic-only channel: no messages there
+    assert await admin.submit() == {}
+    await slack.wait_for(
+        lambda: (
+            topic(slack, GENERAL)
+            == "Round Robin: Bob Builder is on duty for Primary on-call · ask @ops-oncall"
+        )
+    )
+    await rotate(slack, admin, rotation_id)
+    await slack.wait_for(lambda: topic(slack, GENERAL).startswith("Round Robin: Carol Chen is on duty"))
+    assert not told(slack, GENERAL), "a topic-only channel gets no messages"
+
+    slack.set_topic(GENERAL, "Deploy freeze until Monday", by=DAVE)
+    await rotate(slack, admin, rotation_id)
+    await slack.wait_for(lambda: rows(app, "SELECT left_alone FROM channel_topics")[0][0] is not None)
+    assert topic(slack, GENERAL) == "Deploy freeze until Monday", "never clobber a person's topic"
+    await admin.open_home()
+    await slack.wait_for(lambda: "Someone changed the topic of <#C0GENERAL>" in admin.text())
+
+    # Turning it off restores nothing, and clears only Round Robin's own topic.
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.TOPIC_CHANNELS, [OPS])
+    assert await admin.submit() == {}
+    await slack.wait_for(lambda: topic(slack, OPS).startswith("Round Robin: Bob Builder is on duty"))
+    await asyncio.sleep(1)
+    assert topic(slack, GENERAL) == "Deploy freeze until Monday"
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.TOPIC_CHANNELS, [])
+    assert await admin.submit() == {}
+    await slack.wait_for(lambda: topic(slack, OPS) == "")
+
+
+async def test_deleting_a_rotation_clears_its_topic(app, slack, pd):
+    rotation_id = await ops_rotation(slack, app)
+    admin = slack.user(ADMIN)
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.TOPIC_CHANNELS, [OPS])
+    assert await admin.submit() == {}
+    await slack.wait_for(lambda: topic(slack, OPS).startswith("Round Robin:"))
+    await open_rotations(slack, admin)
+    await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DELETE}:{rotation_id}"))
+    await home_after(slack, admin, admin.submit())
+    await slack.wait_for(lambda: topic(slack, OPS) == "")
+    assert rows(app, "SELECT COUNT(*) FROM channel_topics") == [(0,)]
+
+
+async def test_dms_on_and_off_duty_and_a_person_who_muted_them(app, slack, pd):
+    rotation_id = await ops_rotation(slack, app, members=(BOB, CAROL, DAVE))
+    admin = slack.user(ADMIN)
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.DMS, ["dm_on", "dm_off"])
+    assert await admin.submit() == {}
+    await rotate(slack, admin, rotation_id)
+    await slack.wait_for(
+        lambda: any("You are on duty for Primary on-call" in m["text"] for m in slack.dms_to(CAROL))
+    )
+    await slack.wait_for(
+        lambda: any("off duty" in m["text"] and "took over" in m["text"] for m in slack.dms_to(BOB))
+    )
+
+    dave = slack.user(DAVE)  # Dave asks Round Robin not to DM him
+    await dave.open_home()
+    await home_after(
+        slack,
+        dave,
+        forged_click(slack, dave, {"type": "button", "action_id": Preferences.MUTE_DMS, "value": "mute"}),
+    )
+    assert rows(app, "SELECT slack_user_id FROM dm_mutes") == [(DAVE,)]
+    await rotate(slack, admin, rotation_id)
+    await slack.wait_for(lambda: any("off duty" in m["text"] for m in slack.dms_to(CAROL)))
+    await asyncio.sleep(1)
+    assert not slack.dms_to(DAVE), "muted: no DM, though Dave is on duty now"
+    assert rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1") == [(DAVE,)]
+
+
+async def test_a_reminder_before_a_planned_hand_over_and_none_after_a_restart_past_it(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await admin.open_home()
+    await modal_after(slack, admin, admin.click(Rotations.CREATE))
+    await admin.fill(Rotations.NAME, "Stand-up host")
+    await admin.fill(Rotations.CODE, "STANDUP")
+    await admin.fill(Rotations.MEMBERS, [BOB, CAROL])
+    await modal_after(slack, admin, admin.fill(Rotations.KIND, "daily"))
+    await admin.fill(Rotations.TIME, "09:30")
+    assert await admin.submit() == {}
+    rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
+    # The hand-over is planned 15 minutes and 3 seconds from now; a 15-minute reminder is due in 3 s.
+    handoff = time.time() + 903
+    with_handoff = "UPDATE rotations SET next_handoff_at = ?, on_duty_until = ?"
+    await app.stop()
+    import sqlite3
+
+    with sqlite3.connect(app.db_path) as db:
+        db.execute(with_handoff, (handoff, handoff))
+    await app.start()
+    await slack.wait_connected()
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.REMINDER, "900")
+    assert await admin.submit() == {}
+    await slack.wait_for(lambda: any("Heads-up" in m["text"] for m in slack.dms_to(CAROL)), timeout=10)
+
+    # A reminder due while Round Robin was down goes out once at start-up if the hand-over is ahead…
+    await app.stop()
+    with sqlite3.connect(app.db_path) as db:
+        db.execute("DELETE FROM slack_outbox")
+        db.execute(
+            """INSERT INTO slack_outbox (kind, rotation_id, target, body, first_at, due_at)
+               VALUES ('reminder', ?, ?, ?, ?, ?)""",
+            (rotation_id, CAROL, f'{{"handoff_at": {handoff}}}', time.time() - 60, time.time() - 30),
+        )
+    await app.start()
+    await slack.wait_connected()
+    await slack.wait_for(lambda: sum("Heads-up" in m["text"] for m in slack.dms_to(CAROL)) == 2, timeout=10)
+    # …and never after it.
+    await app.stop()
+    past = time.time() - 5
+    with sqlite3.connect(app.db_path) as db:
+        db.execute(
+            """INSERT INTO slack_outbox (kind, rotation_id, target, body, first_at, due_at)
+               VALUES ('reminder', ?, ?, ?, ?, ?)""",
+            (rotation_id, CAROL, f'{{"handoff_at": {past}}}', past - 900, past - 900),
+        )
+    await app.start()
+    await slack.wait_connected()
+    await slack.wait_for(
+        lambda: rows(app, "SELECT COUNT(*) FROM slack_outbox WHERE kind = 'reminder'") == [(0,)]
+    )
+    assert sum("Heads-up" in m["text"] for m in slack.dms_to(CAROL)) == 2
+
+
+async def test_a_template_with_every_token_and_an_unknown_token_refused(app, slack, pd):
+    rotation_id = await ops_rotation(slack, app)
+    admin = slack.user(ADMIN)
+    await open_notifications(slack, admin, rotation_id)
+    every = "%NAME%|%DESCRIPTION%|%USER%|%USERHANDLE%|%NEXT_USER%|%UNTIL%|%UNTIL_UTC%|%DUTYHANDLE%|%USER_TEXTONLY%"
+    modal = await modal_after(slack, admin, admin.fill(N.TEMPLATE_ANNOUNCEMENT, every + " <!here>"))
+    assert "Preview: Primary on-call|N/A|<@U0BOB>|@bob|<@U0CAROL>|N/A|N/A|<!subteam^" in admin.text(modal)
+    await admin.fill(N.TEMPLATE_TOPIC, "On duty: %USER% %FOO%")
+    ack = await admin.submit()
+    assert "does not know %FOO%" in ack["errors"][N.TEMPLATE_TOPIC]
+    await admin.fill(N.TEMPLATE_TOPIC, "")
+    assert await admin.submit() == {}
+    await rotate(slack, admin, rotation_id)
+    message = await slack.wait_for(
+        lambda: next(iter(told(slack, OPS, "Primary on-call|N/A|<@U0CAROL>")), None)
+    )
+    blocks = str(message["blocks"])
+    assert "|@carol|<@U0BOB>|" in blocks and "Carol Chen" in blocks and "&lt;!here&gt;" in blocks
