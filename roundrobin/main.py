@@ -19,12 +19,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin import logs
 from roundrobin.access import Access
-from roundrobin.background import Background
+from roundrobin.background import Background, Doorbell
 from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.sync import PagerDutySync
+from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import Scheduler
 from roundrobin.services import Services
@@ -32,11 +33,13 @@ from roundrobin.slack.app import build_slack_app
 from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.home_publisher import HomePublisher
+from roundrobin.slack.home_refresh import HomeRefresh
 from roundrobin.slack.identity import SlackIdentity, fetch_identity
 from roundrobin.slack.pacing import Pacer
 from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
+from roundrobin.slack.views.requests import renderers as request_renderers
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.slack.workspace import SlackWorkspace
 from roundrobin.store import pagerduty as pd_store
@@ -146,6 +149,12 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     stack.push_async_callback(services.background.drain)
     await services.delivery.start()  # work a crash or an outage left behind goes out now
     stack.push_async_callback(services.delivery.close)
+    expiry = RequestExpiry(services.requests, clock)
+    await expiry.start()  # requests that expired while the app was down are closed now, once
+    stack.push_async_callback(expiry.close)
+    home_refresh = HomeRefresh(services.home, services.signals.changed)
+    await home_refresh.start()
+    stack.push_async_callback(home_refresh.close)
     scheduler = Scheduler(
         db, services.rotations, services.sync, services.signals, settings.sync_interval_seconds, clock
     )
@@ -212,11 +221,13 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             clock,
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
+            renderers=request_renderers(identity.url),
         ),
         directory=directory,
         sync=sync,
         rotations_home=rotations_home,
         usergroups=usergroups,
+        requests=RequestService(db, signals.effects, Doorbell(), clock),
     )
 
 

@@ -1,8 +1,11 @@
-"""Timed work on APScheduler's AsyncIOScheduler: the PagerDuty sync and timed rotation handoffs.
+"""Timed work on APScheduler's AsyncIOScheduler: the PagerDuty sync, its planned hand-overs, and
+timed rotation handoffs.
 
-Handoffs use one wake-up job armed for the earliest `next_handoff_at` in the database and re-armed
-whenever the rotation service rings its handoffs doorbell, so the database stays the only record of
-what is due: after a restart, a rotation that came due while the app was down hands over once.
+Each wake-up is one job armed for the earliest due time in the database: `next_handoff_at` of timed
+rotations, re-armed whenever the rotation service rings its handoffs doorbell, and `next_change_at`
+of PagerDuty-bound rotations (the next change of hands in the stored plan), re-armed whenever the
+sync rings `plan_changed` (after every cycle and every hand-over). The database stays the only
+record of what is due: after a restart, what came due while the app was down happens once.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -28,7 +31,9 @@ log = logging.getLogger(__name__)
 
 SYNC_JOB = "pagerduty-sync"
 HANDOFF_JOB = "rotation-handoffs"
+BOUNDARY_JOB = "pagerduty-hand-overs"
 HOUSEKEEPING_JOB = "housekeeping"
+SOONEST = timedelta(milliseconds=50)  # a wake-up already due runs this soon, not in the past
 
 
 class Scheduler:
@@ -61,12 +66,17 @@ class Scheduler:
         self._scheduler.add_job(self.housekeeping, IntervalTrigger(hours=1), id=HOUSEKEEPING_JOB)
         self._scheduler.start()
         self._watchers = [
-            asyncio.create_task(self._watch(self._signals.handoffs, self.rearm), name="rearm-handoffs"),
+            asyncio.create_task(
+                self._watch(self._signals.handoffs, self.rearm_handoffs), name="rearm-handoffs"
+            ),
         ]
         if self._sync is not None:
-            self._watchers.append(
-                asyncio.create_task(self._watch(self._signals.sync, self._sync_soon), name="sync-soon")
-            )
+            self._watchers += [
+                asyncio.create_task(self._watch(self._signals.sync, self._sync_soon), name="sync-soon"),
+                asyncio.create_task(
+                    self._watch(self._sync.plan_changed, self.rearm_hand_overs), name="rearm-hand-overs"
+                ),
+            ]
 
     async def shutdown(self) -> None:
         for task in self._watchers:
@@ -74,7 +84,7 @@ class Scheduler:
         await asyncio.gather(*self._watchers, return_exceptions=True)
         self._scheduler.shutdown(wait=False)
 
-    async def _watch(self, bell: Doorbell, react) -> None:
+    async def _watch(self, bell: Doorbell, react: Callable[[], Awaitable[None]]) -> None:
         while True:
             await bell.wait()
             try:
@@ -87,28 +97,41 @@ class Scheduler:
 
     async def sync(self) -> None:
         if await integrations.get_connection(self._db) is not None:
-            await self._sync.run()
+            await self._sync.tick(next_poll_in=self._interval)
 
     async def rearm(self) -> None:
+        """Arm every wake-up from what the database says is due (at start-up)."""
+        await self.rearm_handoffs()
+        await self.rearm_hand_overs()
+
+    async def rearm_handoffs(self) -> None:
         """Wake up at the earliest due handoff (or not at all when nothing is timed)."""
-        due = await store.next_due_at(self._db)
+        self._arm(HANDOFF_JOB, self.handoffs, await store.next_due_at(self._db))
+
+    async def rearm_hand_overs(self) -> None:
+        """Wake up at the earliest change of hands PagerDuty has planned for a bound rotation."""
+        if self._sync is not None:
+            self._arm(BOUNDARY_JOB, self.hand_overs, await store.next_change_at(self._db))
+
+    def _arm(self, job_id: str, work: Callable[[], Awaitable[None]], due: float | None) -> None:
         if due is None:
-            if self._scheduler.get_job(HANDOFF_JOB):
-                self._scheduler.remove_job(HANDOFF_JOB)
+            if self._scheduler.get_job(job_id):
+                self._scheduler.remove_job(job_id)
             return
-        when = max(datetime.fromtimestamp(due, UTC), datetime.now(UTC) + timedelta(milliseconds=50))
+        when = max(datetime.fromtimestamp(due, UTC), datetime.now(UTC) + SOONEST)
         self._scheduler.add_job(
-            self.handoffs,
-            DateTrigger(run_date=when),
-            id=HANDOFF_JOB,
-            replace_existing=True,
-            misfire_grace_time=None,
+            work, DateTrigger(run_date=when), id=job_id, replace_existing=True, misfire_grace_time=None
         )
 
     async def handoffs(self) -> None:
         changes = await self._rotations.run_due()
         if changes:
             log.info("timed handoffs", extra={"rotations": len(changes)})
+
+    async def hand_overs(self) -> None:
+        """PagerDuty's planned changes of hands, from the stored plan, on the second they are due."""
+        await self._sync.hand_over_due()
+        await self.rearm_hand_overs()
 
     async def housekeeping(self) -> None:
         await integrations.purge_login_states(self._db, self._clock() - 86400)

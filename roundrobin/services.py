@@ -15,6 +15,7 @@ from roundrobin.config import Settings
 from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.sync import PagerDutySync
+from roundrobin.rotations.requests import RequestService
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
@@ -47,6 +48,7 @@ class Services:
     sync: PagerDutySync
     rotations_home: RotationsHome
     usergroups: Usergroups
+    requests: RequestService
     socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
         None  # set once Socket Mode starts
     )

@@ -44,6 +44,17 @@ class PagerDutyUnavailable(PagerDutyError):
     """PagerDuty could not be reached or kept failing (timeouts, 5xx, rate limit beyond patience)."""
 
 
+class PagerDutyListTooLong(PagerDutyError):
+    """A classic list holds more than PagerDuty lets anyone page through (offset + limit <= 10,000)."""
+
+    def __init__(self, path: str, total: int | None):
+        self.path, self.total = path, total
+        counted = f"{total:,} items" if total is not None else f"more than {MAX_OFFSET_PLUS_LIMIT:,} items"
+        super().__init__(
+            f"PagerDuty lists {counted} at {path}, more than its {MAX_OFFSET_PLUS_LIMIT:,}-item paging limit"
+        )
+
+
 class Credentials(Protocol):
     """Supplies the Authorization header; OAuth credentials can refresh on demand."""
 
@@ -92,20 +103,29 @@ class PagerDutyClient:
             return await self._get_with_retries(path, list(params))
 
     async def paginate(
-        self, path: str, key: str, params: Params = (), limit: int = MAX_LIMIT
+        self, path: str, key: str, params: Params = (), limit: int = MAX_LIMIT, *, count: bool = False
     ) -> AsyncIterator[dict]:
-        """Yield every object of a classic (offset) paginated list, following `more`."""
+        """Yield every object of a classic (offset) paginated list, following `more`.
+
+        PagerDuty answers no page past offset + limit = 10,000: a longer list raises
+        PagerDutyListTooLong instead of ending short. With `count`, the first page asks for the
+        total, so a list that long is refused before anything is yielded and the caller can narrow
+        the query (fewer ids, a shorter window) without having read a page in vain.
+        """
         offset = 0
         while True:
-            page = await self.get(path, [*params, ("limit", limit), ("offset", offset)])
+            counting = [("total", "true")] if count and offset == 0 else []
+            page = await self.get(path, [*params, *counting, ("limit", limit), ("offset", offset)])
+            total = page.get("total")
+            if counting and isinstance(total, int) and total > MAX_OFFSET_PLUS_LIMIT:
+                raise PagerDutyListTooLong(path, total)
             for item in page.get(key, []):
                 yield item
-            offset += limit
             if not page.get("more"):
                 return
+            offset += limit
             if offset + limit > MAX_OFFSET_PLUS_LIMIT:
-                log.warning("pagerduty list truncated at the API's offset cap", extra={"path": path})
-                return
+                raise PagerDutyListTooLong(path, total if isinstance(total, int) else None)
 
     async def _get_with_retries(self, path: str, params: list) -> dict[str, Any]:
         refreshed = False

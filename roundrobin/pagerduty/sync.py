@@ -1,10 +1,20 @@
-"""One sync cycle: PagerDuty schedules, users and on-call shifts → SQLite → bound rotations.
+"""Following PagerDuty: a cheap poll every interval, the week ahead now and then, hand-overs on time.
 
-Cost grows with pages of data, not with schedules: the schedule lists are paginated 100 at a
-time, on-call shifts come from `GET /oncalls` for 100 schedules per request (with the users'
-emails included), and the full user list is read only on the first sync, every few hours, or
-when a schedule names people we have never seen. When a call fails, everything already stored
-stays as it is: a failed sync never moves anyone on or off duty.
+Three kinds of work, each ending in the same step: the stored plan (upcoming shifts) is mirrored
+into every bound rotation through RotationService.follow_pagerduty.
+
+- The look-ahead refresh (every REFRESH_EVERY, on Sync now, when a rotation is bound) reads the
+  schedule catalogue, then the week ahead of every bound schedule: `GET /oncalls` in batches for
+  schedules an escalation policy uses, and the final schedule (`GET /schedules/{id}`, or
+  `/v3/schedules/{id}` for shift-based ones) for those no policy uses, which /oncalls never shows.
+- The poll (every other interval) asks /oncalls only from now to just past the next poll: about one
+  row per schedule and level. Where the answer differs from the plan (an override, a swap, a
+  schedule taken out of its policy), that schedule's week is read again at once.
+- The hand-over: the scheduler wakes at the earliest planned change of hands (`plan_changed` rings
+  when that may have moved) and applies the plan without asking PagerDuty; the next poll confirms
+  or corrects it.
+
+When a call fails, everything stored stays as it is: a failed sync never moves anyone on or off duty.
 """
 
 from __future__ import annotations
@@ -12,34 +22,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from roundrobin.background import Background
+from roundrobin.background import Background, Doorbell
 from roundrobin.db import Database
+from roundrobin.pagerduty import plan
 from roundrobin.pagerduty.client import (
     PagerDutyAuthError,
     PagerDutyClient,
     PagerDutyError,
+    PagerDutyListTooLong,
     PagerDutyNotFound,
-    PagerDutyRequestError,
-    PagerDutyScopeError,
 )
 from roundrobin.pagerduty.connection import PagerDutyConnection
-from roundrobin.rotations.model import Rotation
+from roundrobin.pagerduty.reading import PAGE, Reader
 from roundrobin.rotations.service import DutyChange, RotationService
 from roundrobin.store import pagerduty as store
 from roundrobin.store import rotations as rotation_store
-from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
+from roundrobin.store.pagerduty import PdSchedule
 
 log = logging.getLogger(__name__)
 
-LOOKAHEAD = timedelta(days=7)
-BATCH = 100  # schedule ids per /oncalls request: keeps the URL short
+LOOKAHEAD = 7 * 86400
+REFRESH_EVERY = 15 * 60.0
+POLL_MARGIN = 15  # seconds a poll looks past the next one, so no hand-over falls between two unseen
+ROWS_PER_BATCH = 9_000  # expected /oncalls rows per batch of the week ahead: under the 10,000 cap
+DAILY_WEEK_ROWS = 9.0  # a guess for a schedule never read: a daily rotation's stints in a week
 USERS_REFRESH_EVERY = 6 * 3600
 USERS_REFRESHED_AT = "pd_users_refreshed_at"
+FEW_NEWCOMERS = 10  # fewer unknown people than this are read one by one, not the whole user list
+DUE_SLACK = 0.001  # a wake-up a hair early still hands over
 
 
 class Directory(Protocol):
@@ -50,11 +65,25 @@ class Directory(Protocol):
 class SyncReport:
     ok: bool = True
     error: str | None = None
+    kind: str = "refresh"  # refresh (the catalogue and the week ahead) | poll (now, and a minute on)
     requests: int = 0
     schedules: int = 0
     bound: int = 0
+    reread: int = 0  # schedules whose week a poll read again (the answer differed from the plan)
     changes: list[DutyChange] = field(default_factory=list)
     unmatched: int = 0
+
+
+@dataclass
+class Knowledge:
+    """What reads taught about the bound schedules. Kept in memory: after a start, the first tick
+    is a refresh, which learns it all again."""
+
+    routed: dict[str, bool] = field(default_factory=dict)  # some escalation policy uses it
+    week_rows: dict[str, float] = field(default_factory=dict)  # /oncalls rows in a week, to size batches
+    levels: dict[str, float] = field(default_factory=dict)  # (policy, level) pairs: rows per stint
+    planned: set[str] = field(default_factory=set)  # schedules whose week ahead is stored
+    refreshed_at: float | None = None
 
 
 class PagerDutySync:
@@ -66,6 +95,7 @@ class PagerDutySync:
         directory: Directory,
         clock: Callable[[], float] = time.time,
         background: Background | None = None,
+        refresh_every: float = REFRESH_EVERY,
     ):
         self._db = db
         self._connection = connection
@@ -73,18 +103,24 @@ class PagerDutySync:
         self._directory = directory
         self._clock = clock
         self._background = background or Background()
-        self._lock = asyncio.Lock()
-        self._pending: asyncio.Task | None = None  # a requested cycle that has not started yet
+        self._refresh_every = refresh_every
+        self._lock = asyncio.Lock()  # cycles never overlap
+        self._following = asyncio.Lock()  # nor do mirroring steps (a cycle's, a hand-over's)
+        self._pending: asyncio.Task | None = None  # a requested refresh that has not started yet
+        self._known = Knowledge()
+        self.plan_changed = Doorbell()  # the next planned change of hands may have moved
         self.last_report: SyncReport | None = None
 
+    # --- entry points -----------------------------------------------------------------------------
+
     async def run(self) -> SyncReport:
-        """One full cycle, after any cycle already running (cycles never overlap)."""
+        """A look-ahead refresh (Sync now), after any cycle already running."""
         async with self._lock:
-            self.last_report = await self._run()
+            self.last_report = await self._run(self._refresh, "refresh")
             return self.last_report
 
     def request_soon(self) -> asyncio.Task:
-        """A cycle in the background; requests made before it starts share it (a burst of edits = one sync)."""
+        """A refresh in the background; requests made before it starts share it (a burst of edits = one)."""
         if self._pending is None:
             self._pending = self._background.run(self._run_soon(), "pagerduty-sync-soon")
         return self._pending
@@ -92,15 +128,49 @@ class PagerDutySync:
     async def _run_soon(self) -> None:
         async with self._lock:
             self._pending = None  # from here on, a new request needs a new cycle
-            self.last_report = await self._run()
+            self.last_report = await self._run(self._refresh, "refresh")
 
-    async def _run(self) -> SyncReport:
+    async def tick(self, next_poll_in: float) -> SyncReport:
+        """The interval's cycle: a refresh when the last is REFRESH_EVERY old, else a poll that looks
+        `next_poll_in` seconds (and a margin) ahead."""
+        async with self._lock:
+            last = self._known.refreshed_at
+            if last is None or self._clock() - last >= self._refresh_every:
+                self.last_report = await self._run(self._refresh, "refresh")
+            else:
+                window = int(next_poll_in) + POLL_MARGIN
+                self.last_report = await self._run(lambda c, r: self._poll(c, r, window), "poll")
+            return self.last_report
+
+    async def hand_over_due(self) -> list[DutyChange]:
+        """Apply the plan to every bound rotation whose planned change of hands has come; no request."""
+        changes, _ = await self._follow(due_only=True)
+        if changes:
+            log.info("pagerduty hand-overs", extra={"rotations": len(changes)})
+        self.plan_changed.ring()
+        return changes
+
+    async def slack_users(self, pd_user_ids: Iterable[str]) -> dict[str, str]:
+        """PagerDuty user → Slack user for those Round Robin can tell: a link by hand, else the email."""
+        people = await store.users(self._db, pd_user_ids)
+        links = await store.links(self._db)
+        matched = await self._directory.match(u.email for u in people.values() if u.email)
+        found = {
+            pd_id: links.get(pd_id) or matched.get((u.email or "").lower()) for pd_id, u in people.items()
+        }
+        return {pd_id: slack for pd_id, slack in found.items() if slack}
+
+    # --- one cycle ----------------------------------------------------------------------------
+
+    async def _run(
+        self, work: Callable[[PagerDutyClient, SyncReport], Awaitable[None]], kind: str
+    ) -> SyncReport:
         client = await self._connection.client()
         if client is None:
-            return SyncReport(ok=False, error="not connected")
-        report = SyncReport()
+            return SyncReport(ok=False, error="not connected", kind=kind)
+        report = SyncReport(kind=kind)
         try:
-            await self._cycle(client, report)
+            await work(client, report)
         except PagerDutyAuthError as e:
             report.ok, report.error = False, await self._connection.mark_key_rejected() or str(e)
         except PagerDutyError as e:
@@ -115,275 +185,194 @@ class PagerDutySync:
         finally:
             report.requests = client.requests_made
         await self._connection.record_sync(None if report.ok else report.error)
-        # A quiet cycle every minute is not news; changes and failures are.
-        level = logging.INFO if report.changes or not report.ok else logging.DEBUG
+        self.plan_changed.ring()
+        # A quiet poll every minute is not news; refreshes, changes and failures are.
+        quiet = kind == "poll" and report.ok and not report.changes
         log.log(
-            level,
+            logging.DEBUG if quiet else logging.INFO,
             "pagerduty sync",
             extra={
+                "kind": kind,
                 "ok": report.ok,
                 "requests": report.requests,
                 "schedules": report.schedules,
                 "bound": report.bound,
+                "reread": report.reread,
                 "changes": len(report.changes),
                 "error": report.error or "",
             },
         )
         return report
 
-    async def _cycle(self, client: PagerDutyClient, report: SyncReport) -> None:
+    async def _refresh(self, client: PagerDutyClient, report: SyncReport) -> None:
+        """The catalogue, then the week ahead of every bound schedule."""
         now = self._clock()
-        schedules, complete = await self._fetch_schedules(client)
-        report.schedules = len(schedules)
-        await store.save_schedules(self._db, schedules.values(), now, complete)
-        bound = await rotation_store.bound(self._db)
+        reader = Reader(client)
+        catalogue = await reader.catalogue()
+        report.schedules = len(catalogue.schedules)
+        await store.save_schedules(self._db, catalogue.schedules.values(), now, catalogue.complete)
+        self._known.routed.update(catalogue.routed)
+        bound = {r.pd_schedule_id for r in await rotation_store.bound(self._db)}
         report.bound = len(bound)
-        wanted = sorted({r.pd_schedule_id for r in bound} & schedules.keys())
-        shifts, on_call_users = await self._fetch_oncalls(client, wanted, now)
-        await store.save_users(self._db, on_call_users, now)
-        await self._refresh_users_if_needed(client, schedules, wanted, now)
-        await store.replace_shifts(self._db, wanted, shifts)
-        report.changes = await self._follow(bound, schedules, shifts, complete, now, report)
+        wanted = sorted(bound & catalogue.schedules.keys())
+        gone = await self._read_weeks(reader, wanted, catalogue.schedules, now)
+        await store.keep_shifts_of(self._db, wanted)
+        await self._learn_people(reader, wanted, now, full_list_due=True)
+        missing = bound - catalogue.schedules.keys() if catalogue.complete else set()
+        report.changes, report.unmatched = await self._follow(not_found=missing | gone)
+        self._known.planned = set(wanted) - gone
+        self._known.refreshed_at = now
 
-    async def _fetch_schedules(self, client: PagerDutyClient) -> tuple[dict[str, PdSchedule], bool]:
-        """Layer-based schedules from /schedules and shift-based ones from /v3/schedules."""
-        found = {}
-        async for s in client.paginate("/schedules", "schedules"):
-            found[s["id"]] = PdSchedule(
-                id=s["id"],
-                name=s.get("name") or s.get("summary") or s["id"],
-                version=2,
-                time_zone=s.get("time_zone"),
-                html_url=s.get("html_url"),
-                member_ids=tuple(u["id"] for u in s.get("users") or []),
-            )
-        complete = True
-        try:
-            async for s in _paginate_v3(client):
-                found[s["id"]] = PdSchedule(
-                    id=s["id"],
-                    name=s.get("name") or s.get("summary") or s["id"],  # the list holds references
-                    version=3,
-                    time_zone=s.get("time_zone"),
-                    html_url=s.get("html_url"),
-                )
-        except (PagerDutyNotFound, PagerDutyScopeError, PagerDutyRequestError) as e:
-            # Accounts without shift-based schedules, or tokens without access to them.
-            log.info("v3 schedules unavailable", extra={"error": str(e)})
-            complete = False
-        return found, complete
+    async def _poll(self, client: PagerDutyClient, report: SyncReport, window: int) -> None:
+        """Who is on call from now to just past the next poll; the week again where that differs."""
+        since = int(self._clock())
+        until = since + window
+        bound = {r.pd_schedule_id for r in await rotation_store.bound(self._db)}
+        report.bound = len(bound)
+        schedules = await store.schedules(self._db, bound)
+        report.schedules = len(schedules)
+        unplanned = sorted(s for s in schedules if s not in self._known.planned)
+        polled = sorted(s for s in schedules if s in self._known.planned and self._known.routed.get(s))
+        reader = Reader(client)
+        seen = await reader.oncalls(polled, since, until, self._known.levels, 1.0, PAGE)
+        await store.save_users(self._db, seen.users.values(), since)
+        stored = await store.shifts_of(self._db, polled, since)
+        differ = [s for s in polled if not plan.agrees(stored[s], seen.of(s), since, until)]
+        reread = sorted({*differ, *unplanned})
+        gone: set[str] = set()
+        if reread:
+            log.info("pagerduty plan differs", extra={"schedules": ",".join(reread[:20])})
+            gone = await self._read_weeks(reader, reread, schedules, self._clock())
+            await self._learn_people(reader, reread, self._clock(), full_list_due=False)
+        report.reread = len(reread)
+        report.changes, report.unmatched = await self._follow(not_found=gone)
 
-    async def _fetch_oncalls(
-        self, client: PagerDutyClient, schedule_ids: list[str], now: float
-    ) -> tuple[list[Shift], list[PdUser]]:
-        since = _iso(now)
-        until = _iso(now + LOOKAHEAD.total_seconds())
-        shifts: dict[tuple, Shift] = {}
-        users: dict[str, PdUser] = {}
-        for start in range(0, len(schedule_ids), BATCH):
-            params: list[tuple[str, Any]] = [
-                ("schedule_ids[]", s) for s in schedule_ids[start : start + BATCH]
-            ]
-            params += [("include[]", "users"), ("since", since), ("until", until), ("time_zone", "UTC")]
-            async for row in client.paginate("/oncalls", "oncalls", params):
-                shift = _shift(row)
-                if shift is None:
-                    continue
-                # The same shift comes once per escalation policy and level that uses the schedule.
-                shifts[(shift.schedule_id, shift.pd_user_id, shift.start, shift.end)] = shift
-                user = _user(row.get("user") or {})
-                if user:
-                    users[user.id] = user
-        return list(shifts.values()), list(users.values())
+    # --- reading the week ahead ---------------------------------------------------------------
 
-    async def _refresh_users_if_needed(
-        self, client: PagerDutyClient, schedules: dict[str, PdSchedule], bound_ids: list[str], now: float
+    async def _read_weeks(
+        self, reader: Reader, ids: list[str], schedules: dict[str, PdSchedule], now: float
+    ) -> set[str]:
+        """Store the week ahead of these schedules; returns those PagerDuty no longer has."""
+        since = int(now)
+        until = since + LOOKAHEAD
+        known = self._known
+        listed = [s for s in ids if known.routed.get(s) is not False]
+        found = await reader.oncalls(listed, since, until, known.week_rows, DAILY_WEEK_ROWS, ROWS_PER_BATCH)
+        await store.save_users(self._db, found.users.values(), now)
+        shifts = {s: found.of(s) for s in ids}
+        for s in found.shifts:
+            known.routed[s] = True
+            known.week_rows[s] = found.rows[s]
+            known.levels[s] = len(found.placements[s])
+        gone = set()
+        # Not on /oncalls this week: no policy uses it (or nobody is on call all week, which its
+        # final schedule says as well).
+        for s in [s for s in ids if s not in found.shifts]:
+            try:
+                final = await reader.final_schedule(schedules[s], since, until)
+            except PagerDutyNotFound:
+                gone.add(s)
+                continue
+            shifts[s] = final.shifts
+            known.routed[s] = final.routed
+            if schedules[s].version == 3 and final.member_ids:
+                await store.set_members(self._db, s, final.member_ids)
+        kept = [s for s in ids if s not in gone]
+        await store.replace_shifts(self._db, kept, [shift for s in kept for shift in shifts[s]])
+        known.planned |= set(kept)
+        return gone
+
+    async def _learn_people(
+        self, reader: Reader, schedule_ids: list[str], now: float, full_list_due: bool
     ) -> None:
-        """Emails of schedule members who are not on call now: the full list, but rarely."""
-        member_ids = {m for s in bound_ids for m in schedules[s].member_ids}
-        known = await store.users(self._db, member_ids)
+        """Emails of the schedules' members and of whoever holds their shifts: the full user list
+        now and then, a few newcomers one by one."""
+        schedules = await store.schedules(self._db, schedule_ids)
+        shifts = await store.shifts_of(self._db, schedule_ids, now)
+        wanted = {m for s in schedules.values() for m in s.member_ids}
+        wanted |= {shift.pd_user_id for held in shifts.values() for shift in held}
+        unknown = wanted - (await store.users(self._db, wanted)).keys()
         last = float(await store.get_meta(self._db, USERS_REFRESHED_AT) or 0)
-        unknown = member_ids - known.keys()
-        if not unknown and now - last < USERS_REFRESH_EVERY:
+        stale = full_list_due and now - last >= USERS_REFRESH_EVERY
+        if not unknown and not stale:
             return
-        if unknown and now - last < USERS_REFRESH_EVERY and len(unknown) <= 10:
-            found = []
-            for user_id in sorted(unknown):  # a few newcomers: cheaper one by one than the whole list
-                try:
-                    found.append(_user((await client.get(f"/users/{user_id}")).get("user") or {}))
-                except PagerDutyNotFound:
-                    continue
-            await store.save_users(self._db, [u for u in found if u], now)
+        if not stale and len(unknown) <= FEW_NEWCOMERS:
+            await self._read_users_one_by_one(reader, unknown, now)
             return
-        everyone = [u async for u in client.paginate("/users", "users")]
-        await store.save_users(self._db, [u for u in map(_user, everyone) if u], now)
+        try:
+            everyone = await reader.everyone()
+        except PagerDutyListTooLong:
+            # More people than PagerDuty pages through: read only those the rotations need.
+            await self._read_users_one_by_one(reader, unknown, now)
+            return
+        await store.save_users(self._db, everyone, now)
         await store.set_meta(self._db, USERS_REFRESHED_AT, str(now))
 
+    async def _read_users_one_by_one(self, reader: Reader, user_ids: set[str], now: float) -> None:
+        found = [await reader.user(user_id) for user_id in sorted(user_ids)]
+        await store.save_users(self._db, [u for u in found if u], now)
+
+    # --- mirroring the plan -------------------------------------------------------------------
+
     async def _follow(
-        self,
-        bound: list[Rotation],
-        schedules: dict[str, PdSchedule],
-        shifts: list[Shift],
-        complete: bool,
-        now: float,
-        report: SyncReport,
-    ) -> list[DutyChange]:
-        by_schedule: dict[str, list[Shift]] = {}
-        for shift in shifts:
-            by_schedule.setdefault(shift.schedule_id, []).append(shift)
-        bound_schedules = [schedules[r.pd_schedule_id] for r in bound if r.pd_schedule_id in schedules]
-        people = await store.users(
-            self._db, {s.pd_user_id for s in shifts} | {m for s in bound_schedules for m in s.member_ids}
-        )
-        links = await store.links(self._db)
-        slack_by_email = await self._directory.match(u.email for u in people.values() if u.email)
-        changes = []
-        for rotation in bound:
-            schedule = schedules.get(rotation.pd_schedule_id)
-            if schedule is None:
-                if complete and rotation.pd_status != "schedule_not_found":
-                    # Keep members and duty: only the status changes, so nobody flaps off duty.
-                    await self._rotations.follow_pagerduty(
-                        rotation.id,
-                        rotation.pd_schedule_id,
-                        rotation.members,
-                        rotation.on_duty,
-                        rotation.on_duty_until,
-                        rotation.pd_unmatched,
-                        "schedule_not_found",
-                    )
-                continue
-            mirror = _mirror(schedule, by_schedule.get(schedule.id, []), people, links, slack_by_email, now)
-            report.unmatched += len(mirror.unmatched)
-            change = await self._rotations.follow_pagerduty(
-                rotation.id,
-                schedule.id,
-                mirror.members,
-                mirror.on_duty,
-                mirror.until,
-                mirror.unmatched,
-                "ok",
-                mirror.next_up,
-                mirror.next_change_at,
+        self, not_found: AbstractSet[str] = frozenset(), due_only: bool = False
+    ) -> tuple[list[DutyChange], int]:
+        """Mirror the stored plan, as it stands now, into the bound rotations it changes."""
+        async with self._following:
+            now = self._clock()
+            bound = await rotation_store.bound(self._db)
+            if due_only:
+                bound = [
+                    r for r in bound if r.next_change_at is not None and r.next_change_at <= now + DUE_SLACK
+                ]
+            if not bound:
+                return [], 0
+            ids = {r.pd_schedule_id for r in bound}
+            schedules = await store.schedules(self._db, ids)
+            shifts = await store.shifts_of(self._db, ids, now)
+            people = await store.users(
+                self._db,
+                {s.pd_user_id for held in shifts.values() for s in held}
+                | {m for s in schedules.values() for m in s.member_ids},
             )
-            if change:
-                changes.append(change)
-        return changes
-
-    async def slack_users(self, pd_user_ids: Iterable[str]) -> dict[str, str]:
-        """PagerDuty user → Slack user for those Round Robin can tell: a link by hand, else the email."""
-        people = await store.users(self._db, pd_user_ids)
-        links = await store.links(self._db)
-        matched = await self._directory.match(u.email for u in people.values() if u.email)
-        found = {
-            pd_id: links.get(pd_id) or matched.get((u.email or "").lower()) for pd_id, u in people.items()
-        }
-        return {pd_id: slack for pd_id, slack in found.items() if slack}
-
-
-@dataclass(frozen=True)
-class Mirror:
-    members: tuple[str, ...]
-    on_duty: tuple[str, ...]
-    until: float | None
-    unmatched: tuple[dict, ...]
-    next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next change of hands
-    next_change_at: float | None = None  # when that is
-
-
-def _mirror(
-    schedule: PdSchedule,
-    shifts: list[Shift],
-    people: dict[str, PdUser],
-    links: dict[str, str],
-    slack_by_email: dict[str, str],
-    now: float,
-) -> Mirror:
-    """A bound rotation as PagerDuty has it: members, who is on call now and until when."""
-    current = [s for s in shifts if s.start <= now and (s.end is None or s.end > now)]
-    on_call_ids = list(
-        dict.fromkeys(s.pd_user_id for s in sorted(current, key=lambda s: (s.start, s.pd_user_id)))
-    )
-    member_ids = list(dict.fromkeys([*schedule.member_ids, *(s.pd_user_id for s in shifts)]))
-
-    def slack_of(pd_id: str) -> str | None:
-        if pd_id in links:
-            return links[pd_id]
-        email = (people.get(pd_id) or PdUser(pd_id, pd_id)).email
-        return slack_by_email.get(email.lower()) if email else None
-
-    unmatched = []
-    for pd_id in member_ids:
-        if slack_of(pd_id) is None:
-            person = people.get(pd_id) or PdUser(pd_id, pd_id)
-            unmatched.append(
-                {"id": pd_id, "name": person.name, "email": person.email, "on_call": pd_id in on_call_ids}
-            )
-    ends = [s.end for s in current if s.end is not None]
-    on_duty = tuple(dict.fromkeys(m for pd_id in on_call_ids if (m := slack_of(pd_id))))
-    return Mirror(
-        members=tuple(dict.fromkeys(m for pd_id in member_ids if (m := slack_of(pd_id)))),
-        on_duty=on_duty,
-        until=min(ends) if ends else None,
-        unmatched=tuple(unmatched),
-        **dict(zip(("next_up", "next_change_at"), _next_up(shifts, now, on_duty, slack_of), strict=True)),
-    )
-
-
-def _next_up(
-    shifts: list[Shift], now: float, on_duty: tuple[str, ...], slack_of
-) -> tuple[tuple[str, ...], float | None]:
-    """The Slack people on call at the first coming moment the people on call change, and that moment."""
-    boundaries = sorted({t for s in shifts for t in (s.start, s.end) if t is not None and t > now})
-    for moment in boundaries:
-        ids = dict.fromkeys(
-            s.pd_user_id
-            for s in sorted(shifts, key=lambda s: (s.start, s.pd_user_id))
-            if s.start <= moment and (s.end is None or s.end > moment)
-        )
-        people = tuple(dict.fromkeys(m for pd_id in ids if (m := slack_of(pd_id))))
-        if set(people) != set(on_duty):
-            return people, moment
-    return (), None
-
-
-async def _paginate_v3(client: PagerDutyClient):
-    offset, limit = 0, 1000
-    while True:
-        page = await client.get("/v3/schedules", [("limit", limit), ("offset", offset)])
-        for item in page.get("schedules", []):
-            yield item
-        offset += limit
-        if not page.get("more"):
-            return
-
-
-def _shift(row: dict) -> Shift | None:
-    schedule, user = row.get("schedule"), row.get("user")
-    if not schedule or not user or not row.get("start"):
-        return None  # permanent on-calls of directly targeted users are not schedules
-    return Shift(
-        schedule_id=schedule["id"],
-        pd_user_id=user["id"],
-        start=_ts(row["start"]),
-        end=_ts(row["end"]) if row.get("end") else None,
-    )
-
-
-def _user(data: dict) -> PdUser | None:
-    if not data.get("id"):
-        return None
-    return PdUser(
-        id=data["id"],
-        name=data.get("name") or data.get("summary") or data["id"],
-        email=data.get("email"),
-        html_url=data.get("html_url"),
-    )
-
-
-def _ts(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            links = await store.links(self._db)
+            slack_by_email = await self._directory.match(u.email for u in people.values() if u.email)
+            changes: list[DutyChange] = []
+            unmatched = 0
+            for rotation in bound:
+                schedule_id = rotation.pd_schedule_id
+                if schedule_id in not_found:
+                    if rotation.pd_status != plan.NOT_FOUND:
+                        # Keep members and duty: only the status changes, so nobody flaps off duty.
+                        await self._rotations.follow_pagerduty(
+                            rotation.id,
+                            schedule_id,
+                            rotation.members,
+                            rotation.on_duty,
+                            rotation.on_duty_until,
+                            rotation.pd_unmatched,
+                            plan.NOT_FOUND,
+                        )
+                    continue
+                schedule = schedules.get(schedule_id)
+                if schedule is None:
+                    continue
+                m = plan.mirror(schedule, shifts.get(schedule_id, []), people, links, slack_by_email, now)
+                unmatched += len(m.unmatched)
+                status = plan.status(self._known.routed.get(schedule_id), rotation.pd_status)
+                if plan.mirrored(rotation, m, status):
+                    continue
+                change = await self._rotations.follow_pagerduty(
+                    rotation.id,
+                    schedule_id,
+                    m.members,
+                    m.on_duty,
+                    m.until,
+                    m.unmatched,
+                    status,
+                    m.next_up,
+                    m.next_change_at,
+                )
+                if change:
+                    changes.append(change)
+            return changes, unmatched

@@ -77,10 +77,11 @@ class Signals:
     effects: Doorbell  # Slack work is pending (groups, messages)
     handoffs: Doorbell  # a timed rotation's next hand-over moved: re-arm the wake-up
     sync: Doorbell  # a rotation was bound to a PagerDuty schedule: sync soon
+    changed: Doorbell  # a duty or config change was committed: views of rotations may be stale
 
     @classmethod
     def new(cls) -> Signals:
-        return cls(Doorbell(), Doorbell(), Doorbell())
+        return cls(Doorbell(), Doorbell(), Doorbell(), Doorbell())
 
 
 class RotationService:
@@ -632,6 +633,8 @@ class RotationService:
         )
 
     def _ring(self, effects: bool = False, handoffs: bool = False, sync: bool = False) -> None:
+        if effects or handoffs or sync:
+            self._signals.changed.ring()
         if effects:
             self._signals.effects.ring()
         if handoffs:

@@ -22,7 +22,7 @@ def deps(context: AsyncBoltContext) -> Services:
 
 
 def build_slack_app(services: Services) -> AsyncApp:
-    from roundrobin.slack import commands, home, pagerduty, rotation_form, rotations, settings
+    from roundrobin.slack import commands, home, mentions, pagerduty, rotation_form, rotations, settings
 
     bolt_log = logging.getLogger("slack_bolt")
     # AsyncApp also reads SLACK_BOT_TOKEN from the environment and warns that `client` wins, which
@@ -50,7 +50,7 @@ def build_slack_app(services: Services) -> AsyncApp:
                 icon=":warning:",
             )
 
-    for surface in (home, settings, pagerduty, rotations, rotation_form, commands):
+    for surface in (home, settings, pagerduty, rotations, rotation_form, commands, mentions):
         surface.register(app)
     return app
 

@@ -1,7 +1,14 @@
-"""Builds each person's App Home from current state and publishes it."""
+"""Builds each person's App Home from current state and publishes it, and keeps it live.
+
+A person's place (tab and page), when they last looked, and a digest of the rotations they were
+shown are remembered, so `refresh` can republish the page only when what it shows has changed.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -49,6 +56,9 @@ class HomePublisher:
         self._clock = clock
         # Which tab and page each person last looked at, so a refresh keeps their place.
         self._places: dict[str, tuple[str, int]] = {}
+        self._looked_at: dict[str, float] = {}  # when each person last opened or used their Home
+        self._shown: dict[str, str] = {}  # digest of the rotations each person was last shown
+        self._locks: dict[str, asyncio.Lock] = {}  # one publish per person at a time, in order
         self._rotations_section = rotations_section
         self._sync_summary = sync_summary
 
@@ -60,15 +70,61 @@ class HomePublisher:
         notice: str | None = None,
         icon: str = ":information_source:",
     ) -> None:
-        last_tab, last_page = self._places.get(user_id, ("rotations", 0))
-        tab = tab if tab in TABS else last_tab
-        page = last_page if page is None else max(0, page)
-        self._places[user_id] = (tab, page)
-        state = replace(await self.state(user_id, tab, page, notice), notice_icon=icon)
+        async with self._lock(user_id):
+            last_tab, last_page = self._places.get(user_id, ("rotations", 0))
+            tab = tab if tab in TABS else last_tab
+            page = last_page if page is None else max(0, page)
+            self._places[user_id] = (tab, page)
+            self._looked_at[user_id] = self._clock()
+            state = replace(await self.state(user_id, tab, page, notice), notice_icon=icon)
+            await self._send(user_id, state)
+
+    def recent(self, within: float) -> list[str]:
+        """People who opened or used their Home in the last `within` seconds (the others are forgotten)."""
+        since = self._clock() - within
+        for user_id in [u for u, at in self._looked_at.items() if at < since]:
+            for remembered in (self._looked_at, self._shown, self._places):
+                remembered.pop(user_id, None)
+            if not self._lock(user_id).locked():
+                self._locks.pop(user_id, None)
+        return list(self._looked_at)
+
+    async def refresh(self, user_id: str, wait_turn: Callable[[], Awaitable[None]]) -> bool:
+        """Publish this person's Home again, at their place, if the rotations it shows changed;
+        `wait_turn` paces the publish. True when it was published."""
+        if not await self._stale(user_id):
+            return False
+        await wait_turn()
+        async with self._lock(user_id):
+            if user_id not in self._places:
+                return False  # forgotten while waiting
+            tab, page = self._places[user_id]
+            state = await self.state(user_id, tab, page, None)
+            if _digest(state) == self._shown.get(user_id):
+                return False  # they published it themselves meanwhile
+            await self._send(user_id, state)
+            return True
+
+    async def _stale(self, user_id: str) -> bool:
+        tab, page = self._places.get(user_id, ("settings", 0))
+        if tab != "rotations":
+            return False  # duty changes show on the Rotations tab only
+        blocks = await self._rotations_section(user_id, page, await self._access.can_manage(user_id))
+        return _digest(HomeState(tab=tab, rotations_blocks=tuple(blocks), page=page)) != self._shown.get(
+            user_id
+        )
+
+    async def _send(self, user_id: str, state: HomeState) -> None:
         try:
             await self._client.views_publish(user_id=user_id, view=home_view(state))
         except SlackApiError as e:
             log.error("views.publish failed", extra={"user": user_id, "error": e.response.get("error")})
+            self._shown.pop(user_id, None)  # not known what they see: the next change publishes again
+            return
+        self._shown[user_id] = _digest(state)
+
+    def _lock(self, user_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(user_id, asyncio.Lock())
 
     async def state(self, user_id: str, tab: str, page: int, notice: str | None) -> HomeState:
         can_manage = await self._access.can_manage(user_id)
@@ -88,3 +144,9 @@ class HomePublisher:
             missing_scopes=[s for s in NEEDED_FOR_MATCHING if s not in self._identity.scopes],
             sync=await self._sync_summary(),
         )
+
+
+def _digest(state: HomeState) -> str:
+    """What the rotations page shows (the notice aside): equal digests, the same page."""
+    shown = {"tab": state.tab, "page": state.page, "blocks": list(state.rotations_blocks)}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()

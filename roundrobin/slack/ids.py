@@ -71,3 +71,11 @@ class MenuChoice(StrEnum):
     ROTATE = "rotate"
     SET_ON_DUTY = "set"
     DELETE = "delete"
+
+
+class Requests(StrEnum):
+    """`@Round Robin CODE …` requests: the buttons in the DM that offers one (value: the request id)."""
+
+    ACK = "req.ack"
+    PASS = "req.pass"
+    BLOCK = "req"  # block_id prefix: `req:<request id>`

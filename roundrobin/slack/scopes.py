@@ -2,6 +2,7 @@
 
 BOT_SCOPES = {
     "commands": "the /rr command",
+    "app_mentions:read": "requests made with @Round Robin CODE in channels the app is in (the app_mention event)",
     "chat:write": "duty-change messages in a rotation's channels",
     "chat:write.public": "those messages in public channels Round Robin was not invited to",
     "users:read": "who is a workspace admin (users.info), the directory (users.list), the app id (bots.info)",

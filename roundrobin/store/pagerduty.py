@@ -147,6 +147,37 @@ async def replace_shifts(db: Database, schedule_ids: Iterable[str], shifts: Iter
         )
 
 
+async def shifts_of(db: Database, schedule_ids: Iterable[str], ending_after: float) -> dict[str, list[Shift]]:
+    """Every stored shift of these schedules that ends after `ending_after`, per schedule, by start."""
+    ids = list(schedule_ids)
+    found: dict[str, list[Shift]] = {s: [] for s in ids}
+    for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        rows = await db.fetchall(
+            f"""SELECT schedule_id, pd_user_id, start, end FROM pd_shifts
+                WHERE schedule_id IN ({", ".join("?" for _ in chunk)}) AND (end IS NULL OR end > ?)
+                ORDER BY schedule_id, start, pd_user_id""",
+            (*chunk, ending_after),
+        )
+        for r in rows:
+            found[r["schedule_id"]].append(Shift(**dict(r)))
+    return found
+
+
+async def keep_shifts_of(db: Database, schedule_ids: Iterable[str]) -> None:
+    """Forget the shifts of every schedule but these (schedules no rotation follows any more)."""
+    keep = set(schedule_ids)
+    stored = {r[0] for r in await db.fetchall("SELECT DISTINCT schedule_id FROM pd_shifts")}
+    await db.executemany("DELETE FROM pd_shifts WHERE schedule_id = ?", [(s,) for s in stored - keep])
+
+
+async def set_members(db: Database, schedule_id: str, member_ids: Iterable[str]) -> None:
+    """The people a schedule names, learned from its detail (the v3 list gives references only)."""
+    await db.execute(
+        "UPDATE pd_schedules SET member_ids = ? WHERE id = ?", (json.dumps(list(member_ids)), schedule_id)
+    )
+
+
 async def shifts(db: Database, schedule_id: str, ending_after: float, limit: int = 20) -> list[Shift]:
     rows = await db.fetchall(
         """SELECT schedule_id, pd_user_id, start, end FROM pd_shifts

@@ -15,10 +15,17 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_app_uses():
 def test_the_manifest_turns_on_what_the_app_needs():
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
-    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_mention"]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/rr"]
 
 
 def test_the_fake_slack_installs_with_the_manifest_scopes():
     assert set(BOT_SCOPES) <= set(DEFAULT_SCOPES)
+
+
+def test_every_event_the_app_subscribes_to_has_its_scope():
+    needs = {"app_home_opened": None, "app_mention": "app_mentions:read"}
+    events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert set(events) <= set(needs)
+    assert {needs[e] for e in events if needs[e]} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])

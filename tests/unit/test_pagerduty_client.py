@@ -8,6 +8,7 @@ from aiohttp import web
 from roundrobin.pagerduty.client import (
     PagerDutyAuthError,
     PagerDutyClient,
+    PagerDutyListTooLong,
     PagerDutyNotFound,
     PagerDutyScopeError,
     PagerDutyUnavailable,
@@ -168,3 +169,35 @@ async def test_paginate_follows_more(client, pd):
     ids = [u["id"] async for u in c.paginate("/users", "users", limit=2)]
     assert ids == ["A", "B", "C"] and c.requests_made == 2
     assert [r.query["offset"] for r in pd.requests] == ["0", "2"]
+
+
+async def test_paginate_refuses_to_end_short_at_the_offset_cap(client, pd):
+    """PagerDuty answers no page past offset + limit = 10,000: a longer list is an error, not a short one."""
+    c, _ = client()
+    for n in range(100):
+        pd.add(payload={"oncalls": [{"n": n}] * 100, "more": True, "total": None})
+    seen = []
+    with pytest.raises(PagerDutyListTooLong, match="10,000"):
+        async for row in c.paginate("/oncalls", "oncalls"):
+            seen.append(row)
+    assert len(seen) == 10_000 and c.requests_made == 100
+    assert pd.requests[-1].query["offset"] == "9900", "no request past the cap"
+
+
+async def test_paginate_with_count_refuses_a_list_too_long_before_yielding_anything(client, pd):
+    c, _ = client()
+    pd.add(payload={"oncalls": [{"n": 1}] * 100, "more": True, "total": 17_040})
+    with pytest.raises(PagerDutyListTooLong) as refused:
+        async for _ in c.paginate("/oncalls", "oncalls", [("since", "x")], count=True):
+            raise AssertionError("nothing may be yielded")
+    assert refused.value.total == 17_040 and c.requests_made == 1
+    assert pd.requests[0].query["total"] == "true" and pd.requests[0].query["offset"] == "0"
+
+
+async def test_paginate_with_count_asks_for_the_total_on_the_first_page_only(client, pd):
+    c, _ = client()
+    pd.add(payload={"oncalls": [{"n": 1}, {"n": 2}], "more": True, "total": 3})
+    pd.add(payload={"oncalls": [{"n": 3}], "more": False, "total": None})
+    rows = [r async for r in c.paginate("/oncalls", "oncalls", count=True, limit=2)]
+    assert [r["n"] for r in rows] == [1, 2, 3]
+    assert ["total" in r.query for r in pd.requests] == [True, False]

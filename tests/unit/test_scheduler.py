@@ -1,14 +1,21 @@
-"""The handoff wake-up: armed for the earliest due rotation, fires on time, re-arms itself."""
+"""The wake-ups: timed handoffs and PagerDuty's planned hand-overs, each armed for the earliest due
+rotation, firing on time and re-arming itself."""
 
 import asyncio
 import time
+from dataclasses import replace
 
 from roundrobin.access import Access
+from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.rotations.service import RotationService, Signals
-from roundrobin.scheduler import HANDOFF_JOB, Scheduler
+from roundrobin.scheduler import BOUNDARY_JOB, HANDOFF_JOB, Scheduler
+from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
+from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
+from tests.unit.test_pagerduty_sync import Connection, Directory
 from tests.unit.test_rotation_service import Roles, Workspace
 
 
@@ -47,3 +54,60 @@ async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
         await wait_for(lambda: scheduler._scheduler.get_job(HANDOFF_JOB) is None)
     finally:
         await scheduler.shutdown()
+
+
+async def test_a_pagerduty_hand_over_happens_at_its_planned_time_without_a_sync(db):
+    """The stored plan says Ann hands over to Ben in a moment: the wake-up does it, no request made."""
+    now = time.time()
+    await pd_store.save_schedules(db, [PdSchedule("PS1", "Ops", member_ids=("PA", "PB"))], now, False)
+    await pd_store.save_users(
+        db, [PdUser("PA", "Ann", "ann@corp.example"), PdUser("PB", "Ben", "ben@corp.example")], now
+    )
+    boundary = now + 1.0
+    await pd_store.replace_shifts(
+        db, ["PS1"], [Shift("PS1", "PA", now - 100, boundary), Shift("PS1", "PB", boundary, now + 3600)]
+    )
+    signals = Signals.new()
+    rotations = RotationService(db, Access(db, Roles(), ()), Workspace(), signals)
+    connection = Connection(None, "http://pagerduty.invalid")  # never asked: the plan is stored
+    sync = PagerDutySync(
+        db, connection, rotations, Directory({"ann@corp.example": "UANN", "ben@corp.example": "UBEN"})
+    )
+    r = Rotation(id=0, name="Ops", code="OPS", created_by="U9", source="pagerduty", pd_schedule_id="PS1")
+    rotation_id = await store.insert(db, replace(r, next_change_at=now))  # due: mirror it once
+    scheduler = Scheduler(db, rotations, sync, signals, 3600)
+    scheduler.start()
+    try:
+        await scheduler.rearm()
+        await wait_for(lambda: scheduler._scheduler.get_job(BOUNDARY_JOB) is not None)
+        await wait_for_async(lambda: rotation_on_duty(db, rotation_id), ("UANN",))
+        await wait_for(
+            lambda: (job := scheduler._scheduler.get_job(BOUNDARY_JOB)) and armed_at(job, boundary)
+        )
+        await wait_for_async(lambda: rotation_on_duty(db, rotation_id), ("UBEN",))
+        # re-armed for the end of Ben's shift, when nobody is planned
+        await wait_for(
+            lambda: (job := scheduler._scheduler.get_job(BOUNDARY_JOB)) and armed_at(job, now + 3600)
+        )
+        assert connection.recorded == [], "no sync ran"
+        await rotations.delete(rotation_id, "U9")
+        await scheduler.rearm_hand_overs()
+        assert scheduler._scheduler.get_job(BOUNDARY_JOB) is None
+    finally:
+        await scheduler.shutdown()
+
+
+def armed_at(job, when: float) -> bool:
+    return abs(job.next_run_time.timestamp() - when) < 0.001  # datetimes keep microseconds
+
+
+async def rotation_on_duty(db, rotation_id):
+    return (await store.get(db, rotation_id)).on_duty
+
+
+async def wait_for_async(read, expected, timeout=2.0):
+    for _ in range(int(timeout / 0.02)):
+        if await read() == expected:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {expected}: {await read()}")

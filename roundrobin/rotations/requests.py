@@ -1,0 +1,303 @@
+"""Requests made with `@Round Robin CODE …`: offered to whoever is on duty, taken with ACK, passed on
+with PASS, expired when nobody answers.
+
+Every step is one transaction that re-reads the request and writes, with it, the Slack work it needs
+(the thread replies and the DMs, through the outbox), so a restart loses nothing: the database is the
+record, and the expiry wake-up is armed from it. The first ACK wins by compare-and-set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from roundrobin.background import Doorbell
+from roundrobin.db import Database
+from roundrobin.rotations.model import Rotation, next_in_turn
+from roundrobin.rotations.service import NotAllowed
+from roundrobin.store import outbox
+from roundrobin.store import requests as store
+from roundrobin.store import rotations as rotation_store
+from roundrobin.store.requests import ACKED, EXPIRED, OPEN, UNANSWERED, Request
+
+log = logging.getLogger(__name__)
+
+# Outbox kinds: a reply in the request's thread, and a DM offering the request with ACK and PASS.
+THREAD = "request_reply"
+OFFER = "request_offer"
+MAX_TEXT = 3000  # what is kept of a request's text (Slack messages are far longer than anyone asks)
+SUGGESTED = 10  # codes offered when the one typed does not exist
+IDLE_WAKE = 300.0
+SAME_ASK = 600.0  # the same message delivered again within this long opens nothing new
+
+
+class RequestRefused(NotAllowed):
+    """ACK or PASS does not apply: `reason` says why, `request` is the request as it is now."""
+
+    WORDS = {
+        "missing": "That request no longer exists.",
+        "not_offered": "That request was not offered to you.",
+        "passed": "You passed that request on.",
+        ACKED: "Someone already took that request.",
+        EXPIRED: "That request expired: nobody took it in time.",
+        UNANSWERED: "Everyone passed that request on: nobody took it.",
+    }
+
+    def __init__(self, reason: str, request: Request | None = None):
+        super().__init__(self.WORDS[reason])
+        self.reason = reason
+        self.request = request
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What came of a mention. `outcome`: routed | nobody | unknown_code | no_code | again (the same
+    message delivered twice: already answered)."""
+
+    outcome: str
+    request: Request | None = None
+    rotation: Rotation | None = None
+    code: str = ""
+    suggestions: tuple[str, ...] = ()  # codes that exist, for a mention without a known one
+
+
+@dataclass(frozen=True)
+class Passed:
+    request: Request  # as it is now: still open (with someone), or unanswered
+    offered: tuple[str, ...]  # who it was offered to because of this pass
+
+
+# --- the rules --------------------------------------------------------------------------------------
+
+
+def first_offer(rotation: Rotation, requester: str) -> tuple[str, ...]:
+    """Everyone on duty (the first ACK wins); someone asking their own rotation goes to the next person."""
+    if not rotation.on_duty:
+        return ()
+    others = tuple(u for u in rotation.on_duty if u != requester)
+    return others or next_offer(rotation, requester, offered=rotation.on_duty, passed=rotation.on_duty)
+
+
+def next_offer(
+    rotation: Rotation | None, requester: str, offered: tuple[str, ...], passed: tuple[str, ...]
+) -> tuple[str, ...]:
+    """After a pass: nobody new while someone still has it; else the first of the rotation's other
+    on-duty people, then who is next in turn (or next on call in PagerDuty), not yet offered."""
+    if rotation is None or any(u not in passed for u in offered):
+        return ()
+    for candidate in (*rotation.on_duty, *next_in_turn(rotation)):
+        if candidate != requester and candidate not in offered:
+            return (candidate,)
+    return ()
+
+
+def expiry_seconds(rotation: Rotation) -> float:
+    """How long a request waits for an answer (the rotation's minutes; 60 when unset)."""
+    return max(1.0, (rotation.request_expiry_minutes or 60) * 60.0)
+
+
+# --- the service ------------------------------------------------------------------------------------
+
+
+class RequestService:
+    def __init__(
+        self,
+        db: Database,
+        effects: Doorbell,
+        expiry: Doorbell,
+        clock: Callable[[], float] = time.time,
+    ):
+        self._db = db
+        self._effects = effects  # the outbox has work
+        self._expiry = expiry  # the earliest expiry may have moved
+        self._clock = clock
+
+    async def open(
+        self, code: str | None, channel_id: str, thread_ts: str, requester: str, text: str
+    ) -> Opened:
+        """A mention of the app with `code`: offer it to the rotation's on-duty people, and say so."""
+        if not code:
+            return Opened("no_code", suggestions=await self._codes(""))
+        rotation = await rotation_store.get_by_code(self._db, code)
+        if rotation is None:
+            return Opened("unknown_code", code=code.upper(), suggestions=await self._codes(code))
+        now = self._clock()
+        text = text[:MAX_TEXT]
+        offered = first_offer(rotation, requester)
+        async with self._db.transaction():
+            if await store.same_ask(self._db, channel_id, thread_ts, requester, text, now - SAME_ASK):
+                return Opened("again", rotation=rotation, code=rotation.code)
+            request = await store.insert(
+                self._db,
+                Request(
+                    id=0,
+                    rotation_id=rotation.id,
+                    code=rotation.code,
+                    channel_id=channel_id,
+                    thread_ts=thread_ts,
+                    requester=requester,
+                    text=text,
+                    state=OPEN if offered else UNANSWERED,
+                    offered_to=offered,
+                    created_at=now,
+                    expires_at=now + expiry_seconds(rotation),
+                    closed_at=None if offered else now,
+                ),
+            )
+            await self._reply(request, "routed" if offered else "nobody", now, unmatched=_unmatched(rotation))
+            for user_id in offered:
+                await self._offer(request, user_id, None, now)
+        log.info(
+            "request opened",
+            extra={"rotation": rotation.code, "request": request.id, "offered": len(offered)},
+        )
+        self._effects.ring()
+        self._expiry.ring()
+        return Opened("routed" if offered else "nobody", request, rotation, rotation.code)
+
+    async def ack(self, request_id: int, actor: str) -> Request:
+        """`actor` takes the request: only one of the people it is offered to, and only the first."""
+        now = self._clock()
+        async with self._db.transaction():
+            request = await self._answerable(request_id, actor)
+            if not await store.take(self._db, request.id, actor, now):
+                raise RequestRefused(ACKED, await store.get(self._db, request_id))
+            taken = await store.get(self._db, request.id)
+            await self._reply(taken, "acked", now, by=actor)
+            await store.drop_offers(self._db, request.id, OFFER)
+        log.info("request taken", extra={"request": request.id})
+        self._effects.ring()
+        return taken
+
+    async def pass_on(self, request_id: int, actor: str) -> Passed:
+        """`actor` passes: it goes to the next person, or the requester hears nobody can take it."""
+        now = self._clock()
+        async with self._db.transaction():
+            request = await self._answerable(request_id, actor)
+            rotation = (
+                await rotation_store.get(self._db, request.rotation_id) if request.rotation_id else None
+            )
+            passed_by = (*request.passed_by, actor)
+            offered = next_offer(rotation, request.requester, request.offered_to, passed_by)
+            await store.passed(self._db, request.id, passed_by, (*request.offered_to, *offered))
+            after = await store.get(self._db, request.id)
+            if after.holders:
+                await self._reply(after, "passed", now, by=actor, offered=list(offered))
+                for user_id in offered:
+                    await self._offer(after, user_id, actor, now)
+            else:
+                await store.close(self._db, request.id, UNANSWERED, now)
+                after = await store.get(self._db, request.id)
+                await self._reply(after, UNANSWERED, now, by=actor)
+        log.info("request passed", extra={"request": request.id, "offered": len(offered)})
+        self._effects.ring()
+        return Passed(after, offered)
+
+    async def expire_due(self) -> list[Request]:
+        """Close every open request whose time is up, saying so in its thread."""
+        now = self._clock()
+        closed = []
+        for due in await store.expired(self._db, now):
+            async with self._db.transaction():
+                if not await store.close(self._db, due.id, EXPIRED, now):
+                    continue  # taken or passed meanwhile
+                request = await store.get(self._db, due.id)
+                await self._reply(request, EXPIRED, now)
+                await store.drop_offers(self._db, request.id, OFFER)
+            closed.append(request)
+        if closed:
+            log.info("requests expired", extra={"requests": len(closed)})
+            self._effects.ring()
+        return closed
+
+    async def next_expiry(self) -> float | None:
+        return await store.next_expiry(self._db)
+
+    async def opened_since(self, timeout: float) -> bool:
+        """Wait until a request opens (True) or `timeout` seconds pass (False)."""
+        return await self._expiry.wait(timeout)
+
+    async def get(self, request_id: int) -> Request | None:
+        return await store.get(self._db, request_id)
+
+    # --- inside a transaction -------------------------------------------------------------------
+
+    async def _answerable(self, request_id: int, actor: str) -> Request:
+        request = await store.get(self._db, request_id)
+        if request is None:
+            raise RequestRefused("missing")
+        if actor not in request.offered_to:
+            raise RequestRefused("not_offered", request)
+        if request.state != OPEN:
+            raise RequestRefused(request.state, request)
+        if actor in request.passed_by:
+            raise RequestRefused("passed", request)
+        return request
+
+    async def _reply(self, request: Request, event: str, now: float, **detail) -> None:
+        """A reply in the request's thread (none once its rotation is deleted: nothing to render it)."""
+        if request.rotation_id is None:
+            return
+        body = {"event": event, "request": request.to_json(), **detail}
+        ref = f"{request.id}:{event}:{len(request.passed_by)}"
+        await outbox.enqueue(self._db, THREAD, request.rotation_id, request.channel_id, body, now, ref=ref)
+
+    async def _offer(self, request: Request, user_id: str, passed_by: str | None, now: float) -> None:
+        if request.rotation_id is None:
+            return
+        body = {"request": request.to_json(), "passed_by": passed_by, "with": list(request.holders)}
+        await outbox.enqueue(self._db, OFFER, request.rotation_id, user_id, body, now, ref=str(request.id))
+
+    async def _codes(self, typed: str) -> tuple[str, ...]:
+        similar = await rotation_store.search(self._db, typed, limit=3) if typed else []
+        if not similar:
+            rotations, _ = await rotation_store.page(self._db, 0, SUGGESTED)
+            return tuple(r.code for r in rotations)
+        return tuple(code for _, _, code in similar)
+
+
+def _unmatched(rotation: Rotation) -> list[dict]:
+    return [{"name": p.get("name"), "email": p.get("email")} for p in rotation.unmatched_on_call]
+
+
+class RequestExpiry:
+    """Wakes at the earliest expiry in the database (and whenever a request opens) and closes what is
+    due; its first pass, at start-up, closes what came due while the app was down."""
+
+    def __init__(
+        self, service: RequestService, clock: Callable[[], float] = time.time, idle: float = IDLE_WAKE
+    ):
+        self._service = service
+        self._clock = clock
+        self._idle = idle
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self._step()  # catch up once before anything else happens
+        self._task = asyncio.create_task(self._run(), name="request-expiry")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await self._service.opened_since(await self._step())
+
+    async def _step(self) -> float:
+        """Expire what is due; seconds until the next expiry (or an idle wake-up)."""
+        try:
+            await self._service.expire_due()
+            upcoming = await self._service.next_expiry()
+        except Exception:  # noqa: BLE001 - a database hiccup must not end expiry for good
+            log.exception("request expiry failed")
+            return 5.0
+        if upcoming is None:
+            return self._idle
+        return min(self._idle, max(0.05, upcoming - self._clock()))
