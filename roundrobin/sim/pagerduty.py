@@ -46,6 +46,7 @@ from roundrobin.sim.pagerduty_gate import (
     MIDDLEWARES,
     Fault,
     Gate,
+    Hold,
     RequestRecord,
     is_identity,
     rate_limit_fault,
@@ -311,6 +312,13 @@ class FakePagerDuty:
         """Answer the next `count` requests whose path starts with `path` (None: any REST request,
         never /oauth) with this status; a dict body is sent as JSON."""
         self.gate.faults.append(Fault(status, count, path, dict(headers or {}), body))
+
+    def hold_next(self, path: str) -> Hold:
+        """Keep the next request whose path starts with `path` waiting until the returned hold's
+        `release` is set (`reached` is set once it is waiting): PagerDuty being slow."""
+        hold = Hold(path)
+        self.gate.holds.append(hold)
+        return hold
 
     def rate_limit_next(self, reset: int = 2, count: int = 1) -> None:
         """Answer the next `count` REST requests with PagerDuty's 429 (code 2020, ratelimit-* headers)."""

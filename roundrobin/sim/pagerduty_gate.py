@@ -10,6 +10,7 @@ Middlewares, outermost first:
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
@@ -74,6 +75,16 @@ class Fault:
         return web.Response(body=body, status=self.status, headers=self.headers, content_type="text/html")
 
 
+@dataclass
+class Hold:
+    """Keeps the next request whose path starts with `path` waiting until `release` is set: a slow
+    PagerDuty, for tests that change things while a sync is waiting for an answer."""
+
+    path: str
+    reached: asyncio.Event = field(default_factory=asyncio.Event)  # the request is being held
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 @dataclass(frozen=True)
 class Allowance:
     allowed: bool
@@ -99,6 +110,7 @@ class Gate:
         self.rate_limit_per_minute: int | None = 960  # None: no limit (benchmarks)
         self.requests: list[RequestRecord] = []
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self._windows: dict[Hashable, deque[float]] = {}
 
     def take_fault(self, path: str) -> Fault | None:
@@ -217,6 +229,11 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     if fault is not None:
         request[FAULT_ANSWER] = True
         return fault.response()
+    hold = next((h for h in gate.holds if request.path.startswith(h.path)), None)
+    if hold is not None:
+        gate.holds.remove(hold)
+        hold.reached.set()
+        await hold.release.wait()
     return await handler(request)
 
 
