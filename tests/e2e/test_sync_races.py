@@ -14,6 +14,14 @@ from tests.e2e.test_rotations_pagerduty import bind_rotation, connect_with_key
 pytestmark = pytest.mark.e2e
 
 
+async def settled_settings(slack, admin) -> None:
+    """The Settings tab, once the refreshes still on their way from earlier steps have landed."""
+    await open_settings(slack, admin)
+    await asyncio.sleep(0.5)
+    if "Sync now" not in admin.text():
+        await open_settings(slack, admin)
+
+
 async def test_a_sync_racing_an_edit_keeps_the_edit(app, slack, pd):
     admin = slack.user(ADMIN)
     await connect_with_key(slack, admin, pd, app)
@@ -23,7 +31,7 @@ async def test_a_sync_racing_an_edit_keeps_the_edit(app, slack, pd):
     # PagerDuty is slow to say who is on call: the sync has read the rotation and is waiting…
     hold = pd.hold_next("/oncalls")
     pd.set_on_call("PSPRIM", "PCAROL")
-    await open_settings(slack, admin)
+    await settled_settings(slack, admin)
     await admin.click(PagerDuty.SYNC_NOW)
     await asyncio.wait_for(hold.reached.wait(), 10)
 
