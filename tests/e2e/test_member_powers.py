@@ -126,3 +126,26 @@ async def test_ten_rotates_in_two_seconds_make_one_announcement(app, slack, pd):
     [announcement] = told(slack, OPS)[before:]
     assert "<@U0BOB>" in announcement["text"], "the final state: ten rotates of two people end on Bob"
     assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(11,)]
+
+
+async def test_a_rotation_with_more_members_than_slacks_picker_holds_stays_editable(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin) == {}
+    [(rotation_id,)] = rows(app, "SELECT id FROM rotations")
+    # A rotation reverted from PagerDuty can have more members than Slack's user picker (100) holds.
+    import sqlite3
+
+    people = [f"U0P{i:04d}" for i in range(140)]
+    with sqlite3.connect(app.db_path) as db:
+        db.execute("DELETE FROM rotation_members")
+        db.executemany(
+            "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
+            [(rotation_id, i, u, int(i == 0)) for i, u in enumerate(people)],
+        )
+    await admin.open_home()
+    modal = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"edit:{rotation_id}"))
+    assert "140 people, more than Slack's picker can show" in admin.text(modal)
+    await admin.fill(Rotations.NAME, "Renamed")
+    assert await admin.submit() == {}
+    assert rows(app, "SELECT name FROM rotations") == [("Renamed",)]
+    assert [u for (u,) in rows(app, "SELECT slack_user_id FROM rotation_members ORDER BY position")] == people
