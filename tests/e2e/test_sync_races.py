@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 
 from roundrobin.slack.ids import MenuChoice, PagerDuty, Rotations
-from tests.e2e.conftest import ADMIN, CAROL, GENERAL
+from tests.e2e.conftest import ADMIN, API_KEY, CAROL, GENERAL
 from tests.e2e.steps import home_after, modal_after, open_rotations, open_settings, rows
 from tests.e2e.test_rotations_pagerduty import bind_rotation, connect_with_key
 
@@ -67,3 +67,17 @@ async def test_a_sync_that_cannot_finish_says_so_on_the_card_and_in_healthz(app,
         body = await r.json()
     assert body["pagerduty"]["state"] == "connected"
     assert "not a list" not in str(body), "no third-party text to anonymous callers"
+
+
+async def test_healthz_degrades_when_pagerduty_needs_reauthorisation(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, pd, app)
+    pd.delete_api_key(API_KEY)
+    await settled_settings(slack, admin)
+    await admin.click(PagerDuty.SYNC_NOW)
+    await slack.wait_for(lambda: rows(app, "SELECT status FROM pagerduty_connection") == [("needs_reauth",)])
+    async with aiohttp.ClientSession() as http, http.get(app.url + "/healthz") as r:
+        assert r.status == 503
+        body = await r.json()
+    assert body["problems"] == ["pagerduty"] and body["pagerduty"]["state"] == "needs_reauth"
+    assert "rejected" not in str(body), "the card says why; /healthz names only the failing part"

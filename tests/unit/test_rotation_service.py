@@ -320,3 +320,15 @@ async def test_members_may_rotate_and_hand_over_unless_kept_to_managers(service,
         await service.rotate(r.id, "U3", expected_duty_rev=seen + 1)
     with pytest.raises(PermissionDenied):
         await service.rotate(r.id, "U5")  # never a stranger
+
+
+async def test_the_backlog_counts_slack_work_that_keeps_failing(service, db):
+    r = await service.create(draft(channels=("C1",), usergroup_id="S1", usergroup_handle="ops"), "U9", False)
+    now = time.time()
+    backlog = await outbox.backlog(db, now, patience=300)
+    assert (backlog.pending, backlog.stuck) == (2, 0), "a group to set and a message to send"
+    [message] = await announcements(db, r.id)
+    await outbox.message_failed(db, message, "Slack had a problem (http_503)", now + 30, False, now - 400)
+    await outbox.group_failed(db, r.id, "S1", "refused", now + 900, True, now - 400)
+    backlog = await outbox.backlog(db, now, patience=300)
+    assert backlog.stuck == 1, "the message has failed for over five minutes; a refusal is shown, not stuck"
