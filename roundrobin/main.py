@@ -222,6 +222,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
             renderers=request_renderers(identity.url),
+            directory=directory,
         ),
         directory=directory,
         sync=sync,

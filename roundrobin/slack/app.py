@@ -22,7 +22,16 @@ def deps(context: AsyncBoltContext) -> Services:
 
 
 def build_slack_app(services: Services) -> AsyncApp:
-    from roundrobin.slack import commands, home, mentions, pagerduty, rotation_form, rotations, settings
+    from roundrobin.slack import (
+        commands,
+        home,
+        mentions,
+        notifications,
+        pagerduty,
+        rotation_form,
+        rotations,
+        settings,
+    )
 
     bolt_log = logging.getLogger("slack_bolt")
     # AsyncApp also reads SLACK_BOT_TOKEN from the environment and warns that `client` wins, which
@@ -50,7 +59,7 @@ def build_slack_app(services: Services) -> AsyncApp:
                 icon=":warning:",
             )
 
-    for surface in (home, settings, pagerduty, rotations, rotation_form, commands, mentions):
+    for surface in (home, settings, pagerduty, rotations, rotation_form, commands, notifications, mentions):
         surface.register(app)
     return app
 

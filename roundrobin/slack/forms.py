@@ -7,7 +7,8 @@ from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.schedule import Schedule, normalise_time
-from roundrobin.slack.ids import PagerDuty, Rotations
+from roundrobin.rotations.service import Notifications
+from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
 from roundrobin.slack.views.blocks import read_metadata
 from roundrobin.slack.views.rotation_modals import RotationForm
 
@@ -143,5 +144,48 @@ def rotation_errors(errors: dict[str, str], view: dict) -> dict[str, str]:
     for name, message in errors.items():
         block = _ERROR_BLOCKS.get(name, Rotations.NAME)
         block = block if block in present else Rotations.NAME
+        shown[block] = f"{shown[block]} {message}" if block in shown else message
+    return shown
+
+
+def parse_notifications(view: dict) -> Notifications:
+    """The Notifications modal's values (submitted, or redrawn for a preview)."""
+    values = view.get("state", {}).get("values", {})
+    N = NotificationIds
+
+    def get(block: str) -> dict:
+        return values.get(block, {}).get(block) or {}
+
+    dms = {o.get("value") for o in get(N.DMS).get("selected_options") or ()}
+    reminder = (get(N.REMINDER).get("selected_option") or {}).get("value") or "none"
+    expiry = (get(N.EXPIRY).get("selected_option") or {}).get("value") or "60"
+    return Notifications(
+        topic_channels=tuple(get(N.TOPIC_CHANNELS).get("selected_conversations") or ()),
+        dm_on_duty="dm_on" in dms,
+        dm_off_duty="dm_off" in dms,
+        remind_before=int(reminder) if reminder.isdigit() else None,
+        templates={
+            s: get(N.template(s)).get("value") or "" for s in ("announcement", "dm_on", "dm_off", "topic")
+        },
+        request_expiry_minutes=int(expiry) if expiry.isdigit() else 60,
+    )
+
+
+def notification_errors(errors: dict[str, str], view: dict) -> dict[str, str]:
+    """Service errors keyed by the modal's input blocks."""
+    present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    keys = {
+        "topic_channels": NotificationIds.TOPIC_CHANNELS,
+        "remind_before": NotificationIds.REMINDER,
+        "request_expiry": NotificationIds.EXPIRY,
+    }
+    shown: dict[str, str] = {}
+    for name, message in errors.items():
+        block = (
+            NotificationIds.template(name.removeprefix("template."))
+            if name.startswith("template.")
+            else keys.get(name)
+        )
+        block = block if block in present else NotificationIds.TOPIC_CHANNELS
         shown[block] = f"{shown[block]} {message}" if block in shown else message
     return shown

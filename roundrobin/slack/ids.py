@@ -79,3 +79,26 @@ class Requests(StrEnum):
     ACK = "req.ack"
     PASS = "req.pass"
     BLOCK = "req"  # block_id prefix: `req:<request id>`
+
+
+class NotificationIds(StrEnum):
+    """The Notifications modal of a rotation (topics, DMs, reminders, templates)."""
+
+    VIEW = "rot.notifications"
+    OPEN = "rot.notifications.open"
+    TOPIC_CHANNELS = "notify_topic_channels"
+    DMS = "notify_dms"
+    REMINDER = "notify_reminder"
+    EXPIRY = "notify_expiry"
+    TEMPLATE_ANNOUNCEMENT = "notify_tpl_announcement"
+    TEMPLATE_DM_ON = "notify_tpl_dm_on"
+    TEMPLATE_DM_OFF = "notify_tpl_dm_off"
+    TEMPLATE_TOPIC = "notify_tpl_topic"
+
+    @staticmethod
+    def template(surface: str) -> "NotificationIds":
+        return NotificationIds(f"notify_tpl_{surface}")
+
+
+class Preferences(StrEnum):
+    MUTE_DMS = "prefs.mute_dms"

@@ -11,4 +11,6 @@ BOT_SCOPES = {
     "usergroups:write": "creating on-duty user groups and keeping them equal to who is on duty",
     "channels:read": "checking a rotation's public channels exist and that whoever picks them is in them",
     "groups:read": "the same for private channels Round Robin was invited to",
+    "channels:write.topic": "keeping a public channel's topic saying who is on duty",
+    "groups:write.topic": "the same for private channels Round Robin was invited to",
 }

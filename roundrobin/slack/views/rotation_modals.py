@@ -7,11 +7,13 @@ from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Rotation
-from roundrobin.rotations.schedule import WEEKDAYS
-from roundrobin.slack.ids import Rotations
+from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_handoff, zone
+from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
     Block,
+    actions,
     button,
+    confirm,
     context,
     divider,
     esc,
@@ -281,12 +283,13 @@ def details_modal(d: Details) -> dict:
     source = (
         f"Follows the PagerDuty schedule *{esc(d.schedule_name or r.pd_schedule_id or '?')}*"
         if r.bound
-        else r.schedule.describe()
+        else esc(r.schedule.describe())
     )
-    blocks += [
-        section(f"{source}\n{on_duty_line(r)}"),
-        context(*summary_notes(r, d.problems, d.group_repaired)),
-    ]
+    duty = section(f"{source}\n{on_duty_line(r)}")
+    if d.can_rotate and not r.bound and r.members:
+        duty["accessory"] = button("Set on duty…", Rotations.SET_ON_DUTY_OPEN, value=str(r.id))
+    blocks += [duty, context(*summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked))]
+    blocks.append(notifications_line(r, d.can_edit))
     blocks.append(
         section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))
     )
@@ -298,7 +301,26 @@ def details_modal(d: Details) -> dict:
             divider(),
             section("*Recent changes*\n" + "\n".join(_event_line(e) for e in d.history[:10])),
         ]
-    return modal("Rotation", blocks[:100], close="Close")
+    return modal("Rotation", blocks[:100], close="Close", private_metadata={"rotation_id": r.id})
+
+
+def notifications_line(r: Rotation, can_edit: bool) -> Block:
+    """How the rotation tells people beyond its channels, with the way to change it for editors."""
+    told = []
+    if r.topic_channels:
+        told.append("keeps the topic of " + " ".join(mention(c) for c in r.topic_channels))
+    dms = [w for w, on in (("on", r.dm_on_duty), ("off", r.dm_off_duty)) if on]
+    if dms:
+        told.append(f"DMs people going {' and '.join(dms)} duty")
+    if r.remind_before:
+        told.append(f"reminds whoever takes over {r.remind_before // 60} minutes ahead")
+    if r.templates:
+        told.append("uses its own words")
+    text = (
+        "*Notifications*: " + ("; ".join(told) if told else "channel messages and the user group only") + "."
+    )
+    accessory = button("Notifications…", NotificationIds.OPEN, value=str(r.id)) if can_edit else None
+    return section(text, accessory=accessory)
 
 
 def _members_text(r: Rotation) -> str:
