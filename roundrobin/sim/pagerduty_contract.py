@@ -2,7 +2,8 @@
 
 `FakePagerDuty(validate_contract=True)` puts `ContractChecker.middleware` in front of the routes. It
 checks every request the client sends and every answer the fake gives against the official document
-(PagerDuty/api-schema `openapiv3.json`, kept in shared/reference/) with openapi-core, and records
+(PagerDuty/api-schema `openapiv3.json`; the part the fake serves is kept in the repository, see
+pagerduty_openapi.py) with openapi-core, and records
 what does not conform as a `ContractViolation`. Not checked: the identity endpoints (/oauth/...,
 which are not in the REST document) and answers a test queued on purpose (`fail_next`,
 `rate_limit_next`, `outage`); the requests behind those answers still are.
@@ -39,6 +40,7 @@ from openapi_core.validation.schemas import oas30_read_schema_validators_factory
 
 from roundrobin.sim.pagerduty_contract_gaps import KNOWN_GAPS, ContractViolation, Exchange, KnownGap
 from roundrobin.sim.pagerduty_gate import FAULT_ANSWER, Handler, is_identity, route_template
+from roundrobin.sim.pagerduty_openapi import SUBSET
 
 SPEC_NAME = "pagerduty-openapi-v3.json"
 SPEC_SERVER = "https://api.pagerduty.com"  # the document's only server; the fake's own URL is loopback
@@ -46,16 +48,9 @@ SKIPPED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 
 
 def default_spec_path() -> Path:
-    """shared/reference/pagerduty-openapi-v3.json beside the repository (the work tree, or CI's clone)."""
-    here = Path(__file__).resolve()
-    for folder in here.parents:
-        candidate = folder / "shared" / "reference" / SPEC_NAME
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"{SPEC_NAME} not found in a shared/reference/ folder above {here.parent}; "
-        "pass FakePagerDuty(openapi_spec=...) with its path"
-    )
+    """The operations the fake serves, cut from PagerDuty's document and kept in the repository
+    (pagerduty_openapi.py), so the checks run the same on every machine."""
+    return SUBSET
 
 
 @functools.cache
