@@ -8,6 +8,8 @@ simulators refuse (a late ack, a view Slack would reject, an element nobody sees
 
     GET  /api/state?user=U..[&version=V]   what the page draws; with version, waits for a change
     POST /api/open_home|click|fill|submit|close|command|suggest   {user, ...}: one gesture
+    POST /api/say                          {user, channel, text[, thread_ts]}: write a message
+    POST /api/click_message                {user, channel, ts, action_id[, value]}: click in a message
     POST /api/pagerduty/on_call            {schedule_id, user_ids}: change who is on call now
 """
 
@@ -138,6 +140,7 @@ def page_state(demo: DemoContext, user_id: str) -> dict:
     state = {
         "me": user_id,
         "team": {"id": ws.team_id, "name": ws.team_name},
+        "bot": {"id": ws.bot_user_id, "name": ws.users[ws.bot_user_id].real_name or "Round Robin"},
         "people": people(demo.slack),
         "home": view_with_state(person.home, ws.views.state(person.home)) if person.home else None,
         "modals": modals,
@@ -188,6 +191,7 @@ def channels(slack: FakeSlack) -> list[dict]:
                 "name": channel.name,
                 "is_private": channel.is_private,
                 "members": list(channel.members),
+                "bot_is_member": channel.bot_is_member,
                 "messages": messages,
             }
         )
@@ -282,6 +286,28 @@ async def command(person: SlackUser, body: dict) -> dict:
     return {"reply": ack, "ephemerals": person.ephemerals[before:]}
 
 
+async def say(person: SlackUser, body: dict) -> dict:
+    """Write in a channel (or a thread): a mention of the app reaches it as app_mention."""
+    text = _text(body, "text")
+    if text.startswith("/"):
+        raise BadRequest("a slash command goes to /api/command, not into the conversation")
+    message = await person.say(_text(body, "channel"), text, body.get("thread_ts") or None)
+    return {"ts": message["ts"]}
+
+
+async def click_message(person: SlackUser, body: dict) -> dict:
+    """Click a button (or pick an option) in a message the app posted: a channel's or a DM."""
+    answer = await person.click_in_message(
+        {"channel": _text(body, "channel"), "ts": _text(body, "ts")},
+        _text(body, "action_id"),
+        value=body.get("value"),
+        option=body.get("option"),
+        block_id=body.get("block_id"),
+        confirm=bool(body.get("confirm")),
+    )
+    return {"url": answer} if isinstance(answer, str) else {}
+
+
 async def suggest(person: SlackUser, body: dict) -> dict:
     options = await person.suggest(
         _text(body, "action_id"), str(body.get("query") or ""), block_id=body.get("block_id")
@@ -297,6 +323,8 @@ GESTURES: dict[str, Gesture] = {
     "close": close,
     "command": command,
     "suggest": suggest,
+    "say": say,
+    "click_message": click_message,
 }
 
 

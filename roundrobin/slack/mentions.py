@@ -90,9 +90,8 @@ async def on_ack(
     except RequestRefused as refused:
         await _refused(body, respond, client, services, refused, user_id)
         return
-    await _answer(
-        body, respond, client, user_id, answered_dm(request, took_it(request), _link(services, request))
-    )
+    answer = answered_dm(request, took_it(request), _link(services, request), _shown(body))
+    await _answer(body, respond, client, user_id, answer)
 
 
 async def on_pass(
@@ -111,14 +110,18 @@ async def on_pass(
         await _refused(body, respond, client, services, refused, user_id)
         return
     note = passed_it(passed.request, passed.offered, user_id)
-    await _answer(
-        body, respond, client, user_id, answered_dm(passed.request, note, _link(services, passed.request))
-    )
+    answer = answered_dm(passed.request, note, _link(services, passed.request), _shown(body))
+    await _answer(body, respond, client, user_id, answer)
 
 
 def _request_id(action: dict) -> int:
     value = str(action.get("value") or "")
     return int(value) if value.isdigit() else 0
+
+
+def _shown(body: dict) -> list[dict] | None:
+    """The blocks of the DM that was clicked, as Slack sends them with the click."""
+    return (body.get("message") or {}).get("blocks")
 
 
 def _link(services: Services, request: Request) -> str | None:
@@ -138,7 +141,8 @@ async def _refused(
     words = refusal(refused)
     request = refused.request
     if request is not None and user_id in request.offered_to:
-        await _answer(body, respond, client, user_id, answered_dm(request, words, _link(services, request)))
+        answer = answered_dm(request, words, _link(services, request), _shown(body))
+        await _answer(body, respond, client, user_id, answer)
     else:
         reply = {
             "text": words,

@@ -73,7 +73,7 @@ async def test_a_mention_is_offered_to_who_is_on_duty_and_acked(app, slack, pd):
     assert not offers(slack, CAROL), "only the person on duty is asked"
 
     await slack.user(BOB).click_in_message(offer, Requests.ACK)
-    await reply_saying(slack, mention, "<@U0DAVE> <@U0BOB> has it.")
+    await reply_saying(slack, mention, "<@U0DAVE>, <@U0BOB> has it.")
     answered = await slack.wait_for(
         lambda: "You took it" in dm_text(slack.dms_to(BOB)[-1]) and slack.dms_to(BOB)[-1]
     )
@@ -117,7 +117,7 @@ async def test_pass_offers_it_to_the_next_person_then_nobody_can_take_it(app, sl
     assert "can someone look at the queue?" in dm_text(carol_offer)
 
     await slack.user(CAROL).click_in_message(carol_offer, Requests.PASS)
-    await reply_saying(slack, mention, "<@U0DAVE> <@U0CAROL> passed", "nobody can take this right now")
+    await reply_saying(slack, mention, "<@U0DAVE>, <@U0CAROL> passed", "nobody can take this right now")
     assert rows(app, "SELECT state, passed_by FROM requests") == [("unanswered", f'["{BOB}", "{CAROL}"]')]
 
 
@@ -150,7 +150,7 @@ async def test_an_unanswered_mention_expires_and_says_so(app, slack, pd):
     await reply_saying(slack, mention, "If nobody answers within 3 seconds")
     started = time.monotonic()
     await reply_saying(
-        slack, mention, "<@U0DAVE> Nobody took this within 3 seconds, so the request expired", timeout=15
+        slack, mention, "<@U0DAVE>, nobody took this within 3 seconds, so the request expired", timeout=15
     )
     assert time.monotonic() - started < 10
     assert rows(app, "SELECT state FROM requests") == [("expired",)]
@@ -175,9 +175,9 @@ async def test_requests_survive_kill_9(app, slack, pd):
     await app.start()
     await slack.wait_connected()
 
-    await reply_saying(slack, quick, "Nobody took this within 3 seconds", timeout=15)
+    await reply_saying(slack, quick, "nobody took this within 3 seconds", timeout=15)
     await slack.user(BOB).click_in_message(offer, Requests.ACK)
-    await reply_saying(slack, mention, "<@U0DAVE> <@U0BOB> has it.")
+    await reply_saying(slack, mention, "<@U0DAVE>, <@U0BOB> has it.")
     assert sorted(rows(app, "SELECT code, state FROM requests")) == [("OPS", "acked"), ("WEB", "expired")]
     assert len([t for t in replies(slack, mention) if "I've asked" in t]) == 1, "routed once, not again"
 
@@ -194,7 +194,7 @@ async def test_a_pagerduty_bound_rotation_asks_who_is_on_call_and_names_who_is_n
     pd.set_on_call("PSPRIM", "PJANE")  # Jane has no Slack account
     await sync_now(slack, admin)
     nobody = await ask(slack, DAVE, "OPS still loud")
-    words = await reply_saying(slack, nobody, "Nobody is on duty for *Ops primary* (`OPS`) right now")
+    words = await reply_saying(slack, nobody, "nobody is on duty for *Ops primary* (`OPS`) right now")
     assert "PagerDuty has Jane Roe (jane@corp.example) on call, not linked to anyone in Slack" in words
     assert rows(app, "SELECT state FROM requests ORDER BY id") == [("acked",), ("unanswered",)]
 

@@ -111,13 +111,13 @@ def test_a_dm_after_a_pass_says_who_passed_it():
             {"event": "routed"},
             "I've asked <@U0BOB> for *Plat &lt;form&gt;* (`PLAT`). If nobody answers within 60 minutes",
         ),
-        ({"event": "acked", "by": "U0BOB"}, "<@U0DAVE> <@U0BOB> has it."),
+        ({"event": "acked", "by": "U0BOB"}, "<@U0DAVE>, <@U0BOB> has it."),
         (
             {"event": "passed", "by": "U0BOB", "offered": ["U0CAROL"]},
             "<@U0BOB> passed. I've asked <@U0CAROL> instead.",
         ),
         ({"event": "unanswered", "by": "U0BOB"}, "nobody can take this right now"),
-        ({"event": "expired"}, "<@U0DAVE> Nobody took this within 60 minutes, so the request expired"),
+        ({"event": "expired"}, "<@U0DAVE>, nobody took this within 60 minutes, so the request expired"),
         (
             {"event": "nobody", "unmatched": [{"name": "Jane <Roe>", "email": "jane@corp.example"}]},
             "PagerDuty has Jane &lt;Roe&gt; (jane@corp.example) on call, not linked",

@@ -193,6 +193,49 @@ async function runCommand(channelId, text) {
   bump();
 }
 
+/** Write in a channel as the person: mentions typed as @Name become <@U…>, and &, <, > are sent as
+ * entities, the way Slack's client sends them. */
+async function say(channelId, text) {
+  const channel = state.channels.find((c) => c.id === channelId);
+  const encoded = encodeMentions(escapeTyped(text));
+  if (state.bot && encoded.includes(`<@${state.bot.id}>`) && channel && !channel.bot_is_member)
+    toast(
+      `Round Robin is not in #${channel.name}: Slack would offer to invite it, and the mention reaches no app.`,
+      "hint",
+    );
+  const data = await gesture("say", { channel: channelId, text: encoded });
+  if (data) ui.composer[channelId] = "";
+  bump();
+}
+
+function escapeTyped(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function encodeMentions(text) {
+  const names = [
+    ...(state.bot ? [[state.bot.name, state.bot.id]] : []),
+    ...state.people.flatMap((p) => [
+      [p.real_name, p.id],
+      [p.name, p.id],
+    ]),
+  ].sort((a, b) => b[0].length - a[0].length);
+  let out = text;
+  for (const [name, id] of names) {
+    const literal = name.replace(/[.*+?^$()|[\]{}\\]/g, "\\$&");
+    const pattern = new RegExp(`@${literal}(?![\\p{L}\\p{N}_-])`, "giu");
+    out = out.replace(pattern, `<@${id}>`);
+  }
+  return out;
+}
+
+async function clickInMessage(m, el, block, extra) {
+  await flushTyping();
+  const body = { channel: m.channel, ts: m.ts, action_id: el.action_id, block_id: block.block_id, ...extra };
+  if (el.type === "button" && el.value !== undefined) body.value = el.value;
+  return gesture("click_message", body);
+}
+
 async function putOnCall(schedule) {
   const chosen = ui.oncall[schedule.id] ?? schedule.on_call;
   const data = await post("/api/pagerduty/on_call", { schedule_id: schedule.id, user_ids: chosen });
@@ -294,13 +337,19 @@ function toast(text, kind = "error") {
 
 function directory() {
   const people = new Map(state.people.map((p) => [p.id, p.real_name]));
+  if (state.bot) people.set(state.bot.id, state.bot.name);
   const channels = new Map(state.channels.map((c) => [c.id, c.name]));
   const groups = new Map(state.usergroups.map((g) => [g.id, g.handle]));
   return {
+    app: state.bot,
     user: (id) => people.get(id),
     channel: (id) => channels.get(id),
     group: (id) => groups.get(id),
     openChannel: (id) => channels.has(id) && goTo(`channel:${id}`),
+    openPermalink: (url) => {
+      const found = /\/archives\/([CG][A-Z0-9]+)\/p\d+/.exec(url);
+      return found && channels.has(found[1]) ? () => goTo(`channel:${found[1]}`) : null;
+    },
   };
 }
 
@@ -574,8 +623,12 @@ function renderAppMessages() {
 function renderChannel(channelId) {
   const channel = state.channels.find((c) => c.id === channelId);
   if (!channel) return h("p", { class: "empty" }, "No such channel.");
+  const own = channel.messages.map((m) => ({ ...m, channel: channelId, kind: "message" }));
+  const isReply = (m) => m.thread_ts && m.thread_ts !== m.ts;
+  const replies = new Map();
+  for (const m of own.filter(isReply)) replies.set(m.thread_ts, [...(replies.get(m.thread_ts) || []), m]);
   const items = sortByTs([
-    ...channel.messages.map((m) => ({ ...m, kind: "message" })),
+    ...own.filter((m) => !isReply(m)),
     ...state.ephemerals.filter((m) => m.channel === channelId).map((m) => ({ ...m, kind: "ephemeral" })),
   ]);
   const draft = ui.composer[channelId] ?? "";
@@ -588,14 +641,8 @@ function renderChannel(channelId) {
         e.preventDefault();
         const text = e.target.elements.message.value.trim();
         if (!text) return;
-        if (!text.startsWith("/")) {
-          toast(
-            "This demo sends only slash commands: try /rr help. Channel messages come from the app.",
-            "hint",
-          );
-          return;
-        }
-        runCommand(channelId, text);
+        if (text.startsWith("/")) runCommand(channelId, text);
+        else say(channelId, text);
       },
     },
     h("label", { for: inputId, class: "visually-hidden" }, `Message #${channel.name}`),
@@ -604,7 +651,7 @@ function renderChannel(channelId) {
       name: "message",
       class: "composer-input",
       autocomplete: "off",
-      placeholder: `Message #${channel.name} \u2014 try /rr, /rr who OPS, /rr help`,
+      placeholder: `Message #${channel.name} \u2014 try @Round Robin OPS the deploy is stuck, or /rr help`,
       value: draft,
       dataset: { key: `composer|${channelId}` },
       oninput: (e) => (ui.composer[channelId] = e.target.value),
@@ -622,19 +669,37 @@ function renderChannel(channelId) {
       "div",
       { class: "main-body channel", dataset: { scrollKey: `main|${channelId}`, channelId } },
       items.length
-        ? h("div", { class: "messages" }, items.map(message))
+        ? h(
+            "div",
+            { class: "messages" },
+            items.map((m) => [message(m), thread(m, replies.get(m.ts))]),
+          )
         : h(
             "p",
             { class: "empty" },
-            `This is the very beginning of #${channel.name}. Round Robin posts here when duty changes for a rotation that tells this channel.`,
+            `This is the very beginning of #${channel.name}. Round Robin posts here when duty changes for a rotation that tells this channel; ask it with @Round Robin CODE.`,
           ),
     ),
     form,
   ];
 }
 
+function thread(parent, replies) {
+  if (!replies?.length) return null;
+  const count = `${replies.length} ${replies.length === 1 ? "reply" : "replies"}`;
+  return h(
+    "div",
+    { class: "thread", role: "group", "aria-label": `Thread: ${count}`, dataset: { threadTs: parent.ts } },
+    h("div", { class: "thread-count" }, count),
+    sortByTs(replies).map(message),
+  );
+}
+
+/** A message; the app's own can be clicked (buttons in DMs and channels), as in Slack. */
 function message(m) {
-  return renderMessage(m, makeCtx("message", null, { interactive: false }));
+  const ctx = makeCtx("message", null, { interactive: Boolean(m.channel) });
+  ctx.app = { ...ctx.app, click: (el, block, extra) => clickInMessage(m, el, block, extra) };
+  return renderMessage(m, ctx);
 }
 
 // --- modals and the confirm dialog -------------------------------------------------------------------

@@ -45,6 +45,7 @@ export const EMOJI = {
   sparkles: "\u2728",
   robot_face: "\ud83e\udd16",
   smile: "\ud83d\ude04",
+  leftwards_arrow_with_hook: "\u21a9\ufe0f",
 };
 
 const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'" };
@@ -179,9 +180,11 @@ function atom(token, dir) {
     return h("span", { class: "mention" }, "@" + target.slice(1));
   const href = safeUrl(decode(target));
   if (href && /^(https?:|mailto:)/.test(decode(target))) {
+    // A link to a message in this workspace (a permalink) opens its channel here, as Slack's client does.
+    const open = dir.openPermalink?.(decode(target));
     return h(
       "a",
-      { href, target: "_blank", rel: "noopener noreferrer" },
+      { href, target: "_blank", rel: "noopener noreferrer", onclick: open && ((e) => (e.preventDefault(), open())) },
       label ?? decode(target).replace(/^mailto:/, ""),
     );
   }

@@ -17,28 +17,39 @@ export function sortByTs(messages) {
   });
 }
 
-/** One message from the app (m.kind "ephemeral": only the reader saw it). */
+/** One message, the app's or a person's (m.kind "ephemeral": only the reader saw it). */
 export function message(m, ctx, { compact = false } = {}) {
   const seconds = Number(String(m.ts).split(".")[0]);
   const when = new Date(seconds * 1000);
-  const body = m.blocks?.length
-    ? renderBlocks(m.blocks, ctx)
-    : h("div", { class: "message-text" }, mrkdwn(m.text || "", ctx.dir));
+  // People write text: their own blocks are rich_text, which Slack draws from the same text.
+  const fromApp = !m.user || m.user === ctx.dir.app?.id;
+  const person = fromApp ? null : (ctx.dir.user(m.user) ?? m.user);
+  const body =
+    m.blocks?.length && !person
+      ? renderBlocks(m.blocks, ctx)
+      : h("div", { class: "message-text" }, mrkdwn(m.text || "", ctx.dir));
+  const initials = person
+    ? person
+        .split(/\s+/)
+        .map((word) => word[0])
+        .join("")
+        .slice(0, 2)
+    : "RR";
   return h(
     "article",
     {
-      class: `message ${m.kind || ""}${compact ? " compact" : ""}`,
-      dataset: { ts: m.ts, kind: m.kind || "message" },
+      class: `message ${m.kind || ""}${compact ? " compact" : ""}${person ? " from-person" : " from-app"}`,
+      dataset: { ts: m.ts, kind: m.kind || "message", author: person ? m.user : "app" },
     },
-    compact ? null : h("span", { class: "avatar", "aria-hidden": "true" }, "RR"),
+    compact ? null : h("span", { class: `avatar${person ? " person" : ""}`, "aria-hidden": "true" }, initials),
     h(
       "div",
       { class: "message-main" },
       h(
         "div",
         { class: "message-meta" },
-        h("strong", {}, "Round Robin"),
-        h("span", { class: "app-badge" }, "APP"),
+        h("strong", {}, person ?? "Round Robin"),
+        person ? null : h("span", { class: "app-badge" }, "APP"),
         h(
           "time",
           { datetime: when.toISOString() },

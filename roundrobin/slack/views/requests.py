@@ -126,9 +126,11 @@ def offer_dm(request: Request, rotation: Rotation | None, passed_by: str | None,
     return {"text": _fallback(request, "needs you"), "blocks": blocks, "unfurl_links": False}
 
 
-def answered_dm(request: Request, note: str, link: str | None) -> dict:
-    """The DM once it was answered (replaces the one with the buttons): the request and what happened."""
-    blocks = _request_blocks(request, None, link, [])
+def answered_dm(request: Request, note: str, link: str | None, shown: list[dict] | None = None) -> dict:
+    """The DM once it was answered (it replaces the one with the buttons): the request as the DM
+    showed it (`shown`: its blocks, when Slack sent them along) without the buttons, and what happened."""
+    kept = [b for b in shown or () if isinstance(b, dict) and b.get("type") in ("section", "context")]
+    blocks = kept[:10] or _request_blocks(request, None, link, [])
     blocks.append(section(note))
     return {"text": cut(note, FALLBACK_LIMIT), "blocks": blocks, "replace_original": True}
 
@@ -187,7 +189,7 @@ def thread_words(rotation: Rotation, body: dict) -> str:
             "request expires."
         )
     if event == "nobody":
-        words = f"{requester} Nobody is on duty for {who} right now, so nobody was asked."
+        words = f"{requester}, nobody is on duty for {who} right now, so nobody was asked."
         if body.get("unmatched"):
             words += (
                 f" PagerDuty has {unmatched_words(body['unmatched'])} on call, not linked to anyone in "
@@ -195,18 +197,18 @@ def thread_words(rotation: Rotation, body: dict) -> str:
             )
         return words
     if event == ACKED:
-        return f"{requester} {mention(body['by'])} has it."
+        return f"{requester}, {mention(body['by'])} has it."
     if event == "passed":
         if body.get("offered"):
             return f"{mention(body['by'])} passed. I've asked {people(body['offered'])} instead."
         return f"{mention(body['by'])} passed. It is still with {people(request.holders)}."
     if event == UNANSWERED:
         return (
-            f"{requester} {mention(body['by'])} passed, and there is nobody else on duty or next for "
+            f"{requester}, {mention(body['by'])} passed, and there is nobody else on duty or next for "
             f"{who} to ask: nobody can take this right now."
         )
     return (
-        f"{requester} Nobody took this within {_wait(request)}, so the request expired. "
+        f"{requester}, nobody took this within {_wait(request)}, so the request expired. "
         f"Mention `{APP} {esc(rotation.code)}` again, or reach the people on duty directly."
     )
 
