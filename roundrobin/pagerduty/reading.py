@@ -61,7 +61,7 @@ class OnCalls:
             policy = (row.get("escalation_policy") or {}).get("id")
             self.placements.setdefault(shift.schedule_id, set()).add((policy, row.get("escalation_level")))
             user = plan.user_from(row.get("user") or {})
-            if user:
+            if user and user.email:  # a full user (include[]=users), not a reference
                 self.users[user.id] = user
 
 
@@ -126,34 +126,38 @@ class Reader:
         expected: Mapping[str, float],
         default: float,
         max_rows: float,
+        with_users: bool,
     ) -> OnCalls:
         """On-calls of these schedules overlapping [since, until), in batches of about `max_rows`
-        expected rows (`expected` per schedule, from the last read, else `default`)."""
+        expected rows (`expected` per schedule, from the last read, else `default`); `with_users`
+        swaps each row's user reference for the full user (with the email), five times the bytes."""
         found = OnCalls()
+        include = [("include[]", "users")] if with_users else []
         for batch in plan.batches(schedule_ids, expected, default, BATCH_IDS, max_rows):
-            await self._oncall_batch(batch, since, until, found)
+            await self._oncall_batch(batch, since, until, include, found)
         return found
 
-    async def _oncall_batch(self, ids: list[str], since: int, until: int, found: OnCalls) -> None:
+    async def _oncall_batch(
+        self, ids: list[str], since: int, until: int, include: list[tuple[str, str]], found: OnCalls
+    ) -> None:
         params: list[tuple[str, str | int]] = [("schedule_ids[]", s) for s in ids]
-        params += [("include[]", "users"), ("since", plan.iso(since)), ("until", plan.iso(until))]
-        params.append(("time_zone", "UTC"))
+        params += [*include, ("since", plan.iso(since)), ("until", plan.iso(until)), ("time_zone", "UTC")]
         try:
             rows = [row async for row in self._client.paginate("/oncalls", "oncalls", params, count=True)]
         except PagerDutyListTooLong as e:
             if len(ids) > 1:
                 log.info("pagerduty on-call batch split", extra={"schedules": len(ids), "rows": e.total})
                 middle = len(ids) // 2
-                await self._oncall_batch(ids[:middle], since, until, found)
-                await self._oncall_batch(ids[middle:], since, until, found)
+                await self._oncall_batch(ids[:middle], since, until, include, found)
+                await self._oncall_batch(ids[middle:], since, until, include, found)
                 return
             if until - since <= SHORTEST_WINDOW:
                 raise
             # One schedule with more than 10,000 on-calls in the window: read it in halves (a shift
             # across the middle comes in both, whole, and is kept once).
             middle = since + (until - since) // 2
-            await self._oncall_batch(ids, since, middle, found)
-            await self._oncall_batch(ids, middle, until, found)
+            await self._oncall_batch(ids, since, middle, include, found)
+            await self._oncall_batch(ids, middle, until, include, found)
             return
         found.add(rows, set(ids))
 

@@ -234,7 +234,8 @@ class PagerDutySync:
         unplanned = sorted(s for s in schedules if s not in self._known.planned)
         polled = sorted(s for s in schedules if s in self._known.planned and self._known.routed.get(s))
         reader = Reader(client)
-        seen = await reader.oncalls(polled, since, until, self._known.levels, 1.0, PAGE)
+        # with the people: someone never seen may have taken over (their email is needed now)
+        seen = await reader.oncalls(polled, since, until, self._known.levels, 1.0, PAGE, with_users=True)
         await store.save_users(self._db, seen.users.values(), since)
         stored = await store.shifts_of(self._db, polled, since)
         differ = [s for s in polled if not plan.agrees(stored[s], seen.of(s), since, until)]
@@ -257,7 +258,10 @@ class PagerDutySync:
         until = since + LOOKAHEAD
         known = self._known
         listed = [s for s in ids if known.routed.get(s) is not False]
-        found = await reader.oncalls(listed, since, until, known.week_rows, DAILY_WEEK_ROWS, ROWS_PER_BATCH)
+        # references only: the people's emails come from the user list (_learn_people), not 8 rows each
+        found = await reader.oncalls(
+            listed, since, until, known.week_rows, DAILY_WEEK_ROWS, ROWS_PER_BATCH, with_users=False
+        )
         await store.save_users(self._db, found.users.values(), now)
         shifts = {s: found.of(s) for s in ids}
         for s in found.shifts:

@@ -1,14 +1,41 @@
-"""Walkthroughs: rotations bound to PagerDuty schedules follow them, through failures, until disconnect."""
+"""Walkthroughs: rotations bound to PagerDuty schedules follow them, through failures, until disconnect,
+hand over at PagerDuty's own time, and every exchange with PagerDuty keeps to its OpenAPI document."""
 
+import asyncio
+import math
 import sqlite3
+import time
 
 import pytest
 
+from roundrobin.sim.pagerduty import FakePagerDuty
+from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
 from roundrobin.slack.ids import PagerDuty, Rotations
 from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL, DAVE, OPS
-from tests.e2e.steps import home_after, modal_after, open_settings
+from tests.e2e.steps import home_after, modal_after, open_settings, told
 
 pytestmark = pytest.mark.e2e
+HOUR = 3600
+
+
+@pytest.fixture
+async def pd():
+    """The organisation of conftest's PagerDuty, in contract mode: leaving it fails the test if any
+    request the app sent, or any answer it got, did not conform to PagerDuty's OpenAPI document."""
+    fake = FakePagerDuty(subdomain="acme", validate_contract=True)
+    fake.add_user("PALICE", "Alice Admin", "alice@corp.example")
+    fake.add_user("PBOB", "Bob Builder", "bob@corp.example")
+    fake.add_user("PCAROL", "Carol Chen", "carol@corp.example")
+    fake.add_user("PJANE", "Jane Roe", "jane@corp.example")
+    fake.add_schedule(
+        "PSPRIM", "Ops Primary", user_ids=["PBOB", "PCAROL", "PJANE"], escalation_policy_ids=["PEOPS"]
+    )
+    fake.add_schedule("PSSEC", "Ops Secondary", user_ids=["PALICE"], escalation_policy_ids=["PEOPS"])
+    fake.set_on_call("PSPRIM", "PBOB")
+    fake.set_on_call("PSSEC", "PALICE")
+    fake.add_api_key(API_KEY, read_only=True)
+    async with fake:
+        yield fake
 
 
 def rows(app, sql, *params):
@@ -24,11 +51,14 @@ async def connect_with_key(slack, admin, pd, app) -> None:
     await slack.wait_for(lambda: "pagerduty sync" in app.log_text(), description="the first sync")
 
 
-async def sync_now(slack, admin) -> str:
+async def sync_now(slack, admin, timeout: float = 5.0) -> str:
     await open_settings(slack, admin)
+    # a refresh of the App Home begun before the click may land after it: wait for Settings itself
+    await slack.wait_for(lambda: "Sync now" in admin.text(), description="the Settings tab")
     await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
     await slack.wait_for(
         lambda: "Sync finished" in admin.text() or "Sync failed" in admin.text(),
+        timeout=timeout,
         description="the sync to finish",
     )
     from roundrobin.slack.ids import Home
@@ -43,21 +73,30 @@ async def open_rotations(slack, user) -> str:
     return await home_after(slack, user, user.click(Home.TAB_ROTATIONS))
 
 
-async def bind_rotation(slack, admin, app) -> str:
+async def bind_rotation(
+    slack,
+    admin,
+    app,
+    name="Ops primary",
+    code="OPS",
+    search="prim",
+    schedule="Ops Primary",
+    handle="ops-primary",
+) -> str:
     """Create rotation › Source: PagerDuty › pick "Ops Primary" › channels and a new group › Create."""
     await open_rotations(slack, admin)
     await modal_after(slack, admin, admin.click(Rotations.CREATE))
-    await admin.fill(Rotations.NAME, "Ops primary")
-    await admin.fill(Rotations.CODE, "OPS")
+    await admin.fill(Rotations.NAME, name)
+    await admin.fill(Rotations.CODE, code)
     modal = await modal_after(slack, admin, admin.fill(Rotations.SOURCE, "pagerduty"))
     assert "PagerDuty schedule" in admin.text(modal)
     with pytest.raises(LookupError):
         admin.find(Rotations.MEMBERS)  # members come from PagerDuty
-    options = await admin.suggest(Rotations.PD_SCHEDULE, "prim")
-    assert [o["text"]["text"] for o in options] == ["Ops Primary"]
+    options = await admin.suggest(Rotations.PD_SCHEDULE, search)
+    assert [o["text"]["text"] for o in options] == [schedule]
     await admin.fill(Rotations.PD_SCHEDULE, options[0])
     await admin.fill(Rotations.CHANNELS, [OPS])
-    await admin.fill(Rotations.NEW_GROUP, "ops-primary")
+    await admin.fill(Rotations.NEW_GROUP, handle)
     assert await admin.submit() == {}
     await slack.wait_for(
         lambda: rows(app, "SELECT COUNT(*) FROM rotation_members WHERE on_duty = 1")[0][0] == 1
@@ -98,8 +137,9 @@ async def test_an_unmatched_person_on_call_is_listed_then_linked_by_hand(app, sl
     await bind_rotation(slack, admin, app)
     pd.set_on_call("PSPRIM", "PJANE")
     text = await sync_now(slack, admin)
-    assert "On call in PagerDuty, not found in Slack: jane@corp.example" in text
-    assert "Nobody is on duty" in text
+    # PagerDuty has Jane on call and Slack does not know her: she is named, nobody is said to be off
+    assert "On call in PagerDuty: Jane Roe (jane@corp.example)" in text and "not linked to Slack" in text
+    assert "Nobody is on duty" not in text
     await slack.wait_for(lambda: group(slack)["enabled"] is False)
 
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
@@ -206,3 +246,134 @@ async def test_disconnect_reverts_bound_rotations_to_manual_and_tells_their_chan
     )
     text = await open_rotations(slack, admin)
     assert "On duty: <@U0BOB>" in text and "PagerDuty:" not in text
+
+
+# -- PagerDuty as it really is -----------------------------------------------------------------
+
+
+async def when(predicate, timeout: float) -> float:
+    """The time `predicate` first holds (looked at every 20 ms), for hand-over lags."""
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            raise AssertionError(f"not within {timeout} s")
+        await asyncio.sleep(0.02)
+    return time.time()
+
+
+def oncall_pages(pd) -> list:
+    return [r for r in pd.requests if r.path == "/oncalls"]
+
+
+async def test_a_schedule_no_escalation_policy_uses_is_followed(app, slack, pd):
+    now = time.time()
+    pd.add_schedule("PSDESK", "Support Desk", user_ids=["PCAROL", "PBOB"])  # kept only for Slack
+    pd.set_shifts(
+        "PSDESK", [("PCAROL", now - HOUR, now + 3 * HOUR), ("PBOB", now + 3 * HOUR, now + 27 * HOUR)]
+    )
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, pd, app)
+
+    text = await bind_rotation(
+        slack,
+        admin,
+        app,
+        name="Support desk",
+        code="DESK",
+        search="desk",
+        schedule="Support Desk",
+        handle="desk",
+    )
+
+    assert "On duty: <@U0CAROL>" in text and "Next: <@U0BOB>" in text
+    assert "Follows the schedule's final layers: no escalation policy uses it" in text
+    await slack.wait_for(lambda: group(slack, "desk")["users"] == [CAROL])
+    await slack.wait_for(lambda: told(slack, OPS, "<@U0CAROL>"))
+    assert all("PSDESK" not in str(r.query) for r in oncall_pages(pd)), "never asked of /oncalls"
+    assert any(r.path == "/schedules/PSDESK" and r.status == 200 for r in pd.requests)
+
+
+@pytest.mark.parametrize("app_settings", [{"SYNC_INTERVAL_SECONDS": "60"}])
+async def test_a_planned_hand_over_reaches_slack_within_5_s_of_its_boundary(app, slack, pd):
+    boundary = math.ceil(time.time()) + 20
+    pd.set_shifts("PSPRIM", [("PBOB", boundary - HOUR, boundary), ("PCAROL", boundary, boundary + 24 * HOUR)])
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, pd, app)
+    text = await bind_rotation(slack, admin, app)  # binding reads the week ahead: the hand-over is planned
+    assert "On duty: <@U0BOB>" in text and "Next: <@U0CAROL>" in text
+    await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB>"))
+    assert time.time() < boundary - 5, "the setup took too long to measure the hand-over"
+
+    group_at = await when(lambda: group(slack)["users"] == [CAROL], timeout=boundary + 10 - time.time())
+    told_at = await when(lambda: told(slack, OPS, "<@U0CAROL>"), timeout=boundary + 10 - time.time())
+
+    assert boundary <= group_at <= boundary + 5 and boundary <= told_at <= boundary + 5
+    asked = [r for r in pd.requests if boundary - 1 <= r.at <= told_at]
+    assert asked == [], "handed over from the stored plan, not found by a poll (polls are 60 s apart)"
+    assert "On duty: <@U0CAROL>" in await open_rotations(slack, admin)
+
+
+@pytest.mark.parametrize("app_settings", [{"SYNC_INTERVAL_SECONDS": "10"}])
+async def test_an_override_created_in_pagerduty_lands_within_one_interval(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, pd, app)
+    await bind_rotation(slack, admin, app)
+    await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB>"))
+
+    created = time.time()
+    pd.add_override("PSPRIM", "PCAROL", created, created + 2 * HOUR)  # "I'll take it for two hours"
+    group_at = await when(lambda: group(slack)["users"] == [CAROL], timeout=20)
+    told_at = await when(lambda: told(slack, OPS, "<@U0CAROL>"), timeout=20)
+
+    # One interval for the next poll, a second for it to run; a channel message also waits 2 s for
+    # a burst of changes to settle.
+    assert group_at - created <= 10 + 1 and told_at - created <= 10 + 1 + 2.5
+    assert {r.path for r in pd.requests if created <= r.at <= group_at} == {"/oncalls"}, "a poll found it"
+    text = await open_rotations(slack, admin)
+    assert "On duty: <@U0CAROL>" in text and "Next: <@U0BOB>" in text
+
+
+async def test_rr_who_names_who_is_next_and_from_when(app, slack, pd):
+    now = time.time()
+    change = int(now) + 2 * HOUR
+    pd.set_shifts("PSPRIM", [("PBOB", now - HOUR, change), ("PCAROL", change, change + 24 * HOUR)])
+    admin, dave = slack.user(ADMIN), slack.user(DAVE)
+    await connect_with_key(slack, admin, pd, app)
+    await bind_rotation(slack, admin, app)
+
+    reply = (await dave.command("who OPS"))["text"]
+
+    assert "On duty: <@U0BOB>" in reply
+    assert f"Next: <@U0CAROL> from <!date^{change}^" in reply
+
+
+async def test_hourly_shifts_over_150_schedules_sync_without_hitting_the_cap(app, slack, pd):
+    """150 schedules handing over every hour: about 25,000 on-call rows a week, which one /oncalls
+    batch of 100 schedules cannot page through (offset + limit <= 10,000)."""
+    account = seed_account(
+        pd,
+        AccountShape(
+            schedules=150, people=40, unrouted_share=0, follow_the_sun_share=0, hourly_schedules=150
+        ),
+    )
+    for person in account.people:
+        slack.add_user(f"U{person.id}", person.id.lower(), person.name, person.email)
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, pd, app)
+    await bind_rotation(slack, admin, app, search="Ops Primary")
+    with sqlite3.connect(app.db_path) as db:  # 150 more bound rotations, as 150 Create forms would leave them
+        db.executemany(
+            "INSERT INTO rotations (name, code, created_by, created_at, updated_at, source, pd_schedule_id) "
+            "VALUES (?, ?, ?, 0, 0, 'pagerduty', ?)",
+            [(f"Hourly {n}", f"H{n:03d}", ADMIN, s) for n, s in enumerate(account.schedule_ids)],
+        )
+    pd.reset_requests()
+
+    await sync_now(slack, admin, timeout=120)
+
+    assert ":warning:" not in await open_settings(slack, admin)
+    assert all(r.status == 200 for r in pd.requests)
+    assert max(int(r.query["offset"][0]) + int(r.query["limit"][0]) for r in oncall_pages(pd)) <= 10_000
+    assert "pagerduty on-call batch split" in app.log_text()
+    on_duty = rows(app, "SELECT COUNT(DISTINCT rotation_id) FROM rotation_members WHERE on_duty = 1")
+    assert on_duty == [(151,)], "every bound rotation has its person on duty"
