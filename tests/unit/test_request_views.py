@@ -165,3 +165,23 @@ def test_answers_to_a_mention_without_a_known_code_suggest_codes():
 )
 def test_permalinks_are_built_from_ids_only(channel, ts, link):
     assert permalink("https://acme.slack.com/", channel, ts) == link
+
+
+def test_with_several_on_duty_each_dm_names_the_others():
+    render = renderers("")[OFFER]
+    both = request(offered_to=("U0BOB", "U0CAROL")).to_json()
+    to_bob = str(render(ROTATION, {"request": both, "passed_by": None, "target": "U0BOB"})["blocks"])
+    assert "Also offered to <@U0CAROL>: the first to ACK takes it" in to_bob and "<@U0BOB>:" not in to_bob
+
+
+def test_an_answered_dm_keeps_what_it_asked_and_drops_the_buttons_and_the_deadline():
+    offer = renderers("https://acme.slack.com/")[OFFER](ROTATION, {"request": request().to_json()})
+    answer = answered_dm(
+        request(state="acked", acked_by="U0BOB"), "You took it.", "https://x.example/", offer["blocks"]
+    )
+    assert answer["blocks"][0] == offer["blocks"][0], (
+        "the request as the DM showed it (with the rotation's name)"
+    )
+    shown = str(answer["blocks"])
+    assert "Expires" not in shown and Requests.ACK not in shown and "You took it." in shown
+    assert validate_blocks(answer["blocks"], surface="message") == []

@@ -104,16 +104,22 @@ def _fallback(request: Request, words: str) -> str:
     return cut(f"{mention(request.requester)} {words}: {typed(request.text)}", FALLBACK_LIMIT)
 
 
-def offer_dm(request: Request, rotation: Rotation | None, passed_by: str | None, link: str | None) -> dict:
-    """The DM that offers a request, with ACK and PASS."""
+def offer_dm(
+    request: Request,
+    rotation: Rotation | None,
+    passed_by: str | None,
+    link: str | None,
+    target: str | None = None,
+) -> dict:
+    """The DM that offers a request to `target`, with ACK and PASS."""
     notes = []
-    others = [u for u in request.holders if u != request.offered_to[-1]] if passed_by else []
     if passed_by:
         notes.append(f"{mention(passed_by)} passed it to you")
-    elif len(request.offered_to) > 1:
+    others = [u for u in request.holders if u != (target or request.offered_to[-1])]
+    if others and (passed_by or target):
+        notes.append(f"Also offered to {people(others)}: the first to ACK takes it")
+    elif len(request.offered_to) > 1 and not passed_by:
         notes.append(f"Offered to {people(request.offered_to)}: the first to ACK takes it")
-    if others:
-        notes.append(f"Also with {people(others)}")
     notes.append(f"Expires {slack_date(request.expires_at, '{time}')} if nobody takes it")
     blocks = _request_blocks(request, rotation, link, notes)
     blocks.append(
@@ -129,8 +135,12 @@ def offer_dm(request: Request, rotation: Rotation | None, passed_by: str | None,
 def answered_dm(request: Request, note: str, link: str | None, shown: list[dict] | None = None) -> dict:
     """The DM once it was answered (it replaces the one with the buttons): the request as the DM
     showed it (`shown`: its blocks, when Slack sent them along) without the buttons, and what happened."""
-    kept = [b for b in shown or () if isinstance(b, dict) and b.get("type") in ("section", "context")]
-    blocks = kept[:10] or _request_blocks(request, None, link, [])
+    asked = next((b for b in shown or () if isinstance(b, dict) and b.get("type") == "section"), None)
+    blocks = (
+        [asked, *_request_blocks(request, None, link, [])[1:]]
+        if asked
+        else _request_blocks(request, None, link, [])
+    )
     blocks.append(section(note))
     return {"text": cut(note, FALLBACK_LIMIT), "blocks": blocks, "replace_original": True}
 
@@ -230,7 +240,7 @@ def renderers(workspace_url: str) -> dict[str, Callable[[Rotation, dict], dict |
     def offer(rotation: Rotation, body: dict) -> dict:
         request = Request.from_json(body["request"])
         link = permalink(workspace_url, request.channel_id, request.thread_ts)
-        return offer_dm(request, rotation, body.get("passed_by"), link)
+        return offer_dm(request, rotation, body.get("passed_by"), link, body.get("target"))
 
     return {THREAD: thread_reply, OFFER: offer}
 
