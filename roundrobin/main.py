@@ -24,6 +24,7 @@ from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
+from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.rotations.service import RotationService, Signals
@@ -186,7 +187,8 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     pagerduty = PagerDutyConnection(db, vault, settings, http, rotations.revert_bound_to_manual, clock)
     background = Background()
     sync = PagerDutySync(db, pagerduty, rotations, directory, clock, background)
-    rotations_home = RotationsHome(db, access, clock)
+    people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
+    rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
     home = HomePublisher(
         slack,
         db,
@@ -228,14 +230,17 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         sync=sync,
         rotations_home=rotations_home,
         usergroups=usergroups,
+        people=people,
         requests=RequestService(db, signals.effects, Doorbell(), clock),
     )
 
 
 async def sync_summary(db: Database) -> SyncSummary:
+    bound = await rotation_store.with_source(db, "pagerduty")
     return SyncSummary(
         schedules=await pd_store.count_schedules(db),
-        bound_rotations=await rotation_store.count(db, "pagerduty"),
+        bound_rotations=len(bound),
+        bound_names=tuple(f"{r.name} ({r.code})" for r in bound),
     )
 
 

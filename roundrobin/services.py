@@ -14,6 +14,7 @@ from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.requests import RequestService
 from roundrobin.rotations.service import RotationService, Signals
@@ -48,6 +49,7 @@ class Services:
     sync: PagerDutySync
     rotations_home: RotationsHome
     usergroups: Usergroups
+    people: PeopleLinks
     requests: RequestService
     socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
         None  # set once Socket Mode starts

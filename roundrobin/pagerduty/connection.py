@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
 import aiohttp
+from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
 from roundrobin.config import Settings
 from roundrobin.db import Database
@@ -35,6 +36,10 @@ REFRESH_MARGIN = 300.0  # refresh this long before expiry, so a sync never start
 
 class KeyRejected(Exception):
     """The API key cannot be used; str() goes under the modal field."""
+
+
+class ClientRejected(Exception):
+    """PagerDuty refused the OAuth Client ID and Secret; str() goes under the Client Secret field."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,23 @@ class PagerDutyConnection:
         log.info("pagerduty connected", extra={"method": "api_key", "region": region, "by": slack_user_id})
         return connection
 
+    async def change_region(self, slack_user_id: str, region: str) -> Connection:
+        """Keep the stored API key, use it in another service region: checked there before it is saved."""
+        connection = await self.current()
+        if connection is None or connection.method != "api_key" or not connection.api_key_enc:
+            raise KeyRejected("Paste the API key: there is no stored key to keep.")
+        if region == connection.region:
+            return connection
+        account = await self._check_key(self._vault.decrypt(connection.api_key_enc), region)
+        changed = replace(connection, region=region, pd_account=account or connection.pd_account)
+        async with self._db.transaction():
+            await store.save_connection(self._db, changed)
+            await events.record(
+                self._db, "pagerduty.region_changed", self._clock(), slack_user_id, region=region
+            )
+        log.info("pagerduty region changed", extra={"region": region, "by": slack_user_id})
+        return changed
+
     async def _check_key(self, key: str, region: str) -> str | None:
         client = PagerDutyClient(
             self._session,
@@ -140,7 +162,11 @@ class PagerDutyConnection:
     async def start_oauth(
         self, slack_user_id: str, client_id: str, client_secret: str, view_id: str | None = None
     ) -> str:
-        """Store the OAuth client and a one-time login state; returns PagerDuty's authorize URL."""
+        """Store the OAuth client and a one-time login state; returns PagerDuty's authorize URL.
+
+        A Client ID and Secret PagerDuty refuses are caught here (ClientRejected), before the person
+        is sent to the consent page: nothing is stored then."""
+        await self._check_client(client_id, client_secret)
         login = oauth.new_login()
         now = self._clock()
         state = LoginState(
@@ -163,10 +189,42 @@ class PagerDutyConnection:
             self._settings.pagerduty_identity_url, client_id, self._settings.redirect_url, login
         )
 
+    async def _check_client(self, client_id: str, client_secret: str) -> None:
+        """Ask PagerDuty's token endpoint to authenticate the client, with a grant that cannot succeed
+        (client credentials without an account scope): a wrong Client ID or Secret is refused with
+        invalid_client before anything else. Any other answer, or no answer in time, lets the login go
+        on: the code exchange after the consent page checks the client again."""
+        body = prepare_token_request("client_credentials", client_id=client_id, client_secret=client_secret)
+        url = self._settings.pagerduty_identity_url.rstrip("/") + "/oauth/token"
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+        try:
+            async with self._session.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=KEY_CHECK_TIMEOUT),
+                allow_redirects=False,
+            ) as response:
+                status = response.status
+                payload = await response.json(content_type=None) if status in (400, 401) else None
+        except (TimeoutError, aiohttp.ClientError, ValueError):
+            log.info("pagerduty oauth client check skipped: no usable answer")
+            return
+        if isinstance(payload, dict) and payload.get("error") == "invalid_client":
+            raise ClientRejected(
+                "PagerDuty did not accept this Client ID and Client Secret. Copy both again from your app "
+                "in PagerDuty (Integrations › App Registration › your app › OAuth 2.0), paste them here "
+                "and press Save."
+            )
+
     async def stored_client_id(self) -> str | None:
-        """The Client ID to prefill when reconnecting."""
+        """The Client ID to prefill when reconnecting, or when trying again after a login that failed."""
         connection = await self.current()
-        return connection.client_id if connection and connection.method == "oauth" else None
+        if connection and connection.method == "oauth" and connection.client_id:
+            return connection.client_id
+        started = await events.recent(self._db, kinds=("pagerduty.oauth_started",), limit=1)
+        client_id = started[0].detail.get("client_id") if started else None
+        return client_id if isinstance(client_id, str) else None
 
     async def finish_oauth(self, state: str, code: str | None, error: str | None = None) -> OAuthDone:
         """Complete the login PagerDuty redirected back with; raises OAuthFailure in plain words."""

@@ -27,6 +27,7 @@ class RotationDraft:
     new_usergroup_handle: str | None = None  # create a group with this handle
     schedule: Schedule = field(default_factory=Schedule)
     pd_schedule_id: str | None = None
+    members_may_rotate: bool = True  # members may rotate, hand over and set on duty, not only managers
 
     def normalised(self) -> RotationDraft:
         """What a person meant: names on one line without invisible controls, codes upper-case."""

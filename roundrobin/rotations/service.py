@@ -295,6 +295,7 @@ class RotationService:
             channels=tuple(draft.channels),
             usergroup_id=draft.usergroup_id,
             usergroup_handle=draft.usergroup_handle if draft.usergroup_id else None,
+            members_may_rotate=draft.members_may_rotate,
             updated_at=now,
         )
         if draft.source == "pagerduty":
@@ -318,7 +319,7 @@ class RotationService:
         if not on_duty and members:
             on_duty = members[:1]  # the first member listed goes first
         schedule = draft.schedule
-        if schedule != rotation.schedule or rotation.bound:
+        if (schedule != rotation.schedule or rotation.bound) and not _chosen_start(schedule):
             schedule = anchored(schedule, _utc(now))
         handoff = next_handoff(schedule, _utc(now))
         return replace(
@@ -647,6 +648,16 @@ class RotationService:
         if rotation is None:
             raise NotAllowed("That rotation no longer exists.")
         return rotation
+
+
+def _chosen_start(schedule: Schedule) -> bool:
+    """The form chose which week an every-N-weeks rotation starts in: a date on its weekday."""
+    if schedule.kind != "weekly" or not schedule.anchor:
+        return False
+    try:
+        return datetime.fromisoformat(schedule.anchor).weekday() == schedule.weekday
+    except ValueError:
+        return False
 
 
 def _utc(ts: float) -> datetime:

@@ -1,11 +1,17 @@
-"""`/rr`: list rotations, who is on duty, rotate, help. Every answer is ephemeral."""
+"""`/rr`: list rotations, who is on duty, rotate, hand over ("done"), help. Every answer is ephemeral.
+
+In a channel, the rotations that tell that channel come first, and `/rr who` or `/rr rotate` without
+a code means the one rotation that tells it. Examples in answers use codes that exist.
+"""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.access import PermissionDenied
+from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import NotAllowed
+from roundrobin.services import Services
 from roundrobin.slack.app import deps
 from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
 from roundrobin.slack.views.messages import group_mention
@@ -13,14 +19,7 @@ from roundrobin.slack.views.rotations import on_duty_line
 from roundrobin.store import rotations as store
 
 LIST_LIMIT = 20
-HELP = (
-    "*Round Robin*: who is on duty.\n"
-    "• `/rr`: every rotation and who is on duty\n"
-    "• `/rr who CODE`: who is on duty for one rotation, and who is next\n"
-    "• `/rr rotate CODE`: hand a manual rotation to the next person\n"
-    "• `/rr help`: this help\n"
-    "Create and edit rotations in the Round Robin App Home."
-)
+VERBS = ("list", "who", "rotate", "done", "help")
 
 
 def register(app: AsyncApp) -> None:
@@ -32,39 +31,79 @@ async def on_rr(ack: AsyncAck, command: dict, context: AsyncBoltContext) -> None
     verb = words[0].lower() if words else "list"
     args = words[1:]
     services, user_id = deps(context), command["user_id"]
+    channel = command.get("channel_id") or ""
     if verb in ("help", "?"):
-        await ack(text=HELP)
+        await ack(text=await _help(services, channel))
     elif verb in ("list", "ls"):
-        await ack(**await _list(services))
+        await ack(**await _list(services, channel))
     elif verb in ("who", "rotate"):
-        if len(args) != 1:
-            await ack(text=f"Which rotation? Try `/rr {verb} CODE`, like `/rr {verb} OPS`.")
-            return
-        rotation = await store.get_by_code(services.db, args[0])
-        if rotation is None:
-            await ack(text=await _unknown_code(services, args[0]))
-        elif verb == "who":
-            await ack(**_who(rotation))
-        else:
-            await ack(text=await _rotate(services, rotation, user_id))
+        await ack(text=await _one(services, verb, args, channel, user_id))
+    elif verb in ("done", "handover", "hand-over"):
+        await ack(text=await _done(services, args, user_id))
     else:
         await ack(text=f"I don't know `{esc(verb)}`. Try `/rr help`.")
 
 
-async def _list(services) -> dict:
-    rotations, total = await store.page(services.db, 0, LIST_LIMIT)
-    if not rotations:
+async def _help(services: Services, channel: str) -> str:
+    code = await _existing_code(services, channel)
+    example = f" For example `/rr who {esc(code)}`." if code else ""
+    return (
+        "*Round Robin*: who is on duty.\n"
+        "• `/rr` or `/rr list`: every rotation and who is on duty (those that post in this channel first)\n"
+        "• `/rr who CODE`: who is on duty for one rotation, until when, and who is next\n"
+        "• `/rr rotate CODE`: hand a manual rotation to the next person in turn\n"
+        "• `/rr done` or `/rr done CODE`: you are on duty and done: hand over to whoever is next\n"
+        "• `/rr help`: this help\n"
+        f"CODE is a rotation's code, shown in `/rr`.{example} In a channel that one rotation posts in, "
+        "`/rr who` and `/rr rotate` need no code. Members of a rotation may rotate and hand over unless "
+        "its creator keeps that to managers. Create and edit rotations in the Round Robin App Home."
+    )
+
+
+async def _list(services: Services, channel: str) -> dict:
+    here = await store.announcing_in(services.db, channel, LIST_LIMIT)
+    everyone, total = await store.page(services.db, 0, LIST_LIMIT)
+    if not everyone:
         return {"text": "There are no rotations yet. Create one in the Round Robin App Home."}
-    lines = [f"*{esc(r.name)}* `{r.code}`: {on_duty_line(r)}" for r in rotations]
-    blocks = [section("\n".join(lines))]
-    if total > LIST_LIMIT:
+    others = [r for r in everyone if r.id not in {h.id for h in here}][: max(0, LIST_LIMIT - len(here))]
+    blocks = []
+    if here:
+        blocks.append(section("*Posting in this channel*\n" + "\n".join(_line(r) for r in here)))
+    if others:
+        title = "*Other rotations*\n" if here else ""
+        blocks.append(section(title + "\n".join(_line(r) for r in others)))
+    shown = len(here) + len(others)
+    if total > shown:
+        code = (here or everyone)[0].code
         blocks.append(
-            context(f"…and {total - LIST_LIMIT} more. Use `/rr who CODE`, or the App Home's search.")
+            context(f"…and {total - shown} more. Use `/rr who {esc(code)}`, or the App Home's search.")
         )
-    return {"text": f"{total} rotations", "blocks": blocks}
+    return {"text": f"{total} rotation{'s' if total != 1 else ''}", "blocks": blocks}
 
 
-def _who(rotation) -> dict:
+def _line(r: Rotation) -> str:
+    return f"*{esc(r.name)}* `{esc(r.code)}`: {on_duty_line(r)}"
+
+
+async def _one(services: Services, verb: str, args: list[str], channel: str, user_id: str) -> str:
+    if len(args) > 1:
+        return f"One rotation at a time: `/rr {verb} {esc(await _example(services, channel))}`."
+    if args:
+        rotation = await services.rotations.by_code(args[0])
+        if rotation is None:
+            return await _unknown_code(services, args[0], channel)
+    else:
+        here = await store.announcing_in(services.db, channel, 2)
+        if len(here) != 1:
+            example = await _example(services, channel)
+            return f"Which rotation? Try `/rr {verb} CODE`, like `/rr {verb} {esc(example)}`."
+        rotation = here[0]
+    if verb == "who":
+        return _who(rotation)
+    return await _rotate(services, rotation, user_id)
+
+
+def _who(rotation: Rotation) -> str:
     lines = [f"*{esc(rotation.name)}* `{esc(rotation.code)}`", on_duty_line(rotation)]
     if rotation.next_up and (rotation.on_duty or rotation.bound):
         when = (
@@ -75,10 +114,10 @@ def _who(rotation) -> dict:
         lines.append(f"Next: {mention(rotation.next_up)}{when}")
     if rotation.usergroup_id and rotation.on_duty:
         lines.append(f"Reach them with {group_mention(rotation)}")
-    return {"text": "\n".join(lines)}
+    return "\n".join(lines)
 
 
-async def _rotate(services, rotation, user_id: str) -> str:
+async def _rotate(services: Services, rotation: Rotation, user_id: str) -> str:
     try:
         change = await services.rotations.rotate(rotation.id, user_id)
     except (NotAllowed, PermissionDenied) as e:
@@ -87,9 +126,46 @@ async def _rotate(services, rotation, user_id: str) -> str:
     return f"Rotated *{esc(rotation.name)}*: {who} is on duty now."
 
 
-async def _unknown_code(services, code: str) -> str:
+async def _done(services: Services, args: list[str], user_id: str) -> str:
+    """The person on duty hands over: to the one rotation they are on duty for, or the one named."""
+    if args:
+        rotation = await services.rotations.by_code(args[0])
+        if rotation is None:
+            return await _unknown_code(services, args[0], "")
+    else:
+        mine, _ = await store.page(services.db, 0, 100, member=user_id)
+        on_duty = [r for r in mine if user_id in r.on_duty and not r.bound]
+        if not on_duty:
+            return "You are not on duty for any manual rotation, so there is nothing to hand over."
+        if len(on_duty) > 1:
+            codes = ", ".join(f"`{esc(r.code)}`" for r in on_duty[:10])
+            return f"You are on duty for {codes}. Which one are you done with? Like `/rr done {esc(on_duty[0].code)}`."
+        rotation = on_duty[0]
+    try:
+        change = await services.rotations.hand_over(rotation.id, user_id)
+    except (NotAllowed, PermissionDenied) as e:
+        return f":no_entry: {esc(str(e))}"
+    who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
+    return f"You handed *{esc(rotation.name)}* over: {who} is on duty now. Thank you!"
+
+
+async def _example(services: Services, channel: str) -> str:
+    """A code to show in examples: a rotation that posts here, else the first one, else OPS."""
+    return await _existing_code(services, channel) or "OPS"
+
+
+async def _existing_code(services: Services, channel: str) -> str | None:
+    here = await store.announcing_in(services.db, channel, 1)
+    if here:
+        return here[0].code
+    first, _ = await store.page(services.db, 0, 1)
+    return first[0].code if first else None
+
+
+async def _unknown_code(services: Services, code: str, channel: str) -> str:
     similar = await store.search(services.db, code, limit=3)
-    hint = ""
     if similar:
-        hint = " Did you mean " + ", ".join(f"`{c}`" for _, _, c in similar) + "?"
+        hint = " Did you mean " + ", ".join(f"`{esc(c)}`" for _, _, c in similar) + "?"
+    else:
+        hint = f" Codes look like `{esc(await _example(services, channel))}`."
     return f"There is no rotation with the code `{esc(code.upper())}`.{hint} `/rr` lists them all."

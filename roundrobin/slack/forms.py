@@ -36,7 +36,7 @@ def parse_menu_value(value: str) -> tuple[str, int | None, int | None]:
 
 @dataclass(frozen=True)
 class ApiKeyForm:
-    api_key: str
+    api_key: str  # empty: keep the stored key (only the region changes)
     region: str
 
 
@@ -92,10 +92,12 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         every_weeks=int((get(b.EVERY).get("selected_option") or {}).get("value") or 1),
         tz=tz_option.get("value") or meta.get("tz") or "UTC",
         skip_weekends=bool(get(b.SKIP).get("selected_options")),
+        anchor=(get(b.START).get("selected_option") or {}).get("value"),
     )
     pd_option = get(b.PD_SCHEDULE).get("selected_option") or {}
     group_option = get(b.GROUP).get("selected_option") or {}
     new_handle = (get(b.NEW_GROUP).get("value") or "").strip().lstrip("@") or None
+    may_rotate = values.get(b.MAY_ROTATE, {}).get(b.MAY_ROTATE)
     draft = RotationDraft(
         name=(get(b.NAME).get("value") or "").strip(),
         code=(get(b.CODE).get("value") or "").strip(),
@@ -107,6 +109,8 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         new_usergroup_handle=new_handle,
         schedule=schedule,
         pd_schedule_id=pd_option.get("value"),
+        # Not shown (PagerDuty source): members may, as for a new rotation.
+        members_may_rotate=bool(may_rotate.get("selected_options")) if may_rotate is not None else True,
     )
     return RotationForm(
         draft=draft,
@@ -116,7 +120,16 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         pagerduty_connected=pagerduty_connected,
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
         group_label=(group_option.get("text") or {}).get("text"),
+        group_confirmed=bool(get(b.GROUP_CONFIRM).get("selected_options")),
     )
+
+
+def turn_order_move(view: dict) -> tuple[str, int] | None:
+    """The turn-order controls: (who, their new place), once both are chosen."""
+    order = view.get("state", {}).get("values", {}).get(Rotations.ORDER, {})
+    who = (order.get(Rotations.ORDER_WHO, {}).get("selected_option") or {}).get("value")
+    where = (order.get(Rotations.ORDER_WHERE, {}).get("selected_option") or {}).get("value") or ""
+    return (who, int(where)) if who and where.isdigit() else None
 
 
 _ERROR_BLOCKS = {
@@ -133,6 +146,7 @@ _ERROR_BLOCKS = {
     "schedule.every_weeks": Rotations.EVERY,
     "channels": Rotations.CHANNELS,
     "usergroup": Rotations.GROUP,
+    "usergroup_confirm": Rotations.GROUP_CONFIRM,
     "new_usergroup": Rotations.NEW_GROUP,
 }
 

@@ -61,6 +61,17 @@ class Rotations(StrEnum):
     NEW_GROUP = "rot_new_group"
     ON_DUTY = "rot_on_duty"
     SLACK_USER = "rot_slack_user"
+    # self-service and the people of a bound rotation
+    HAND_OVER = "rot.hand_over"
+    SET_ON_DUTY_OPEN = "rot.set_on_duty.open"
+    UNLINK = "rot.unlink"
+    # more of the form: who may rotate, turn order, the first hand-over, replacing a group's members
+    MAY_ROTATE = "rot_may_rotate"
+    ORDER = "rot_order"
+    ORDER_WHO = "rot_order_who"
+    ORDER_WHERE = "rot_order_where"
+    START = "rot_start"
+    GROUP_CONFIRM = "rot_group_confirm"
 
 
 class MenuChoice(StrEnum):

@@ -7,7 +7,8 @@ import logging
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.pagerduty.connection import KeyRejected
+from roundrobin.pagerduty.connection import ClientRejected, KeyRejected
+from roundrobin.pagerduty.sync import SyncReport
 from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.forms import parse_api_key_form, parse_oauth_form
 from roundrobin.slack.ids import PagerDuty
@@ -33,11 +34,7 @@ async def on_connect(ack: AsyncAck, body: dict, client: AsyncWebClient, context:
     services, user_id = deps(context), body["user"]["id"]
     await services.access.require_manage(user_id)
     connection = await services.pagerduty.current()
-    region = connection.region if connection else "us"
-    await client.views_open(
-        trigger_id=body["trigger_id"],
-        view=connect_modal(region, client_id_known=bool(connection and connection.client_id)),
-    )
+    await client.views_open(trigger_id=body["trigger_id"], view=connect_modal(connection))
 
 
 @refusals()
@@ -62,12 +59,17 @@ async def on_api_key_submitted(ack: AsyncAck, body: dict, view: dict, context: A
     await services.access.require_manage(user_id)
     form = parse_api_key_form(view)
     try:
-        await services.pagerduty.connect_api_key(user_id, form.api_key, form.region)
+        if form.api_key:
+            await services.pagerduty.connect_api_key(user_id, form.api_key, form.region)
+            notice = None
+        else:  # Edit connection with the key field left empty: the stored key, in the region chosen
+            connection = await services.pagerduty.change_region(user_id, form.region)
+            notice = f"Saved: the same API key, {connection.region.upper()} service region."
     except KeyRejected as e:
         await ack(response_action="errors", errors={PagerDuty.API_KEY_BLOCK: str(e)})
         return
     await ack()
-    await services.home.publish(user_id, tab="settings")
+    await services.home.publish(user_id, tab="settings", notice=notice)
     services.sync.request_soon()
 
 
@@ -79,9 +81,13 @@ async def on_oauth_client_submitted(ack: AsyncAck, body: dict, view: dict, conte
     if problems := form.errors():
         await ack(response_action="errors", errors=problems)
         return
-    url = await services.pagerduty.start_oauth(
-        user_id, form.client_id, form.client_secret, view_id=view["id"]
-    )
+    try:
+        url = await services.pagerduty.start_oauth(
+            user_id, form.client_id, form.client_secret, view_id=view["id"]
+        )
+    except ClientRejected as e:  # the Client ID typed stays in the field, ready for another try
+        await ack(response_action="errors", errors={PagerDuty.CLIENT_SECRET_BLOCK: str(e)})
+        return
     await ack(response_action="update", view=login_modal(url))
     await services.home.publish(user_id, tab="settings")
 
@@ -93,8 +99,36 @@ async def on_sync_now(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> N
     await services.access.require_manage(user_id)
     await services.home.publish(user_id, tab="settings", notice="Syncing with PagerDuty…")
     report = await services.sync.run()
-    notice = "Sync finished." if report.ok else f"Sync failed: {esc(report.error or '')}"
-    await services.home.publish(user_id, tab="settings", notice=notice)
+    if report.ok:
+        await services.home.publish(user_id, tab="settings", notice=sync_words(report))
+    else:
+        notice = f"Sync failed: {esc(report.error or '')}"
+        await services.home.publish(user_id, tab="settings", notice=notice, icon=":warning:")
+
+
+def sync_words(report: SyncReport) -> str:
+    """'Sync finished: 2 hand-overs (OPS, WEB). 14 schedules, 3 bound rotations.'"""
+    changes = [c.rotation.code for c in report.changes]
+    counts = (
+        f"{_count(report.schedules, 'schedule')} in PagerDuty, "
+        f"{_count(report.bound, 'rotation')} following {'it' if report.bound == 1 else 'them'}"
+    )
+    if changes:
+        codes = ", ".join(esc(code) for code in changes[:5]) + (" …" if len(changes) > 5 else "")
+        what = f"{_count(len(changes), 'hand-over')} ({codes})"
+    else:
+        what = "nobody changed hands"
+    words = f"Sync finished: {what}. {counts}."
+    if report.unmatched:
+        words += (
+            f" {_count(report.unmatched, 'person', 'people')} in those schedules "
+            f"{'is' if report.unmatched == 1 else 'are'} not linked to Slack: see the rotations' Details."
+        )
+    return words
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 @refusals()
@@ -105,5 +139,12 @@ async def on_disconnect(ack: AsyncAck, body: dict, context: AsyncBoltContext) ->
     reverted = await services.pagerduty.disconnect(user_id)
     notice = "PagerDuty disconnected; its stored credentials were deleted."
     if reverted:
-        notice += f" {len(reverted)} PagerDuty-bound rotation{'s' if len(reverted) != 1 else ''} reverted to Manual."
+        codes = [r.code for r in [await services.rotations.get(i) for i in reverted[:10]] if r]
+        listed = ", ".join(esc(c) for c in codes) + (" …" if len(reverted) > 10 else "")
+        one = len(reverted) == 1
+        notice += (
+            f" {len(reverted)} PagerDuty-bound rotation{'' if one else 's'} reverted to Manual ({listed}). "
+            f"After connecting again, bind {'it' if one else 'them'} to {'its schedule' if one else 'their schedules'} "
+            "again in Edit."
+        )
     await services.home.publish(user_id, tab="settings", notice=notice)

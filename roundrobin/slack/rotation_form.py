@@ -1,18 +1,25 @@
-"""The create/edit rotation modal: opening it, redrawing it when Source or Rotates changes, saving it."""
+"""The create/edit rotation modal: opening it, redrawing it when a choice changes what it shows, saving it.
+
+Redraws happen when Source, Rotates, the weekday or the repeat changes (other fields and the first
+hand-over follow), when an existing user group is chosen (who would be removed from it, and a box to
+confirm), and when someone is moved in the turn order.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.rotations import codes
 from roundrobin.rotations.draft import MAX_MEMBERS, DraftError, RotationDraft
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule, zone_names
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
-from roundrobin.slack.forms import parse_rotation_form, rotation_errors
+from roundrobin.slack.forms import parse_rotation_form, rotation_errors, turn_order_move
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.views.blocks import esc, option
 from roundrobin.slack.views.rotation_modals import RotationForm, rotation_modal
@@ -21,8 +28,10 @@ from roundrobin.store import pagerduty as pd_store
 
 def register(app: AsyncApp) -> None:
     app.action(Rotations.CREATE)(on_create)
-    app.action(Rotations.SOURCE)(on_redraw)
-    app.action(Rotations.KIND)(on_redraw)
+    for choice in (Rotations.SOURCE, Rotations.KIND, Rotations.WEEKDAY, Rotations.EVERY, Rotations.GROUP):
+        app.action(choice)(on_redraw)
+    app.action(Rotations.ORDER_WHO)(on_turn_order)
+    app.action(Rotations.ORDER_WHERE)(on_turn_order)
     app.options(Rotations.TZ)(tz_options)
     app.options(Rotations.PD_SCHEDULE)(schedule_options)
     app.options(Rotations.GROUP)(group_options)
@@ -39,9 +48,13 @@ async def open_form(
 ) -> None:
     connected = await _connected(services)
     if rotation is None:
+        # A new rotation starts in its creator's own time zone, as Slack has it in their profile.
         tz = (await services.roles.profile(user_id)).get("tz") or "UTC"
+        tz = tz if tz in zone_names() else "UTC"
         form = RotationForm(
-            RotationDraft(name="", code="", schedule=Schedule(tz=tz)), pagerduty_connected=connected
+            RotationDraft(name="", code="", schedule=Schedule(tz=tz)),
+            pagerduty_connected=connected,
+            now=services.clock(),
         )
     else:
         form = await _form_for(services, rotation, connected)
@@ -60,6 +73,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         usergroup_handle=rotation.usergroup_handle,
         schedule=rotation.schedule,
         pd_schedule_id=rotation.pd_schedule_id,
+        members_may_rotate=rotation.members_may_rotate,
     )
     schedules = await pd_store.schedules(
         services.db, [rotation.pd_schedule_id] if rotation.pd_schedule_id else []
@@ -76,15 +90,67 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         group_label=_group_label(group)
         if group
         else (f"@{rotation.usergroup_handle}" if rotation.usergroup_handle else None),
+        now=services.clock(),
+        names=await _names(services, draft.members or ()),
     )
 
 
 async def on_redraw(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
-    """Source or Rotates changed: show the fields that belong to the new choice, keeping the rest."""
+    """A choice changed what the form shows: redraw it, keeping everything typed."""
     await ack()
     services, view = deps(context), body["view"]
-    form = parse_rotation_form(view, await _connected(services))
+    form = await _redrawn(services, parse_rotation_form(view, await _connected(services)))
     await client.views_update(view_id=view["id"], hash=view.get("hash"), view=rotation_modal(form))
+
+
+async def on_turn_order(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    """Someone was moved in the turn order: once both the person and the place are chosen, redraw."""
+    await ack()
+    services, view = deps(context), body["view"]
+    move = turn_order_move(view)
+    form = parse_rotation_form(view, await _connected(services))
+    members = list(form.draft.members or ())
+    if move is None or move[0] not in members:
+        return  # the place is still to be chosen
+    who, place = move
+    members.remove(who)
+    members.insert(min(place, len(members)), who)
+    form = replace(form, draft=replace(form.draft, members=tuple(members)))
+    await client.views_update(view_id=view["id"], view=rotation_modal(await _redrawn(services, form)))
+
+
+async def _redrawn(services: Services, form: RotationForm) -> RotationForm:
+    """What a redrawn form needs beyond its fields: names, the suggested code, the group warning."""
+    return replace(
+        form,
+        now=services.clock(),
+        names=await _names(services, form.draft.members or ()),
+        code_hint=codes.from_name(form.draft.name) if form.draft.name and not form.draft.code else None,
+        group_removed=await _removed_from_group(services, form),
+    )
+
+
+async def _names(services: Services, members: tuple[str, ...]) -> dict[str, str]:
+    """Names for the turn-order picker, from the cached directory (plain text, never mentions)."""
+    people = await services.directory.people(members[:MAX_MEMBERS])
+    return {u: p.real_name or p.name for u, p in people.items()}
+
+
+async def _removed_from_group(services: Services, form: RotationForm) -> tuple[str, ...]:
+    """The people in the chosen existing group who are not going on duty: Round Robin removes them."""
+    d = form.draft
+    existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
+    if not d.usergroup_id or (existing and existing.usergroup_id == d.usergroup_id):
+        return ()
+    group = await services.usergroups.get(d.usergroup_id)
+    if not group:
+        return ()
+    if d.source == "pagerduty":
+        staying = existing.on_duty if existing and existing.bound else ()
+    else:
+        members = d.members if d.members is not None else (existing.members if existing else ())
+        staying = tuple(u for u in (existing.on_duty if existing else ()) if u in members) or members[:1]
+    return tuple(u for u in group.get("users") or () if u not in staying)
 
 
 async def tz_options(ack: AsyncAck, payload: dict) -> None:
@@ -126,7 +192,17 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     services, user_id = deps(context), body["user"]["id"]
     connected = await _connected(services)
     form = parse_rotation_form(view, connected)
+    made_code = not form.draft.code and bool(form.draft.name)
+    if made_code:
+        code = await _free_code(services, codes.from_name(form.draft.name), form.rotation_id)
+        form = replace(form, draft=replace(form.draft, code=code))
     try:
+        if (removed := await _removed_from_group(services, form)) and not form.group_confirmed:
+            # A group the person may not bind is refused for that first; only then is it confirmed.
+            existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
+            await services.rotations.validate(form.draft.normalised(), user_id, connected, existing)
+            await ack(response_action="errors", errors=await _confirm_group(services, removed, view))
+            return
         if form.rotation_id:
             rotation = await services.rotations.update(
                 form.rotation_id, form.draft, user_id, connected, expected_rev=form.config_rev
@@ -146,9 +222,33 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
             synced = " Synced with PagerDuty."
         except TimeoutError:
             synced = " It will show who is on call after the next sync."
+    if made_code:
+        synced += f" Its code was made from the name: `/rr who {esc(rotation.code)}`. Edit changes it."
     await services.home.publish(
         user_id, tab="rotations", notice=f"{verb} {esc(rotation.name)} ({esc(rotation.code)}).{synced}"
     )
+
+
+async def _free_code(services: Services, code: str, rotation_id: int | None) -> str:
+    """The code made from the name, or OPS-2, OPS-3… when another rotation has it."""
+    for n in range(1, 100):
+        candidate = code if n == 1 else codes.numbered(code, n)
+        taken = await services.rotations.by_code(candidate)
+        if taken is None or taken.id == rotation_id:
+            return candidate
+    return code  # a hundred alike: the service says the code is taken, under the field
+
+
+async def _confirm_group(services: Services, removed: tuple[str, ...], view: dict) -> dict[str, str]:
+    names = [await services.access.name(u) for u in removed[:5]]
+    more = f" and {len(removed) - 5} more" if len(removed) > 5 else ""
+    words = (
+        f"This group has people in it: {', '.join(names)}{more} would be removed, because Round Robin "
+        "sets it to whoever is on duty. Tick the box to replace its members, or clear the group and "
+        "create a new one."
+    )
+    shown = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    return {Rotations.GROUP_CONFIRM if Rotations.GROUP_CONFIRM in shown else Rotations.GROUP: words}
 
 
 async def _connected(services: Services) -> bool:

@@ -1,4 +1,8 @@
-"""Rotation listeners: the list in App Home, its menu, and the small modals (set on duty, delete, link)."""
+"""Rotation listeners: the list in App Home, its menu, and the small modals (set on duty, delete, link).
+
+Details also offers "Set on duty…" and, for PagerDuty-bound rotations, links between PagerDuty people
+and Slack users (made and undone by roundrobin.pagerduty.people, which checks who may).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.access import PermissionDenied
+from roundrobin.pagerduty.people import Linked
+from roundrobin.rotations.model import Rotation
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.forms import field, parse_menu_value
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.rotation_form import open_form
 from roundrobin.slack.views.blocks import esc, mention, modal, option, read_metadata, section
+from roundrobin.slack.views.messages import unmatched_words
 from roundrobin.slack.views.rotation_modals import (
     Details,
     delete_modal,
@@ -20,7 +27,6 @@ from roundrobin.slack.views.rotation_modals import (
     set_on_duty_modal,
 )
 from roundrobin.store import events
-from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 
 
@@ -33,6 +39,9 @@ def register(app: AsyncApp) -> None:
     app.action(Rotations.JUMP)(on_jump)
     app.options(Rotations.JUMP)(jump_options)
     app.action(Rotations.LINK)(on_link)
+    app.action(Rotations.UNLINK)(on_unlink)
+    app.action(Rotations.HAND_OVER)(on_hand_over)
+    app.action(Rotations.SET_ON_DUTY_OPEN)(on_set_on_duty_open)
     app.view(Rotations.SET_ON_DUTY_VIEW)(on_set_on_duty)
     app.view(Rotations.DELETE_VIEW)(on_delete)
     app.view(Rotations.LINK_VIEW)(on_linked)
@@ -59,12 +68,14 @@ async def on_menu(
         who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
         await services.home.publish(user_id, notice=f"{esc(rotation.name)} rotated: {who} is on duty now.")
         return
+    if choice == MenuChoice.SET_ON_DUTY:
+        await services.access.require_rotate(user_id, rotation)
+        view = set_on_duty_modal(rotation, await _names(services, rotation))
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        return
     await services.access.require_edit(user_id, rotation)
     if choice == MenuChoice.EDIT:
         await open_form(services, client, body["trigger_id"], user_id, rotation)
-    elif choice == MenuChoice.SET_ON_DUTY:
-        names = {u: await services.access.name(u) for u in rotation.members[:100]}
-        await client.views_open(trigger_id=body["trigger_id"], view=set_on_duty_modal(rotation, names))
     elif choice == MenuChoice.DELETE:
         await client.views_open(trigger_id=body["trigger_id"], view=delete_modal(rotation))
 
@@ -81,30 +92,31 @@ async def on_details(
         )
 
 
-async def _details(services: Services, rotation, user_id: str) -> dict:
+async def _details(services: Services, rotation: Rotation, user_id: str, notice: str | None = None) -> dict:
     can_manage = await services.access.can_manage(user_id)
-    schedule_name, shifts, names, slack_of = None, [], {}, {}
-    if rotation.pd_schedule_id:
-        schedule = (await pd_store.schedules(services.db, [rotation.pd_schedule_id])).get(
-            rotation.pd_schedule_id
-        )
-        schedule_name = schedule.name if schedule else None
-        shifts = await pd_store.shifts(services.db, rotation.pd_schedule_id, services.clock())
-        people = await pd_store.users(services.db, {s.pd_user_id for s in shifts})
-        names = {k: v.name for k, v in people.items()}
-        slack_of = await services.sync.slack_users(people)
+    people = await services.people.of_rotation(rotation)
+    ahead = await services.people.unlinked_ahead([rotation])
     return details_modal(
         Details(
             rotation=rotation,
             can_edit=can_manage or rotation.created_by == user_id,
             can_link=can_manage,
-            schedule_name=schedule_name,
-            shifts=shifts,
-            pd_names=names,
-            pd_slack=slack_of,
+            schedule_name=people.schedule_name,
+            shifts=people.shifts,
+            pd_names=people.names,
+            pd_slack=people.slack_of,
             history=await events.recent(services.db, rotation.id, limit=10),
+            can_rotate=await services.access.can_rotate(user_id, rotation),
+            by_hand=people.by_hand,
+            pd_emails=people.emails,
+            upcoming_unlinked=ahead.get(rotation.id, ()),
+            notice=notice,
         )
     )
+
+
+async def _names(services: Services, rotation: Rotation) -> dict[str, str]:
+    return {u: await services.access.name(u) for u in rotation.members[:100]}
 
 
 async def on_page(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
@@ -146,9 +158,39 @@ async def on_set_on_duty(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
     change = await services.rotations.set_on_duty(
         int(meta.get("rotation_id") or 0), chosen or "", user_id, expected_duty_rev=meta.get("duty_rev")
     )
-    await ack()
+    await ack(response_action="clear")  # opened from Details too: close the whole stack
     name = change.rotation.name if change else ""
     await services.home.publish(user_id, notice=f"{esc(name)}: {mention(chosen or '')} is on duty now.")
+
+
+@refusals()
+async def on_set_on_duty_open(
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Set on duty… in a rotation's Details: the small modal on top of it."""
+    await ack()
+    services, user_id = deps(context), body["user"]["id"]
+    rotation = await services.rotations.get(int(action["value"])) if action["value"].isdigit() else None
+    if rotation is None:
+        return
+    await services.access.require_rotate(user_id, rotation)
+    view = set_on_duty_modal(rotation, await _names(services, rotation))
+    await client.views_push(trigger_id=body["trigger_id"], view=view)
+
+
+@refusals()
+async def on_hand_over(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
+    """I'm done: the person on duty hands over to whoever is next."""
+    await ack()
+    services, user_id = deps(context), body["user"]["id"]
+    rotation_id = int(action["value"]) if action["value"].isdigit() else 0
+    change = await services.rotations.hand_over(rotation_id, user_id)
+    if change is None:
+        return
+    who = ", ".join(mention(u) for u in change.rotation.on_duty)
+    await services.home.publish(
+        user_id, notice=f"You handed {esc(change.rotation.name)} over: {who} is on duty now. Thank you!"
+    )
 
 
 async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
@@ -163,7 +205,9 @@ async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         await ack(response_action="update", view=_refused_modal(str(refusal)))
         return
     await ack()
-    await services.home.publish(user_id, notice=f"Deleted {esc(rotation.name)} ({esc(rotation.code)}).")
+    await services.home.publish(
+        user_id, tab="rotations", notice=f"Deleted {esc(rotation.name)} ({esc(rotation.code)})."
+    )
 
 
 @refusals()
@@ -173,39 +217,54 @@ async def on_link(
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     await services.access.require_manage(user_id)
-    rotation_id = None
-    for rotation in await store.bound(services.db):
-        person = next((p for p in rotation.pd_unmatched if p.get("id") == action["value"]), None)
-        if person:
-            rotation_id = rotation.id
-            break
-    if rotation_id is None:
+    person = await services.people.person(action["value"])
+    if person is None:
         return
-    await client.views_push(trigger_id=body["trigger_id"], view=link_modal(rotation_id, person))
+    rotation_id = read_metadata(body.get("view", {}).get("private_metadata")).get("rotation_id")
+    view = link_modal(rotation_id, {"id": person.id, "name": person.name, "email": person.email})
+    await client.views_push(trigger_id=body["trigger_id"], view=view)
 
 
 @refusals(field=Rotations.SLACK_USER)
 async def on_linked(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    await services.access.require_manage(user_id)
     meta = read_metadata(view.get("private_metadata"))
-    slack_user = field(view, Rotations.SLACK_USER, Rotations.SLACK_USER).get("selected_user")
-    now = services.clock()
-    async with services.db.transaction():
-        await pd_store.set_link(services.db, meta["pd_user_id"], slack_user, user_id, now)
-        await events.record(
-            services.db,
-            "pagerduty.user_linked",
-            now,
-            user_id,
-            pd_user=meta["pd_user_id"],
-            slack_user=slack_user,
-        )
+    slack_user = field(view, Rotations.SLACK_USER, Rotations.SLACK_USER).get("selected_user") or ""
+    linked = await services.people.link(user_id, str(meta.get("pd_user_id") or ""), slack_user)
     await ack(response_action="clear")
-    services.sync.request_soon()
     await services.home.publish(
-        user_id, notice=f"Linked to <@{slack_user}>. The rotation updates with the next sync, now."
+        user_id,
+        tab="rotations",
+        notice=f"Linked {_pd_person(linked)} in PagerDuty to {mention(slack_user)} in Slack. Round Robin is "
+        "syncing with PagerDuty now: their rotations show them in a moment.",
     )
+
+
+@refusals()
+async def on_unlink(
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Undo a link made by hand, from the rotation's Details (which is redrawn to show it)."""
+    await ack()
+    services, user_id = deps(context), body["user"]["id"]
+    unlinked = await services.people.unlink(user_id, action["value"])
+    notice = (
+        f":link: {_pd_person(unlinked)} is no longer linked to {mention(unlinked.slack_user_id or '')} by "
+        "hand; Round Robin matches them by email again from the sync it is running now."
+    )
+    view = body.get("view") or {}
+    rotation = await services.rotations.get(
+        read_metadata(view.get("private_metadata")).get("rotation_id") or 0
+    )
+    if rotation is None or not view.get("id"):
+        await services.home.publish(user_id, notice=notice)
+        return
+    details = await _details(services, rotation, user_id, notice=notice)
+    await client.views_update(view_id=view["id"], view=details)
+
+
+def _pd_person(linked: Linked) -> str:
+    return unmatched_words([{"name": linked.person.name, "email": linked.person.email}])
 
 
 def _refused_modal(message: str) -> dict:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from roundrobin.access import Access
 from roundrobin.db import Database
+from roundrobin.rotations.model import Rotation
 from roundrobin.slack.delivery import SHOW_AFTER
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
@@ -16,12 +17,22 @@ from roundrobin.store import rotations as store
 
 REPAIR_SHOWN_FOR = 86400.0
 
+# Rotation id → people PagerDuty has on call later whom Slack does not know (PeopleLinks.unlinked_ahead).
+UnlinkedAhead = Callable[[Iterable[Rotation]], Awaitable[dict[int, tuple[dict, ...]]]]
+
 
 class RotationsHome:
-    def __init__(self, db: Database, access: Access, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        db: Database,
+        access: Access,
+        clock: Callable[[], float] = time.time,
+        unlinked_ahead: UnlinkedAhead | None = None,
+    ):
         self._db = db
         self._access = access
         self._clock = clock
+        self._unlinked_ahead = unlinked_ahead
         self.mine_only: dict[str, bool] = {}
 
     async def blocks(self, user_id: str, page: int, can_manage: bool) -> list[Block]:
@@ -48,6 +59,9 @@ class RotationsHome:
                 schedule_name=names[r.pd_schedule_id].name if r.pd_schedule_id in names else None,
                 problems=tuple(problems.get(r.id, ())),
                 group_repaired=r.id in repaired,
+                viewer=user_id,
+                can_rotate=await self._access.can_rotate(user_id, r),
+                upcoming_unlinked=ahead.get(r.id, ()),
             )
             for r in rotations
         ]

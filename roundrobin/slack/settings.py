@@ -6,6 +6,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.ids import Owners
+from roundrobin.slack.views.blocks import mention
 
 
 def register(app: AsyncApp) -> None:
@@ -17,5 +18,18 @@ async def on_owners_changed(ack: AsyncAck, body: dict, action: dict, context: As
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     wanted = [u for u in action.get("selected_users", []) if u != services.identity.bot_user_id]
-    await services.access.set_owners(user_id, wanted, services.clock())
-    await services.home.publish(user_id, tab="settings")
+    added, removed = await services.access.set_owners(user_id, wanted, services.clock())
+    await services.home.publish(user_id, tab="settings", notice=owners_words(added, removed))
+
+
+def owners_words(added: set[str], removed: set[str]) -> str | None:
+    """'<@U1> is a Round Robin owner now.' / '<@U2> is no longer a Round Robin owner.'"""
+    said = []
+    for people, one, many in (
+        (added, "is a Round Robin owner now", "are Round Robin owners now"),
+        (removed, "is no longer a Round Robin owner", "are no longer Round Robin owners"),
+    ):
+        if people:
+            names = ", ".join(mention(u) for u in sorted(people))
+            said.append(f"{names} {one if len(people) == 1 else many}.")
+    return " ".join(said) or None

@@ -102,6 +102,15 @@ async def page(
     return rotations, total
 
 
+async def announcing_in(db: Database, channel_id: str, limit: int) -> list[Rotation]:
+    """Rotations that tell this channel when duty changes, by name."""
+    if not channel_id.isalnum():
+        return []  # ids are letters and digits: nothing else may reach the LIKE pattern
+    return await _select(
+        db, "WHERE channels LIKE ?", (f'%"{channel_id}"%', limit), "ORDER BY name COLLATE NOCASE, id LIMIT ?"
+    )
+
+
 async def search(db: Database, query: str, limit: int = 50) -> list[tuple[int, str, str]]:
     """(id, name, code) of rotations whose name or code contains `query`."""
     like = f"%{query.strip()}%"

@@ -107,7 +107,13 @@ async def test_slack_refusing_the_group_is_shown_on_the_rotation_which_still_cha
     await admin.fill(Rotations.CODE, "SUP")
     await admin.fill(Rotations.MEMBERS, [BOB, CAROL])
     options = await admin.suggest(Rotations.GROUP, "ops")
-    await admin.fill(Rotations.GROUP, options[0])
+    modal = await modal_after(slack, admin, admin.fill(Rotations.GROUP, options[0]))
+    # Alice is in the group and will not be on duty: she is named, and the form asks to confirm.
+    assert "<@U0ADMIN> will be removed from it" in admin.text(modal)
+    refused = await admin.submit()
+    assert "Alice Admin would be removed" in refused["errors"][Rotations.GROUP_CONFIRM]
+    assert rows(app, "SELECT COUNT(*) FROM rotations") == [(0,)]
+    await admin.fill(Rotations.GROUP_CONFIRM, ["yes"])
     assert await admin.submit() == {}
     await slack.wait_for(lambda: rows(app, "SELECT error FROM usergroup_sync")[0][0])
     await admin.open_home()
@@ -161,7 +167,10 @@ async def test_only_the_creator_or_an_admin_may_edit(app, slack, pd):
         },
     )
     text = await home_after(slack, dave, forged)
-    assert "(the creator), workspace admins and Round Robin owners can change" in text
+    assert (
+        ":no_entry: Only Bob Builder (the creator), its members, workspace admins and Round Robin owners "
+        "can change who is on duty for OPS." in text
+    )
     assert "On duty: <@U0BOB>" in text
 
 

@@ -17,6 +17,7 @@ from roundrobin.slack.views.blocks import (
     section,
     text_input,
 )
+from roundrobin.store.integrations import Connection
 
 TITLE = "Connect PagerDuty"
 REGIONS = [
@@ -25,31 +26,65 @@ REGIONS = [
 ]
 
 
-def connect_modal(region: str = "us", client_id_known: bool = False) -> dict:
-    """The API key form, with the way to OAuth below it."""
-    blocks = [
-        section(
+def connect_modal(connection: Connection | None = None) -> dict:
+    """The API key form, with the way to OAuth below it; filled in with what can be shown when a
+    connection exists ("Edit connection"): the key's last 4 characters and the region."""
+    region = connection.region if connection else "us"
+    keeps_key = connection is not None and connection.method == "api_key" and bool(connection.api_key_last4)
+    if keeps_key:
+        intro = (
+            f"*API key*\nConnected with the key ending in …{esc(connection.api_key_last4 or '')}. Paste a new "
+            "key to replace it, or leave the field empty to keep it and change only the service region. "
+            "Round Robin checks the key with PagerDuty before saving."
+        )
+    else:
+        intro = (
             "*Connect with an API key*\nCreate a REST API key in PagerDuty under *Integrations › API Access "
             "Keys*. A read-only key is enough. Round Robin checks it with PagerDuty before saving it."
-        ),
+        )
+    key_hint = (
+        f"Leave empty to keep the key ending in …{connection.api_key_last4}."
+        if keeps_key and connection
+        else "Stored encrypted; only its last 4 characters are ever shown."
+    )
+    blocks = [
+        section(intro),
         input_block(
             PagerDuty.API_KEY_BLOCK,
             "API key",
             text_input(PagerDuty.API_KEY_INPUT, placeholder="Paste the key", max_length=200),
-            hint="Stored encrypted; only its last 4 characters are ever shown.",
+            hint=key_hint,
+            optional=keeps_key,
         ),
         input_block(
             PagerDuty.REGION_BLOCK, "Service region", radio_buttons(PagerDuty.REGION_INPUT, REGIONS, region)
         ),
         divider(),
-        section(
-            "*Or connect with OAuth 2.0*\nUse your own PagerDuty app (Scoped OAuth): Round Robin then acts as "
-            "the PagerDuty user who approves the login, with read-only scopes."
-            + (" Reconnecting keeps the stored Client ID." if client_id_known else "")
-        ),
+        section(_oauth_intro(connection)),
         actions(button("Connect with OAuth", PagerDuty.OAUTH_START)),
     ]
-    return modal(TITLE, blocks, callback_id=PagerDuty.CONNECT_VIEW, submit="Connect with API Key")
+    title = "Edit connection" if connection else TITLE
+    submit = "Save" if keeps_key else "Connect with API Key"
+    return modal(title, blocks, callback_id=PagerDuty.CONNECT_VIEW, submit=submit)
+
+
+def _oauth_intro(connection: Connection | None) -> str:
+    text = (
+        "*Or connect with OAuth 2.0*\nUse your own PagerDuty app (Scoped OAuth): Round Robin then acts as "
+        "the PagerDuty user who approves the login, with read-only scopes."
+    )
+    if connection and connection.method == "oauth":
+        who = esc(connection.pd_user_name or "a PagerDuty user")
+        region = REGION_WORDS.get(connection.region, connection.region)
+        text = (
+            f"*OAuth 2.0*\nConnected with OAuth as {who}, {region} service region (PagerDuty says which "
+            "when you approve). To connect again, or as another PagerDuty user, press *Connect with OAuth*: "
+            "the stored Client ID is filled in. Or switch to an API key above."
+        )
+    return text
+
+
+REGION_WORDS = {"us": "US", "eu": "EU"}
 
 
 def oauth_modal(redirect_url: str, client_id: str | None = None) -> dict:
@@ -75,7 +110,7 @@ def oauth_modal(redirect_url: str, client_id: str | None = None) -> dict:
             PagerDuty.CLIENT_SECRET_BLOCK,
             "Client Secret",
             text_input(PagerDuty.CLIENT_SECRET_INPUT, max_length=300),
-            hint="Stored encrypted and never shown again.",
+            hint="Checked with PagerDuty when you press Save; stored encrypted and never shown again.",
         ),
     ]
     return modal("PagerDuty OAuth", blocks, callback_id=PagerDuty.OAUTH_VIEW, submit="Save")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
@@ -56,6 +57,22 @@ class RotationForm:
     pd_schedule_label: str | None = None
     group_label: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    now: float = 0.0  # when the form is drawn: the first hand-over dates are counted from it
+    names: dict[str, str] = field(default_factory=dict)  # member → name, for the turn-order picker
+    code_hint: str | None = None  # a code made from the name, used when the code is left empty
+    group_removed: tuple[str, ...] = ()  # who Round Robin would take out of the chosen existing group
+    group_confirmed: bool = False  # the person ticked "replace its members"
+
+
+CODE_HINT = (
+    "Up to 20 letters, digits and single hyphens (WEB-ONCALL, not WEB--ONCALL or -WEB); shown "
+    "upper-case, used in /rr who CODE. Leave it empty to use one made from the name."
+)
+MAY_ROTATE = option(
+    "Members may rotate, hand over and set who is on duty",
+    "yes",
+    "Otherwise only the creator, admins and Round Robin owners",
+)
 
 
 def rotation_modal(form: RotationForm) -> dict:
@@ -69,8 +86,9 @@ def rotation_modal(form: RotationForm) -> dict:
         input_block(
             Rotations.CODE,
             "Code",
-            text_input(Rotations.CODE, d.code or None, "OPS", max_length=20),
-            hint="Letters, digits and hyphens; shown upper-case. Used in /rr who OPS.",
+            text_input(Rotations.CODE, d.code or None, form.code_hint or "OPS", max_length=20),
+            hint=CODE_HINT,
+            optional=True,
         ),
         input_block(
             Rotations.DESCRIPTION,
@@ -99,6 +117,7 @@ def rotation_modal(form: RotationForm) -> dict:
         private_metadata={
             "rotation_id": form.rotation_id,
             "config_rev": form.config_rev,
+            "tz": d.schedule.tz,  # kept while the time zone field is hidden (Manual), so it is not lost
             **({"keep_members": True, "kept_members": form.kept_members} if form.kept_members else {}),
         },
     )
@@ -127,8 +146,17 @@ def _manual_fields(form: RotationForm) -> list[Block]:
             hint="The first person goes on duty first, then the next, and so on.",
             optional=True,
         )
+    may_rotate: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": Rotations.MAY_ROTATE,
+        "options": [MAY_ROTATE],
+    }
+    if d.members_may_rotate:
+        may_rotate["initial_options"] = [MAY_ROTATE]
     blocks = [
         members_block,
+        *_turn_order(form),
+        input_block(Rotations.MAY_ROTATE, "Who may rotate", may_rotate, optional=True),
         input_block(Rotations.KIND, "Rotates", static_select(Rotations.KIND, KINDS, s.kind), dispatch=True),
     ]
     if not s.timed:
@@ -141,10 +169,17 @@ def _manual_fields(form: RotationForm) -> list[Block]:
     if s.kind == "weekly":
         days = [option(day, str(i)) for i, day in enumerate(WEEKDAYS)]
         blocks.append(
-            input_block(Rotations.WEEKDAY, "On", static_select(Rotations.WEEKDAY, days, str(s.weekday)))
+            input_block(
+                Rotations.WEEKDAY, "On", static_select(Rotations.WEEKDAY, days, str(s.weekday)), dispatch=True
+            )
         )
         blocks.append(
-            input_block(Rotations.EVERY, "Repeat", static_select(Rotations.EVERY, EVERY, str(s.every_weeks)))
+            input_block(
+                Rotations.EVERY,
+                "Repeat",
+                static_select(Rotations.EVERY, EVERY, str(s.every_weeks)),
+                dispatch=True,
+            )
         )
     blocks.append(
         input_block(
@@ -157,6 +192,7 @@ def _manual_fields(form: RotationForm) -> list[Block]:
                 "placeholder": {"type": "plain_text", "text": "Type a city, like London"},
                 "initial_option": option(s.tz, s.tz),
             },
+            hint="An IANA time zone (Area/City, like Europe/London). It starts as yours in Slack.",
         )
     )
     if s.kind == "daily":
@@ -165,7 +201,83 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         if s.skip_weekends:
             element["initial_options"] = [skip]
         blocks.append(input_block(Rotations.SKIP, "Weekends", element, optional=True))
+    blocks += _first_handoff(form)
     return blocks
+
+
+def _turn_order(form: RotationForm) -> list[Block]:
+    """Move one person to another place in the turn order, without removing anyone."""
+    members = list(form.draft.members or ())
+    if form.kept_members or len(members) < 2:
+        return []
+    people = [option(form.names.get(u, u), u) for u in members[:100]]
+    places = [option(_place(i, len(members)), str(i)) for i in range(min(len(members), 100))]
+    return [
+        context("*Turn order*: to change it without removing anyone, choose a person, then their new place."),
+        actions(
+            static_select(Rotations.ORDER_WHO, people, placeholder="Move…"),
+            static_select(Rotations.ORDER_WHERE, places, placeholder="…to place"),
+            block_id=Rotations.ORDER,
+        ),
+    ]
+
+
+def _place(index: int, count: int) -> str:
+    n = index + 1
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    note = " (goes first)" if index == 0 else (" (last)" if index == count - 1 else "")
+    return f"{n}{suffix}{note}"
+
+
+def first_handoffs(schedule: Schedule, now: float) -> list[datetime]:
+    """The next `every_weeks` hand-over days of a weekly schedule: any of them may start the cadence."""
+    weekly = replace(schedule, every_weeks=1, anchor=None)
+    found: list[datetime] = []
+    after = datetime.fromtimestamp(now, UTC)
+    for _ in range(max(1, schedule.every_weeks)):
+        instant = next_handoff(weekly, after)
+        if instant is None:
+            break
+        found.append(instant)
+        after = instant
+    return found
+
+
+def _first_handoff(form: RotationForm) -> list[Block]:
+    """When the first (or next) hand-over is; every N weeks lets the person choose the starting week."""
+    s = form.draft.schedule
+    label = "Next hand-over" if form.rotation_id is not None else "First hand-over"
+    try:
+        zone(s.tz)
+        if s.kind == "weekly" and s.every_weeks > 1:
+            return [_start_select(s, form.now, label)]
+        first = next_handoff(s, datetime.fromtimestamp(form.now, UTC))
+    except (ScheduleError, ValueError):
+        return []  # the time or the zone is not valid yet: submitting says so under its field
+    return [context(f"{label}: {slack_date(first.timestamp())}")] if first else []
+
+
+def _start_select(s: Schedule, now: float, label: str) -> Block:
+    tz = zone(s.tz)
+    days = [instant.astimezone(tz).date() for instant in first_handoffs(s, now)]
+    chosen = days[0]
+    if s.anchor:
+        try:
+            anchor = date.fromisoformat(s.anchor)
+        except ValueError:
+            anchor = None
+        if anchor is not None:
+            chosen = next((d for d in days if (d - anchor).days % (7 * s.every_weeks) == 0), chosen)
+    choices = [
+        option(f"{d:%A} {d.day} {d:%B %Y}" + (" (the next one)" if i == 0 else ""), d.isoformat())
+        for i, d in enumerate(days)
+    ]
+    return input_block(
+        Rotations.START,
+        label,
+        static_select(Rotations.START, choices, chosen.isoformat()),
+        hint=f"Every {s.every_weeks} weeks counts from this day, at {s.at} ({s.tz}).",
+    )
 
 
 def _pagerduty_fields(form: RotationForm) -> list[Block]:
@@ -214,15 +326,43 @@ def _notify_fields(form: RotationForm) -> list[Block]:
             Rotations.GROUP,
             "On-duty user group",
             group,
-            hint="Round Robin keeps this group equal to whoever is on duty, so @handle always reaches them.",
+            hint=(
+                "Round Robin keeps this group equal to whoever is on duty, so @handle always reaches them: "
+                "anyone else in it is removed."
+            ),
             optional=True,
+            dispatch=True,
         ),
+        *_group_confirmation(form),
         input_block(
             Rotations.NEW_GROUP,
             "…or create a new user group",
             text_input(Rotations.NEW_GROUP, None, "handle, like ops-oncall", max_length=80),
             optional=True,
         ),
+    ]
+
+
+def _group_confirmation(form: RotationForm) -> list[Block]:
+    """An existing group with other people in it: say who will be removed, and ask to confirm."""
+    if not form.group_removed or not form.draft.usergroup_id:
+        return []
+    group = mention(form.draft.usergroup_id, handle=form.draft.usergroup_handle)
+    removed = form.group_removed
+    who = ", ".join(mention(u) for u in removed[:20])
+    if len(removed) > 20:
+        who += f" and {len(removed) - 20} more"
+    yes = option("Yes, replace its members with whoever is on duty", "yes")
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": Rotations.GROUP_CONFIRM, "options": [yes]}
+    if form.group_confirmed:
+        element["initial_options"] = [yes]
+    return [
+        section(
+            f":warning: {group} has people in it now. Round Robin sets it to whoever is on duty, so "
+            f"{who} will be removed from it. Tick the box to confirm, or leave the group empty and create "
+            "a new one below."
+        ),
+        input_block(Rotations.GROUP_CONFIRM, "Replace the group's members", element, optional=True),
     ]
 
 
@@ -244,13 +384,15 @@ def set_on_duty_modal(rotation: Rotation, names: dict[str, str]) -> dict:
 
 def delete_modal(rotation: Rotation) -> dict:
     group = (
-        f" The user group @{esc(rotation.usergroup_handle)} stays in Slack as it is."
+        f" The user group {mention(rotation.usergroup_id, handle=rotation.usergroup_handle)} stays in Slack "
+        "with the people in it now; Round Robin stops changing it."
         if rotation.usergroup_id
         else ""
     )
+    source = " It stops following PagerDuty; nothing changes in PagerDuty." if rotation.bound else ""
     text = (
-        f"Delete *{esc(rotation.name)}* (`{rotation.code}`)? Its members, schedule and history are deleted; "
-        f"nobody is told.{group} This cannot be undone."
+        f"Delete *{esc(rotation.name)}* (`{esc(rotation.code)}`)? Its members, schedule and history are "
+        f"deleted, and messages not sent yet are dropped; nobody is told.{group}{source} This cannot be undone."
     )
     return modal(
         "Delete rotation",
@@ -273,11 +415,18 @@ class Details:
     history: list[Event] = field(default_factory=list)
     problems: tuple[str, ...] = ()
     group_repaired: bool = False
+    can_rotate: bool = False  # the reader may set who is on duty
+    by_hand: dict[str, str] = field(default_factory=dict)  # PagerDuty user → Slack user, linked by hand
+    pd_emails: dict[str, str] = field(default_factory=dict)
+    upcoming_unlinked: tuple[dict, ...] = ()
+    notice: str | None = None  # mrkdwn: what the reader just did here
 
 
 def details_modal(d: Details) -> dict:
     r = d.rotation
     blocks: list[Block] = [header(f"{r.name} ({r.code})")]
+    if d.notice:
+        blocks.append(section(d.notice))
     if r.description:
         blocks.append(section(esc(r.description)))
     source = (
@@ -295,6 +444,7 @@ def details_modal(d: Details) -> dict:
     )
     if r.bound:
         blocks += _unmatched_blocks(d)
+        blocks += _linked_blocks(d)
         blocks += [section("*Upcoming shifts* (from PagerDuty)\n" + _shifts_text(d))]
     if d.history:
         blocks += [
@@ -337,12 +487,38 @@ def _members_text(r: Rotation) -> str:
 
 def _unmatched_blocks(d: Details) -> list[Block]:
     blocks = []
-    for person in d.rotation.pd_unmatched[:20]:
+    ahead = {p.get("id"): p for p in d.upcoming_unlinked}
+    for person in [p for p in d.rotation.pd_unmatched if p.get("id") not in d.by_hand][:20]:
         who = esc(person.get("name") or person["id"])
         email = esc(person.get("email") or "no email in PagerDuty")
         state = "on call now, " if person.get("on_call") else ""
+        if not state and person.get("id") in ahead:
+            state = f"on call from {slack_date(ahead[person['id']]['start'])}, "
         text = f":grey_question: {who} ({email}): {state}not found in Slack"
+        if not d.can_link:
+            text += ". Workspace admins and Round Robin owners can link them to a Slack user here"
         accessory = button("Link…", Rotations.LINK, value=person["id"]) if d.can_link else None
+        blocks.append(section(text, accessory=accessory))
+    return blocks
+
+
+def _linked_blocks(d: Details) -> list[Block]:
+    """People an admin linked by hand: shown as such, and the link can be undone."""
+    blocks = []
+    for pd_id, slack_user in list(d.by_hand.items())[:20]:
+        who = esc(d.pd_names.get(pd_id, pd_id))
+        email = f" ({esc(d.pd_emails[pd_id])})" if pd_id in d.pd_emails else ""
+        text = f":link: {who}{email} in PagerDuty is {mention(slack_user)} in Slack: linked by hand"
+        accessory = None
+        if d.can_link:
+            ask = confirm(
+                "Undo this link?",
+                f"{who} will be matched by email again. If no Slack user has their email, nobody in Slack "
+                "goes on duty for their shifts.",
+                "Unlink",
+                style="danger",
+            )
+            accessory = button("Unlink", Rotations.UNLINK, value=pd_id, confirm=ask)
         blocks.append(section(text, accessory=accessory))
     return blocks
 
@@ -378,7 +554,7 @@ def _event_line(e: Event) -> str:
     words = {
         "rotation.created": "created",
         "rotation.edited": "edited",
-        "rotation.reverted_to_manual": "reverted to Manual (PagerDuty disconnected)",
+        "rotation.reverted_to_manual": "reverted to Manual (PagerDuty disconnected; bind it again in Edit)",
         "usergroup.repaired": "the on-duty group was changed by hand in Slack; Round Robin set it back",
     }.get(e.kind, esc(e.kind))
     return f"{when}: {words}{by}"

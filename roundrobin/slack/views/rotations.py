@@ -10,6 +10,7 @@ from roundrobin.slack.views.blocks import (
     Block,
     actions,
     button,
+    confirm,
     context,
     divider,
     esc,
@@ -19,8 +20,9 @@ from roundrobin.slack.views.blocks import (
     slack_date,
     static_select,
 )
+from roundrobin.slack.views.messages import unmatched_words
 
-PAGE_SIZE = 10  # 2 blocks per rotation: a page stays near 30 blocks whatever the workspace holds
+PAGE_SIZE = 10  # 2 blocks per rotation (3 where the reader is on duty): a page stays near 30 blocks
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class RotationRow:
     schedule_name: str | None = None  # the bound PagerDuty schedule's name
     problems: tuple[str, ...] = ()  # what Slack refused or keeps failing, in mrkdwn
     group_repaired: bool = False  # someone changed the on-duty group by hand; it was set back
+    viewer: str = ""  # who reads the page: the person on duty is offered "I'm done"
+    can_rotate: bool = False  # the reader may rotate, set on duty and hand over
+    upcoming_unlinked: tuple[dict, ...] = ()  # {name, email, start}: PagerDuty shifts ahead, not in Slack
 
 
 @dataclass(frozen=True)
@@ -86,17 +91,35 @@ def _empty_text(state: RotationsPage) -> str:
 
 def rotation_summary(row: RotationRow) -> list[Block]:
     r = row.rotation
-    return [
+    blocks = [
         section(summary_text(r, row.schedule_name), accessory=_menu(row)),
-        context(*summary_notes(r, row.problems, row.group_repaired)),
+        context(*summary_notes(r, row.problems, row.group_repaired, row.upcoming_unlinked)),
     ]
+    if row.can_rotate and row.viewer in r.on_duty and not r.bound and r.next_up:
+        blocks.append(_hand_over(r))
+    return blocks
+
+
+def _hand_over(r: Rotation) -> Block:
+    """The person on duty is done: one press hands over to whoever is next."""
+    ask = confirm(
+        "Hand over now?",
+        f"{mention(r.next_up)} goes on duty for *{esc(r.name)}* now, and its channels are told.",
+        "Hand over",
+    )
+    return section(
+        f"You are on duty. When you are done, hand over to {mention(r.next_up)}.",
+        accessory=button(
+            "I'm done: hand over", Rotations.HAND_OVER, value=f"{r.id}", style="primary", confirm=ask
+        ),
+    )
 
 
 def summary_text(r: Rotation, schedule_name: str | None) -> str:
     if r.bound:
         source = f":pager: PagerDuty: {esc(schedule_name or r.pd_schedule_id or '?')}"
     else:
-        source = f"Manual · {esc(r.schedule.describe())}" if r.schedule.timed else "Manual"
+        source = esc(r.schedule.describe())  # "Manual", or when it hands over by itself
     lines = [f"*{esc(r.name)}*  `{r.code}`  ·  {source}", on_duty_line(r)]
     if r.next_up and (r.on_duty or r.bound):
         lines.append(f"Next: {mention(r.next_up)}")
@@ -104,14 +127,29 @@ def summary_text(r: Rotation, schedule_name: str | None) -> str:
 
 
 def on_duty_line(r: Rotation) -> str:
+    """Who is on duty, naming the people PagerDuty has on call whom Slack does not know."""
+    until = f" until {slack_date(r.on_duty_until)}" if r.on_duty_until else ""
+    unmatched = r.unmatched_on_call if r.bound else ()
+    if not r.on_duty and unmatched:
+        return (
+            f":pager: On call in PagerDuty: {unmatched_words(unmatched)}{until}, not linked to Slack. "
+            "An admin can link them in Details."
+        )
     if not r.on_duty:
         return ":zzz: Nobody is on duty"
     who = ", ".join(mention(u) for u in r.on_duty)
-    until = f" until {slack_date(r.on_duty_until)}" if r.on_duty_until else ""
-    return f":bust_in_silhouette: On duty: {who}{until}"
+    line = f":bust_in_silhouette: On duty: {who}{until}"
+    if unmatched:
+        line += f"\n:pager: Also on call in PagerDuty, not linked to Slack: {unmatched_words(unmatched)}"
+    return line
 
 
-def summary_notes(r: Rotation, problems: tuple[str, ...] = (), group_repaired: bool = False) -> list[str]:
+def summary_notes(
+    r: Rotation,
+    problems: tuple[str, ...] = (),
+    group_repaired: bool = False,
+    upcoming_unlinked: tuple[dict, ...] = (),
+) -> list[str]:
     notes = []
     if r.bound:
         total = len(r.members) + len([u for u in r.pd_unmatched if u.get("id")])
@@ -122,10 +160,8 @@ def summary_notes(r: Rotation, problems: tuple[str, ...] = (), group_repaired: b
             notes.append(
                 ":warning: Schedule not found in PagerDuty: it was deleted, or the connection cannot see it"
             )
-        missing = [u for u in r.pd_unmatched if u.get("on_call")]
-        if missing:
-            names = ", ".join(esc(u.get("email") or u.get("name") or u["id"]) for u in missing)
-            notes.append(f":warning: On call in PagerDuty, not found in Slack: {names}")
+        if upcoming_unlinked:
+            notes.append(_ahead_warning(upcoming_unlinked))
     else:
         notes.append(f"{len(r.members)} member{'s' if len(r.members) != 1 else ''}")
     if r.channels:
@@ -141,15 +177,27 @@ def summary_notes(r: Rotation, problems: tuple[str, ...] = (), group_repaired: b
     return notes
 
 
+def _ahead_warning(upcoming: tuple[dict, ...]) -> str:
+    shifts = "; ".join(
+        f"{unmatched_words([person])} from {slack_date(person['start'])}" for person in upcoming[:3]
+    )
+    more = f" and {len(upcoming) - 3} more" if len(upcoming) > 3 else ""
+    return (
+        f":warning: Coming up in PagerDuty, not linked to Slack: {shifts}{more}. Nobody in Slack will be "
+        "told or put in the group for those shifts: an admin can link them in Details."
+    )
+
+
 def _menu(row: RotationRow) -> dict:
     r = row.rotation
     choices = [option("Details", f"{MenuChoice.DETAILS}:{r.id}")]
     if row.can_edit:
         choices.append(option("Edit", f"{MenuChoice.EDIT}:{r.id}"))
-        if not r.bound and r.members:
-            # The duty revision rides along: a Rotate pressed on a view that is out of date is refused.
-            choices.append(option("Rotate now", f"{MenuChoice.ROTATE}:{r.id}:{r.duty_rev}"))
-            choices.append(option("Set on duty…", f"{MenuChoice.SET_ON_DUTY}:{r.id}"))
+    if row.can_rotate and not r.bound and r.members:
+        # The duty revision rides along: a Rotate pressed on a view that is out of date is refused.
+        choices.append(option("Rotate now", f"{MenuChoice.ROTATE}:{r.id}:{r.duty_rev}"))
+        choices.append(option("Set on duty…", f"{MenuChoice.SET_ON_DUTY}:{r.id}"))
+    if row.can_edit:
         choices.append(option("Delete…", f"{MenuChoice.DELETE}:{r.id}"))
     if len(choices) == 1:
         return button("Details", Rotations.DETAILS, value=str(r.id))

@@ -36,6 +36,7 @@ SCOPE_FIXES = {
 class SyncSummary:
     schedules: int = 0
     bound_rotations: int = 0
+    bound_names: tuple[str, ...] = ()  # "Ops primary (OPS)": the rotations a disconnect reverts
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,18 @@ def pagerduty_card(state: SettingsState) -> list[Block]:
     else:
         blocks = _connected(connection, state)
     if not state.can_manage:
-        blocks.append(
-            context("Only Slack workspace admins and Round Robin owners can change this connection.")
-        )
+        blocks.append(context(_who_can_help(state)))
     return blocks
+
+
+def _who_can_help(state: SettingsState) -> str:
+    owners = list(dict.fromkeys([*state.config_owners, *state.owners]))
+    ask = (
+        f" Ask {', '.join(mention(u) for u in owners[:5])} or a workspace admin."
+        if owners
+        else " Ask a workspace admin."
+    )
+    return f"Only Slack workspace admins and Round Robin owners can change this connection.{ask}"
 
 
 def _not_connected(state: SettingsState, pending: LoginState | None) -> list[Block]:
@@ -104,9 +113,7 @@ def _connected(connection: Connection, state: SettingsState) -> list[Block]:
         blocks.append(
             actions(
                 button("Sync now", PagerDuty.SYNC_NOW),
-                button(
-                    "Edit connection" if connection.method == "api_key" else "Reconnect", PagerDuty.CONNECT
-                ),
+                button("Edit connection", PagerDuty.CONNECT),
                 _disconnect_button(state),
             )
         )
@@ -128,8 +135,12 @@ def _needs_reauth(connection: Connection, state: SettingsState) -> list[Block]:
 
 
 def _account_line(connection: Connection) -> str:
-    account = esc(connection.pd_account) if connection.pd_account else "unknown account"
-    return f"Account: {account} · Region: {REGION_NAMES.get(connection.region, connection.region)}"
+    """The same words for both methods: an API key tells the host, OAuth the subdomain."""
+    account = connection.pd_account
+    if account and "." not in account:
+        account = f"{account}.{'eu.' if connection.region == 'eu' else ''}pagerduty.com"
+    shown = esc(account) if account else "unknown account"
+    return f"Account: {shown} · Region: {REGION_NAMES.get(connection.region, connection.region)}"
 
 
 def _sync_line(connection: Connection, state: SettingsState) -> str:
@@ -144,18 +155,43 @@ def _sync_line(connection: Connection, state: SettingsState) -> str:
 
 
 def _disconnect_button(state: SettingsState) -> dict:
-    bound = state.sync.bound_rotations
-    consequence = (
-        f"The stored PagerDuty credentials will be deleted, and {bound} PagerDuty-bound "
-        f"rotation{'s' if bound != 1 else ''} will revert to Manual: they keep their members and "
-        "who is on duty, but stop following PagerDuty."
-    )
     return button(
         "Disconnect",
         PagerDuty.DISCONNECT,
         style="danger",
-        confirm=confirm("Disconnect PagerDuty?", consequence, "Disconnect", style="danger"),
+        confirm=confirm("Disconnect PagerDuty?", disconnect_words(state.sync), "Disconnect", style="danger"),
     )
+
+
+def disconnect_words(sync: SyncSummary) -> str:
+    """What a disconnect does, naming the bound rotations (within a confirm dialog's 300 characters)."""
+    bound = sync.bound_rotations
+    if not bound:
+        return (
+            "The stored PagerDuty credentials will be deleted. No rotation follows PagerDuty now, so none "
+            "will revert to Manual."
+        )
+    one = bound == 1
+    keeps = "It keeps its" if one else "They keep their"
+    again = "bind it to its schedule" if one else "bind them to their schedules"
+    tail = f" will revert to Manual. {keeps} members and who is on duty. After reconnecting, {again} again in Edit."
+    names = [esc(n) for n in sync.bound_names[:bound]]
+    for shown in (3, 2, 1, 0):
+        listed = _listed(names[:shown], bound)
+        words = f"The stored credentials will be deleted. {listed}{tail}"
+        if len(words) <= 300:
+            return words
+    return words
+
+
+def _listed(names: list[str], total: int) -> str:
+    """'OPS', 'OPS and WEB', 'OPS, WEB and 3 more', or '5 PagerDuty-bound rotations'."""
+    if not names:
+        return f"{total} PagerDuty-bound rotation{'s' if total != 1 else ''}"
+    more = total - len(names)
+    if more:
+        return ", ".join(names) + f" and {more} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def owners_blocks(state: SettingsState) -> list[Block]:
