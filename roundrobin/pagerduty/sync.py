@@ -36,6 +36,8 @@ from roundrobin.pagerduty.client import (
     PagerDutyError,
     PagerDutyListTooLong,
     PagerDutyNotFound,
+    PagerDutyRequestError,
+    PagerDutyScopeError,
 )
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.reading import PAGE, Reader
@@ -268,7 +270,7 @@ class PagerDutySync:
             known.routed[s] = True
             known.week_rows[s] = found.rows[s]
             known.levels[s] = len(found.placements[s])
-        gone = set()
+        gone, unread = set(), set()
         # Not on /oncalls this week: no policy uses it (or nobody is on call all week, which its
         # final schedule says as well).
         for s in [s for s in ids if s not in found.shifts]:
@@ -277,13 +279,19 @@ class PagerDutySync:
             except PagerDutyNotFound:
                 gone.add(s)
                 continue
+            except (PagerDutyScopeError, PagerDutyRequestError) as e:
+                # One schedule this credential may not read must not stop the others: it keeps
+                # the week it had, and the next refresh asks again.
+                log.warning("pagerduty schedule unreadable", extra={"schedule": s, "error": str(e)})
+                unread.add(s)
+                continue
             shifts[s] = final.shifts
             known.routed[s] = final.routed
             if schedules[s].version == 3 and final.member_ids:
                 await store.set_members(self._db, s, final.member_ids)
-        kept = [s for s in ids if s not in gone]
+        kept = [s for s in ids if s not in gone | unread]
         await store.replace_shifts(self._db, kept, [shift for s in kept for shift in shifts[s]])
-        known.planned |= set(kept)
+        known.planned |= set(ids) - gone
         return gone
 
     async def _learn_people(

@@ -236,3 +236,22 @@ async def test_hourly_shifts_over_150_schedules_stay_under_the_paging_cap(db, cl
     assert sum(r.query.get("offset") == ["0"] for r in oncalls) == 3  # 150 schedules x 170 rows / 9,000
     for rotation_id in ids:
         assert len((await rotation_store.get(db, rotation_id)).on_duty) == 1
+
+
+async def test_a_final_schedule_the_credential_may_not_read_keeps_its_week_and_stops_nothing(
+    db, pd, sync, clock
+):
+    now = clock.now
+    pd.set_shifts("PSDESK", [("PCAT", now - HOUR, now + 5 * HOUR)])
+    pd.set_on_call("PSOPS", "PANN")
+    desk, ops = await bind(db, "DESK", "PSDESK"), await bind(db, "OPS", "PSOPS")
+    await sync.run()
+
+    pd.set_on_call("PSOPS", "PBEN")
+    pd.fail_next(403, path="/schedules/PSDESK", body={"error": {"message": "Access Denied", "code": 2010}})
+    clock.advance(REFRESH_EVERY)
+    report = await sync.tick(INTERVAL)
+
+    assert report.ok and report.kind == "refresh"
+    assert (await rotation_store.get(db, ops)).on_duty == ("UBEN",)
+    assert await shown(db, desk) == (("UCAT",), (), now + 5 * HOUR, "final_schedule"), "kept as it was"
