@@ -122,13 +122,13 @@ class RequestService:
         """A mention of the app with `code`: offer it to the rotation's on-duty people, and say so."""
         if not code:
             return Opened("no_code", suggestions=await self._codes(""))
-        rotation = await rotation_store.get_by_code(self._db, code)
-        if rotation is None:
-            return Opened("unknown_code", code=code.upper(), suggestions=await self._codes(code))
         now = self._clock()
         text = text[:MAX_TEXT]
-        offered = first_offer(rotation, requester)
         async with self._db.transaction():
+            rotation = await rotation_store.get_by_code(self._db, code)  # as it is now: who is on duty
+            if rotation is None:
+                return Opened("unknown_code", code=code.upper(), suggestions=await self._codes(code))
+            offered = first_offer(rotation, requester)
             if await store.same_ask(self._db, channel_id, thread_ts, requester, text, now - SAME_ASK):
                 return Opened("again", rotation=rotation, code=rotation.code)
             request = await store.insert(
