@@ -301,7 +301,8 @@ async def test_a_planned_hand_over_reaches_slack_within_5_s_of_its_boundary(app,
     await connect_with_key(slack, admin, pd, app)
     text = await bind_rotation(slack, admin, app)  # binding reads the week ahead: the hand-over is planned
     assert "On duty: <@U0BOB>" in text and "Next: <@U0CAROL>" in text
-    await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB>"))
+    [announced] = await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB>"))
+    assert "Next: <@U0CAROL>" in str(announced["blocks"])
     assert time.time() < boundary - 5, "the setup took too long to measure the hand-over"
 
     group_at = await when(lambda: group(slack)["users"] == [CAROL], timeout=boundary + 10 - time.time())
