@@ -83,9 +83,7 @@ def test_topics_are_plain_words_singular_or_plural(on_duty, expected):
 
 def test_a_topic_names_the_time_in_the_rotations_zone_and_stays_within_250_characters():
     timed = rotation(schedule=Schedule("daily", "09:00", tz="Europe/London"))
-    assert "until Fri 27 Nov 09:00 (Europe/London)" in topic_text(
-        timed, body(until=1795770000.0)
-    )
+    assert "until Fri 27 Nov 09:00 (Europe/London)" in topic_text(timed, body(until=1795770000.0))
     long = rotation(templates={"topic": "%NAME% " * 60})
     assert len(topic_text(long, body())) == 250
     custom = rotation(templates={"topic": "<b>On duty</b>: %USER% (%DUTYHANDLE_TEXTONLY%)"})
