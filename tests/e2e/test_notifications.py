@@ -95,7 +95,7 @@ async def test_deleting_a_rotation_clears_its_topic(app, slack, pd):
     await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"{MenuChoice.DELETE}:{rotation_id}"))
     await home_after(slack, admin, admin.submit())
     await slack.wait_for(lambda: topic(slack, OPS) == "")
-    assert rows(app, "SELECT COUNT(*) FROM channel_topics") == [(0,)]
+    await slack.wait_for(lambda: rows(app, "SELECT COUNT(*) FROM channel_topics") == [(0,)])
 
 
 async def test_dms_on_and_off_duty_and_a_person_who_muted_them(app, slack, pd):
