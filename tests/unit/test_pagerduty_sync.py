@@ -8,6 +8,7 @@ import pytest
 
 from roundrobin.access import Access
 from roundrobin.pagerduty.client import PagerDutyClient, StaticApiKey
+from roundrobin.pagerduty.reading import Reader
 from roundrobin.pagerduty.sync import REFRESH_EVERY, PagerDutySync
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import RotationService, Signals
@@ -255,3 +256,28 @@ async def test_a_final_schedule_the_credential_may_not_read_keeps_its_week_and_s
     assert report.ok and report.kind == "refresh"
     assert (await rotation_store.get(db, ops)).on_duty == ("UBEN",)
     assert await shown(db, desk) == (("UCAT",), (), now + 5 * HOUR, "final_schedule"), "kept as it was"
+
+
+async def test_one_schedule_with_more_on_calls_than_the_cap_is_read_in_halves_of_its_window(clock):
+    """Minute-long shifts: 10,080 on-calls in a week, more than one list may page through."""
+    now = int(clock.now)
+    fake = FakePagerDuty(clock=clock)
+    for user_id in ("PANN", "PBEN", "PCAT"):
+        fake.add_user(user_id, user_id, f"{user_id.lower()}@corp.example")
+    fake.add_schedule("PSMIN", "Minutes", escalation_policy_ids=["PEMIN"])
+    start = now + 30  # half a minute off: the window's middle falls inside a shift
+    minutes = range(-1, 7 * 24 * 60)
+    fake.set_shifts(
+        "PSMIN", [(("PANN", "PBEN", "PCAT")[m % 3], start + 60 * m, start + 60 * (m + 1)) for m in minutes]
+    )
+    fake.add_api_key(KEY)
+    fake.rate_limit_per_minute = None
+    async with fake, aiohttp.ClientSession() as http:
+        client = await Connection(http, fake.url).client()
+        found = await Reader(client).oncalls(["PSMIN"], now, now + 7 * 86400, {}, 9.0, 9000, with_users=False)
+
+    assert len(found.of("PSMIN")) == 7 * 24 * 60 + 1, "every on-call once, the one across the middle too"
+    assert found.rows["PSMIN"] == 7 * 24 * 60 + 2, "that one came in both halves"
+    assert all(r.status == 200 for r in fake.requests)
+    windows = {(r.query["since"][0], r.query["until"][0]) for r in fake.requests}
+    assert len(windows) == 3, "the week, refused on its first page; then its two halves"
