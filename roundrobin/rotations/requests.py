@@ -168,7 +168,7 @@ class RequestService:
                 raise RequestRefused(ACKED, await store.get(self._db, request_id))
             taken = await store.get(self._db, request.id)
             await self._reply(taken, "acked", now, by=actor)
-            await store.drop_offers(self._db, request.id, OFFER)
+            await outbox.forget_ref(self._db, OFFER, str(request.id))
         log.info("request taken", extra={"request": request.id})
         self._effects.ring()
         return taken
@@ -207,7 +207,7 @@ class RequestService:
                     continue  # taken or passed meanwhile
                 request = await store.get(self._db, due.id)
                 await self._reply(request, EXPIRED, now)
-                await store.drop_offers(self._db, request.id, OFFER)
+                await outbox.forget_ref(self._db, OFFER, str(request.id))
             closed.append(request)
         if closed:
             log.info("requests expired", extra={"requests": len(closed)})

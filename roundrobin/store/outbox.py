@@ -275,6 +275,11 @@ async def forget(db: Database, rotation_id: int, kind: str, target: str | None =
         )
 
 
+async def forget_ref(db: Database, kind: str, ref: str) -> None:
+    """Drop messages of a kind about one thing (a closed request's offers) that are still to send."""
+    await db.execute("DELETE FROM slack_outbox WHERE kind = ? AND ref = ? AND failed = 0", (kind, ref))
+
+
 async def forget_targets(db: Database, rotation_id: int, keep: tuple[str, ...], kind: str = "duty") -> None:
     """Messages for channels a rotation no longer tells are not sent (nor their problems shown)."""
     await db.execute(

@@ -161,9 +161,3 @@ async def next_expiry(db: Database) -> float | None:
     row = await db.fetchone("SELECT MIN(expires_at) FROM requests WHERE state = ?", (OPEN,))
     return row[0]
 
-
-async def drop_offers(db: Database, request_id: int, kind: str) -> None:
-    """Offers of a closed request still waiting in the outbox are not worth sending any more."""
-    await db.execute(
-        "DELETE FROM slack_outbox WHERE kind = ? AND ref = ? AND failed = 0", (kind, str(request_id))
-    )
