@@ -24,7 +24,7 @@ from roundrobin.slack.identity import SlackIdentity
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.home import TABS, HomeState, home_view
 from roundrobin.slack.views.settings import SettingsState, SyncSummary
-from roundrobin.store import owners
+from roundrobin.store import owners, preferences
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,12 @@ class HomePublisher:
     async def state(self, user_id: str, tab: str, page: int, notice: str | None) -> HomeState:
         can_manage = await self._access.can_manage(user_id)
         if tab == "settings":
-            return HomeState(tab=tab, settings=await self.settings_state(user_id, can_manage), notice=notice)
+            return HomeState(
+                tab=tab,
+                settings=await self.settings_state(user_id, can_manage),
+                notice=notice,
+                dms_muted=await preferences.dms_muted(self._db, user_id),
+            )
         blocks = await self._rotations_section(user_id, page, can_manage)
         return HomeState(tab=tab, rotations_blocks=tuple(blocks), notice=notice, page=page)
 

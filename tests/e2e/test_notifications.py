@@ -9,11 +9,11 @@ from roundrobin.slack.ids import MenuChoice, NotificationIds, Preferences, Rotat
 from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, GENERAL, OPS
 from tests.e2e.steps import (
     create_rotation,
-    forged_click,
     group_of,
     home_after,
     modal_after,
     open_rotations,
+    open_settings,
     rows,
     told,
 )
@@ -114,11 +114,9 @@ async def test_dms_on_and_off_duty_and_a_person_who_muted_them(app, slack, pd):
 
     dave = slack.user(DAVE)  # Dave asks Round Robin not to DM him
     await dave.open_home()
-    await home_after(
-        slack,
-        dave,
-        forged_click(slack, dave, {"type": "button", "action_id": Preferences.MUTE_DMS, "value": "mute"}),
-    )
+    await open_settings(slack, dave)
+    text = await home_after(slack, dave, dave.click(Preferences.MUTE_DMS, value="mute"))
+    assert "Round Robin will not send you direct messages" in text and "Allow my DMs" in text
     assert rows(app, "SELECT slack_user_id FROM dm_mutes") == [(DAVE,)]
     await rotate(slack, admin, rotation_id)
     await slack.wait_for(lambda: any("off duty" in m["text"] for m in slack.dms_to(CAROL)))

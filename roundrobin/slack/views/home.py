@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from roundrobin.slack.ids import Home
+from roundrobin.slack.ids import Home, Preferences
 from roundrobin.slack.views.blocks import Block, actions, button, divider, header, home, section
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 
@@ -20,6 +20,7 @@ class HomeState:
     notice: str | None = None  # mrkdwn: whoever writes it escapes what people typed
     page: int = 0
     notice_icon: str = ":information_source:"  # :warning: for failures, :no_entry: for refusals
+    dms_muted: bool = False  # this person asked for no duty DMs
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
@@ -29,9 +30,24 @@ def home_view(state: HomeState) -> dict[str, Any]:
     blocks.append(divider())
     if state.tab == "settings" and state.settings is not None:
         blocks += settings_blocks(state.settings)
+        blocks += [divider(), _your_dms(state.dms_muted)]
     else:
         blocks += list(state.rotations_blocks)
     return home(blocks, private_metadata={"tab": state.tab, "page": state.page})
+
+
+def _your_dms(muted: bool) -> Block:
+    """Each person's own switch for the DMs rotations send when duty changes (and the reminders)."""
+    if muted:
+        text = (
+            "*Your direct messages*\nRound Robin sends you no DMs when you go on or off duty, nor reminders."
+        )
+        return section(text, accessory=button("Allow my DMs", Preferences.MUTE_DMS, value="unmute"))
+    text = (
+        "*Your direct messages*\nRotations that ask for it DM you when you go on or off duty, and before "
+        "a planned hand-over. Requests made with @Round Robin still reach you."
+    )
+    return section(text, accessory=button("Stop my DMs", Preferences.MUTE_DMS, value="mute"))
 
 
 def _tabs(current: str) -> Block:
