@@ -10,7 +10,7 @@ from roundrobin.rotations.schedule import Schedule, normalise_time
 from roundrobin.rotations.service import Notifications
 from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
 from roundrobin.slack.views.blocks import read_metadata
-from roundrobin.slack.views.rotation_modals import RotationForm
+from roundrobin.slack.views.rotation_modals import RotationForm, members_block_id, order_block_id
 
 
 def field(view: dict, block_id: str, action_id: str) -> dict[str, Any]:
@@ -98,12 +98,14 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     group_option = get(b.GROUP).get("selected_option") or {}
     new_handle = (get(b.NEW_GROUP).get("value") or "").strip().lstrip("@") or None
     may_rotate = values.get(b.MAY_ROTATE, {}).get(b.MAY_ROTATE)
+    version = meta.get("members_v") or 0
+    members = values.get(members_block_id(version), {}).get(b.MEMBERS) or {}
     draft = RotationDraft(
         name=(get(b.NAME).get("value") or "").strip(),
         code=(get(b.CODE).get("value") or "").strip(),
         description=(get(b.DESCRIPTION).get("value") or "").strip(),
         source=source,
-        members=None if meta.get("keep_members") else tuple(get(b.MEMBERS).get("selected_users") or ()),
+        members=None if meta.get("keep_members") else tuple(members.get("selected_users") or ()),
         channels=tuple(get(b.CHANNELS).get("selected_conversations") or ()),
         usergroup_id=group_option.get("value"),
         new_usergroup_handle=new_handle,
@@ -121,12 +123,14 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
         group_label=(group_option.get("text") or {}).get("text"),
         group_confirmed=bool(get(b.GROUP_CONFIRM).get("selected_options")),
+        members_version=version,
     )
 
 
 def turn_order_move(view: dict) -> tuple[str, int] | None:
     """The turn-order controls: (who, their new place), once both are chosen."""
-    order = view.get("state", {}).get("values", {}).get(Rotations.ORDER, {})
+    version = read_metadata(view.get("private_metadata")).get("members_v") or 0
+    order = view.get("state", {}).get("values", {}).get(order_block_id(version), {})
     who = (order.get(Rotations.ORDER_WHO, {}).get("selected_option") or {}).get("value")
     where = (order.get(Rotations.ORDER_WHERE, {}).get("selected_option") or {}).get("value") or ""
     return (who, int(where)) if who and where.isdigit() else None
@@ -154,9 +158,10 @@ _ERROR_BLOCKS = {
 def rotation_errors(errors: dict[str, str], view: dict) -> dict[str, str]:
     """Draft errors keyed by the input blocks that show them (Slack accepts only input block ids)."""
     present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    members = members_block_id(read_metadata(view.get("private_metadata")).get("members_v") or 0)
     shown: dict[str, str] = {}
     for name, message in errors.items():
-        block = _ERROR_BLOCKS.get(name, Rotations.NAME)
+        block = members if name == "members" else _ERROR_BLOCKS.get(name, Rotations.NAME)
         block = block if block in present else Rotations.NAME
         shown[block] = f"{shown[block]} {message}" if block in shown else message
     return shown

@@ -115,7 +115,9 @@ async def on_turn_order(ack: AsyncAck, body: dict, client: AsyncWebClient, conte
     who, place = move
     members.remove(who)
     members.insert(min(place, len(members)), who)
-    form = replace(form, draft=replace(form.draft, members=tuple(members)))
+    form = replace(
+        form, draft=replace(form.draft, members=tuple(members)), members_version=form.members_version + 1
+    )
     await client.views_update(view_id=view["id"], view=rotation_modal(await _redrawn(services, form)))
 
 

@@ -110,3 +110,53 @@ async def test_disconnect_asks_first_then_forgets_the_key(app, slack, pd):
     text = await home_after(slack, admin, admin.click(PagerDuty.DISCONNECT, confirm=True))
     assert "Not connected" in text and "PagerDuty disconnected" in text
     assert stored_connection(app) == []
+
+
+async def test_edit_connection_shows_what_it_can_and_changes_the_region_alone(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await open_settings(slack, admin)
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    await admin.fill(PagerDuty.API_KEY_INPUT, API_KEY)
+    await home_after(slack, admin, admin.submit())
+    assert admin.find(PagerDuty.CONNECT)["text"]["text"] == "Edit connection"
+    [(_, stored_key, _, _)] = stored_connection(app)
+
+    modal = await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    assert modal["title"]["text"] == "Edit connection" and modal["submit"]["text"] == "Save"
+    assert "Connected with the key ending in …Abcd" in admin.text(modal)
+    assert admin.find(PagerDuty.REGION_INPUT)["initial_option"]["value"] == "us"
+
+    def key_checks() -> int:  # the check reads one user; a sync reads them all
+        return len([r for r in pd.requests if r.path == "/users" and r.query.get("limit") == ["1"]])
+
+    checks = key_checks()
+    await admin.fill(PagerDuty.REGION_INPUT, "eu")
+    assert await admin.submit() == {}, "the key field may stay empty: the stored key is kept"
+    await slack.wait_for(lambda: "Saved: the same API key, EU service region." in admin.text())
+    assert "Region: EU" in admin.text() and "…Abcd" in admin.text()
+    with sqlite3.connect(app.db_path) as db:
+        assert db.execute("SELECT region, api_key_enc FROM pagerduty_connection").fetchall() == [
+            ("eu", stored_key)
+        ]
+    assert key_checks() == checks + 1, "the stored key was checked in the new region before it was saved"
+
+
+async def test_disconnect_names_the_rotations_that_must_be_bound_again(app, slack, pd):
+    from tests.e2e.first_week_steps import bind, connect_with_key, settings_tab
+
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, app)
+    await bind(slack, admin, app)
+    await settings_tab(slack, admin, "1 bound rotation")
+    dialog = admin.find(PagerDuty.DISCONNECT)["confirm"]["text"]["text"]
+    assert dialog == (
+        "The stored credentials will be deleted. Ops primary (OPS) will revert to Manual. It keeps its "
+        "members and who is on duty. After reconnecting, bind it to its schedule again in Edit."
+    )
+    await admin.click(PagerDuty.DISCONNECT, confirm=True)
+    await slack.wait_for(
+        lambda: (
+            "1 PagerDuty-bound rotation reverted to Manual (OPS). After connecting again, bind it to its "
+            "schedule again in Edit." in admin.text()
+        )
+    )

@@ -84,7 +84,9 @@ async def test_login_from_save_to_connected(app, slack, pd):
     assert 'http-equiv="refresh"' in body
 
     await slack.wait_for(lambda: "Connected with OAuth as Alice Admin" in admin.text())
-    assert "acme" in admin.text()
+    # the account reads as it does for an API key, and the button is the same
+    assert "Account: acme.pagerduty.com · Region: US" in admin.text()
+    assert admin.find(PagerDuty.CONNECT, view=admin.home)["text"]["text"] == "Edit connection"
     stored = connection(app)
     assert stored["method"] == "oauth" and stored["status"] == "connected"
     assert stored["client_id"] == CLIENT_ID and stored["pd_user_name"] == "Alice Admin"
@@ -146,6 +148,32 @@ async def test_denying_access_says_the_login_was_cancelled(app, slack, pd):
     assert connection(app) is None
     text = await slack.wait_for(lambda: "Login pending" not in admin.text() and admin.text())
     assert "Not connected" in text
+
+    # Trying again: the Client ID is filled in; only the secret is typed again.
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    await modal_after(slack, admin, admin.click(PagerDuty.OAUTH_START))
+    assert admin.values()[PagerDuty.CLIENT_ID_BLOCK][PagerDuty.CLIENT_ID_INPUT]["value"] == CLIENT_ID
+
+
+async def test_a_wrong_client_secret_is_caught_at_save_and_the_client_id_stays(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await open_settings(slack, admin)
+    await modal_after(slack, admin, admin.click(PagerDuty.CONNECT))
+    await modal_after(slack, admin, admin.click(PagerDuty.OAUTH_START))
+    await admin.fill(PagerDuty.CLIENT_ID_INPUT, CLIENT_ID)
+    await admin.fill(PagerDuty.CLIENT_SECRET_INPUT, "not-the-secret")
+    result = await admin.submit()
+    words = result["errors"][PagerDuty.CLIENT_SECRET_BLOCK]
+    assert words.startswith("PagerDuty did not accept this Client ID and Client Secret.")
+    assert words.endswith("paste them here and press Save."), "the message ends with the next step"
+    assert admin.values()[PagerDuty.CLIENT_ID_BLOCK][PagerDuty.CLIENT_ID_INPUT]["value"] == CLIENT_ID
+    with sqlite3.connect(app.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM oauth_states").fetchone() == (0,), "no login was started"
+    assert not pd.issued_tokens
+
+    await admin.fill(PagerDuty.CLIENT_SECRET_INPUT, CLIENT_SECRET)
+    assert await admin.submit() == {}
+    assert admin.find(PagerDuty.OAUTH_OPEN)["url"].startswith(pd.url + "/oauth/authorize?")
 
 
 async def test_a_token_with_only_openid_is_refused_with_what_to_fix(app, slack, pd):

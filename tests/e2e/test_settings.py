@@ -15,7 +15,8 @@ async def test_an_admin_makes_bob_an_owner_and_then_bob_can_connect(app, slack, 
     admin, bob = slack.user(ADMIN), slack.user(BOB)
     await open_settings(slack, admin)
     text = await home_after(slack, admin, admin.fill(Owners.EDIT, [BOB]))
-    assert "Owners: <@U0BOB>" in text or "@bob" in text
+    assert "Owners: <@U0BOB>" in text
+    assert ":information_source: <@U0BOB> is a Round Robin owner now." in text, "the choice is confirmed"
 
     await open_settings(slack, bob)
     bob.find(PagerDuty.CONNECT)
@@ -88,3 +89,30 @@ async def test_secrets_never_reach_the_log(app, slack, pd):
     assert "level=DEBUG" in log or "level=INFO" in log
     for secret in (API_KEY, BOT_TOKEN, APP_TOKEN, app.env["ROUNDROBIN_SECRET_KEY"]):
         assert secret not in log
+
+
+async def test_a_member_is_told_who_can_change_the_connection(app, slack, pd):
+    admin, carol = slack.user(ADMIN), slack.user(CAROL)
+    await open_settings(slack, admin)
+    await home_after(slack, admin, admin.fill(Owners.EDIT, [BOB]))
+    text = await open_settings(slack, carol)
+    assert (
+        "Only Slack workspace admins and Round Robin owners can change this connection. Ask <@U0BOB> or a "
+        "workspace admin." in text
+    )
+
+
+async def test_sync_now_says_what_changed(app, slack, pd):
+    from tests.e2e.first_week_steps import bind, connect_with_key, sync_now
+
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, app)
+    assert await sync_now(slack, admin) == (
+        ":information_source: Sync finished: nobody changed hands. 2 schedules in PagerDuty, 0 rotations "
+        "following them."
+    )
+    await bind(slack, admin, app)
+    pd.set_on_call("PSPRIM", "PCAROL")
+    assert "Sync finished: 1 hand-over (OPS). 2 schedules in PagerDuty, 1 rotation following it." in (
+        await sync_now(slack, admin)
+    )

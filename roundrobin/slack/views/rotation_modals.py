@@ -62,6 +62,7 @@ class RotationForm:
     code_hint: str | None = None  # a code made from the name, used when the code is left empty
     group_removed: tuple[str, ...] = ()  # who Round Robin would take out of the chosen existing group
     group_confirmed: bool = False  # the person ticked "replace its members"
+    members_version: int = 0  # bumped when the turn order is changed here (see members_block_id)
 
 
 CODE_HINT = (
@@ -118,6 +119,7 @@ def rotation_modal(form: RotationForm) -> dict:
             "rotation_id": form.rotation_id,
             "config_rev": form.config_rev,
             "tz": d.schedule.tz,  # kept while the time zone field is hidden (Manual), so it is not lost
+            **({"members_v": form.members_version} if form.members_version else {}),
             **({"keep_members": True, "kept_members": form.kept_members} if form.kept_members else {}),
         },
     )
@@ -140,7 +142,7 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         )
     else:
         members_block = input_block(
-            Rotations.MEMBERS,
+            members_block_id(form.members_version),
             "Members, in turn order",
             users,
             hint="The first person goes on duty first, then the next, and so on.",
@@ -205,6 +207,16 @@ def _manual_fields(form: RotationForm) -> list[Block]:
     return blocks
 
 
+def members_block_id(version: int) -> str:
+    """Slack keeps what a person picked in an input across a redraw unless its block_id changes: a
+    new turn order is shown in a block with a new id, so the picker shows it."""
+    return Rotations.MEMBERS if not version else f"{Rotations.MEMBERS}_{version}"
+
+
+def order_block_id(version: int) -> str:
+    return Rotations.ORDER if not version else f"{Rotations.ORDER}_{version}"
+
+
 def _turn_order(form: RotationForm) -> list[Block]:
     """Move one person to another place in the turn order, without removing anyone."""
     members = list(form.draft.members or ())
@@ -217,7 +229,7 @@ def _turn_order(form: RotationForm) -> list[Block]:
         actions(
             static_select(Rotations.ORDER_WHO, people, placeholder="Move…"),
             static_select(Rotations.ORDER_WHERE, places, placeholder="…to place"),
-            block_id=Rotations.ORDER,
+            block_id=order_block_id(form.members_version),  # a new id: the pickers start empty again
         ),
     ]
 
