@@ -192,6 +192,7 @@ def channels(slack: FakeSlack) -> list[dict]:
                 "is_private": channel.is_private,
                 "members": list(channel.members),
                 "bot_is_member": channel.bot_is_member,
+                "topic": (channel.topic or {}).get("value", ""),
                 "messages": messages,
             }
         )

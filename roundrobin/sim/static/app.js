@@ -663,6 +663,7 @@ function renderChannel(channelId) {
       "header",
       { class: "main-header" },
       h("h1", {}, `#${channel.name}`),
+      channel.topic ? h("span", { class: "topic", title: "Channel topic" }, channel.topic) : null,
       h("span", { class: "members" }, `${channel.members.length} members`),
     ),
     h(
