@@ -51,10 +51,19 @@ async def connect_with_key(slack, admin, pd, app) -> None:
     await slack.wait_for(lambda: "pagerduty sync" in app.log_text(), description="the first sync")
 
 
+async def settings_tab(slack, admin) -> str:
+    """The Settings tab, once it stays: the live App Home republishes a page about a second after a
+    change, and a refresh begun before the click on Settings can land after it."""
+    for _ in range(5):
+        await open_settings(slack, admin)
+        await asyncio.sleep(0.5)
+        if "*Integrations*" in admin.text():
+            return admin.text()
+    raise AssertionError(f"the Settings tab kept being covered by refreshes:\n{admin.text()}")
+
+
 async def sync_now(slack, admin, timeout: float = 5.0) -> str:
-    await open_settings(slack, admin)
-    # a refresh of the App Home begun before the click may land after it: wait for Settings itself
-    await slack.wait_for(lambda: "Sync now" in admin.text(), description="the Settings tab")
+    await settings_tab(slack, admin)
     await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
     await slack.wait_for(
         lambda: "Sync finished" in admin.text() or "Sync failed" in admin.text(),
@@ -198,7 +207,7 @@ async def test_a_429_waits_and_an_outage_keeps_the_last_known_state(app, slack, 
     writes = len([c for c in slack.calls if c[0] in ("chat.postMessage", "usergroups.users.update")])
     text = await sync_now(slack, admin)
     assert "On duty: <@U0CAROL>" in text, "no flapping while PagerDuty is down"
-    settings = await open_settings(slack, admin)
+    settings = await settings_tab(slack, admin)
     assert "PagerDuty had a problem (HTTP 503)" in settings and "Last good sync" in settings
     assert "last known on-call state is kept" in settings
     assert len([c for c in slack.calls if c[0] in ("chat.postMessage", "usergroups.users.update")]) == writes
@@ -206,7 +215,7 @@ async def test_a_429_waits_and_an_outage_keeps_the_last_known_state(app, slack, 
     pd.outage = False
     text = await sync_now(slack, admin)
     assert "On duty: <@U0BOB>" in text
-    assert ":warning:" not in await open_settings(slack, admin)
+    assert ":warning:" not in await settings_tab(slack, admin)
 
 
 async def test_a_deleted_schedule_is_flagged_and_nothing_reverts_silently(app, slack, pd):
@@ -223,9 +232,9 @@ async def test_a_deleted_key_marks_the_connection_for_attention(app, slack, pd):
     admin = slack.user(ADMIN)
     await connect_with_key(slack, admin, pd, app)
     pd.delete_api_key(API_KEY)
-    await open_settings(slack, admin)
+    await settings_tab(slack, admin)
     await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
-    text = await open_settings(slack, admin)
+    text = await settings_tab(slack, admin)
     assert "Needs re-authorisation" in text and "rejected the stored API key" in text
 
 
@@ -234,7 +243,7 @@ async def test_disconnect_reverts_bound_rotations_to_manual_and_tells_their_chan
     await connect_with_key(slack, admin, pd, app)
     await bind_rotation(slack, admin, app)
     before = rows(app, "SELECT slack_user_id, on_duty FROM rotation_members ORDER BY position")
-    await open_settings(slack, admin)
+    await settings_tab(slack, admin)
     text = await home_after(slack, admin, admin.click(PagerDuty.DISCONNECT, confirm=True))
     assert "1 PagerDuty-bound rotation reverted to Manual" in text
     assert rows(app, "SELECT source, pd_schedule_id FROM rotations") == [("manual", None)]
@@ -372,7 +381,7 @@ async def test_hourly_shifts_over_150_schedules_sync_without_hitting_the_cap(app
 
     await sync_now(slack, admin, timeout=120)
 
-    assert ":warning:" not in await open_settings(slack, admin)
+    assert ":warning:" not in await settings_tab(slack, admin)
     assert all(r.status == 200 for r in pd.requests)
     assert max(int(r.query["offset"][0]) + int(r.query["limit"][0]) for r in oncall_pages(pd)) <= 10_000
     assert "pagerduty on-call batch split" in app.log_text()
