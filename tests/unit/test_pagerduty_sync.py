@@ -15,6 +15,7 @@ from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
 from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
 from roundrobin.store import rotations as rotation_store
+from roundrobin.store.pagerduty import PdSchedule
 from tests.unit.test_rotation_service import Roles, Workspace
 
 KEY = "u+syncTestReadOnlyKey"
@@ -281,3 +282,29 @@ async def test_one_schedule_with_more_on_calls_than_the_cap_is_read_in_halves_of
     assert all(r.status == 200 for r in fake.requests)
     windows = {(r.query["since"][0], r.query["until"][0]) for r in fake.requests}
     assert len(windows) == 3, "the week, refused on its first page; then its two halves"
+
+
+async def test_a_schedule_upgraded_to_shift_based_since_the_catalogue_is_read_from_v3(pd, clock):
+    now = clock.now
+    pd.add_schedule("PSSUN", "Sun", version=3, user_ids=["PANN"])
+    pd.set_shifts("PSSUN", [("PANN", now - HOUR, now + HOUR)])
+    async with aiohttp.ClientSession() as http:
+        reader = Reader(await Connection(http, pd.url).client())
+        final = await reader.final_schedule(PdSchedule("PSSUN", "Sun", version=2), int(now), int(now) + 86400)
+
+    assert [(s.pd_user_id, s.end) for s in final.shifts] == [("PANN", now + HOUR)]
+    assert [r.route for r in pd.requests] == ["/schedules/{id}", "/v3/schedules/{id}"]  # 400, then v3
+
+
+async def test_without_access_to_shift_based_schedules_the_catalogue_is_incomplete_and_forgets_nothing(
+    pd, clock
+):
+    pd.fail_next(403, path="/v3/schedules", body={"error": {"message": "Access Denied", "code": 2010}})
+    async with aiohttp.ClientSession() as http:
+        reader = Reader(await Connection(http, pd.url).client())
+        catalogue = await reader.catalogue()
+        gone = await reader.user("PNOBODY")
+
+    assert not catalogue.complete and set(catalogue.schedules) == {"PSOPS", "PSDESK"}
+    assert catalogue.routed == {"PSOPS": True, "PSDESK": False}
+    assert gone is None
