@@ -291,6 +291,9 @@ class PagerDutySync:
                 await store.set_members(self._db, s, final.member_ids)
         kept = [s for s in ids if s not in gone | unread]
         await store.replace_shifts(self._db, kept, [shift for s in kept for shift in shifts[s]])
+        # Deleted in PagerDuty: out of the catalogue now, so no later cycle mirrors an empty week
+        # into its rotation (which keeps its people and says the schedule is gone).
+        await store.forget_schedules(self._db, gone)
         known.planned |= set(ids) - gone
         return gone
 

@@ -171,6 +171,14 @@ async def keep_shifts_of(db: Database, schedule_ids: Iterable[str]) -> None:
     await db.executemany("DELETE FROM pd_shifts WHERE schedule_id = ?", [(s,) for s in stored - keep])
 
 
+async def forget_schedules(db: Database, schedule_ids: Iterable[str]) -> None:
+    """Schedules PagerDuty no longer has: gone from the catalogue, with their shifts."""
+    ids = [(s,) for s in schedule_ids]
+    async with db.transaction():
+        await db.executemany("DELETE FROM pd_shifts WHERE schedule_id = ?", ids)
+        await db.executemany("DELETE FROM pd_schedules WHERE id = ?", ids)
+
+
 async def set_members(db: Database, schedule_id: str, member_ids: Iterable[str]) -> None:
     """The people a schedule names, learned from its detail (the v3 list gives references only)."""
     await db.execute(

@@ -208,6 +208,12 @@ async def test_a_schedule_deleted_between_refreshes_is_flagged_by_the_next_poll(
     rotation = await rotation_store.get(db, ops)
     assert rotation.pd_status == "schedule_not_found" and rotation.on_duty == ("UANN",), "nobody flaps off"
 
+    clock.advance(INTERVAL)
+    pd.reset_requests()
+    report = await sync.tick(INTERVAL)
+    assert report.ok and report.reread == 0 and pd.requests == [], "not asked about again"
+    assert (await rotation_store.get(db, ops)).on_duty == ("UANN",)
+
 
 async def test_hourly_shifts_over_150_schedules_stay_under_the_paging_cap(db, clock):
     big = FakePagerDuty(clock=clock)  # contract mode off: the same calls are checked above, 10x faster
