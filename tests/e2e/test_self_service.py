@@ -6,7 +6,7 @@ import pytest
 from roundrobin.slack.ids import MenuChoice, Rotations
 from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, OPS
 from tests.e2e.first_week_steps import menu, rotation_id_of, rotations_tab
-from tests.e2e.steps import create_rotation, forged_click, rows, told
+from tests.e2e.steps import create_rotation, forged_click, modal_after, rows, told
 
 pytestmark = pytest.mark.e2e
 
@@ -75,3 +75,20 @@ async def test_members_rotate_unless_the_creator_keeps_it_to_managers(app, slack
     await forged_click(slack, bob, forged)
     await slack.wait_for(lambda: ":no_entry: Only Alice Admin (the creator), workspace admins" in bob.text())
     assert rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1") == [(CAROL,)]
+
+
+async def test_a_member_sets_who_is_on_duty_from_details(app, slack, pd):
+    admin, bob = slack.user(ADMIN), slack.user(BOB)
+    assert await create_rotation(slack, admin, members=(BOB, CAROL, DAVE)) == {}
+    await rotations_tab(slack, bob, showing="Primary on-call")
+    rotation_id = rotation_id_of(app, "OPS")
+    await menu(slack, bob, MenuChoice.DETAILS, rotation_id)
+    await modal_after(slack, bob, bob.click(Rotations.SET_ON_DUTY_OPEN, value=str(rotation_id)))
+    assert len(bob.modals) == 2, "on top of Details"
+    await bob.fill(Rotations.ON_DUTY, DAVE)
+    assert await bob.submit() == {}
+    assert bob.modal is None, "both close"
+    await slack.wait_for(lambda: "Primary on-call: <@U0DAVE> is on duty now." in bob.text())
+    assert rows(app, "SELECT actor FROM events WHERE kind = 'duty.changed' ORDER BY id DESC LIMIT 1") == [
+        (BOB,)
+    ]

@@ -30,7 +30,12 @@ def connect_modal(connection: Connection | None = None) -> dict:
     """The API key form, with the way to OAuth below it; filled in with what can be shown when a
     connection exists ("Edit connection"): the key's last 4 characters and the region."""
     region = connection.region if connection else "us"
-    keeps_key = connection is not None and connection.method == "api_key" and bool(connection.api_key_last4)
+    keeps_key = (
+        connection is not None
+        and connection.method == "api_key"
+        and connection.status == "connected"  # a key PagerDuty rejected is not worth keeping
+        and bool(connection.api_key_last4)
+    )
     if keeps_key:
         intro = (
             f"*API key*\nConnected with the key ending in …{esc(connection.api_key_last4 or '')}. Paste a new "
