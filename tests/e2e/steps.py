@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from roundrobin.sim.slack import FakeSlack
@@ -12,13 +13,21 @@ from tests.e2e.conftest import BOB, CAROL
 
 async def home_after(slack: FakeSlack, user: SlackUser, action, timeout: float = 5.0) -> str:
     """Do `action` (an awaitable), wait for the app to publish this person's home again; its text."""
-    before = slack.workspace.views.publish_counts[user.id]
+    counts = slack.workspace.views.publish_counts
+    before = counts[user.id]
     await action
     await slack.wait_for(
-        lambda: slack.workspace.views.publish_counts[user.id] > before,
+        lambda: counts[user.id] > before,
         timeout=timeout,
         description=f"the app to refresh {user.id}'s App Home",
     )
+    # A live refresh of the Home may land just before the publish this action caused: wait until
+    # the publishes settle, as a person would look once the page stops changing.
+    for _ in range(20):
+        seen = counts[user.id]
+        await asyncio.sleep(0.1)
+        if counts[user.id] == seen:
+            break
     return user.text()
 
 
