@@ -26,6 +26,7 @@ from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
+from roundrobin.preferences import Preferences
 from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import Scheduler
@@ -230,6 +231,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         sync=sync,
         rotations_home=rotations_home,
         usergroups=usergroups,
+        preferences=Preferences(db, clock),
         people=people,
         requests=RequestService(db, signals.effects, Doorbell(), clock),
     )

@@ -16,6 +16,7 @@ from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
+from roundrobin.preferences import Preferences
 from roundrobin.rotations.requests import RequestService
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.slack.delivery import SlackDelivery
@@ -49,6 +50,7 @@ class Services:
     sync: PagerDutySync
     rotations_home: RotationsHome
     usergroups: Usergroups
+    preferences: Preferences
     people: PeopleLinks
     requests: RequestService
     socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (

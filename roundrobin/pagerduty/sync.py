@@ -152,6 +152,13 @@ class PagerDutySync:
         self.plan_changed.ring()
         return changes
 
+    async def schedules(self, ids: Iterable[str]) -> dict[str, PdSchedule]:
+        """The PagerDuty schedules Round Robin knows, by id (from the last catalogue refresh)."""
+        return await store.schedules(self._db, list(ids))
+
+    async def search_schedules(self, query: str, limit: int = 100) -> list[PdSchedule]:
+        return await store.search_schedules(self._db, query, limit)
+
     async def slack_users(self, pd_user_ids: Iterable[str]) -> dict[str, str]:
         """PagerDuty user → Slack user for those Round Robin can tell: a link by hand, else the email."""
         people = await store.users(self._db, pd_user_ids)

@@ -111,6 +111,21 @@ class RotationService:
     async def by_code(self, code: str) -> Rotation | None:
         return await store.get_by_code(self._db, code)
 
+    async def page(self, offset: int, limit: int, member: str | None = None) -> tuple[list[Rotation], int]:
+        """Rotations by name (only those `member` is in, when given) and how many there are."""
+        return await store.page(self._db, offset, limit, member)
+
+    async def search(self, query: str, limit: int = 50) -> list[tuple[int, str, str]]:
+        """(id, name, code) of rotations whose name or code contains `query`."""
+        return await store.search(self._db, query, limit)
+
+    async def announcing_in(self, channel_id: str, limit: int) -> list[Rotation]:
+        """Rotations that tell this channel when duty changes."""
+        return await store.announcing_in(self._db, channel_id, limit)
+
+    async def history(self, rotation_id: int, limit: int = 10) -> list[events.Event]:
+        return await events.recent(self._db, rotation_id, limit=limit)
+
     async def group_holders(self) -> dict[str, str]:
         """User group id → the code of the rotation it follows."""
         return await store.group_holders(self._db)

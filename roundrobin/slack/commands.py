@@ -16,7 +16,6 @@ from roundrobin.slack.app import deps
 from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
 from roundrobin.slack.views.messages import group_mention
 from roundrobin.slack.views.rotations import on_duty_line
-from roundrobin.store import rotations as store
 
 LIST_LIMIT = 20
 VERBS = ("list", "who", "rotate", "done", "help")
@@ -61,8 +60,8 @@ async def _help(services: Services, channel: str) -> str:
 
 
 async def _list(services: Services, channel: str) -> dict:
-    here = await store.announcing_in(services.db, channel, LIST_LIMIT)
-    everyone, total = await store.page(services.db, 0, LIST_LIMIT)
+    here = await services.rotations.announcing_in(channel, LIST_LIMIT)
+    everyone, total = await services.rotations.page(0, LIST_LIMIT)
     if not everyone:
         return {"text": "There are no rotations yet. Create one in the Round Robin App Home."}
     others = [r for r in everyone if r.id not in {h.id for h in here}][: max(0, LIST_LIMIT - len(here))]
@@ -93,7 +92,7 @@ async def _one(services: Services, verb: str, args: list[str], channel: str, use
         if rotation is None:
             return await _unknown_code(services, args[0], channel)
     else:
-        here = await store.announcing_in(services.db, channel, 2)
+        here = await services.rotations.announcing_in(channel, 2)
         if len(here) != 1:
             example = await _example(services, channel)
             return f"Which rotation? Try `/rr {verb} CODE`, like `/rr {verb} {esc(example)}`."
@@ -133,7 +132,7 @@ async def _done(services: Services, args: list[str], user_id: str) -> str:
         if rotation is None:
             return await _unknown_code(services, args[0], "")
     else:
-        mine, _ = await store.page(services.db, 0, 100, member=user_id)
+        mine, _ = await services.rotations.page(0, 100, member=user_id)
         on_duty = [r for r in mine if user_id in r.on_duty and not r.bound]
         if not on_duty:
             return "You are not on duty for any manual rotation, so there is nothing to hand over."
@@ -155,15 +154,15 @@ async def _example(services: Services, channel: str) -> str:
 
 
 async def _existing_code(services: Services, channel: str) -> str | None:
-    here = await store.announcing_in(services.db, channel, 1)
+    here = await services.rotations.announcing_in(channel, 1)
     if here:
         return here[0].code
-    first, _ = await store.page(services.db, 0, 1)
+    first, _ = await services.rotations.page(0, 1)
     return first[0].code if first else None
 
 
 async def _unknown_code(services: Services, code: str, channel: str) -> str:
-    similar = await store.search(services.db, code, limit=3)
+    similar = await services.rotations.search(code, limit=3)
     if similar:
         hint = " Did you mean " + ", ".join(f"`{esc(c)}`" for _, _, c in similar) + "?"
     else:

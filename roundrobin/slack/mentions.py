@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,9 +27,11 @@ from roundrobin.slack.views.requests import (
     took_it,
     unknown_code_reply,
 )
-from roundrobin.store.requests import Request
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+
+if TYPE_CHECKING:
+    from roundrobin.store.requests import Request
 
 
 @dataclass(frozen=True)

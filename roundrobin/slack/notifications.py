@@ -19,7 +19,6 @@ from roundrobin.slack.views.blocks import esc, read_metadata
 from roundrobin.slack.views.messages import fill
 from roundrobin.slack.views.notifications import SURFACE_LABELS, NotificationsForm, notifications_modal
 from roundrobin.slack.views.personal import topic_text
-from roundrobin.store import preferences
 
 
 def register(app: AsyncApp) -> None:
@@ -85,7 +84,7 @@ async def on_mute(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     muted = action.get("value") == "mute"
-    await preferences.mute_dms(services.db, user_id, muted, services.clock())
+    await services.preferences.mute_dms(user_id, muted)
     notice = (
         "Round Robin will not send you direct messages."
         if muted

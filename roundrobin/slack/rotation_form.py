@@ -23,7 +23,6 @@ from roundrobin.slack.forms import parse_rotation_form, rotation_errors, turn_or
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.views.blocks import esc, option
 from roundrobin.slack.views.rotation_modals import RotationForm, rotation_modal
-from roundrobin.store import pagerduty as pd_store
 
 
 def register(app: AsyncApp) -> None:
@@ -75,9 +74,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         pd_schedule_id=rotation.pd_schedule_id,
         members_may_rotate=rotation.members_may_rotate,
     )
-    schedules = await pd_store.schedules(
-        services.db, [rotation.pd_schedule_id] if rotation.pd_schedule_id else []
-    )
+    schedules = await services.sync.schedules([rotation.pd_schedule_id] if rotation.pd_schedule_id else [])
     schedule = schedules.get(rotation.pd_schedule_id)
     group = await services.usergroups.get(rotation.usergroup_id) if rotation.usergroup_id else None
     return RotationForm(
@@ -164,7 +161,7 @@ async def tz_options(ack: AsyncAck, payload: dict) -> None:
 
 
 async def schedule_options(ack: AsyncAck, payload: dict, context: AsyncBoltContext) -> None:
-    found = await pd_store.search_schedules(deps(context).db, payload.get("value", ""), limit=100)
+    found = await deps(context).sync.search_schedules(payload.get("value", ""), limit=100)
     labels = [option(s.name + (" (shift-based)" if s.version == 3 else ""), s.id) for s in found]
     await ack(options=labels)
 

@@ -26,8 +26,6 @@ from roundrobin.slack.views.rotation_modals import (
     link_modal,
     set_on_duty_modal,
 )
-from roundrobin.store import events
-from roundrobin.store import rotations as store
 
 
 def register(app: AsyncApp) -> None:
@@ -105,7 +103,7 @@ async def _details(services: Services, rotation: Rotation, user_id: str, notice:
             shifts=people.shifts,
             pd_names=people.names,
             pd_slack=people.slack_of,
-            history=await events.recent(services.db, rotation.id, limit=10),
+            history=await services.rotations.history(rotation.id, limit=10),
             can_rotate=await services.access.can_rotate(user_id, rotation),
             by_hand=people.by_hand,
             pd_emails=people.emails,
@@ -133,7 +131,7 @@ async def on_filter(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltC
 
 
 async def jump_options(ack: AsyncAck, payload: dict, context: AsyncBoltContext) -> None:
-    found = await store.search(deps(context).db, payload.get("value", ""), limit=50)
+    found = await deps(context).rotations.search(payload.get("value", ""), limit=50)
     await ack(options=[option(f"{name} ({code})", str(rotation_id)) for rotation_id, name, code in found])
 
 
