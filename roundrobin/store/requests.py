@@ -160,4 +160,3 @@ async def next_expiry(db: Database) -> float | None:
     """When the first open request expires (None: nothing is open)."""
     row = await db.fetchone("SELECT MIN(expires_at) FROM requests WHERE state = ?", (OPEN,))
     return row[0]
-
