@@ -64,7 +64,16 @@ class Access:
 
     async def require_manage(self, user_id: str) -> None:
         if not await self.can_manage(user_id):
-            raise PermissionDenied(f"Only {MANAGERS}, can do that.")
+            raise PermissionDenied(f"Only {MANAGERS}, can do that. {await self.who_to_ask()}")
+
+    async def who_to_ask(self, at_most: int = 3) -> str:
+        """'Ask Ada Lovelace or Alan Turing.': Round Robin owners by name, or a Slack admin."""
+        people = list(dict.fromkeys([*sorted(self._config_owners), *await owners.list_owners(self._db)]))
+        if not people:
+            return "Ask a Slack workspace admin."
+        names = [await self._roles.name(u) for u in people[:at_most]]
+        more = " (or another Round Robin owner)" if len(people) > at_most else ""
+        return f"Ask {' or '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}{more}."
 
     async def require_edit(self, user_id: str, rotation: Rotation) -> None:
         if not await self.can_edit(user_id, rotation):

@@ -72,6 +72,8 @@ class SyncReport:
     schedules: int = 0
     bound: int = 0
     reread: int = 0  # schedules whose week a poll read again (the answer differed from the plan)
+    new_schedules: int = 0  # schedules PagerDuty has that the last refresh had not seen
+    gone_schedules: int = 0  # schedules the last refresh had that PagerDuty no longer lists
     changes: list[DutyChange] = field(default_factory=list)
     unmatched: int = 0
 
@@ -219,7 +221,12 @@ class PagerDutySync:
         reader = Reader(client)
         catalogue = await reader.catalogue()
         report.schedules = len(catalogue.schedules)
-        await store.save_schedules(self._db, catalogue.schedules.values(), now, catalogue.complete)
+        known = await store.count_schedules(self._db)
+        seen_before = set(await store.schedules(self._db, catalogue.schedules)) if known else set()
+        gone = await store.save_schedules(self._db, catalogue.schedules.values(), now, catalogue.complete)
+        if known:  # the first refresh finds everything new: not news
+            report.new_schedules = len(catalogue.schedules.keys() - seen_before)
+            report.gone_schedules = len(gone)
         self._known.routed.update(catalogue.routed)
         bound = {r.pd_schedule_id for r in await rotation_store.bound(self._db)}
         report.bound = len(bound)

@@ -118,6 +118,13 @@ def sync_words(report: SyncReport) -> str:
         what = f"{_count(len(changes), 'hand-over')} ({codes})"
     else:
         what = "nobody changed hands"
+    news = [
+        _count(n, f"{label} schedule")
+        for n, label in ((report.new_schedules, "new"), (report.gone_schedules, "removed"))
+        if n
+    ]
+    if news:
+        what += ", " + ", ".join(news)
     words = f"Sync finished: {what}. {counts}."
     if report.unmatched:
         words += (

@@ -81,3 +81,15 @@ async def test_healthz_degrades_when_pagerduty_needs_reauthorisation(app, slack,
         body = await r.json()
     assert body["problems"] == ["pagerduty"] and body["pagerduty"]["state"] == "needs_reauth"
     assert "rejected" not in str(body), "the card says why; /healthz names only the failing part"
+
+
+async def test_sync_now_says_which_schedules_are_new_and_which_are_gone(app, slack, pd):
+    from tests.e2e.first_week_steps import sync_now as sync_and_read_notice
+
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, pd, app)
+    pd.add_schedule("PSNEW", "Weekend desk", user_ids=["PBOB"], escalation_policy_ids=["PEOPS"])
+    pd.remove_schedule("PSSEC")
+    notice = await sync_and_read_notice(slack, admin)
+    assert "1 new schedule, 1 removed schedule" in notice, notice
+    assert "2 schedules in PagerDuty" in notice

@@ -1,12 +1,12 @@
 """Rules behind issue 9's wording and defaults: who is next, codes from names, the words of a sync,
 a disconnect, an owners change, and the first hand-overs of an every-N-weeks rotation."""
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import permutations
 
 import pytest
 
+from roundrobin.pagerduty.sync import SyncReport
 from roundrobin.rotations import codes
 from roundrobin.rotations.model import DutyChange, Rotation
 from roundrobin.rotations.schedule import Schedule
@@ -70,16 +70,6 @@ def test_numbered_codes_stay_within_twenty_characters():
     assert codes.numbered("CUSTOMER-SUPPORT-ABC", 12) == "CUSTOMER-SUPPORT-12"
 
 
-@dataclass
-class Report:
-    ok: bool = True
-    error: str | None = None
-    schedules: int = 0
-    bound: int = 0
-    changes: list = field(default_factory=list)
-    unmatched: int = 0
-
-
 def _change(code: str) -> DutyChange:
     return DutyChange(Rotation(id=1, name=code, code=code, created_by="U1"), (), "pagerduty")
 
@@ -88,17 +78,22 @@ def _change(code: str) -> DutyChange:
     ("report", "words"),
     [
         (
-            Report(schedules=14, bound=3),
+            SyncReport(schedules=14, bound=3),
             "Sync finished: nobody changed hands. 14 schedules in PagerDuty, 3 rotations following them.",
         ),
         (
-            Report(schedules=1, bound=1, changes=[_change("OPS")]),
+            SyncReport(schedules=1, bound=1, changes=[_change("OPS")]),
             "Sync finished: 1 hand-over (OPS). 1 schedule in PagerDuty, 1 rotation following it.",
         ),
         (
-            Report(schedules=2, bound=2, changes=[_change("OPS"), _change("WEB")], unmatched=1),
+            SyncReport(schedules=2, bound=2, changes=[_change("OPS"), _change("WEB")], unmatched=1),
             "Sync finished: 2 hand-overs (OPS, WEB). 2 schedules in PagerDuty, 2 rotations following them. "
             "1 person in those schedules is not linked to Slack: see the rotations' Details.",
+        ),
+        (
+            SyncReport(schedules=3, bound=1, new_schedules=2, gone_schedules=1),
+            "Sync finished: nobody changed hands, 2 new schedules, 1 removed schedule. "
+            "3 schedules in PagerDuty, 1 rotation following it.",
         ),
     ],
 )
