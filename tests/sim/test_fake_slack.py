@@ -8,22 +8,13 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.sim.slack import AckTimeout, ConfirmRequired, FakeSlack
 
 
-class Clock:
-    """A clock tests move by hand, so trigger expiry needs no real sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(1_700_000_000.0)
 
 
 @pytest.fixture

@@ -4,25 +4,16 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.sim.slack import DEFAULT_SCOPES, FakeSlack
 from roundrobin.slack.scopes import BOT_SCOPES
 
 NOW = 1_700_000_000
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = float(NOW)
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(1_700_000_000.0)
 
 
 @pytest.fixture

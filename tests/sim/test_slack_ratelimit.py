@@ -4,24 +4,15 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.sim.slack import METHOD_TIERS, FakeSlack
 from roundrobin.sim.slack_api import METHODS
 from roundrobin.sim.slack_ratelimit import SPECIAL, TIER_CALLS_PER_MINUTE, RateLimiter, limits_for
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(1_700_000_000.0)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.views.blocks import section
 from roundrobin.slack.views.settings import SyncSummary
@@ -18,13 +19,6 @@ class Client:
 class Access:
     async def can_manage(self, user_id: str) -> bool:
         return False
-
-
-class Clock:
-    now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Rotations:
@@ -54,7 +48,7 @@ def shown(client: Client) -> str:
 
 
 async def test_a_home_is_republished_at_its_place_only_when_its_page_changed():
-    client, rotations, clock = Client(), Rotations(), Clock()
+    client, rotations, clock = Client(), Rotations(), ManualClock(1_800_000_000.0)
     home = publisher(client, rotations, clock)
     await home.publish("U1", tab="rotations", page=2, notice="Rotated.")
     assert home.recent(1800) == ["U1"]
@@ -67,7 +61,7 @@ async def test_a_home_is_republished_at_its_place_only_when_its_page_changed():
 
 
 async def test_homes_not_looked_at_for_30_minutes_are_forgotten_and_refreshes_do_not_count():
-    client, rotations, clock = Client(), Rotations(), Clock()
+    client, rotations, clock = Client(), Rotations(), ManualClock(1_800_000_000.0)
     home = publisher(client, rotations, clock)
     await home.publish("U1")
     clock.now += 20 * 60
@@ -88,7 +82,7 @@ class NotConnected:
 
 
 async def test_the_settings_tab_is_not_republished_for_duty_changes(db):
-    client, rotations, clock = Client(), Rotations(), Clock()
+    client, rotations, clock = Client(), Rotations(), ManualClock(1_800_000_000.0)
 
     async def summary():
         return SyncSummary()
@@ -112,7 +106,7 @@ async def test_the_settings_tab_is_not_republished_for_duty_changes(db):
 
 
 async def test_the_publish_waits_its_turn_and_a_publish_meanwhile_wins():
-    client, rotations, clock = Client(), Rotations(), Clock()
+    client, rotations, clock = Client(), Rotations(), ManualClock(1_800_000_000.0)
     home = publisher(client, rotations, clock)
     await home.publish("U1")
     rotations.on_duty = "<@U0CAROL>"

@@ -15,16 +15,9 @@ from roundrobin.rotations.requests import (
     first_offer,
     next_offer,
 )
+from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.store import outbox
 from roundrobin.store import rotations as rotation_store
-
-
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def manual(members=("U1", "U2", "U3"), on_duty=("U1",), **kw) -> Rotation:
@@ -94,7 +87,7 @@ def test_who_gets_it_after_a_pass(rotation, offered, passed, then):
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return ManualClock(1_800_000_000.0)
 
 
 @pytest.fixture
