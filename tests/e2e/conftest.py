@@ -29,9 +29,8 @@ async def slack():
     await fake.stop()
 
 
-@pytest.fixture
-async def pd():
-    fake = FakePagerDuty(subdomain="acme")
+def seed_pagerduty(fake: FakePagerDuty) -> FakePagerDuty:
+    """The organisation's PagerDuty: four people, two schedules in one escalation policy, a key."""
     fake.add_user("PALICE", "Alice Admin", "alice@corp.example")
     fake.add_user("PBOB", "Bob Builder", "bob@corp.example")
     fake.add_user("PCAROL", "Carol Chen", "carol@corp.example")
@@ -43,6 +42,12 @@ async def pd():
     fake.set_on_call("PSPRIM", "PBOB")
     fake.set_on_call("PSSEC", "PALICE")
     fake.add_api_key(API_KEY, read_only=True)
+    return fake
+
+
+@pytest.fixture
+async def pd():
+    fake = seed_pagerduty(FakePagerDuty(subdomain="acme"))
     await fake.start()
     yield fake
     await fake.stop()

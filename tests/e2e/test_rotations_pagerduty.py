@@ -11,7 +11,7 @@ import pytest
 from roundrobin.sim.pagerduty import FakePagerDuty
 from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
 from roundrobin.slack.ids import PagerDuty, Rotations
-from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL, DAVE, OPS
+from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL, DAVE, OPS, seed_pagerduty
 from tests.e2e.steps import home_after, modal_after, open_settings, told
 
 pytestmark = pytest.mark.e2e
@@ -22,18 +22,7 @@ HOUR = 3600
 async def pd():
     """The organisation of conftest's PagerDuty, in contract mode: leaving it fails the test if any
     request the app sent, or any answer it got, did not conform to PagerDuty's OpenAPI document."""
-    fake = FakePagerDuty(subdomain="acme", validate_contract=True)
-    fake.add_user("PALICE", "Alice Admin", "alice@corp.example")
-    fake.add_user("PBOB", "Bob Builder", "bob@corp.example")
-    fake.add_user("PCAROL", "Carol Chen", "carol@corp.example")
-    fake.add_user("PJANE", "Jane Roe", "jane@corp.example")
-    fake.add_schedule(
-        "PSPRIM", "Ops Primary", user_ids=["PBOB", "PCAROL", "PJANE"], escalation_policy_ids=["PEOPS"]
-    )
-    fake.add_schedule("PSSEC", "Ops Secondary", user_ids=["PALICE"], escalation_policy_ids=["PEOPS"])
-    fake.set_on_call("PSPRIM", "PBOB")
-    fake.set_on_call("PSSEC", "PALICE")
-    fake.add_api_key(API_KEY, read_only=True)
+    fake = seed_pagerduty(FakePagerDuty(subdomain="acme", validate_contract=True))
     async with fake:
         yield fake
 
