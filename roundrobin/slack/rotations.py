@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.access import PermissionDenied
 from roundrobin.pagerduty.people import Linked
 from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.forms import field, parse_menu_value
@@ -67,8 +68,7 @@ async def on_menu(
         await services.home.publish(user_id, notice=f"{esc(rotation.name)} rotated: {who} is on duty now.")
         return
     if choice == MenuChoice.SET_ON_DUTY:
-        await services.access.require_rotate(user_id, rotation)
-        view = set_on_duty_modal(rotation, await _names(services, rotation))
+        view = await _set_on_duty_view(services, user_id, rotation)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
         return
     await services.access.require_edit(user_id, rotation)
@@ -171,9 +171,17 @@ async def on_set_on_duty_open(
     rotation = await services.rotations.get(int(action["value"])) if action["value"].isdigit() else None
     if rotation is None:
         return
-    await services.access.require_rotate(user_id, rotation)
-    view = set_on_duty_modal(rotation, await _names(services, rotation))
+    view = await _set_on_duty_view(services, user_id, rotation)
     await client.views_push(trigger_id=body["trigger_id"], view=view)
+
+
+async def _set_on_duty_view(services: Services, user_id: str, rotation) -> dict:
+    await services.access.require_rotate(user_id, rotation)
+    if rotation.bound:
+        raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+    if not rotation.members:
+        raise NotAllowed(f"{rotation.name} has nobody to set on duty yet: add members in Edit first.")
+    return set_on_duty_modal(rotation, await _names(services, rotation))
 
 
 @refusals()

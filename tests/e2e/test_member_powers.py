@@ -10,7 +10,7 @@ import pytest
 
 from roundrobin.slack.ids import Rotations
 from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, GENERAL, OPS
-from tests.e2e.steps import create_rotation, modal_after, rows, told
+from tests.e2e.steps import create_rotation, forged_click, home_after, modal_after, rows, told
 
 pytestmark = pytest.mark.e2e
 
@@ -149,3 +149,25 @@ async def test_a_rotation_with_more_members_than_slacks_picker_holds_stays_edita
     assert await admin.submit() == {}
     assert rows(app, "SELECT name FROM rotations") == [("Renamed",)]
     assert [u for (u,) in rows(app, "SELECT slack_user_id FROM rotation_members ORDER BY position")] == people
+
+
+async def test_set_on_duty_on_a_rotation_without_members_answers_in_words(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, members=()) == {}
+    [(rotation_id,)] = rows(app, "SELECT id FROM rotations")
+    await admin.open_home()
+    forged = forged_click(
+        slack,
+        admin,
+        {
+            "type": "overflow",
+            "action_id": Rotations.MENU,
+            "selected_option": {
+                "text": {"type": "plain_text", "text": "Set on duty…"},
+                "value": f"set:{rotation_id}",
+            },
+        },
+    )
+    text = await home_after(slack, admin, forged)
+    assert "has nobody to set on duty yet: add members in Edit first" in text
+    assert admin.modal is None, "no modal Slack would refuse (a select without options)"
