@@ -185,7 +185,9 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     usergroups = Usergroups(slack, clock)
     workspace = SlackWorkspace(slack, directory, usergroups)
     rotations = RotationService(db, access, workspace, signals, clock)
-    pagerduty = PagerDutyConnection(db, vault, settings, http, rotations.revert_bound_to_manual, clock)
+    pagerduty = PagerDutyConnection(
+        db, vault, settings, http, rotations.revert_bound_to_manual, access, clock
+    )
     background = Background()
     sync = PagerDutySync(db, pagerduty, rotations, directory, clock, background)
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)

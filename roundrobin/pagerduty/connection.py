@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import aiohttp
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
+from roundrobin.access import Access
 from roundrobin.config import Settings
 from roundrobin.db import Database
 from roundrobin.pagerduty import oauth
@@ -67,8 +68,10 @@ class PagerDutyConnection:
         settings: Settings,
         session: aiohttp.ClientSession,
         revert_bound_rotations: Callable[[str, float], Awaitable[list[int]]],
+        access: Access,
         clock: Callable[[], float] = time.time,
     ):
+        self._access = access
         self._db = db
         self._vault = vault
         self._settings = settings
@@ -76,6 +79,10 @@ class PagerDutyConnection:
         self._revert = revert_bound_rotations
         self._clock = clock
         self._refresh_lock = asyncio.Lock()
+
+    async def require_manage(self, slack_user_id: str) -> None:
+        """Only those who may manage Round Robin may change or sync its PagerDuty connection."""
+        await self._access.require_manage(slack_user_id)
 
     async def current(self) -> Connection | None:
         return await store.get_connection(self._db)
@@ -87,6 +94,7 @@ class PagerDutyConnection:
 
     async def connect_api_key(self, slack_user_id: str, key: str, region: str) -> Connection:
         """Check the key against PagerDuty, then store it; nothing is stored when the check fails."""
+        await self._access.require_manage(slack_user_id)
         key = key.strip()
         if len(key) < 8 or any(c.isspace() for c in key):
             raise KeyRejected(
@@ -114,6 +122,7 @@ class PagerDutyConnection:
 
     async def change_region(self, slack_user_id: str, region: str) -> Connection:
         """Keep the stored API key, use it in another service region: checked there before it is saved."""
+        await self._access.require_manage(slack_user_id)
         connection = await self.current()
         if connection is None or connection.method != "api_key" or not connection.api_key_enc:
             raise KeyRejected("Paste the API key: there is no stored key to keep.")
@@ -166,6 +175,7 @@ class PagerDutyConnection:
 
         A Client ID and Secret PagerDuty refuses are caught here (ClientRejected), before the person
         is sent to the consent page: nothing is stored then."""
+        await self._access.require_manage(slack_user_id)
         await self._check_client(client_id, client_secret)
         login = oauth.new_login()
         now = self._clock()
@@ -420,6 +430,7 @@ class PagerDutyConnection:
 
     async def disconnect(self, slack_user_id: str) -> list[int]:
         """Delete every stored credential; bound rotations revert to Manual. Returns their ids."""
+        await self._access.require_manage(slack_user_id)
         now = self._clock()
         async with self._db.transaction():
             had = await store.delete_connection(self._db)

@@ -117,6 +117,11 @@ class PagerDutySync:
 
     # --- entry points -----------------------------------------------------------------------------
 
+    async def sync_now(self, actor: str) -> SyncReport:
+        """Sync now, pressed by `actor` (who must be allowed to manage Round Robin)."""
+        await self._connection.require_manage(actor)
+        return await self.run()
+
     async def run(self) -> SyncReport:
         """A look-ahead refresh (Sync now), after any cycle already running."""
         async with self._lock:

@@ -98,7 +98,7 @@ async def on_sync_now(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> N
     services, user_id = deps(context), body["user"]["id"]
     await services.access.require_manage(user_id)
     await services.home.publish(user_id, tab="settings", notice="Syncing with PagerDuty…")
-    report = await services.sync.run()
+    report = await services.sync.sync_now(user_id)
     if report.ok:
         await services.home.publish(user_id, tab="settings", notice=sync_words(report))
     else:

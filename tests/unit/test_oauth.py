@@ -9,12 +9,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from roundrobin.access import Access
 from roundrobin.config import load_settings
 from roundrobin.pagerduty import oauth
 from roundrobin.pagerduty.client import PagerDutyAuthError, PagerDutyUnavailable
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.store import integrations as store
 from roundrobin.store.integrations import Connection
+from tests.unit.test_rotation_service import Roles
 
 
 def test_authorize_url_carries_pkce_s256_state_and_scopes():
@@ -247,7 +249,7 @@ async def stored_oauth_connection(db, vault, identity_url: str):
     async def revert(*args):
         return []
 
-    return PagerDutyConnection(db, vault, settings, session, revert), session
+    return PagerDutyConnection(db, vault, settings, session, revert, Access(db, Roles(), ())), session
 
 
 SOME_TEMPORARY = ("429", "502 empty", "503 json", "200 not JSON", "200 JSON list", "200 no access_token")
@@ -283,3 +285,21 @@ async def test_a_refused_refresh_asks_for_reauthorisation_and_keeps_everything(d
     stored = await connection.current()
     assert stored.status == "needs_reauth" and "Reconnect with OAuth" in stored.last_error
     assert vault.decrypt(stored.refresh_token_enc) == "pdus+refresh-0"
+
+
+async def test_the_connection_refuses_a_member_whatever_the_listener_did(db, vault, identity):
+    from roundrobin.access import PermissionDenied
+
+    connection, session = await stored_oauth_connection(db, vault, identity.url)
+    try:
+        for attempt in (
+            connection.connect_api_key("U0MEMBER", "u+someKey1234", "us"),
+            connection.change_region("U0MEMBER", "eu"),
+            connection.start_oauth("U0MEMBER", "client", "secret"),
+            connection.disconnect("U0MEMBER"),
+        ):
+            with pytest.raises(PermissionDenied, match="Only Slack workspace admins"):
+                await attempt
+        assert (await connection.current()) is not None, "nothing was changed"
+    finally:
+        await session.close()
