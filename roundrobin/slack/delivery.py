@@ -293,7 +293,7 @@ class SlackDelivery:
         if rotation is None:
             return  # deleted: its outbox rows went with it
         try:
-            body = await self._enrich(message.body, message.target)
+            body = await self._enrich(message.body, message.target, names=bool(rotation.templates))
             payload = self._renderers[message.kind](rotation, body)
             if payload is None:
                 await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
@@ -312,12 +312,13 @@ class SlackDelivery:
             return
         await outbox.message_sent(self._db, message)
 
-    async def _enrich(self, body: dict, target: str) -> dict:
-        """What only the moment of sending knows: names, who the message is for, the time, mutes."""
+    async def _enrich(self, body: dict, target: str, names: bool) -> dict:
+        """What only the moment of sending knows: who the message is for, the time, mutes, and the
+        people's names when the words need them in plain text (a template's _TEXTONLY tokens)."""
         ids = {*body.get("on_duty", ()), *body.get("next_up", ()), body.get("actor"), target}
         return {
             **body,
-            "names": await self._names(u for u in ids if u),
+            "names": await self._names(u for u in ids if u) if names else {},
             "target": target,
             "now": self._clock(),
             "muted": await preferences.dms_muted(self._db, target),

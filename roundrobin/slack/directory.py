@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -57,21 +58,30 @@ class SlackDirectory:
         return found
 
     async def people(self, user_ids: Iterable[str]) -> dict[str, SlackUser]:
-        """Slack user id → the person, for the ids Slack knows; the cache first, then users.info."""
+        """Slack user id → the person, for the ids Slack knows: the cache first; a few newcomers are
+        asked for one by one (users.info, side by side), many at once reload the directory."""
         wanted = set(user_ids)
         found = await store.by_ids(self._db, wanted)
         missing = sorted(wanted - found.keys())
-        learned = []
-        for user_id in missing[:LOOKUPS_PER_CHECK]:  # a few newcomers: users.info is quicker than a refresh
-            try:
-                learned.append(_user((await self._client.users_info(user=user_id))["user"]))
-            except SlackApiError as e:
-                if e.response.get("error") not in ("user_not_found", "invalid_user"):
-                    raise
+        if len(missing) > LOOKUPS_PER_CHECK:
+            await self.refresh()
+            found = await store.by_ids(self._db, wanted)
+            missing = sorted(wanted - found.keys())
+        learned = [
+            u for u in await asyncio.gather(*(self._lookup(u) for u in missing[:LOOKUPS_PER_CHECK])) if u
+        ]
         if learned:
             await store.upsert(self._db, learned, self._clock())
             found.update({u.id: u for u in learned})
         return found
+
+    async def _lookup(self, user_id: str) -> SlackUser | None:
+        try:
+            return _user((await self._client.users_info(user=user_id))["user"])
+        except SlackApiError as e:
+            if e.response.get("error") in ("user_not_found", "invalid_user"):
+                return None
+            raise
 
     async def refresh(self) -> int:
         """Reload the whole directory with users.list (200 people per call)."""
