@@ -166,16 +166,6 @@ class PagerDutySync:
     async def search_schedules(self, query: str, limit: int = 100) -> list[PdSchedule]:
         return await store.search_schedules(self._db, query, limit)
 
-    async def slack_users(self, pd_user_ids: Iterable[str]) -> dict[str, str]:
-        """PagerDuty user → Slack user for those Round Robin can tell: a link by hand, else the email."""
-        people = await store.users(self._db, pd_user_ids)
-        links = await store.links(self._db)
-        matched = await self._directory.match(u.email for u in people.values() if u.email)
-        found = {
-            pd_id: links.get(pd_id) or matched.get((u.email or "").lower()) for pd_id, u in people.items()
-        }
-        return {pd_id: slack for pd_id, slack in found.items() if slack}
-
     # --- one cycle ----------------------------------------------------------------------------
 
     async def _run(

@@ -18,7 +18,6 @@ from roundrobin.slack.views.messages import group_mention
 from roundrobin.slack.views.rotations import on_duty_line
 
 LIST_LIMIT = 20
-VERBS = ("list", "who", "rotate", "done", "help")
 
 
 def register(app: AsyncApp) -> None:

@@ -116,8 +116,6 @@ class SlackDelivery:
         self._worker: asyncio.Task | None = None
         self._drift: asyncio.Task | None = None
         self._progress = asyncio.Event()  # set whenever a piece of work finishes
-        self.writes = 0  # Slack write calls made, for the benchmark
-        self.rate_limited = 0
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -214,7 +212,6 @@ class SlackDelivery:
             task = asyncio.current_task()
             self._calling.add(task)
             try:
-                self.writes += 1
                 async with asyncio.timeout(self._call_timeout):
                     response = await getattr(self._client, method.replace(".", "_"))(**args)
                 return response.data
@@ -224,7 +221,6 @@ class SlackDelivery:
                     log.error("unexpected error calling slack", exc_info=error, extra={"method": method})
                 if not failure.rate_limited:
                     raise _Failed(failure) from None
-                self.rate_limited += 1
                 log.info("slack rate limited", extra={"method": method, "wait_seconds": failure.retry_after})
                 self._pacer.hold(method, lane, failure.retry_after)
             finally:

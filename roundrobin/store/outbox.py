@@ -30,7 +30,6 @@ class GroupWork:
     desired: GroupState
     applied: GroupState | None  # None: what Slack holds is not known
     attempts: int = 0
-    failing_since: float | None = None
 
 
 def _group(row) -> GroupWork:
@@ -40,7 +39,6 @@ def _group(row) -> GroupWork:
         desired=_state(row["desired"]),
         applied=_state(row["applied"]),
         attempts=row["attempts"],
-        failing_since=row["failing_since"],
     )
 
 
@@ -144,7 +142,6 @@ class Message:
     body: dict
     version: int
     attempts: int = 0
-    failing_since: float | None = None
     ref: str = ""
 
 
@@ -157,7 +154,6 @@ def _message(row) -> Message:
         body=json.loads(row["body"]),
         version=row["version"],
         attempts=row["attempts"],
-        failing_since=row["failing_since"],
         ref=row["ref"],
     )
 
@@ -331,7 +327,6 @@ async def repaired(db: Database, rotation_ids: list[int], since: float) -> set[i
 class Backlog:
     pending: int  # pieces of work not yet confirmed by Slack
     stuck: int  # of those, failing for longer than the caller's patience
-    oldest_failure: float | None
 
 
 async def backlog(db: Database, now: float, patience: float) -> Backlog:
@@ -345,5 +340,4 @@ async def backlog(db: Database, now: float, patience: float) -> Backlog:
     return Backlog(
         pending=len(rows),
         stuck=sum(1 for since in failing if now - since >= patience),
-        oldest_failure=min(failing) if failing else None,
     )

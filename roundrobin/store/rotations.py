@@ -63,12 +63,6 @@ async def get_by_code(db: Database, code: str) -> Rotation | None:
     return found[0] if found else None
 
 
-async def get_many(db: Database, ids: list[int]) -> list[Rotation]:
-    if not ids:
-        return []
-    return await _select(db, f"WHERE id IN ({', '.join('?' for _ in ids)})", tuple(ids))
-
-
 async def code_taken(db: Database, code: str, except_id: int | None = None) -> bool:
     row = await db.fetchone(
         "SELECT id FROM rotations WHERE code = ? AND id IS NOT ?", (code.upper(), except_id)
