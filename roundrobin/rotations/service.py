@@ -371,56 +371,60 @@ class RotationService:
         self, rotation_id: int, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
         """The next member in turn goes on duty."""
-        await self._access.require_rotate(actor, await self._get(rotation_id))
-        now = self._clock()
-        async with self._db.transaction():
-            rotation = await self._get(rotation_id)
-            await self._refuse_stale(rotation, actor, expected_duty_rev, now)
-            if rotation.bound:
-                raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+
+        def follower(rotation: Rotation) -> tuple[str, ...]:
             if not rotation.members:
                 raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
-            follower = rotation.next_up or rotation.members[0]
-            change = await self._change_duty(rotation, (follower,), "rotated", actor, now)
-        self._ring(effects=True)
-        return change
+            return (rotation.next_up or rotation.members[0],)
+
+        return await self._move_duty(rotation_id, actor, "rotated", follower, expected_duty_rev)
 
     async def set_on_duty(
         self, rotation_id: int, user_id: str, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
-        await self._access.require_rotate(actor, await self._get(rotation_id))
-        now = self._clock()
-        async with self._db.transaction():
-            rotation = await self._get(rotation_id)
-            await self._refuse_stale(rotation, actor, expected_duty_rev, now)
-            if rotation.bound:
-                raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+        def chosen(rotation: Rotation) -> tuple[str, ...]:
             if user_id not in rotation.members:
                 raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
-            change = await self._change_duty(rotation, (user_id,), "set", actor, now)
-        self._ring(effects=True)
-        return change
+            return (user_id,)
+
+        return await self._move_duty(rotation_id, actor, "set", chosen, expected_duty_rev)
 
     async def hand_over(self, rotation_id: int, actor: str) -> DutyChange | None:
         """The person on duty is done: the next in turn takes over ("I'm done — hand over")."""
         rotation = await self._get(rotation_id)
         if actor not in rotation.on_duty:
             raise NotAllowed(f"You are not on duty for {rotation.code}, so there is nothing to hand over.")
-        await self._access.require_rotate(actor, rotation)
+
+        def others(rotation: Rotation) -> tuple[str, ...]:
+            if actor not in rotation.on_duty:
+                raise AlreadyChanged(f"You are no longer on duty for {rotation.code}.")
+            if rotation.next_up is None:
+                raise NotAllowed(f"Nobody else is in {rotation.code} to hand over to. Add members first.")
+            return tuple(dict.fromkeys(rotation.next_up if u == actor else u for u in rotation.on_duty))
+
+        # Handing over one's own duty is never a double press: no staleness check.
+        return await self._move_duty(rotation_id, actor, "handed_over", others, check_stale=False)
+
+    async def _move_duty(
+        self,
+        rotation_id: int,
+        actor: str,
+        reason: str,
+        choose: Callable[[Rotation], tuple[str, ...]],
+        expected_duty_rev: int | None = None,
+        check_stale: bool = True,
+    ) -> DutyChange | None:
+        """A person changes who is on duty: `choose` picks the new people from the rotation as it is
+        now, inside the transaction (and may refuse)."""
+        await self._access.require_rotate(actor, await self._get(rotation_id))
         now = self._clock()
         async with self._db.transaction():
             rotation = await self._get(rotation_id)
+            if check_stale:
+                await self._refuse_stale(rotation, actor, expected_duty_rev, now)
             if rotation.bound:
-                raise NotAllowed(f"{rotation.name} follows PagerDuty: hand over there (an override).")
-            if actor not in rotation.on_duty:
-                raise AlreadyChanged(f"You are no longer on duty for {rotation.code}.")
-            follower = rotation.next_up
-            if follower is None:
-                raise NotAllowed(f"Nobody else is in {rotation.code} to hand over to. Add members first.")
-            on_duty = tuple(follower if u == actor else u for u in rotation.on_duty)
-            change = await self._change_duty(
-                rotation, tuple(dict.fromkeys(on_duty)), "handed_over", actor, now
-            )
+                raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+            change = await self._change_duty(rotation, choose(rotation), reason, actor, now)
         self._ring(effects=True)
         return change
 
