@@ -58,3 +58,11 @@ class Doorbell:
             return False
         self._event.clear()
         return True
+
+
+async def cancel(*tasks: asyncio.Task | None) -> None:
+    """Stop workers' tasks and wait until they have stopped (what they raise on the way out is theirs)."""
+    running = [t for t in tasks if t is not None]
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)

@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from roundrobin.background import Doorbell
+from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.service import RotationService, Signals
@@ -79,9 +79,7 @@ class Scheduler:
             ]
 
     async def shutdown(self) -> None:
-        for task in self._watchers:
-            task.cancel()
-        await asyncio.gather(*self._watchers, return_exceptions=True)
+        await cancel(*self._watchers)
         self._scheduler.shutdown(wait=False)
 
     async def _watch(self, bell: Doorbell, react: Callable[[], Awaitable[None]]) -> None:

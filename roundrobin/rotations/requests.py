@@ -9,13 +9,12 @@ record, and the expiry wake-up is armed from it. The first ACK wins by compare-a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from roundrobin.background import Doorbell
+from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
 from roundrobin.rotations.model import Rotation, next_in_turn
 from roundrobin.rotations.service import NotAllowed
@@ -281,10 +280,7 @@ class RequestExpiry:
         self._task = asyncio.create_task(self._run(), name="request-expiry")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -9,13 +9,12 @@ views.publish inside Slack's Tier 4 with room to spare for people's own clicks.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from roundrobin.background import Doorbell
+from roundrobin.background import Doorbell, cancel
 from roundrobin.slack.pacing import Pacer, Rate
 
 log = logging.getLogger(__name__)
@@ -58,10 +57,7 @@ class HomeRefresh:
         self._task = asyncio.create_task(self._run(), name="home-refresh")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def _run(self) -> None:
         while True:

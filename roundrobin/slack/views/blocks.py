@@ -164,6 +164,25 @@ def text_input(
     return element
 
 
+def channels_select(
+    action_id: str, initial: tuple[str, ...] | list[str] = (), max_selected: int = 10
+) -> dict:
+    """Channels a rotation uses: public or private, never DMs or channels shared with other orgs."""
+    element: dict[str, Any] = {
+        "type": "multi_conversations_select",
+        "action_id": action_id,
+        "max_selected_items": max_selected,
+        "filter": {
+            "include": ["public", "private"],
+            "exclude_bot_users": True,
+            "exclude_external_shared_channels": True,
+        },
+    }
+    if initial:
+        element["initial_conversations"] = list(initial)
+    return element
+
+
 def radio_buttons(action_id: str, options: list[dict], initial_value: str | None = None) -> dict:
     element: dict[str, Any] = {"type": "radio_buttons", "action_id": action_id, "options": options}
     initial = next((o for o in options if o["value"] == initial_value), None)

@@ -15,6 +15,7 @@ from roundrobin.rotations.service import REMINDER_CHOICES, Notifications
 from roundrobin.slack.ids import NotificationIds as N
 from roundrobin.slack.views.blocks import (
     Block,
+    channels_select,
     context,
     divider,
     esc,
@@ -60,18 +61,7 @@ class NotificationsForm:
 
 def notifications_modal(form: NotificationsForm) -> dict:
     r, w = form.rotation, form.wanted
-    topic_select: dict[str, Any] = {
-        "type": "multi_conversations_select",
-        "action_id": N.TOPIC_CHANNELS,
-        "max_selected_items": 10,
-        "filter": {
-            "include": ["public", "private"],
-            "exclude_bot_users": True,
-            "exclude_external_shared_channels": True,
-        },
-    }
-    if w.topic_channels:
-        topic_select["initial_conversations"] = list(w.topic_channels)
+    topic_select = channels_select(N.TOPIC_CHANNELS, w.topic_channels)
     dm_options = [option(label, kind) for kind, label in DM_CHOICES.items()]
     dms: dict[str, Any] = {"type": "checkboxes", "action_id": N.DMS, "options": dm_options}
     chosen = [

@@ -14,6 +14,7 @@ from roundrobin.slack.views.blocks import (
     Block,
     actions,
     button,
+    channels_select,
     confirm,
     context,
     divider,
@@ -312,18 +313,7 @@ def _pagerduty_fields(form: RotationForm) -> list[Block]:
 
 def _notify_fields(form: RotationForm) -> list[Block]:
     d = form.draft
-    channels: dict[str, Any] = {
-        "type": "multi_conversations_select",
-        "action_id": Rotations.CHANNELS,
-        "max_selected_items": 10,
-        "filter": {
-            "include": ["public", "private"],
-            "exclude_bot_users": True,
-            "exclude_external_shared_channels": True,
-        },
-    }
-    if d.channels:
-        channels["initial_conversations"] = list(d.channels)
+    channels = channels_select(Rotations.CHANNELS, d.channels)
     group: dict[str, Any] = {
         "type": "external_select",
         "action_id": Rotations.GROUP,
