@@ -33,7 +33,7 @@ from roundrobin.rotations.model import GroupState, Rotation
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.failures import SlackFailure, classify, describe
 from roundrobin.slack.pacing import Pacer
-from roundrobin.slack.views.blocks import esc, is_id, mention
+from roundrobin.slack.views.blocks import esc, mention
 from roundrobin.slack.views.messages import RENDERERS
 from roundrobin.slack.views.personal import RENDERERS as PERSONAL
 from roundrobin.slack.views.personal import topic_text
@@ -323,8 +323,7 @@ class SlackDelivery:
     async def _names(self, user_ids) -> dict[str, dict]:
         if self._directory is None:
             return {}
-        people = await self._directory.people(u for u in user_ids if is_id("user", u))
-        return {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
+        return await self._directory.names(user_ids)
 
     async def _message_failed(self, rotation: Rotation, message: Message, failure: SlackFailure) -> None:
         now = self._clock()

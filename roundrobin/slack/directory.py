@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.db import Database
+from roundrobin.slack.views.blocks import is_id
 from roundrobin.store import directory as store
 from roundrobin.store.directory import SlackUser
 from roundrobin.store.pagerduty import get_meta, set_meta
@@ -74,6 +75,11 @@ class SlackDirectory:
             await store.upsert(self._db, learned, self._clock())
             found.update({u.id: u for u in learned})
         return found
+
+    async def names(self, user_ids: Iterable[str]) -> dict[str, dict]:
+        """Slack user id → {"name", "handle"}: the words for people in plain text (topics, _TEXTONLY)."""
+        people = await self.people(u for u in user_ids if is_id("user", u))
+        return {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
 
     async def _lookup(self, user_id: str) -> SlackUser | None:
         try:

@@ -99,8 +99,7 @@ async def _form(
     """The form with a preview of each template, drawn from who is on duty now."""
     drafted = replace(rotation, templates={k: v for k, v in wanted.templates.items() if v})
     body = DutyChange(drafted, (), "rotated", viewer, next_in_turn(drafted), services.clock()).announcement()
-    people = await services.directory.people([*body["on_duty"], *body["next_up"], viewer])
-    body["names"] = {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
+    body["names"] = await services.directory.names([*body["on_duty"], *body["next_up"], viewer])
     previews = {}
     for surface, template in drafted.templates.items():
         if problem := templates.problems({surface: template}).get(surface):
