@@ -14,14 +14,15 @@ single-use codes, rotating refresh tokens), otherwise a test against it would pr
         pd.add_api_key("y_NbAkKc66ryYTWUXYEu")
         ...  # point the app at pd.url; move time with clock.advance(31)
 
-FakePagerDuty(validate_contract=True) also checks every REST request and answer against
-PagerDuty's OpenAPI document; leaving `async with` fails if anything did not conform (or call
-pd.assert_contract_clean() yourself after pd.stop()).
+FakePagerDuty(contract=ContractChecker.default()) also checks every REST request and answer
+against PagerDuty's OpenAPI document; leaving `async with` fails if anything did not conform (or
+call pd.assert_contract_clean() yourself after pd.stop()). The checker needs the test extra
+(openapi-core), so it is passed in, never imported here: the demo runs from a plain install.
 
 The parts: pagerduty_model (the account's data), pagerduty_auth (keys, OAuth rules),
 pagerduty_gate (faults, rate limits, request log), pagerduty_rest and pagerduty_oauth (routes),
 pagerduty_render (the JSON shapes). Around them: pagerduty_contract (opt-in checks of every REST
-exchange against PagerDuty's OpenAPI document, `validate_contract=True`) and pagerduty_scenarios
+exchange against PagerDuty's OpenAPI document, for the tests) and pagerduty_scenarios
 (seeded, realistic accounts for benchmarks and tests).
 """
 
@@ -29,16 +30,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from roundrobin.sim.pagerduty_auth import DEFAULT_APP_SCOPES, ApiKey, AuthServer, OAuthApp, OAuthToken
-from roundrobin.sim.pagerduty_contract import ContractChecker, default_spec_path, load_spec
-from roundrobin.sim.pagerduty_contract_gaps import ContractViolation
 from roundrobin.sim.pagerduty_gate import (
     AUTH,
     DIRECTORY,
@@ -68,7 +66,6 @@ from roundrobin.sim.pagerduty_rest import routes as rest_routes
 
 __all__ = [
     "ApiKey",
-    "ContractViolation",
     "EscalationPolicy",
     "FakePagerDuty",
     "ManualClock",
@@ -133,19 +130,16 @@ class FakePagerDuty:
         clock: Clock = time.time,
         *,
         time_zone: str = "UTC",
-        validate_contract: bool = False,
-        openapi_spec: str | Path | None = None,
+        contract: ExchangeCheck | None = None,
     ) -> None:
-        """validate_contract=True checks every REST request and answer against PagerDuty's OpenAPI
-        document (`openapi_spec`, default shared/reference/pagerduty-openapi-v3.json): see
-        `contract_violations`, and `async with` fails on leaving if there are any."""
+        """`contract` (a pagerduty_contract.ContractChecker) checks every REST request and answer
+        against PagerDuty's OpenAPI document: see `contract_violations`, and `async with` fails on
+        leaving if there are any."""
         self.account = Account(subdomain, account_id, region, time_zone, clock)
         self.directory = Directory(self.account)
         self.auth = AuthServer(self.account, self.directory)
         self.gate = Gate(clock)
-        self.contract: ContractChecker | None = None
-        if validate_contract:
-            self.contract = ContractChecker(load_spec(Path(openapi_spec or default_spec_path()).resolve()))
+        self.contract = contract
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
 
@@ -361,12 +355,12 @@ class FakePagerDuty:
     # -- contract ------------------------------------------------------------------------------
 
     @property
-    def contract_violations(self) -> list[ContractViolation]:
+    def contract_violations(self) -> list[Any]:
         """What did not conform to PagerDuty's OpenAPI document so far (clear() it to start over)."""
         return self._checker().violations
 
     @property
-    def contract_forgiven(self) -> list[tuple[str, ContractViolation]]:
+    def contract_forgiven(self) -> list[tuple[str, Any]]:
         """Known gaps between the document and the live API that were met, as (gap name, violation)."""
         return self._checker().forgiven
 
@@ -377,10 +371,20 @@ class FakePagerDuty:
             listed = "\n".join(f"  {violation}" for violation in violations[:50])
             raise AssertionError(f"{len(violations)} PagerDuty contract violation(s):\n{listed}")
 
-    def _checker(self) -> ContractChecker:
+    def _checker(self) -> ExchangeCheck:
         if self.contract is None:
-            raise RuntimeError("contract validation is off: construct FakePagerDuty(validate_contract=True)")
+            raise RuntimeError(
+                "contract validation is off: construct FakePagerDuty(contract=ContractChecker.default())"
+            )
         return self.contract
+
+
+class ExchangeCheck(Protocol):
+    """What the fake needs of a contract checker: a middleware that records what did not conform."""
+
+    violations: list[Any]
+    forgiven: list[tuple[str, Any]]
+    middleware: Callable[..., Any]
 
 
 def _user_ids(value: UserIds) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Contract mode of the fake PagerDuty: each REST exchange checked against PagerDuty's OpenAPI document.
 
-`FakePagerDuty(validate_contract=True)` puts `ContractChecker.middleware` in front of the routes. It
+`FakePagerDuty(contract=ContractChecker.default())` puts `ContractChecker.middleware` in front of the routes. It
 checks every request the client sends and every answer the fake gives against the official document
 (PagerDuty/api-schema `openapiv3.json`; the part the fake serves is kept in the repository, see
 pagerduty_openapi.py) with openapi-core, and records
@@ -110,6 +110,11 @@ class ContractChecker:
         self.gaps = gaps
         self.violations: list[ContractViolation] = []
         self.forgiven: list[tuple[str, ContractViolation]] = []  # (gap name, what it forgave)
+
+    @classmethod
+    def default(cls) -> ContractChecker:
+        """A checker against the vendored subset of PagerDuty's document (see default_spec_path)."""
+        return cls(load_spec(default_spec_path()))
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from roundrobin.sim.pagerduty import FakePagerDuty
+from roundrobin.sim.pagerduty_contract import ContractChecker
 from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
 from roundrobin.slack.ids import PagerDuty, Rotations
 from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL, DAVE, OPS, seed_pagerduty
@@ -22,7 +23,7 @@ HOUR = 3600
 async def pd():
     """The organisation of conftest's PagerDuty, in contract mode: leaving it fails the test if any
     request the app sent, or any answer it got, did not conform to PagerDuty's OpenAPI document."""
-    fake = seed_pagerduty(FakePagerDuty(subdomain="acme", validate_contract=True))
+    fake = seed_pagerduty(FakePagerDuty(subdomain="acme", contract=ContractChecker.default()))
     async with fake:
         yield fake
 

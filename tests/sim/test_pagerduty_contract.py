@@ -22,6 +22,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from roundrobin.pagerduty.client import PagerDutyClient, PagerDutyRequestError, StaticApiKey
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock, answer_consent
+from roundrobin.sim.pagerduty_contract import ContractChecker
 from roundrobin.sim.pagerduty_scenarios import SHIFT_BASED, AccountShape, SeededAccount, seed_account
 
 ACCOUNT_KEY, USER_KEY = "y_NbAkKc66ryYTWUXYEu", "u+personal-key-of-the-first-user"
@@ -51,7 +52,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def pd(clock):
     """The fake in contract mode; leaving it fails the test if any violation was recorded."""
-    fake = FakePagerDuty(clock=clock, validate_contract=True)
+    fake = FakePagerDuty(clock=clock, contract=ContractChecker.default())
     async with fake:
         yield fake
 
@@ -229,7 +230,7 @@ async def test_users_me_conforms_for_user_keys_and_oauth_tokens(pd, account, htt
 
 async def test_a_week_of_hourly_schedules_passes_the_cap_unless_the_batch_is_split(http, clock):
     """What the coming sync must respect: 60 hourly schedules make more than 10,000 rows a week."""
-    big = FakePagerDuty(clock=clock, validate_contract=True)
+    big = FakePagerDuty(clock=clock, contract=ContractChecker.default())
     busy = seed_account(
         big,
         AccountShape(schedules=60, people=80, unrouted_share=0, follow_the_sun_share=0, hourly_schedules=60),

@@ -38,7 +38,7 @@ SHIFT = {"start": "2026-01-05T08:00:00Z", "end": "2026-01-06T08:00:00Z"}
 @pytest.fixture
 async def pd():
     """Contract mode, stopped without the exit check: these tests provoke violations on purpose."""
-    fake = FakePagerDuty(clock=ManualClock(), validate_contract=True)
+    fake = FakePagerDuty(clock=ManualClock(), contract=ContractChecker.default())
     fake.add_user("PALICE1", "Alice", "alice@example.com")
     fake.add_api_key(KEY)
     await fake.start()
@@ -110,7 +110,7 @@ async def test_queued_faults_and_identity_routes_are_not_checked_but_their_reque
 
 
 async def test_leaving_a_fake_with_violations_fails_and_a_fake_without_contract_mode_has_none(http):
-    fake = FakePagerDuty(validate_contract=True)
+    fake = FakePagerDuty(contract=ContractChecker.default())
     fake.add_api_key(KEY)
     with pytest.raises(
         AssertionError,
@@ -118,7 +118,7 @@ async def test_leaving_a_fake_with_violations_fails_and_a_fake_without_contract_
     ):
         async with fake:
             await get(http, fake, "/oncalls", [("schedule_ids", "P1")])
-    with pytest.raises(RuntimeError, match="validate_contract=True"):
+    with pytest.raises(RuntimeError, match=r"contract=ContractChecker\.default\(\)"):
         FakePagerDuty().contract_violations  # noqa: B018
 
 

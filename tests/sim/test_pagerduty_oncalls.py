@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
+from roundrobin.sim.pagerduty_contract import ContractChecker
 
 KEY, TOKYO_KEY = "y_NbAkKc66ryYTWUXYEu", "u+key-of-someone-in-tokyo"
 HEADERS = {"Accept": "application/vnd.pagerduty+json;version=2"}
@@ -33,7 +34,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def pd(clock):
-    fake = FakePagerDuty(clock=clock, validate_contract=True)
+    fake = FakePagerDuty(clock=clock, contract=ContractChecker.default())
     fake.add_user("PALICE1", "Alice", "alice@example.com")
     fake.add_user("PBOB001", "Bob", "bob@example.com")
     fake.add_user("PKENJI1", "Kenji", "kenji@example.com", time_zone="Asia/Tokyo")

@@ -13,6 +13,7 @@ from roundrobin.pagerduty.sync import REFRESH_EVERY, PagerDutySync
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
+from roundrobin.sim.pagerduty_contract import ContractChecker
 from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.pagerduty import PdSchedule
@@ -57,7 +58,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def pd(clock):
-    fake = FakePagerDuty(clock=clock, validate_contract=True)
+    fake = FakePagerDuty(clock=clock, contract=ContractChecker.default())
     for user_id, name in (("PANN", "Ann"), ("PBEN", "Ben"), ("PCAT", "Cat"), ("PDAN", "Dan")):
         fake.add_user(user_id, name, f"{name.lower()}@corp.example")
     fake.add_schedule("PSOPS", "Ops", user_ids=["PANN", "PBEN"], escalation_policy_ids=["PEOPS"])
