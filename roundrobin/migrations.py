@@ -252,4 +252,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX requests_open ON requests (expires_at) WHERE state = 'open';
     """,
+    # 6: whose screen each modal Round Robin opened is on: a redraw names a view id, and a crafted
+    # payload could name someone else's.
+    """
+    CREATE TABLE slack_views (
+        view_id            TEXT PRIMARY KEY,
+        slack_user_id      TEXT NOT NULL,
+        opened_at          REAL NOT NULL
+    );
+    CREATE INDEX slack_views_opened ON slack_views (opened_at);
+    """,
 ]

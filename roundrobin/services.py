@@ -23,6 +23,7 @@ from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.identity import SlackIdentity
+from roundrobin.slack.modals import Modals
 from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
@@ -53,6 +54,7 @@ class Services:
     preferences: Preferences
     people: PeopleLinks
     requests: RequestService
+    modals: Modals
     socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
         None  # set once Socket Mode starts
     )

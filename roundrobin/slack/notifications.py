@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations import templates
 from roundrobin.rotations.draft import DraftError
@@ -30,9 +29,7 @@ def register(app: AsyncApp) -> None:
 
 
 @refusals()
-async def on_open(
-    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_open(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     """The Notifications… button in a rotation's Details (a modal on top of it)."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
@@ -43,20 +40,23 @@ async def on_open(
         return
     await services.access.require_edit(user_id, rotation)
     form = await _form(services, rotation, Notifications.of(rotation), user_id)
-    await client.views_push(trigger_id=body["trigger_id"], view=notifications_modal(form))
+    await services.modals.push(body["trigger_id"], user_id, notifications_modal(form))
 
 
-async def on_preview(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+@refusals()
+async def on_preview(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """A template changed: redraw the modal with its preview, keeping everything typed."""
     await ack()
-    services, view = deps(context), body["view"]
+    services, view, user_id = deps(context), body["view"], body["user"]["id"]
+    await services.modals.require_own(body)
     rotation = await services.rotations.get(
         read_metadata(view.get("private_metadata")).get("rotation_id") or 0
     )
     if rotation is None:
         return
-    form = await _form(services, rotation, parse_notifications(view), body["user"]["id"])
-    await client.views_update(view_id=view["id"], hash=view.get("hash"), view=notifications_modal(form))
+    await services.access.require_edit(user_id, rotation)  # the right to edit may have gone since
+    form = await _form(services, rotation, parse_notifications(view), user_id)
+    await services.modals.update(body, notifications_modal(form))
 
 
 @refusals(field=NotificationIds.TOPIC_CHANNELS)

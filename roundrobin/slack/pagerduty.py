@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.pagerduty.connection import ClientRejected, KeyRejected
 from roundrobin.pagerduty.sync import SyncReport
@@ -29,23 +28,21 @@ def register(app: AsyncApp) -> None:
 
 
 @refusals()
-async def on_connect(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+async def on_connect(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     await services.access.require_manage(user_id)
     connection = await services.pagerduty.current()
-    await client.views_open(trigger_id=body["trigger_id"], view=connect_modal(connection))
+    await services.modals.open(body["trigger_id"], user_id, connect_modal(connection))
 
 
 @refusals()
-async def on_oauth_start(
-    ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_oauth_start(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     await services.access.require_manage(user_id)
     view = oauth_modal(services.settings.redirect_url, await services.pagerduty.stored_client_id())
-    await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
+    await services.modals.update(body, view)
 
 
 async def on_oauth_link(ack: AsyncAck) -> None:
@@ -82,8 +79,10 @@ async def on_oauth_client_submitted(ack: AsyncAck, body: dict, view: dict, conte
         await ack(response_action="errors", errors=problems)
         return
     try:
+        # The modal is told how the login ended: only if it is the person's own (the id may be forged).
+        own_view = view["id"] if await services.modals.owns(body) else None
         url = await services.pagerduty.start_oauth(
-            user_id, form.client_id, form.client_secret, view_id=view["id"]
+            user_id, form.client_id, form.client_secret, view_id=own_view
         )
     except ClientRejected as e:  # the Client ID typed stays in the field, ready for another try
         await ack(response_action="errors", errors={PagerDuty.CLIENT_SECRET_BLOCK: str(e)})

@@ -11,12 +11,12 @@ import asyncio
 from dataclasses import replace
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations import codes
 from roundrobin.rotations.draft import MAX_MEMBERS, DraftError, RotationDraft
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule, zone_names
+from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.forms import parse_rotation_form, rotation_errors, turn_order_move
@@ -37,14 +37,12 @@ def register(app: AsyncApp) -> None:
     app.view(Rotations.FORM_VIEW)(on_submit)
 
 
-async def on_create(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+async def on_create(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     await ack()
-    await open_form(deps(context), client, body["trigger_id"], body["user"]["id"], None)
+    await open_form(deps(context), body["trigger_id"], body["user"]["id"], None)
 
 
-async def open_form(
-    services: Services, client: AsyncWebClient, trigger_id: str, user_id: str, rotation: Rotation | None
-) -> None:
+async def open_form(services: Services, trigger_id: str, user_id: str, rotation: Rotation | None) -> None:
     connected = await _connected(services)
     if rotation is None:
         # A new rotation starts in its creator's own time zone, as Slack has it in their profile.
@@ -57,7 +55,7 @@ async def open_form(
         )
     else:
         form = await _form_for(services, rotation, connected)
-    await client.views_open(trigger_id=trigger_id, view=rotation_modal(form))
+    await services.modals.open(trigger_id, user_id, rotation_modal(form))
 
 
 async def _form_for(services: Services, rotation: Rotation, connected: bool) -> RotationForm:
@@ -92,20 +90,22 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
     )
 
 
-async def on_redraw(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+@refusals()
+async def on_redraw(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """A choice changed what the form shows: redraw it, keeping everything typed."""
     await ack()
-    services, view = deps(context), body["view"]
-    form = await _redrawn(services, parse_rotation_form(view, await _connected(services)))
-    await client.views_update(view_id=view["id"], hash=view.get("hash"), view=rotation_modal(form))
+    services = deps(context)
+    form = await _own_form(services, body)
+    await services.modals.update(body, rotation_modal(await _redrawn(services, form)))
 
 
-async def on_turn_order(ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+@refusals()
+async def on_turn_order(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """Someone was moved in the turn order: once both the person and the place are chosen, redraw."""
     await ack()
     services, view = deps(context), body["view"]
+    form = await _own_form(services, body)
     move = turn_order_move(view)
-    form = parse_rotation_form(view, await _connected(services))
     members = list(form.draft.members or ())
     if move is None or move[0] not in members:
         return  # the place is still to be chosen
@@ -115,7 +115,19 @@ async def on_turn_order(ack: AsyncAck, body: dict, client: AsyncWebClient, conte
     form = replace(
         form, draft=replace(form.draft, members=tuple(members)), members_version=form.members_version + 1
     )
-    await client.views_update(view_id=view["id"], view=rotation_modal(await _redrawn(services, form)))
+    await services.modals.update(body, rotation_modal(await _redrawn(services, form)), use_hash=False)
+
+
+async def _own_form(services: Services, body: dict) -> RotationForm:
+    """The form a click came from, once it is the clicker's own and they may still edit what it edits."""
+    await services.modals.require_own(body)
+    form = parse_rotation_form(body["view"], await _connected(services))
+    if form.rotation_id is not None:
+        rotation = await services.rotations.get(form.rotation_id)
+        if rotation is None:
+            raise NotAllowed("That rotation no longer exists.")
+        await services.access.require_edit(body["user"]["id"], rotation)
+    return form
 
 
 async def _redrawn(services: Services, form: RotationForm) -> RotationForm:

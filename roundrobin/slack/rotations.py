@@ -7,7 +7,6 @@ and Slack users (made and undone by roundrobin.pagerduty.people, which checks wh
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.access import PermissionDenied
 from roundrobin.pagerduty.people import Linked
@@ -47,9 +46,7 @@ def register(app: AsyncApp) -> None:
 
 
 @refusals()
-async def on_menu(
-    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_menu(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     choice, rotation_id, rev = parse_menu_value(action["selected_option"]["value"])
@@ -58,9 +55,7 @@ async def on_menu(
         await services.home.publish(user_id, notice="That rotation no longer exists.")
         return
     if choice == MenuChoice.DETAILS:
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=await _details(services, rotation, user_id)
-        )
+        await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
         return
     if choice == MenuChoice.ROTATE:
         change = await services.rotations.rotate(rotation.id, user_id, expected_duty_rev=rev)
@@ -69,25 +64,22 @@ async def on_menu(
         return
     if choice == MenuChoice.SET_ON_DUTY:
         view = await _set_on_duty_view(services, user_id, rotation)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await services.modals.open(body["trigger_id"], user_id, view)
         return
     await services.access.require_edit(user_id, rotation)
     if choice == MenuChoice.EDIT:
-        await open_form(services, client, body["trigger_id"], user_id, rotation)
+        await open_form(services, body["trigger_id"], user_id, rotation)
     elif choice == MenuChoice.DELETE:
-        await client.views_open(trigger_id=body["trigger_id"], view=delete_modal(rotation))
+        await services.modals.open(body["trigger_id"], user_id, delete_modal(rotation))
 
 
-async def on_details(
-    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_details(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services = deps(context)
     rotation = await services.rotations.get(int(action["value"])) if action["value"].isdigit() else None
     if rotation is not None:
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=await _details(services, rotation, body["user"]["id"])
-        )
+        user_id = body["user"]["id"]
+        await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
 
 
 async def _details(services: Services, rotation: Rotation, user_id: str, notice: str | None = None) -> dict:
@@ -135,17 +127,14 @@ async def jump_options(ack: AsyncAck, payload: dict, context: AsyncBoltContext) 
     await ack(options=[option(f"{name} ({code})", str(rotation_id)) for rotation_id, name, code in found])
 
 
-async def on_jump(
-    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_jump(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services = deps(context)
     value = action["selected_option"]["value"]
     rotation = await services.rotations.get(int(value)) if value.isdigit() else None
     if rotation is not None:
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=await _details(services, rotation, body["user"]["id"])
-        )
+        user_id = body["user"]["id"]
+        await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
 
 
 @refusals(field=Rotations.ON_DUTY)
@@ -162,9 +151,7 @@ async def on_set_on_duty(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
 
 
 @refusals()
-async def on_set_on_duty_open(
-    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_set_on_duty_open(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     """Set on duty… in a rotation's Details: the small modal on top of it."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
@@ -172,7 +159,7 @@ async def on_set_on_duty_open(
     if rotation is None:
         return
     view = await _set_on_duty_view(services, user_id, rotation)
-    await client.views_push(trigger_id=body["trigger_id"], view=view)
+    await services.modals.push(body["trigger_id"], user_id, view)
 
 
 async def _set_on_duty_view(services: Services, user_id: str, rotation) -> dict:
@@ -217,9 +204,7 @@ async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
 
 
 @refusals()
-async def on_link(
-    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_link(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     await services.access.require_manage(user_id)
@@ -228,7 +213,7 @@ async def on_link(
         return
     rotation_id = read_metadata(body.get("view", {}).get("private_metadata")).get("rotation_id")
     view = link_modal(rotation_id, {"id": person.id, "name": person.name, "email": person.email})
-    await client.views_push(trigger_id=body["trigger_id"], view=view)
+    await services.modals.push(body["trigger_id"], user_id, view)
 
 
 @refusals(field=Rotations.SLACK_USER)
@@ -247,9 +232,7 @@ async def on_linked(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
 
 
 @refusals()
-async def on_unlink(
-    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
+async def on_unlink(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     """Undo a link made by hand, from the rotation's Details (which is redrawn to show it)."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
@@ -266,7 +249,7 @@ async def on_unlink(
         await services.home.publish(user_id, notice=notice)
         return
     details = await _details(services, rotation, user_id, notice=notice)
-    await client.views_update(view_id=view["id"], view=details)
+    await services.modals.update(body, details, use_hash=False)
 
 
 def _pd_person(linked: Linked) -> str:

@@ -171,3 +171,54 @@ async def test_set_on_duty_on_a_rotation_without_members_answers_in_words(app, s
     text = await home_after(slack, admin, forged)
     assert "has nobody to set on duty yet: add members in Edit first" in text
     assert admin.modal is None, "no modal Slack would refuse (a select without options)"
+
+
+def forged_modal_click(slack, user, view: dict, element: dict):
+    """A click inside a modal as `user`, naming any view (another person's, or one with crafted metadata)."""
+    return slack.forge(
+        user.id,
+        "block_actions",
+        container={"type": "view", "view_id": view["id"]},
+        view=view,
+        actions=[{"block_id": element["action_id"], "action_ts": "1.2", **element}],
+    )
+
+
+WEEKLY = {
+    "type": "static_select",
+    "action_id": Rotations.KIND,
+    "selected_option": {"text": {"type": "plain_text", "text": "Weekly"}, "value": "weekly"},
+}
+
+
+async def test_a_member_cannot_redraw_someone_elses_open_form(app, slack, pd):
+    admin, dave = slack.user(ADMIN), slack.user(DAVE)
+    assert await create_rotation(slack, admin, name="Platform", code="PLAT", members=(BOB, CAROL)) == {}
+    [(rotation_id,)] = rows(app, "SELECT id FROM rotations")
+    await admin.open_home()
+    await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"edit:{rotation_id}"))
+    await admin.fill(Rotations.DESCRIPTION, "What the admin typed")
+    victim = admin.modal
+    crafted = {**victim, "state": {"values": {Rotations.NAME: {Rotations.NAME: {"value": "Pwned"}}}}}
+    await dave.open_home()
+    text = await home_after(slack, dave, forged_modal_click(slack, dave, crafted, WEEKLY))
+    assert "That form is not open on your screen" in text
+    assert admin.modal["blocks"] == victim["blocks"], "the admin's form is as they left it"
+    assert not [c for c in slack.calls_to("views.update") if c.get("view_id") == victim["id"]]
+    assert await admin.submit() == {}
+    assert rows(app, "SELECT name, description FROM rotations") == [("Platform", "What the admin typed")]
+
+
+async def test_a_member_cannot_turn_their_own_form_into_an_edit_of_a_rotation_they_may_not_edit(
+    app, slack, pd
+):
+    admin, dave = slack.user(ADMIN), slack.user(DAVE)
+    assert await create_rotation(slack, admin, name="Platform", code="PLAT") == {}
+    [(rotation_id,)] = rows(app, "SELECT id FROM rotations")
+    await open_create_form(slack, dave)
+    own = dave.modal
+    meta = json.loads(own["private_metadata"] or "{}")
+    crafted = {**own, "private_metadata": json.dumps({**meta, "rotation_id": rotation_id, "config_rev": 1})}
+    text = await home_after(slack, dave, forged_modal_click(slack, dave, crafted, WEEKLY))
+    assert "can change PLAT" in text
+    assert dave.modal["blocks"] == own["blocks"], "nothing was redrawn"

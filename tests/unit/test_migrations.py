@@ -67,4 +67,5 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
 
 def test_every_migration_has_fixtures_or_is_new_tables_only():
     """A reminder for whoever adds migration N+1: add rows for it to FIXTURES when it changes data."""
-    assert len(MIGRATIONS) == 5, "new migration: extend FIXTURES and this test"
+    # 6 adds a table of its own (slack_views) and changes no data.
+    assert len(MIGRATIONS) == 6, "new migration: extend FIXTURES and this test"
