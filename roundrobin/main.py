@@ -38,6 +38,7 @@ from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.home_refresh import HomeRefresh
 from roundrobin.slack.identity import SlackIdentity, fetch_identity
 from roundrobin.slack.modals import Modals
+from roundrobin.slack.replies import Replies
 from roundrobin.slack.pacing import Pacer
 from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.rotations_home import RotationsHome
@@ -238,6 +239,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         people=people,
         requests=RequestService(db, signals.effects, Doorbell(), clock),
         modals=Modals(slack, db, clock),
+        replies=Replies(http, settings.slack_api_url),
     )
 
 

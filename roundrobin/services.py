@@ -24,6 +24,7 @@ from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.identity import SlackIdentity
 from roundrobin.slack.modals import Modals
+from roundrobin.slack.replies import Replies
 from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
@@ -55,6 +56,7 @@ class Services:
     people: PeopleLinks
     requests: RequestService
     modals: Modals
+    replies: Replies
     socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
         None  # set once Socket Mode starts
     )

@@ -6,6 +6,8 @@ a code means the one rotation that tells it. Examples in answers use codes that 
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.access import PermissionDenied
@@ -20,26 +22,57 @@ from roundrobin.slack.views.rotations import on_duty_line
 LIST_LIMIT = 20
 
 
+# Slack acks must come within 3 s. An answer ready sooner is the ack itself; one that waits on
+# Slack or on a busy database is acked with a word and follows through the command's response_url.
+ANSWER_IN_ACK = 1.5
+MAX_TEXT = 300  # what /rr reads of the command text: codes are at most 20 characters
+MAX_ARG = 40
+
+
 def register(app: AsyncApp) -> None:
     app.command("/rr")(on_rr)
 
 
 async def on_rr(ack: AsyncAck, command: dict, context: AsyncBoltContext) -> None:
-    words = (command.get("text") or "").split()
+    services = deps(context)
+    work = services.background.run(_answer(services, command), name="rr")
+    done, _ = await asyncio.wait({work}, timeout=ANSWER_IN_ACK)
+    if done and not work.exception():
+        await ack(**work.result())
+        return
+    await ack(text="Working on it…")
+    services.background.run(_follow_up(services, command, work), name="rr-follow-up")
+
+
+async def _follow_up(services: Services, command: dict, work: asyncio.Task) -> None:
+    try:
+        answer = await work
+    except Exception:  # noqa: BLE001 - logged by Background; the person is told something went wrong
+        answer = {"text": "Something went wrong on our side; nothing was changed. Try again in a moment."}
+    await services.replies.respond(command.get("response_url"), {"response_type": "ephemeral", **answer})
+
+
+async def _answer(services: Services, command: dict) -> dict:
+    """What /rr answers, as a message (`text` and maybe `blocks`)."""
+    words = str(command.get("text") or "")[:MAX_TEXT].split()
     verb = words[0].lower() if words else "list"
     args = words[1:]
-    services, user_id = deps(context), command["user_id"]
-    channel = command.get("channel_id") or ""
+    user_id, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
+    if any(len(a) > MAX_ARG for a in args):
+        return {
+            "text": f"That is longer than any rotation code. Try `/rr who {esc(await _example(services, channel))}`."
+        }
+    if len(verb) > MAX_ARG:
+        return {"text": "I don't know that. Try `/rr help`."}
     if verb in ("help", "?"):
-        await ack(text=await _help(services, channel))
-    elif verb in ("list", "ls"):
-        await ack(**await _list(services, channel))
-    elif verb in ("who", "rotate"):
-        await ack(text=await _one(services, verb, args, channel, user_id))
-    elif verb in ("done", "handover", "hand-over"):
-        await ack(text=await _done(services, args, user_id))
-    else:
-        await ack(text=f"I don't know `{esc(verb)}`. Try `/rr help`.")
+        return {"text": await _help(services, channel)}
+    if verb in ("list", "ls"):
+        return await _list(services, channel)
+    if verb in ("who", "rotate"):
+        return {"text": await _one(services, verb, args, channel, user_id)}
+    if verb in ("done", "handover", "hand-over"):
+        return {"text": await _done(services, args, user_id)}
+    return {"text": f"I don't know `{esc(verb)}`. Try `/rr help`."}
 
 
 async def _help(services: Services, channel: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +27,34 @@ def selected(view: dict, block_id: str, action_id: str) -> str | None:
     return chosen.get("value") if chosen else None
 
 
-def parse_menu_value(value: str) -> tuple[str, int | None, int | None]:
+# SQLite's integers are signed 64-bit: anything larger from a payload would overflow a query.
+MAX_ID = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def number(value: object, low: int = 0, high: int = MAX_ID) -> int | None:
+    """A whole number from a payload (a string of ASCII digits, or a JSON integer) within
+    [low, high]; None for anything else. "²" and "１" are digits to str.isdigit(), not here."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        if not _DIGITS.fullmatch(value):
+            return None
+        value = int(value)
+    if isinstance(value, int) and low <= value <= high:
+        return value
+    return None
+
+
+def parse_id(value: object) -> int | None:
+    """A database id (1 or more) from a payload, or None."""
+    return number(value, 1)
+
+
+def parse_menu_value(value: object) -> tuple[str, int | None, int | None]:
     """A rotation menu choice `<choice>:<rotation id>[:<revision>]`; ids that are not numbers are None."""
-    parts = value.split(":")
-    numbers = [int(p) if p.isdigit() else None for p in parts[1:3]]
+    parts = str(value or "")[:100].split(":")
+    numbers = [number(p) for p in parts[1:3]]
     numbers += [None] * (2 - len(numbers))
     return parts[0], numbers[0], numbers[1]
 
@@ -88,8 +113,8 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     schedule = Schedule(
         kind=kind,
         at=normalise_time(get(b.TIME).get("selected_time") or "09:00"),
-        weekday=int((get(b.WEEKDAY).get("selected_option") or {}).get("value") or 0),
-        every_weeks=int((get(b.EVERY).get("selected_option") or {}).get("value") or 1),
+        weekday=_choice(get(b.WEEKDAY), 0, 6, 0),
+        every_weeks=_choice(get(b.EVERY), 1, 52, 1),
         tz=tz_option.get("value") or meta.get("tz") or "UTC",
         skip_weekends=bool(get(b.SKIP).get("selected_options")),
         anchor=(get(b.START).get("selected_option") or {}).get("value"),
@@ -98,7 +123,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     group_option = get(b.GROUP).get("selected_option") or {}
     new_handle = (get(b.NEW_GROUP).get("value") or "").strip().lstrip("@") or None
     may_rotate = values.get(b.MAY_ROTATE, {}).get(b.MAY_ROTATE)
-    version = meta.get("members_v") or 0
+    version = number(meta.get("members_v"), 0, 1000) or 0
     members = values.get(members_block_id(version), {}).get(b.MEMBERS) or {}
     draft = RotationDraft(
         name=(get(b.NAME).get("value") or "").strip(),
@@ -116,9 +141,9 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     )
     return RotationForm(
         draft=draft,
-        rotation_id=meta.get("rotation_id"),
-        config_rev=meta.get("config_rev"),
-        kept_members=meta.get("kept_members", 0),
+        rotation_id=parse_id(meta.get("rotation_id")),
+        config_rev=number(meta.get("config_rev")),
+        kept_members=number(meta.get("kept_members")) or 0,
         pagerduty_connected=pagerduty_connected,
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
         group_label=(group_option.get("text") or {}).get("text"),
@@ -129,11 +154,17 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
 
 def turn_order_move(view: dict) -> tuple[str, int] | None:
     """The turn-order controls: (who, their new place), once both are chosen."""
-    version = read_metadata(view.get("private_metadata")).get("members_v") or 0
+    version = number(read_metadata(view.get("private_metadata")).get("members_v"), 0, 1000) or 0
     order = view.get("state", {}).get("values", {}).get(order_block_id(version), {})
     who = (order.get(Rotations.ORDER_WHO, {}).get("selected_option") or {}).get("value")
-    where = (order.get(Rotations.ORDER_WHERE, {}).get("selected_option") or {}).get("value") or ""
-    return (who, int(where)) if who and where.isdigit() else None
+    where = _choice(order.get(Rotations.ORDER_WHERE) or {}, 0, 1000, None)
+    return (who, where) if isinstance(who, str) and where is not None else None
+
+
+def _choice(element: dict, low: int, high: int, default: int | None) -> int | None:
+    """The number a select's chosen option carries, or `default` when none (or a crafted one)."""
+    chosen = number((element.get("selected_option") or {}).get("value"), low, high)
+    return default if chosen is None else chosen
 
 
 _ERROR_BLOCKS = {
@@ -176,17 +207,15 @@ def parse_notifications(view: dict) -> Notifications:
         return values.get(block, {}).get(block) or {}
 
     dms = {o.get("value") for o in get(N.DMS).get("selected_options") or ()}
-    reminder = (get(N.REMINDER).get("selected_option") or {}).get("value") or "none"
-    expiry = (get(N.EXPIRY).get("selected_option") or {}).get("value") or "60"
     return Notifications(
         topic_channels=tuple(get(N.TOPIC_CHANNELS).get("selected_conversations") or ()),
         dm_on_duty="dm_on" in dms,
         dm_off_duty="dm_off" in dms,
-        remind_before=int(reminder) if reminder.isdigit() else None,
+        remind_before=_choice(get(N.REMINDER), 1, 7 * 86400, None),
         templates={
             s: get(N.template(s)).get("value") or "" for s in ("announcement", "dm_on", "dm_off", "topic")
         },
-        request_expiry_minutes=int(expiry) if expiry.isdigit() else 60,
+        request_expiry_minutes=_choice(get(N.EXPIRY), 0, 10**6, 60),
     )
 
 

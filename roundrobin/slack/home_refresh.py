@@ -78,8 +78,11 @@ class HomeRefresh:
         """Republish every recently opened Home whose page changed; how many were published."""
         published = 0
         for user_id in self._homes.recent(self._looking_for):
-            if await self._homes.refresh(user_id, self._turn):
-                published += 1
+            try:
+                if await self._homes.refresh(user_id, self._turn):
+                    published += 1
+            except Exception:  # noqa: BLE001 - one person's Home failing never stops the others'
+                log.exception("App Home refresh failed", extra={"user": user_id})
         if published:
             self.published += published
             log.info("App Homes refreshed", extra={"people": published})

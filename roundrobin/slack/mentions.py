@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.requests import RequestRefused
 from roundrobin.services import Services
 from roundrobin.slack.app import deps
+from roundrobin.slack.forms import parse_id
 from roundrobin.slack.ids import Requests
 from roundrobin.slack.views.blocks import section
 from roundrobin.slack.views.requests import (
@@ -79,52 +81,43 @@ async def on_mention(event: dict, client: AsyncWebClient, context: AsyncBoltCont
 
 
 async def on_ack(
-    ack: AsyncAck,
-    body: dict,
-    action: dict,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     try:
         request = await services.requests.ack(_request_id(action), user_id)
     except RequestRefused as refused:
-        await _refused(body, respond, client, services, refused, user_id)
+        await _refused(body, client, services, refused, user_id)
         return
-    answer = answered_dm(request, took_it(request), _link(services, request), _shown(body))
-    await _answer(body, respond, client, user_id, answer)
+    answer = answered_dm(
+        request, await _rotation(services, request), took_it(request), _link(services, request)
+    )
+    await _answer(body, client, services, user_id, answer)
 
 
 async def on_pass(
-    ack: AsyncAck,
-    body: dict,
-    action: dict,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     try:
         passed = await services.requests.pass_on(_request_id(action), user_id)
     except RequestRefused as refused:
-        await _refused(body, respond, client, services, refused, user_id)
+        await _refused(body, client, services, refused, user_id)
         return
-    note = passed_it(passed.request, passed.offered, user_id)
-    answer = answered_dm(passed.request, note, _link(services, passed.request), _shown(body))
-    await _answer(body, respond, client, user_id, answer)
+    request = passed.request
+    note = passed_it(request, passed.offered, user_id)
+    answer = answered_dm(request, await _rotation(services, request), note, _link(services, request))
+    await _answer(body, client, services, user_id, answer)
 
 
 def _request_id(action: dict) -> int:
-    value = str(action.get("value") or "")
-    return int(value) if value.isdigit() else 0
+    return parse_id(action.get("value")) or 0
 
 
-def _shown(body: dict) -> list[dict] | None:
-    """The blocks of the DM that was clicked, as Slack sends them with the click."""
-    return (body.get("message") or {}).get("blocks")
+async def _rotation(services: Services, request: Request) -> Rotation | None:
+    return await services.rotations.get(request.rotation_id) if request.rotation_id else None
 
 
 def _link(services: Services, request: Request) -> str | None:
@@ -132,20 +125,15 @@ def _link(services: Services, request: Request) -> str | None:
 
 
 async def _refused(
-    body: dict,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    services: Services,
-    refused: RequestRefused,
-    user_id: str,
+    body: dict, client: AsyncWebClient, services: Services, refused: RequestRefused, user_id: str
 ) -> None:
     """A closed request replaces the DM that offered it; a request never offered to this person is
     answered beside their message, which is left as it was."""
     words = refusal(refused)
     request = refused.request
     if request is not None and user_id in request.offered_to:
-        answer = answered_dm(request, words, _link(services, request), _shown(body))
-        await _answer(body, respond, client, user_id, answer)
+        answer = answered_dm(request, await _rotation(services, request), words, _link(services, request))
+        await _answer(body, client, services, user_id, answer)
     else:
         reply = {
             "text": words,
@@ -153,14 +141,14 @@ async def _refused(
             "replace_original": False,
             "response_type": "ephemeral",
         }
-        await _answer(body, respond, client, user_id, reply)
+        await _answer(body, client, services, user_id, reply)
 
 
 async def _answer(
-    body: dict, respond: AsyncRespond, client: AsyncWebClient, user_id: str, message: dict
+    body: dict, client: AsyncWebClient, services: Services, user_id: str, message: dict
 ) -> None:
-    if body.get("response_url"):
-        await respond(**message)
-    else:  # no message to answer beside: a DM says it
-        message = {k: v for k, v in message.items() if k not in ("replace_original", "response_type")}
-        await client.chat_postMessage(channel=user_id, **message)
+    """Through the click's response_url when it is Slack's; otherwise a DM says it."""
+    if await services.replies.respond(body.get("response_url"), message):
+        return
+    message = {k: v for k, v in message.items() if k not in ("replace_original", "response_type")}
+    await client.chat_postMessage(channel=user_id, **message)

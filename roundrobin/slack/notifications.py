@@ -12,7 +12,7 @@ from roundrobin.rotations.model import DutyChange, Rotation, next_in_turn
 from roundrobin.rotations.service import Notifications
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
-from roundrobin.slack.forms import notification_errors, parse_notifications
+from roundrobin.slack.forms import notification_errors, number, parse_id, parse_notifications
 from roundrobin.slack.ids import NotificationIds, Preferences
 from roundrobin.slack.views.blocks import esc, read_metadata
 from roundrobin.slack.views.messages import fill
@@ -33,9 +33,8 @@ async def on_open(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     """The Notifications… button in a rotation's Details (a modal on top of it)."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation = (
-        await services.rotations.get(int(action["value"])) if action.get("value", "").isdigit() else None
-    )
+    rotation_id = parse_id(action.get("value"))
+    rotation = await services.rotations.get(rotation_id) if rotation_id else None
     if rotation is None:
         return
     await services.access.require_edit(user_id, rotation)
@@ -50,7 +49,7 @@ async def on_preview(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> No
     services, view, user_id = deps(context), body["view"], body["user"]["id"]
     await services.modals.require_own(body)
     rotation = await services.rotations.get(
-        read_metadata(view.get("private_metadata")).get("rotation_id") or 0
+        parse_id(read_metadata(view.get("private_metadata")).get("rotation_id")) or 0
     )
     if rotation is None:
         return
@@ -65,10 +64,10 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     meta = read_metadata(view.get("private_metadata"))
     try:
         rotation = await services.rotations.update_notifications(
-            int(meta.get("rotation_id") or 0),
+            parse_id(meta.get("rotation_id")) or 0,
             parse_notifications(view),
             user_id,
-            expected_rev=meta.get("config_rev"),
+            expected_rev=number(meta.get("config_rev")),
         )
     except DraftError as e:
         await ack(response_action="errors", errors=notification_errors(e.errors, view))

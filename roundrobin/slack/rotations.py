@@ -14,7 +14,7 @@ from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
-from roundrobin.slack.forms import field, parse_menu_value
+from roundrobin.slack.forms import field, number, parse_id, parse_menu_value
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.rotation_form import open_form
 from roundrobin.slack.views.blocks import esc, mention, modal, option, read_metadata, section
@@ -26,6 +26,9 @@ from roundrobin.slack.views.rotation_modals import (
     link_modal,
     set_on_duty_modal,
 )
+
+GONE = "That rotation no longer exists."
+MAX_PAGE = 10_000  # 100,000 rotations at ten a page: a page number beyond is crafted
 
 
 def register(app: AsyncApp) -> None:
@@ -52,7 +55,7 @@ async def on_menu(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     choice, rotation_id, rev = parse_menu_value(action["selected_option"]["value"])
     rotation = await services.rotations.get(rotation_id) if rotation_id else None
     if rotation is None:
-        await services.home.publish(user_id, notice="That rotation no longer exists.")
+        await services.home.publish(user_id, notice=GONE)
         return
     if choice == MenuChoice.DETAILS:
         await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
@@ -75,11 +78,13 @@ async def on_menu(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
 
 async def on_details(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
-    services = deps(context)
-    rotation = await services.rotations.get(int(action["value"])) if action["value"].isdigit() else None
-    if rotation is not None:
-        user_id = body["user"]["id"]
-        await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
+    services, user_id = deps(context), body["user"]["id"]
+    rotation_id = parse_id(action.get("value"))
+    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    if rotation is None:
+        await services.home.publish(user_id, notice=GONE)
+        return
+    await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
 
 
 async def _details(services: Services, rotation: Rotation, user_id: str, notice: str | None = None) -> dict:
@@ -111,7 +116,7 @@ async def _names(services: Services, rotation: Rotation) -> dict[str, str]:
 
 async def on_page(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
-    page = int(action["value"]) if action["value"].isdigit() else 0
+    page = number(action.get("value"), 0, MAX_PAGE) or 0
     await deps(context).home.publish(body["user"]["id"], tab="rotations", page=page)
 
 
@@ -129,12 +134,13 @@ async def jump_options(ack: AsyncAck, payload: dict, context: AsyncBoltContext) 
 
 async def on_jump(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
-    services = deps(context)
-    value = action["selected_option"]["value"]
-    rotation = await services.rotations.get(int(value)) if value.isdigit() else None
-    if rotation is not None:
-        user_id = body["user"]["id"]
-        await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
+    services, user_id = deps(context), body["user"]["id"]
+    rotation_id = parse_id((action.get("selected_option") or {}).get("value"))
+    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    if rotation is None:
+        await services.home.publish(user_id, notice=GONE)
+        return
+    await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
 
 
 @refusals(field=Rotations.ON_DUTY)
@@ -143,7 +149,10 @@ async def on_set_on_duty(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
     meta = read_metadata(view.get("private_metadata"))
     chosen = (field(view, Rotations.ON_DUTY, Rotations.ON_DUTY).get("selected_option") or {}).get("value")
     change = await services.rotations.set_on_duty(
-        int(meta.get("rotation_id") or 0), chosen or "", user_id, expected_duty_rev=meta.get("duty_rev")
+        parse_id(meta.get("rotation_id")) or 0,
+        chosen if isinstance(chosen, str) else "",
+        user_id,
+        expected_duty_rev=number(meta.get("duty_rev")),
     )
     await ack(response_action="clear")  # opened from Details too: close the whole stack
     name = change.rotation.name if change else ""
@@ -155,7 +164,8 @@ async def on_set_on_duty_open(ack: AsyncAck, body: dict, action: dict, context: 
     """Set on duty… in a rotation's Details: the small modal on top of it."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation = await services.rotations.get(int(action["value"])) if action["value"].isdigit() else None
+    rotation_id = parse_id(action.get("value"))
+    rotation = await services.rotations.get(rotation_id) if rotation_id else None
     if rotation is None:
         return
     view = await _set_on_duty_view(services, user_id, rotation)
@@ -176,7 +186,7 @@ async def on_hand_over(ack: AsyncAck, body: dict, action: dict, context: AsyncBo
     """I'm done: the person on duty hands over to whoever is next."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = int(action["value"]) if action["value"].isdigit() else 0
+    rotation_id = parse_id(action.get("value")) or 0
     change = await services.rotations.hand_over(rotation_id, user_id)
     if change is None:
         return
@@ -188,7 +198,7 @@ async def on_hand_over(ack: AsyncAck, body: dict, action: dict, context: AsyncBo
 
 async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = read_metadata(view.get("private_metadata")).get("rotation_id") or 0
+    rotation_id = parse_id(read_metadata(view.get("private_metadata")).get("rotation_id")) or 0
     if await services.rotations.get(rotation_id) is None:
         await ack()
         return
@@ -211,7 +221,7 @@ async def on_link(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     person = await services.people.person(action["value"])
     if person is None:
         return
-    rotation_id = read_metadata(body.get("view", {}).get("private_metadata")).get("rotation_id")
+    rotation_id = parse_id(read_metadata(body.get("view", {}).get("private_metadata")).get("rotation_id"))
     view = link_modal(rotation_id, {"id": person.id, "name": person.name, "email": person.email})
     await services.modals.push(body["trigger_id"], user_id, view)
 
@@ -243,7 +253,7 @@ async def on_unlink(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltC
     )
     view = body.get("view") or {}
     rotation = await services.rotations.get(
-        read_metadata(view.get("private_metadata")).get("rotation_id") or 0
+        parse_id(read_metadata(view.get("private_metadata")).get("rotation_id")) or 0
     )
     if rotation is None or not view.get("id"):
         await services.home.publish(user_id, notice=notice)

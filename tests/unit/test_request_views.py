@@ -142,7 +142,7 @@ def test_refusals_and_answers_replace_the_dm_and_name_who_took_it():
     taken = request(state="acked", acked_by="U0CAROL", closed_at=1700000100.0)
     words = refusal(RequestRefused("acked", taken))
     assert words.endswith("<@U0CAROL> already took it.")
-    answer = answered_dm(taken, words, None)
+    answer = answered_dm(taken, ROTATION, words, None)
     assert answer["replace_original"] is True and "actions" not in str(answer["blocks"])
     assert "That request was not offered to you." in refusal(RequestRefused("not_offered", taken))
 
@@ -177,10 +177,10 @@ def test_with_several_on_duty_each_dm_names_the_others():
 def test_an_answered_dm_keeps_what_it_asked_and_drops_the_buttons_and_the_deadline():
     offer = renderers("https://acme.slack.com/")[OFFER](ROTATION, {"request": request().to_json()})
     answer = answered_dm(
-        request(state="acked", acked_by="U0BOB"), "You took it.", "https://x.example/", offer["blocks"]
+        request(state="acked", acked_by="U0BOB"), ROTATION, "You took it.", "https://x.example/"
     )
     assert answer["blocks"][0] == offer["blocks"][0], (
-        "the request as the DM showed it (with the rotation's name)"
+        "the request as the DM showed it (with the rotation's name), rebuilt from what is stored"
     )
     shown = str(answer["blocks"])
     assert "Expires" not in shown and Requests.ACK not in shown and "You took it." in shown

@@ -132,15 +132,10 @@ def offer_dm(
     return {"text": _fallback(request, "needs you"), "blocks": blocks, "unfurl_links": False}
 
 
-def answered_dm(request: Request, note: str, link: str | None, shown: list[dict] | None = None) -> dict:
-    """The DM once it was answered (it replaces the one with the buttons): the request as the DM
-    showed it (`shown`: its blocks, when Slack sent them along) without the buttons, and what happened."""
-    asked = next((b for b in shown or () if isinstance(b, dict) and b.get("type") == "section"), None)
-    blocks = (
-        [asked, *_request_blocks(request, None, link, [])[1:]]
-        if asked
-        else _request_blocks(request, None, link, [])
-    )
+def answered_dm(request: Request, rotation: Rotation | None, note: str, link: str | None) -> dict:
+    """The DM once it was answered (it replaces the one with the buttons): the request as stored,
+    without the buttons, and what happened. Never copied from the clicked message: that is crafted."""
+    blocks = _request_blocks(request, rotation, link, [])
     blocks.append(section(note))
     return {"text": cut(note, FALLBACK_LIMIT), "blocks": blocks, "replace_original": True}
 
