@@ -38,9 +38,9 @@ from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.home_refresh import HomeRefresh
 from roundrobin.slack.identity import SlackIdentity, fetch_identity
 from roundrobin.slack.modals import Modals
-from roundrobin.slack.replies import Replies
 from roundrobin.slack.pacing import Pacer
 from roundrobin.slack.permissions import SlackRoles
+from roundrobin.slack.replies import Replies
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
 from roundrobin.slack.views.requests import renderers as request_renderers

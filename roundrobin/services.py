@@ -24,8 +24,8 @@ from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.home_publisher import HomePublisher
 from roundrobin.slack.identity import SlackIdentity
 from roundrobin.slack.modals import Modals
-from roundrobin.slack.replies import Replies
 from roundrobin.slack.permissions import SlackRoles
+from roundrobin.slack.replies import Replies
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
 from roundrobin.vault import Vault
