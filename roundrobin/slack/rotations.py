@@ -91,6 +91,7 @@ async def _details(services: Services, rotation: Rotation, user_id: str, notice:
     can_manage = await services.access.can_manage(user_id)
     people = await services.people.of_rotation(rotation)
     ahead = await services.people.unlinked_ahead([rotation])
+    problems, repaired = await services.rotations_home.delivery_notes([rotation.id])
     return details_modal(
         Details(
             rotation=rotation,
@@ -105,6 +106,8 @@ async def _details(services: Services, rotation: Rotation, user_id: str, notice:
             by_hand=people.by_hand,
             pd_emails=people.emails,
             upcoming_unlinked=ahead.get(rotation.id, ()),
+            problems=tuple(problems.get(rotation.id, ())),
+            group_repaired=rotation.id in repaired,
             notice=notice,
         )
     )

@@ -45,12 +45,7 @@ class RotationsHome:
             )
             page = last
         names = await pd_store.schedules(self._db, {r.pd_schedule_id for r in rotations if r.pd_schedule_id})
-        ids = [r.id for r in rotations]
-        now = self._clock()
-        problems = await outbox.problems(self._db, ids, now, SHOW_AFTER)
-        for rotation_id, words in (await topics.problems(self._db, ids, now, SHOW_AFTER)).items():
-            problems[rotation_id] += words
-        repaired = await outbox.repaired(self._db, ids, now - REPAIR_SHOWN_FOR)
+        problems, repaired = await self.delivery_notes([r.id for r in rotations])
         ahead = await self._unlinked_ahead(rotations) if self._unlinked_ahead else {}
         rows = [
             RotationRow(
@@ -66,3 +61,12 @@ class RotationsHome:
             for r in rotations
         ]
         return rotations_blocks(RotationsPage(rows=rows, page=page, total=total, mine_only=mine))
+
+    async def delivery_notes(self, ids: list[int]) -> tuple[dict[int, list[str]], set[int]]:
+        """What Slack refused or keeps failing for each rotation (mrkdwn), and which rotations' user
+        groups were changed by hand and set back lately: shown on the card and in Details alike."""
+        now = self._clock()
+        problems = await outbox.problems(self._db, ids, now, SHOW_AFTER)
+        for rotation_id, words in (await topics.problems(self._db, ids, now, SHOW_AFTER)).items():
+            problems[rotation_id] += words
+        return problems, await outbox.repaired(self._db, ids, now - REPAIR_SHOWN_FOR)

@@ -121,6 +121,11 @@ async def test_slack_refusing_the_group_is_shown_on_the_rotation_which_still_cha
     assert "User Groups" in text
     assert "On duty: <@U0BOB>" in text
     assert slack.usergroups["S0OPS"]["users"] == [ADMIN]
+    [(rotation_id,)] = rows(app, "SELECT id FROM rotations")
+    details = await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"details:{rotation_id}"))
+    assert "permission_denied" in admin.text(details) and "User Groups" in admin.text(details), (
+        "Details shows what Slack refused, as the card does"
+    )
 
 
 async def test_set_on_duty_and_delete(app, slack, pd):
