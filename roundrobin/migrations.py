@@ -252,8 +252,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX requests_open ON requests (expires_at) WHERE state = 'open';
     """,
-    # 6: whose screen each modal Round Robin opened is on: a redraw names a view id, and a crafted
-    # payload could name someone else's.
+    # 6: whose screen each modal Round Robin opened is on (a redraw names a view id, and a crafted
+    # payload could name someone else's), and who wrote each custom template.
     """
     CREATE TABLE slack_views (
         view_id            TEXT PRIMARY KEY,
@@ -261,5 +261,8 @@ MIGRATIONS: list[str] = [
         opened_at          REAL NOT NULL
     );
     CREATE INDEX slack_views_opened ON slack_views (opened_at);
+
+    -- Whose words each custom template is (surface → Slack user): messages say so.
+    ALTER TABLE rotations ADD COLUMN template_authors TEXT NOT NULL DEFAULT '{}';
     """,
 ]

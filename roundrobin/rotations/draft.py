@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 from roundrobin.rotations.schedule import Schedule, ScheduleError, validate
+from roundrobin.text import clean_text
 
 CODE_PATTERN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
@@ -38,27 +38,6 @@ class RotationDraft:
             description=clean_text(self.description, multiline=True),
             new_usergroup_handle=(self.new_usergroup_handle or "").strip().lstrip("@") or None,
         )
-
-
-# Bidirectional overrides and isolates can make a name read differently from what it is
-# ("evil<RLO>txt.exe"); zero-width joiners stay, emoji need them.
-_INVISIBLE_OK = {"\u200c", "\u200d"}
-
-
-def clean_text(text: str, multiline: bool = False) -> str:
-    """Drop control and format characters (bidi overrides among them); one line unless multiline."""
-    kept = []
-    for ch in text:
-        if ch in "\n\r\t":
-            kept.append("\n" if multiline and ch == "\n" else " ")
-        elif unicodedata.category(ch) in ("Cc", "Cf") and ch not in _INVISIBLE_OK:
-            continue
-        else:
-            kept.append(ch)
-    cleaned = "".join(kept)
-    if not multiline:
-        cleaned = " ".join(cleaned.split())
-    return cleaned.strip()
 
 
 class DraftError(Exception):

@@ -63,6 +63,7 @@ class Rotation:
     dm_off_duty: bool = False  # DM the person going off duty
     remind_before: int | None = None  # seconds before a planned hand-over to remind who takes over
     templates: dict[str, str] = field(default_factory=dict)  # announcement | dm_on | dm_off | topic
+    template_authors: dict[str, str] = field(default_factory=dict)  # surface → who wrote its template
     request_expiry_minutes: int = 60  # an @Round Robin request nobody answers expires after this
     members_may_rotate: bool = True  # members may hand over and Rotate, not only managers
 

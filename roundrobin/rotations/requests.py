@@ -22,6 +22,7 @@ from roundrobin.store import outbox
 from roundrobin.store import requests as store
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.requests import ACKED, EXPIRED, OPEN, UNANSWERED, Request
+from roundrobin.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class RequestService:
         if not code:
             return Opened("no_code", suggestions=await self._codes(""))
         now = self._clock()
-        text = text[:MAX_TEXT]
+        text = clean_text(text[:MAX_TEXT], multiline=True)
         async with self._db.transaction():
             rotation = await rotation_store.get_by_code(self._db, code)  # as it is now: who is on duty
             if rotation is None:

@@ -24,6 +24,7 @@ from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
 from roundrobin.store import events, outbox, topics
 from roundrobin.store import rotations as store
+from roundrobin.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +197,7 @@ class RotationService:
                 await self._record_duty(
                     DutyChange(rotation, (), "created", actor, next_in_turn(rotation), now)
                 )
+            await self._welcome(rotation, (), actor, now)
         self._ring(effects=True, handoffs=rotation.schedule.timed, sync=rotation.bound)
         return rotation
 
@@ -237,6 +239,7 @@ class RotationService:
                 await self._record_duty(
                     DutyChange(rotation, before.on_duty, "edited", actor, next_in_turn(rotation), now)
                 )
+            await self._welcome(rotation, before.members, actor, now)
         self._ring(
             effects=True,
             handoffs=rotation.schedule != before.schedule or rotation.bound != before.bound,
@@ -254,7 +257,11 @@ class RotationService:
         wanted = replace(
             wanted,
             topic_channels=tuple(dict.fromkeys(wanted.topic_channels)),
-            templates={k: v.strip() for k, v in wanted.templates.items() if v and v.strip()},
+            templates={
+                k: clean_text(v, multiline=k != "topic")
+                for k, v in wanted.templates.items()
+                if v and clean_text(v)
+            },
         )
         errors = {f"template.{k}": v for k, v in templates.problems(wanted.templates).items()}
         if len(wanted.topic_channels) > MAX_TOPIC_CHANNELS:
@@ -282,6 +289,12 @@ class RotationService:
                 dm_off_duty=wanted.dm_off_duty,
                 remind_before=wanted.remind_before,
                 templates=wanted.templates,
+                template_authors={
+                    surface: before.template_authors.get(surface, actor)
+                    if before.templates.get(surface) == text
+                    else actor
+                    for surface, text in wanted.templates.items()
+                },
                 request_expiry_minutes=wanted.request_expiry_minutes,
                 config_rev=before.config_rev + 1,
                 updated_at=now,
@@ -300,6 +313,46 @@ class RotationService:
             await store.delete(self._db, rotation_id)  # the rest of its pending Slack work goes with it
         self._ring(effects=True, handoffs=True)
         return rotation
+
+    async def leave(self, rotation_id: int, actor: str) -> Rotation:
+        """A member takes themselves out of a manual rotation; if they were on duty alone, the next
+        in turn takes over."""
+        now = self._clock()
+        async with self._db.transaction():
+            rotation = await self._get(rotation_id)
+            if rotation.bound:
+                raise NotAllowed(
+                    f"{rotation.name} follows PagerDuty: its members are the schedule's. Ask whoever runs "
+                    "the schedule to take you out of it."
+                )
+            if actor not in rotation.members:
+                raise NotAllowed(f"You are not in {rotation.code}, so there is nothing to leave.")
+            on_duty = tuple(u for u in rotation.on_duty if u != actor)
+            if not on_duty and actor in rotation.on_duty and rotation.next_up:
+                on_duty = (rotation.next_up,)
+            updated = replace(
+                rotation,
+                members=tuple(u for u in rotation.members if u != actor),
+                on_duty=tuple(u for u in rotation.on_duty if u != actor),
+                config_rev=rotation.config_rev + 1,
+                updated_at=now,
+            )
+            await events.record(self._db, "rotation.left", now, actor, rotation_id)
+            if on_duty != updated.on_duty:
+                await self._change_duty(updated, on_duty, "left", actor, now, force_save=True)
+            else:
+                await self._save(updated, now)
+        self._ring(effects=True)
+        return updated
+
+    async def _welcome(self, rotation: Rotation, before: tuple[str, ...], actor: str, now: float) -> None:
+        """Tell each person someone else added to a manual rotation who added them, and how to leave
+        it or stop Round Robin's DMs: the bot never pulls someone into duty unannounced."""
+        if rotation.bound:
+            return
+        for person in rotation.members:
+            if person not in before and person != actor:
+                await outbox.enqueue(self._db, "added", rotation.id, person, {"actor": actor}, now)
 
     def _apply_draft(self, rotation: Rotation, draft: RotationDraft, now: float) -> Rotation:
         updated = replace(

@@ -65,6 +65,7 @@ class Rotations(StrEnum):
     HAND_OVER = "rot.hand_over"
     SET_ON_DUTY_OPEN = "rot.set_on_duty.open"
     UNLINK = "rot.unlink"
+    LEAVE = "rot.leave"  # in the DM telling someone they were added to a rotation
     # more of the form: who may rotate, turn order, the first hand-over, replacing a group's members
     MAY_ROTATE = "rot_may_rotate"
     ORDER = "rot_order"

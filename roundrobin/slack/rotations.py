@@ -42,6 +42,7 @@ def register(app: AsyncApp) -> None:
     app.action(Rotations.LINK)(on_link)
     app.action(Rotations.UNLINK)(on_unlink)
     app.action(Rotations.HAND_OVER)(on_hand_over)
+    app.action(Rotations.LEAVE)(on_leave)
     app.action(Rotations.SET_ON_DUTY_OPEN)(on_set_on_duty_open)
     app.view(Rotations.SET_ON_DUTY_VIEW)(on_set_on_duty)
     app.view(Rotations.DELETE_VIEW)(on_delete)
@@ -182,6 +183,20 @@ async def _set_on_duty_view(services: Services, user_id: str, rotation) -> dict:
     if not rotation.members:
         raise NotAllowed(f"{rotation.name} has nobody to set on duty yet: add members in Edit first.")
     return set_on_duty_modal(rotation, await _names(services, rotation))
+
+
+async def on_leave(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
+    """Leave, in the DM that told someone they were added to a rotation: the DM says what happened."""
+    await ack()
+    services, user_id = deps(context), body["user"]["id"]
+    try:
+        rotation = await services.rotations.leave(parse_id(action.get("value")) or 0, user_id)
+        words = f":wave: You left *{esc(rotation.name)}* (`{esc(rotation.code)}`)."
+    except NotAllowed as refusal:
+        words = f":information_source: {esc(str(refusal))}"
+    message = {"text": words, "blocks": [section(words)], "replace_original": True}
+    if not await services.replies.respond(body.get("response_url"), message):
+        await services.home.publish(user_id, notice=words)
 
 
 @refusals()

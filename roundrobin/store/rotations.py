@@ -14,7 +14,8 @@ _COLUMNS = (
     "id, name, code, created_by, description, source, pd_schedule_id, schedule, on_duty_since, "
     "on_duty_until, next_handoff_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
     "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, next_on_duty, next_change_at, "
-    "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate"
+    "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
+    "template_authors"
 )
 
 
@@ -40,6 +41,7 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data["next_on_duty"] = tuple(json.loads(data["next_on_duty"]))
         data["topic_channels"] = tuple(json.loads(data["topic_channels"]))
         data["templates"] = json.loads(data["templates"])
+        data["template_authors"] = json.loads(data["template_authors"])
         for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate"):
             data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
@@ -170,7 +172,7 @@ async def save(db: Database, rotation: Rotation) -> None:
                    usergroup_id = ?, usergroup_handle = ?, pd_status = ?, pd_unmatched = ?, updated_at = ?,
                    config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?, next_on_duty = ?,
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
-                   templates = ?, request_expiry_minutes = ?, members_may_rotate = ?
+                   templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -201,6 +203,7 @@ async def save(db: Database, rotation: Rotation) -> None:
                 json.dumps(rotation.templates, sort_keys=True),
                 rotation.request_expiry_minutes,
                 int(rotation.members_may_rotate),
+                json.dumps(rotation.template_authors, sort_keys=True),
                 rotation.id,
             ),
         )

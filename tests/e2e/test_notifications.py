@@ -118,10 +118,12 @@ async def test_dms_on_and_off_duty_and_a_person_who_muted_them(app, slack, pd):
     text = await home_after(slack, dave, dave.click(Preferences.MUTE_DMS, value="mute"))
     assert "Round Robin will not send you direct messages" in text and "Allow my DMs" in text
     assert rows(app, "SELECT slack_user_id FROM dm_mutes") == [(DAVE,)]
+    [added] = slack.dms_to(DAVE)  # before he muted them: who added him, and how to leave
+    assert "<@U0ADMIN> added you to" in added["text"]
     await rotate(slack, admin, rotation_id)
     await slack.wait_for(lambda: any("off duty" in m["text"] for m in slack.dms_to(CAROL)))
     await asyncio.sleep(1)
-    assert not slack.dms_to(DAVE), "muted: no DM, though Dave is on duty now"
+    assert slack.dms_to(DAVE) == [added], "muted: no DM, though Dave is on duty now"
     assert rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1") == [(DAVE,)]
 
 
@@ -198,3 +200,56 @@ async def test_a_template_with_every_token_and_an_unknown_token_refused(app, sla
     )
     blocks = str(message["blocks"])
     assert "|@carol|<@U0BOB>|" in blocks and "Carol Chen" in blocks and "&lt;!here&gt;" in blocks
+
+
+INVISIBLE = "\u202e\u2066\u200b\u200d"
+
+
+async def test_custom_words_reach_slack_clean_and_name_who_wrote_them(app, slack, pd):
+    rotation_id = await ops_rotation(slack, app)
+    admin = slack.user(ADMIN)
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.TOPIC_CHANNELS, [OPS])
+    await admin.fill(N.DMS, ["dm_on"])
+    await admin.fill(N.template("announcement"), f"<!here> {INVISIBLE}%USER% takes {INVISIBLE}over")
+    await admin.fill(N.template("dm_on"), f"Log in at <https://evil.example|our portal>{INVISIBLE} %USER%")
+    await admin.fill(N.template("topic"), f"<!here> <@U0DAVE> {INVISIBLE}%USER_TEXTONLY% is on")
+    assert await admin.submit() == {}
+    await rotate(slack, admin, rotation_id)
+    [message] = await slack.wait_for(lambda: told(slack, OPS, "takes"))
+    dm = await slack.wait_for(lambda: next((m for m in slack.dms_to(CAROL) if "portal" in str(m)), None))
+    await slack.wait_for(lambda: "Carol Chen is on" in topic(slack, OPS))
+    for seen in (message, dm):
+        everything = seen["text"] + str(seen["blocks"])
+        for ch in INVISIBLE:
+            assert ch not in everything, f"U+{ord(ch):04X} reached Slack"
+        assert "<!here>" not in everything and "<https://evil.example" not in everything
+        assert "Message set by <@U0ADMIN> for *Primary on-call*" in str(seen["blocks"]), "whose words"
+    assert "Next:" not in str(message["blocks"]), "a custom message gets no second, automatic footer"
+    assert topic(slack, OPS) == "@here @someone Carol Chen is on"
+    assert not any(ch in topic(slack, OPS) for ch in INVISIBLE + "<>")
+
+
+async def test_a_person_added_by_someone_else_is_told_who_and_can_leave(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, channels=[OPS], members=(BOB, CAROL, DAVE)) == {}
+    added = await slack.wait_for(lambda: next(iter(slack.dms_to(DAVE)), None))
+    assert "<@U0ADMIN> added you to *Primary on-call* (`OPS`)" in str(added["blocks"])
+    assert "On duty now: <@U0BOB>" in str(added["blocks"])
+    assert "Stop my DMs" in str(added["blocks"]), "and where to stop Round Robin's DMs"
+    assert not [m for m in slack.dms_to(ADMIN) if "added you" in m["text"]], "not the person who added"
+    await slack.user(DAVE).click_in_message(added, Rotations.LEAVE, confirm=True)
+    await slack.wait_for(lambda: "You left *Primary on-call*" in str(slack.dms_to(DAVE)[-1]["blocks"]))
+    assert rows(app, "SELECT slack_user_id FROM rotation_members ORDER BY position") == [(BOB,), (CAROL,)]
+    assert rows(app, "SELECT kind, actor FROM events WHERE kind = 'rotation.left'") == [
+        ("rotation.left", DAVE)
+    ]
+
+
+async def test_leaving_while_on_duty_hands_over_to_the_next_person(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, channels=[OPS], members=(BOB, CAROL)) == {}
+    added = await slack.wait_for(lambda: next(iter(slack.dms_to(BOB)), None))
+    await slack.user(BOB).click_in_message(added, Rotations.LEAVE, confirm=True)
+    [message] = await slack.wait_for(lambda: told(slack, OPS, "<@U0CAROL>", "on duty now"))
+    assert "<@U0BOB> left the rotation" in str(message["blocks"])

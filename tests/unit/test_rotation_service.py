@@ -83,7 +83,12 @@ def draft(**kw) -> RotationDraft:
 
 
 async def announcements(db, rotation_id):
-    return [m for m in await outbox.due_messages(db, time.time() + 3600) if m.rotation_id == rotation_id]
+    """The channel messages planned for a rotation (not the DMs telling people they were added)."""
+    return [
+        m
+        for m in await outbox.due_messages(db, time.time() + 3600)
+        if m.rotation_id == rotation_id and m.kind != "added"
+    ]
 
 
 async def history(db, rotation_id):
@@ -326,7 +331,7 @@ async def test_the_backlog_counts_slack_work_that_keeps_failing(service, db):
     r = await service.create(draft(channels=("C1",), usergroup_id="S1", usergroup_handle="ops"), "U9", False)
     now = time.time()
     backlog = await outbox.backlog(db, now, patience=300)
-    assert (backlog.pending, backlog.stuck) == (2, 0), "a group to set and a message to send"
+    assert (backlog.pending, backlog.stuck) == (5, 0), "a group to set, a message, three 'you were added' DMs"
     [message] = await announcements(db, r.id)
     await outbox.message_failed(db, message, "Slack had a problem (http_503)", now + 30, False, now - 400)
     await outbox.group_failed(db, r.id, "S1", "refused", now + 900, True, now - 400)

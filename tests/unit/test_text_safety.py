@@ -86,3 +86,47 @@ def test_nobody_on_duty_names_who_pagerduty_has_on_call():
         message["blocks"]
     )
     assert "Nobody is on duty" not in str(message)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("evil\u202etxt.exe", "eviltxt.exe"),  # a right-to-left override
+        ("a\u2066b\u2069c", "abc"),  # isolates
+        ("zero\u200bwidth", "zerowidth"),
+        ("join\u200dme", "joinme"),  # a joiner between letters is not an emoji's
+        ("\U0001f469\u200d\U0001f4bb on call", "\U0001f469\u200d\U0001f4bb on call"),  # 👩‍💻 keeps it
+        (
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        ),
+        ("line\r\nbreak\ttab", "line break tab"),
+    ],
+)
+def test_typed_text_loses_what_changes_how_it_reads(typed, shown):
+    from roundrobin.text import clean_text
+
+    assert clean_text(typed) == shown
+
+
+def test_multiline_text_keeps_its_lines_and_loses_the_rest():
+    from roundrobin.text import clean_text
+
+    assert clean_text("one\u202e\ntwo\u200b", multiline=True) == "one\ntwo"
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("<!here> the <!channel> and <!subteam^S1|@ops>", "@here the @channel and @ops"),
+        ("ask <@U123|bob> in <#C123|ops> or <#C999>", "ask @bob in #ops or #a channel"),
+        ("see <https://x.io|docs> or <https://y.io>", "see docs (https://x.io) or https://y.io"),
+        ("1 < 2 > 0 and <b>", "1 ‹ 2 › 0 and ‹b›"),
+        ("\u202eRound\u200b Robin", "Round Robin"),
+    ],
+)
+def test_a_topic_is_plain_words_with_no_control_sequence(text, plain):
+    from roundrobin.slack.views.personal import plain_words
+
+    assert plain_words(text) == plain
+    assert "<" not in plain_words(text) and ">" not in plain_words(text)

@@ -54,13 +54,14 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
         details.append(f"Next: {people(body['next_up'])}")
     if rotation.usergroup_id and on_duty:
         details.append(f"Reach them with {group_mention(rotation)}")
-    actor = body.get("actor")
-    verb = {"rotated": "Rotated", "set": "Set", "handed_over": "Handed over"}.get(body.get("reason"))
-    if actor and verb:
-        details.append(f"{verb} by {mention(actor)}")
+    by = who_did_it(body)
+    details += [by] if by else []
     if rotation.bound:
         details.append("Follows PagerDuty")
     custom = fill(rotation, "announcement", body)
+    if custom:
+        # The rotation's own words say what they want; the footer only says whose words they are.
+        details = [authorship(rotation, "announcement"), *([by] if by else [])]
     blocks = [section(custom if custom else f"{title}: {line}")]
     if details:
         blocks.append(context(" · ".join(details)))
@@ -73,6 +74,24 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
     if custom:
         fallback = custom  # the rotation's own words, in notifications too
     return {"text": fallback, "blocks": blocks}
+
+
+def who_did_it(body: dict) -> str | None:
+    """'Rotated by @ada': the person behind a duty change, when a person made it."""
+    actor, reason = body.get("actor"), body.get("reason")
+    if not actor:
+        return None
+    if reason == "left":
+        return f"{mention(actor)} left the rotation"
+    verb = {"rotated": "Rotated", "set": "Set", "handed_over": "Handed over"}.get(reason)
+    return f"{verb} by {mention(actor)}" if verb else None
+
+
+def authorship(rotation: Rotation, surface: str) -> str:
+    """Whose words a custom template is: the bot says them, a person wrote them."""
+    author = rotation.template_authors.get(surface)
+    who = mention(author) if author else "someone who may edit it"
+    return f"Message set by {who} for *{esc(rotation.name)}*"
 
 
 def group_mention(rotation: Rotation) -> str:

@@ -10,12 +10,17 @@ hand-over a reminder was for has passed.
 
 from __future__ import annotations
 
+import re
+
 from roundrobin.rotations import templates
 from roundrobin.rotations.model import Rotation
-from roundrobin.slack.views.blocks import context, esc, section, slack_date
-from roundrobin.slack.views.messages import fill, group_mention, people, token_values
+from roundrobin.slack.ids import Rotations
+from roundrobin.slack.views.blocks import actions, button, confirm, context, esc, mention, section, slack_date
+from roundrobin.slack.views.messages import authorship, fill, group_mention, people, token_values
+from roundrobin.text import clean_text
 
 TOPIC_LIMIT = 250
+STOP_DMS = "To stop Round Robin's DMs to you: its App Home › *Settings* › *Stop my DMs*."
 
 
 # --- direct messages --------------------------------------------------------------------------
@@ -32,7 +37,9 @@ def dm_on_message(rotation: Rotation, body: dict) -> dict | None:
         if rotation.usergroup_id:
             text += f" {group_mention(rotation)} reaches you."
     notes = [f"Next: {people(body['next_up'])}"] if body.get("next_up") else []
-    notes.append("You can stop these messages in Round Robin's App Home.")
+    if rotation.templates.get("dm_on"):
+        notes = [authorship(rotation, "dm_on")]
+    notes.append(STOP_DMS)
     return {"text": _flat(text), "blocks": [section(text), context(*notes)]}
 
 
@@ -41,13 +48,13 @@ def dm_off_message(rotation: Rotation, body: dict) -> dict | None:
     if body.get("muted") or target in rotation.on_duty:
         return None  # muted, or back on duty before the message went out
     text = fill(rotation, "dm_off", body)
+    notes = [STOP_DMS]
     if text is None:
         who = people(body.get("on_duty") or []) or "nobody"
         text = f"You are off duty for *{esc(rotation.name)}* (`{esc(rotation.code)}`): {who} took over. Thank you!"
-    return {
-        "text": _flat(text),
-        "blocks": [section(text), context("You can stop these messages in Round Robin's App Home.")],
-    }
+    else:
+        notes.insert(0, authorship(rotation, "dm_off"))
+    return {"text": _flat(text), "blocks": [section(text), context(*notes)]}
 
 
 def reminder_message(rotation: Rotation, body: dict) -> dict | None:
@@ -61,9 +68,37 @@ def reminder_message(rotation: Rotation, body: dict) -> dict | None:
         f"Heads-up: you are on duty for *{esc(rotation.name)}* (`{esc(rotation.code)}`) "
         f"from {slack_date(handoff)}."
     )
+    return {"text": _flat(text), "blocks": [section(text), context(STOP_DMS)]}
+
+
+def added_message(rotation: Rotation, body: dict) -> dict | None:
+    """Someone added the reader to a rotation: who, what it means, and how to get out of it."""
+    target = body.get("target")
+    if body.get("muted") or target not in rotation.members or rotation.bound:
+        return None  # muted, or taken out again before the message went out
+    actor = body.get("actor")
+    who = mention(actor) if actor else "Someone"
+    name = f"*{esc(rotation.name)}* (`{esc(rotation.code)}`)"
+    text = f":wave: {who} added you to {name}: its members take turns being on duty."
+    if target in rotation.on_duty:
+        text += " You are on duty now."
+    elif rotation.on_duty:
+        text += f" On duty now: {people(rotation.on_duty)}."
+    leave = button(
+        f"Leave {rotation.name}",
+        Rotations.LEAVE,
+        value=str(rotation.id),
+        confirm=confirm(
+            "Leave this rotation?", f"You will no longer take turns in {name}.", "Leave", style="danger"
+        ),
+    )
     return {
-        "text": _flat(text),
-        "blocks": [section(text), context("You can stop these messages in Round Robin's App Home.")],
+        "text": _flat(f"{who} added you to {esc(rotation.name)} ({esc(rotation.code)})"),
+        "blocks": [
+            section(text),
+            actions(leave),
+            context(f"Not for you? Leave it, or ask {who}. {STOP_DMS}"),
+        ],
     }
 
 
@@ -98,8 +133,35 @@ def topic_text(rotation: Rotation, body: dict) -> str:
             text = f"Round Robin: nobody is on duty for {rotation.name}"
         if plain["DUTYHANDLE"] and on_duty:
             text += f" · ask {plain['DUTYHANDLE']}"
-    text = " ".join(text.split())
+    text = plain_words(text)
     return text if len(text) <= TOPIC_LIMIT else text[: TOPIC_LIMIT - 1] + "…"
 
 
-RENDERERS = {"dm_on": dm_on_message, "dm_off": dm_off_message, "reminder": reminder_message}
+_SEQUENCE = re.compile(r"<([^<>]*)>")
+
+
+def plain_words(text: str) -> str:
+    """Text with no control sequence left, for a topic (Slack shows topics as typed, and a topic
+    saying <!here> or <@U…> must not reach Slack as one): `<!here>` is the word @here, a mention its
+    label, a link "label (url)", and a stray < or > a look-alike angle quote."""
+
+    def word(found: re.Match) -> str:
+        target, _, label = found.group(1).partition("|")
+        if target.startswith(("@", "#")):
+            return target[0] + (label or ("someone" if target[0] == "@" else "a channel"))
+        if target.startswith("!"):
+            return label or "@" + target[1:].split("^")[0]
+        if target.startswith(("http://", "https://", "mailto:")):
+            return f"{label} ({target})" if label and label != target else target
+        return f"‹{found.group(1)}›"
+
+    text = _SEQUENCE.sub(word, clean_text(text))
+    return " ".join(text.replace("<", "‹").replace(">", "›").split())
+
+
+RENDERERS = {
+    "dm_on": dm_on_message,
+    "dm_off": dm_off_message,
+    "reminder": reminder_message,
+    "added": added_message,
+}
