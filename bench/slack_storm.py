@@ -51,6 +51,9 @@ class _Roles:
     async def name(self, user_id: str) -> str:
         return user_id
 
+    async def is_person(self, user_id: str) -> bool:
+        return True
+
 
 @dataclass
 class StormReport:

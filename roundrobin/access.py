@@ -10,6 +10,7 @@ from typing import Protocol
 
 from roundrobin.db import Database
 from roundrobin.rotations.model import Rotation
+from roundrobin.slack_ids import is_id
 from roundrobin.store import events, owners
 
 
@@ -24,8 +25,13 @@ class Roles(Protocol):
 
     async def name(self, user_id: str) -> str: ...
 
+    async def is_person(self, user_id: str) -> bool:
+        """An active, human member of the workspace (not a bot, not deactivated)."""
+        ...
+
 
 MANAGERS = "Slack workspace admins and owners, and Round Robin owners"
+MAX_OWNERS = 50
 
 
 class Access:
@@ -89,13 +95,27 @@ class Access:
     async def config_owners(self) -> tuple[str, ...]:
         return tuple(sorted(self._config_owners))
 
-    async def set_owners(self, actor: str, wanted: list[str], now: float) -> tuple[set[str], set[str]]:
-        """Make the owners added in Settings exactly `wanted`; returns (added, removed)."""
+    async def set_owners(
+        self, actor: str, wanted: list[str], now: float
+    ) -> tuple[set[str], set[str], list[str]]:
+        """Make the owners added in Settings `wanted`, less what is not a person in this workspace
+        (checked with Slack; anything else a payload carries is refused). Returns (added, removed,
+        refused)."""
         await self.require_manage(actor)
+        current = set(await owners.list_owners(self._db))
+        wanted = list(dict.fromkeys(wanted))
+        refused = [u for u in wanted if not is_id("user", u)]
+        candidates = [u for u in wanted if is_id("user", u)]
+        refused += candidates[MAX_OWNERS:]
+        candidates = candidates[:MAX_OWNERS]
+        for user_id in candidates:
+            if user_id not in current and not await self._roles.is_person(user_id):
+                refused.append(user_id)
+        wanted = [u for u in candidates if u not in refused]
         async with self._db.transaction():
             added, removed = await owners.replace_owners(self._db, wanted, actor, now)
             if added or removed:
                 await events.record(
                     self._db, "owners.changed", now, actor, added=sorted(added), removed=sorted(removed)
                 )
-        return added, removed
+        return added, removed, refused

@@ -17,6 +17,10 @@ class BackupError(Exception):
 
 def backup(settings: Settings, target: Path) -> str:
     """Copy with SQLite's online backup API, then verify the copy; returns a one-line summary."""
+    if target.is_symlink():
+        raise BackupError(
+            f"{target} is a symbolic link: give the backup's real path (a backup never follows one)"
+        )
     if target.exists():
         raise BackupError(f"{target} already exists: choose a new file name (a backup never overwrites)")
     if not settings.database_path.exists():
@@ -38,6 +42,8 @@ async def _copy(source: Path, target: Path) -> None:
         raise BackupError(str(e)) from None
     try:
         await db.backup(target)
+    except FileExistsError:
+        raise BackupError(f"{target} appeared while the backup started: choose a new file name") from None
     finally:
         await db.close()
 

@@ -144,21 +144,25 @@ class Database:
     async def backup(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), safe while the app is writing.
 
-        The copy holds what the database holds, so it is created 0600 like the database.
+        The copy holds what the database holds, so it is created 0600 like the database, and only as
+        a new file: never through a symbolic link, never over another file (FileExistsError).
         """
-        _create_private(target)
+        _create_private(target, must_be_new=True)
         async with self._access(), aiosqlite.connect(target) as dest:
             await self._conn.backup(dest)
 
 
-def _create_private(path: Path) -> None:
+def _create_private(path: Path, must_be_new: bool = False) -> None:
     """Create an empty database file readable only by this user (SQLite gives its -wal and -shm
-    files the same mode); an existing file is left as it is."""
+    files the same mode); an existing file is left as it is, unless it `must_be_new`. O_EXCL never
+    follows a symbolic link, dangling or not."""
     if str(path) == ":memory:":
         return
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
+        if must_be_new:
+            raise
         return
     try:
         os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask

@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 import time
+import unicodedata
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -48,10 +49,27 @@ def _mask(match: re.Match) -> str:
 
 
 def _quote(value: object) -> str:
+    """A value for one key=value field: quoted when it needs to be, every control character escaped
+    (a \r or an ANSI escape in a logged value must not forge or hide a line)."""
     text = str(value)
-    if text == "" or any(c in text for c in ' "=\n'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if text == "" or any(c in text for c in ' "=') or any(_control(c) for c in text):
+        return '"' + "".join(_escaped(c) for c in text) + '"'
     return text
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _control(c: str) -> bool:
+    return unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _escaped(c: str) -> str:
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    if _control(c):
+        return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+    return c
 
 
 class KeyValueFormatter(logging.Formatter):

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
@@ -163,7 +163,7 @@ class RequestService:
         """`actor` takes the request: only one of the people it is offered to, and only the first."""
         now = self._clock()
         async with self._db.transaction():
-            request = await self._answerable(request_id, actor)
+            request = await self._answerable(request_id, actor, now)
             if not await store.take(self._db, request.id, actor, now):
                 raise RequestRefused(ACKED, await store.get(self._db, request_id))
             taken = await store.get(self._db, request.id)
@@ -177,7 +177,7 @@ class RequestService:
         """`actor` passes: it goes to the next person, or the requester hears nobody can take it."""
         now = self._clock()
         async with self._db.transaction():
-            request = await self._answerable(request_id, actor)
+            request = await self._answerable(request_id, actor, now)
             rotation = (
                 await rotation_store.get(self._db, request.rotation_id) if request.rotation_id else None
             )
@@ -226,7 +226,7 @@ class RequestService:
 
     # --- inside a transaction -------------------------------------------------------------------
 
-    async def _answerable(self, request_id: int, actor: str) -> Request:
+    async def _answerable(self, request_id: int, actor: str, now: float) -> Request:
         request = await store.get(self._db, request_id)
         if request is None:
             raise RequestRefused("missing")
@@ -234,6 +234,9 @@ class RequestService:
             raise RequestRefused("not_offered", request)
         if request.state != OPEN:
             raise RequestRefused(request.state, request)
+        if now >= request.expires_at:
+            # Its time is up though the expiry worker has not closed it yet: it will, and say so.
+            raise RequestRefused(EXPIRED, replace(request, state=EXPIRED, closed_at=request.expires_at))
         if actor in request.passed_by:
             raise RequestRefused("passed", request)
         return request

@@ -42,6 +42,14 @@ class SlackRoles:
         admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         return admin and not user.get("deleted") and not user.get("is_restricted")
 
+    async def is_person(self, user_id: str) -> bool:
+        user = await self.profile(user_id)
+        return (
+            bool(user)
+            and user.get("id") == user_id
+            and not (user.get("deleted") or user.get("is_bot") or user_id == "USLACKBOT")
+        )
+
     async def name(self, user_id: str) -> str:
         """The name Slack shows for a person (plain text: fit for modal field errors too)."""
         user = await self.profile(user_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from roundrobin.access import MAX_OWNERS
 from roundrobin.slack.app import deps, refusals
 from roundrobin.slack.ids import Owners
 from roundrobin.slack.views.blocks import mention
@@ -17,9 +18,17 @@ def register(app: AsyncApp) -> None:
 async def on_owners_changed(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    wanted = [u for u in action.get("selected_users", []) if u != services.identity.bot_user_id]
-    added, removed = await services.access.set_owners(user_id, wanted, services.clock())
-    await services.home.publish(user_id, tab="settings", notice=owners_words(added, removed))
+    chosen = action.get("selected_users")
+    wanted = [u for u in chosen if u != services.identity.bot_user_id] if isinstance(chosen, list) else []
+    added, removed, refused = await services.access.set_owners(user_id, wanted, services.clock())
+    notice = owners_words(added, removed)
+    if refused:
+        refusal = (
+            f"{len(refused)} of the people chosen could not be made Round Robin owners: only active people "
+            f"in this workspace can be (at most {MAX_OWNERS})."
+        )
+        notice = f"{notice} {refusal}" if notice else refusal
+    await services.home.publish(user_id, tab="settings", notice=notice)
 
 
 def owners_words(added: set[str], removed: set[str]) -> str | None:

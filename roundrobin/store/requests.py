@@ -119,8 +119,9 @@ async def take(db: Database, request_id: int, user_id: str, now: float) -> bool:
     """Compare-and-set: `user_id` takes the request if it is still open; False when it was not."""
     return bool(
         await db.execute(
-            "UPDATE requests SET state = ?, acked_by = ?, closed_at = ? WHERE id = ? AND state = ?",
-            (ACKED, user_id, now, request_id, OPEN),
+            "UPDATE requests SET state = ?, acked_by = ?, closed_at = ? "
+            "WHERE id = ? AND state = ? AND expires_at > ?",
+            (ACKED, user_id, now, request_id, OPEN, now),
         )
     )
 

@@ -102,6 +102,17 @@ async def test_backup_while_running_is_a_consistent_copy(app, slack, pd, tmp_pat
         assert copy.execute("SELECT code FROM rotations").fetchall() == [("OPS",)]
     code, out = await app.command("backup", str(target))
     assert code == 1 and "already exists" in out
+    assert oct(target.stat().st_mode & 0o777) == "0o600", "a backup holds what the database holds"
+
+
+async def test_a_backup_never_follows_a_symbolic_link(app, slack, pd, tmp_path):
+    planted = tmp_path / "elsewhere" / "world-readable.db"
+    planted.parent.mkdir()
+    link = tmp_path / "rr-backup.db"
+    link.symlink_to(planted)  # dangling: the file it names does not exist yet
+    code, out = await app.command("backup", str(link))
+    assert code == 1 and "is a symbolic link" in out
+    assert not planted.exists(), "nothing was written where the link points"
 
 
 async def connect_with_api_key(slack) -> None:

@@ -6,7 +6,7 @@ import pytest
 from roundrobin.slack.ids import Owners, PagerDuty
 from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL
 from tests.e2e.harness import APP_TOKEN, BOT_TOKEN, AppProcess
-from tests.e2e.steps import forged_click, home_after, modal_after, open_settings
+from tests.e2e.steps import forged_click, home_after, modal_after, open_settings, rows
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,18 @@ async def test_a_member_cannot_edit_owners(app, slack, pd):
     forged = forged_click(slack, bob, element)
     text = await home_after(slack, bob, forged)
     assert "can do that" in text and "Owners: none yet" in text
+
+
+async def test_owners_are_only_real_people(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await open_settings(slack, admin)
+    crafted = ["<!here>", "C0GENERAL", "U0NOBODY", "U" + "X" * 5000, BOB, slack.workspace.bot_user_id]
+    element = {"type": "multi_users_select", "action_id": Owners.EDIT, "selected_users": crafted}
+    text = await home_after(slack, admin, forged_click(slack, admin, element))
+    assert "Owners: <@U0BOB>" in text and "<@U0BOB> is a Round Robin owner now." in text
+    assert "4 of the people chosen could not be made Round Robin owners" in text
+    assert "<!here>" not in text and "C0GENERAL" not in text
+    assert rows(app, "SELECT slack_user_id FROM owners") == [(BOB,)]
 
 
 async def test_owners_from_the_environment(tmp_path, slack, pd):

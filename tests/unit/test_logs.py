@@ -1,3 +1,4 @@
+import ast
 import logging
 
 import pytest
@@ -36,3 +37,22 @@ def test_formatter_prints_key_values_on_one_line():
     assert "level=INFO" in line and "logger=roundrobin.sync" in line
     assert 'msg="sync done"' in line and "requests=12" in line and 'note="two words"' in line
     assert "\n" not in line
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "bob\r2026-01-01T00:00:00.000Z level=ERROR msg=forged",
+        "x\x1b[2K\x1b[1Ahidden",
+        "line\u2028separator",
+        'back\\slash "quote" \t tab\x00nul\u202eRTL',
+    ],
+)
+def test_a_logged_value_stays_on_one_line_and_shows_every_control_character(value):
+    record = logging.LogRecord("roundrobin", logging.WARNING, __file__, 1, "seen", (), None)
+    record.user = value
+    line = logs.KeyValueFormatter().format(record)
+    assert not any(c in line for c in "\r\n\x1b\x00\u2028\u202e"), line
+    field = line.split(" user=", 1)[1]
+    assert field.startswith('"') and field.endswith('"'), "the whole value is one quoted field"
+    assert ast.literal_eval(field) == value, "and reads back as what was logged"

@@ -228,6 +228,19 @@ async def test_requests_expire_once_their_time_is_up(service, db, clock):
     assert [m.body["event"] for m in await pending(db, THREAD)].count("expired") == 1
 
 
+async def test_a_request_past_its_time_cannot_be_taken_before_the_expiry_worker_closes_it(service, db, clock):
+    await add(db, request_expiry_minutes=5)
+    request = (await service.open("PLAT", "C1", "1.1", "U5", "help")).request
+    clock.now = request.expires_at  # the worker has not run yet
+    for answer in (service.ack, service.pass_on):
+        with pytest.raises(RequestRefused) as refused:
+            await answer(request.id, "U1")
+        assert refused.value.reason == "expired" and refused.value.request.closed_at == request.expires_at
+    assert (await service.get(request.id)).state == "open", "left for the worker to close, and say so"
+    [expired] = await service.expire_due()
+    assert expired.id == request.id
+
+
 async def test_the_same_message_delivered_twice_opens_one_request(service, db):
     await add(db)
     assert (await service.open("PLAT", "C1", "1.1", "U5", "help")).outcome == "routed"

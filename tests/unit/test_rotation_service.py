@@ -31,6 +31,9 @@ class Roles:
     async def name(self, user_id: str) -> str:
         return f"Name of {user_id}"
 
+    async def is_person(self, user_id: str) -> bool:
+        return True
+
 
 class Workspace:
     """What the workspace holds, as Slack would answer: people, channels (and who is in them), groups."""

@@ -6,9 +6,10 @@ Texts are cut to their limits here, so a long rotation name can never make Slack
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
+
+from roundrobin.slack_ids import is_id
 
 Block = dict[str, Any]
 
@@ -275,18 +276,6 @@ def ago(ts: float, now: float) -> str:
             n = seconds // size
             return f"{n} {unit}{'s' if n != 1 else ''} ago"
     return "just now"
-
-
-_IDS = {
-    "user": re.compile(r"[UW][A-Z0-9]{2,30}"),
-    "channel": re.compile(r"[CGD][A-Z0-9]{2,30}"),
-    "group": re.compile(r"S[A-Z0-9]{2,30}"),
-}
-
-
-def is_id(kind: str, value: object) -> bool:
-    """A well-formed Slack id of this kind (user, channel or group)."""
-    return isinstance(value, str) and _IDS[kind].fullmatch(value) is not None
 
 
 def mention(slack_id: str, handle: str | None = None) -> str:
