@@ -24,6 +24,11 @@ class DatabaseError(Exception):
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
 
 
+def in_transaction() -> bool:
+    """Whether the running task holds an open transaction (and with it the database lock)."""
+    return _in_transaction.get()
+
+
 class Database:
     """One connection shared by the whole process.
 

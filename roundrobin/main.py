@@ -21,7 +21,7 @@ from roundrobin import logs
 from roundrobin.access import Access
 from roundrobin.background import Background, Doorbell
 from roundrobin.config import Settings
-from roundrobin.db import Database, DatabaseError
+from roundrobin.db import Database, DatabaseError, in_transaction
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
@@ -137,7 +137,9 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     )
 
     # One session for every outbound call; requests without their own timeout give up after 30 s.
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    http = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=30), trace_configs=[no_network_in_transactions()]
+    )
     stack.push_async_callback(http.close)
     slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http)
     # Interactive calls (views.open within a trigger_id's 3 s) may wait out one short 429; the
@@ -176,6 +178,27 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     web_url = await _start_web(services, handler.client.is_connected, stack)
     log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
     return Running(services, web_url, handler)
+
+
+class NetworkInTransaction(RuntimeError):
+    """A bug: a request to Slack or PagerDuty while a database transaction is open."""
+
+
+def no_network_in_transactions() -> aiohttp.TraceConfig:
+    """Refuse (and log) any request made while the same task holds a database transaction: the
+    process-wide database lock would be held for as long as Slack or PagerDuty takes to answer."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_request_start(session, context, params) -> None:
+        if in_transaction():
+            log.error(
+                "network call inside a database transaction",
+                extra={"method": params.method, "host": params.url.host, "path": params.url.path},
+            )
+            raise NetworkInTransaction(f"{params.method} {params.url.path} inside a database transaction")
+
+    trace.on_request_start.append(on_request_start)
+    return trace
 
 
 def build_services(settings, db, vault, http, slack, effects_client, identity, clock) -> Services:

@@ -79,3 +79,6 @@ async def app(tmp_path, slack, pd, app_settings):
     yield process
     code = await process.stop()
     assert code == 0, f"the app did not stop cleanly (exit {code}):\n{process.log_text()[-3000:]}"
+    assert "network call inside a database transaction" not in process.log_text(), (
+        "the database lock was held while Slack or PagerDuty answered"
+    )
