@@ -6,6 +6,7 @@ itself, so a forged payload gets the same answer as a click on a button that is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from roundrobin.db import Database
@@ -34,6 +35,24 @@ MANAGERS = "Slack workspace admins and owners, and Round Robin owners"
 MAX_OWNERS = 50
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, with the one fact the rules need from Slack (fetched before any transaction),
+    so the rules can be applied inside one, to the rotation as it is stored then."""
+
+    user_id: str
+    manager: bool  # a Slack workspace admin or owner, or a Round Robin owner
+
+    def may_edit(self, rotation: Rotation) -> bool:
+        """A rotation's creator may change it, as may everyone who can manage Round Robin."""
+        return self.manager or rotation.created_by == self.user_id
+
+    def may_rotate(self, rotation: Rotation) -> bool:
+        """Rotate, hand over and set on duty: editors, and the rotation's members unless its creator
+        kept that to managers."""
+        return self.may_edit(rotation) or (rotation.members_may_rotate and self.user_id in rotation.members)
+
+
 class Access:
     def __init__(self, db: Database, roles: Roles, config_owners: tuple[str, ...]):
         self._db = db
@@ -48,25 +67,26 @@ class Access:
         """Connect and disconnect integrations, change owners, change any rotation, bind any group."""
         return await self.is_owner(user_id) or await self._roles.is_workspace_admin(user_id)
 
+    async def actor(self, user_id: str) -> Actor:
+        return Actor(user_id, await self.can_manage(user_id))
+
     async def can_edit(self, user_id: str, rotation: Rotation) -> bool:
-        """A rotation's creator may change it, as may everyone who can manage Round Robin."""
-        return rotation.created_by == user_id or await self.can_manage(user_id)
+        return (await self.actor(user_id)).may_edit(rotation)
 
     async def can_rotate(self, user_id: str, rotation: Rotation) -> bool:
-        """Rotate, hand over and set on duty: editors, and the rotation's members unless its creator
-        kept that to managers."""
-        return (rotation.members_may_rotate and user_id in rotation.members) or await self.can_edit(
-            user_id, rotation
-        )
+        return (await self.actor(user_id)).may_rotate(rotation)
 
     async def require_rotate(self, user_id: str, rotation: Rotation) -> None:
         if not await self.can_rotate(user_id, rotation):
-            creator = await self._roles.name(rotation.created_by)
-            members = "" if not rotation.members_may_rotate else ", its members"
-            raise PermissionDenied(
-                f"Only {creator} (the creator){members}, workspace admins and Round Robin owners can change "
-                f"who is on duty for {rotation.code}."
-            )
+            raise await self.rotate_refusal(rotation)
+
+    async def rotate_refusal(self, rotation: Rotation) -> PermissionDenied:
+        creator = await self._roles.name(rotation.created_by)
+        members = "" if not rotation.members_may_rotate else ", its members"
+        return PermissionDenied(
+            f"Only {creator} (the creator){members}, workspace admins and Round Robin owners can change "
+            f"who is on duty for {rotation.code}."
+        )
 
     async def require_manage(self, user_id: str) -> None:
         if not await self.can_manage(user_id):
@@ -83,11 +103,13 @@ class Access:
 
     async def require_edit(self, user_id: str, rotation: Rotation) -> None:
         if not await self.can_edit(user_id, rotation):
-            creator = await self._roles.name(rotation.created_by)
-            raise PermissionDenied(
-                f"Only {creator} (the creator), workspace admins and Round Robin owners can change "
-                f"{rotation.code}."
-            )
+            raise await self.edit_refusal(rotation)
+
+    async def edit_refusal(self, rotation: Rotation) -> PermissionDenied:
+        creator = await self._roles.name(rotation.created_by)
+        return PermissionDenied(
+            f"Only {creator} (the creator), workspace admins and Round Robin owners can change {rotation.code}."
+        )
 
     async def name(self, user_id: str) -> str:
         return await self._roles.name(user_id)

@@ -262,6 +262,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX slack_views_opened ON slack_views (opened_at);
 
+    -- One user group follows one rotation: the rule is checked when a rotation is saved, and this
+    -- index is its backstop. Were two rotations ever to share one, the later keeps its members but
+    -- lets the group go (its Details history shows the edit that bound it).
+    UPDATE rotations SET usergroup_id = NULL, usergroup_handle = NULL
+        WHERE usergroup_id IS NOT NULL
+          AND id NOT IN (SELECT MIN(id) FROM rotations WHERE usergroup_id IS NOT NULL GROUP BY usergroup_id);
+    CREATE UNIQUE INDEX rotations_one_group ON rotations (usergroup_id) WHERE usergroup_id IS NOT NULL;
+
     -- Whose words each custom template is (surface → Slack user): messages say so.
     ALTER TABLE rotations ADD COLUMN template_authors TEXT NOT NULL DEFAULT '{}';
     """,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from roundrobin.access import Access
+from roundrobin.access import Access, Actor
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations import references, templates
@@ -61,6 +62,14 @@ class Notifications:
             dict(rotation.templates),
             rotation.request_expiry_minutes,
         )
+
+
+class _Later(Exception):
+    """A refusal found inside a transaction; `refusal()` words it after the transaction ends."""
+
+    def __init__(self, refusal: Callable[[], Awaitable[Exception]]):
+        super().__init__("refused")
+        self.refusal = refusal
 
 
 class NotAllowed(Exception):
@@ -136,10 +145,17 @@ class RotationService:
     async def check(
         self, draft: RotationDraft, pagerduty_connected: bool, except_id: int | None = None
     ) -> None:
-        """Raise DraftError with every problem of the form itself (no Slack calls)."""
+        """Raise DraftError with every problem of the form itself and what other rotations hold (no
+        Slack calls: run inside the transaction that saves, so a rotation saved meanwhile counts)."""
         errors = check(draft, pagerduty_connected)
         if "code" not in errors and await store.code_taken(self._db, draft.code, except_id):
             errors["code"] = f"Another rotation already uses the code {normalise_code(draft.code)}."
+        holder = await store.holder_of_group(self._db, draft.usergroup_id) if draft.usergroup_id else None
+        if holder and holder[0] != except_id:
+            errors["usergroup"] = (
+                f"That group now follows {holder[1]} ({holder[2]}), saved a moment ago: a group can "
+                "follow one rotation. Create a new group for this one."
+            )
         if errors:
             raise DraftError(errors)
 
@@ -183,7 +199,7 @@ class RotationService:
         draft, group_created = await self._with_group(draft)
         now = self._clock()
         blank = Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now)
-        async with self._db.transaction():
+        async with self._transaction():
             await self.check(draft, pagerduty_connected)  # the code may have been taken meanwhile
             rotation = self._apply_draft(blank, draft, now)
             if rotation.on_duty:
@@ -210,18 +226,17 @@ class RotationService:
         expected_rev: int | None = None,
     ) -> Rotation:
         """Apply an edit to the rotation as it is now; refused when it changed since the form opened."""
+        who = await self._access.actor(actor)
         current = await self._get(rotation_id)
-        await self._access.require_edit(actor, current)
-        if expected_rev is not None and current.config_rev != expected_rev:
-            raise AlreadyChanged(await self._edited_meanwhile(current))
+        async with self._refusals():
+            self._require_edit(who, current, expected_rev)  # fails fast; checked again inside
         draft = draft.normalised()
         await self.validate(draft, actor, pagerduty_connected, current)
         draft, group_created = await self._with_group(draft)
         now = self._clock()
-        async with self._db.transaction():
+        async with self._transaction():
             before = await self._get(rotation_id)
-            if expected_rev is not None and before.config_rev != expected_rev:
-                raise AlreadyChanged(await self._edited_meanwhile(before))
+            self._require_edit(who, before, expected_rev)
             await self.check(draft, pagerduty_connected, except_id=rotation_id)
             rotation = self._apply_draft(before, draft, now)
             rotation = replace(rotation, config_rev=before.config_rev + 1)
@@ -252,8 +267,10 @@ class RotationService:
         self, rotation_id: int, wanted: Notifications, actor: str, expected_rev: int | None = None
     ) -> Rotation:
         """Topics, DMs, reminders, templates and request expiry; refused if the rotation changed since."""
+        who = await self._access.actor(actor)
         current = await self._get(rotation_id)
-        await self._access.require_edit(actor, current)
+        async with self._refusals():
+            self._require_edit(who, current, None)
         wanted = replace(
             wanted,
             topic_channels=tuple(dict.fromkeys(wanted.topic_channels)),
@@ -268,8 +285,7 @@ class RotationService:
             errors["topic_channels"] = f"Choose up to {MAX_TOPIC_CHANNELS} channels."
         else:
             added = [c for c in wanted.topic_channels if c not in current.topic_channels]
-            manager = await self._access.can_manage(actor)
-            if problem := await references.channel_problem(added, actor, manager, self._workspace):
+            if problem := await references.channel_problem(added, actor, who.manager, self._workspace):
                 errors["topic_channels"] = problem
         if wanted.remind_before is not None and wanted.remind_before not in REMINDER_CHOICES:
             errors["remind_before"] = "Choose 15 minutes, an hour or a day before."
@@ -278,10 +294,9 @@ class RotationService:
         if errors:
             raise DraftError(errors)
         now = self._clock()
-        async with self._db.transaction():
+        async with self._transaction():
             before = await self._get(rotation_id)
-            if expected_rev is not None and before.config_rev != expected_rev:
-                raise AlreadyChanged(await self._edited_meanwhile(before))
+            self._require_edit(who, before, expected_rev)
             rotation = replace(
                 before,
                 topic_channels=wanted.topic_channels,
@@ -305,9 +320,10 @@ class RotationService:
         return rotation
 
     async def delete(self, rotation_id: int, actor: str) -> Rotation:
-        rotation = await self._get(rotation_id)
-        await self._access.require_edit(actor, rotation)
-        async with self._db.transaction():
+        who = await self._access.actor(actor)
+        async with self._transaction():
+            rotation = await self._get(rotation_id)
+            self._require_edit(who, rotation, None)
             await events.record(self._db, "rotation.deleted", self._clock(), actor, None, code=rotation.code)
             await topics.clear_all(self._db, rotation_id)  # Round Robin's own topics are cleared
             await store.delete(self._db, rotation_id)  # the rest of its pending Slack work goes with it
@@ -410,13 +426,42 @@ class RotationService:
         # Round Robin just created it: enabled and empty, so only its members need setting.
         await outbox.group_applied(self._db, rotation.id, rotation.usergroup_id, GroupState(True, ()))
 
-    async def _edited_meanwhile(self, rotation: Rotation) -> str:
+    def _require_edit(self, who: Actor, rotation: Rotation, expected_rev: int | None) -> None:
+        """Refuse an edit by someone who may not make it, or of a rotation changed since the form
+        opened. Safe inside a transaction: the words, which name people, come after it."""
+        if not who.may_edit(rotation):
+            raise _Later(lambda: self._access.edit_refusal(rotation))
+        if expected_rev is not None and rotation.config_rev != expected_rev:
+            raise _Later(lambda: self._edited_meanwhile(rotation))
+
+    async def _edited_meanwhile(self, rotation: Rotation) -> AlreadyChanged:
         last = await events.recent(self._db, rotation.id, kinds=("rotation.edited",), limit=1)
         who = await self._access.name(last[0].actor) if last and last[0].actor else "Someone"
-        return (
+        return AlreadyChanged(
             f"{who} changed {rotation.code} while you were editing it. Close this form and open Edit "
             "again to see their changes."
         )
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        """A transaction whose refusals are worded once it is over (see `_refusals`)."""
+        async with self._refusals(), self._db.transaction():
+            yield
+
+    @asynccontextmanager
+    async def _refusals(self) -> AsyncIterator[None]:
+        """Word the refusals raised inside (`_Later`) outside any transaction: naming people can ask
+        Slack, and no request may wait on Slack while the database is locked."""
+        try:
+            yield
+        except _Later as later:
+            raise await later.refusal() from None
+        except store.GroupHeld:
+            raise DraftError(
+                {
+                    "usergroup": "Another rotation took that group a moment ago: a group can follow one rotation."
+                }
+            ) from None
 
     # --- duty ---------------------------------------------------------------------------------
 
@@ -469,22 +514,25 @@ class RotationService:
     ) -> DutyChange | None:
         """A person changes who is on duty: `choose` picks the new people from the rotation as it is
         now, inside the transaction (and may refuse)."""
-        await self._access.require_rotate(actor, await self._get(rotation_id))
+        who = await self._access.actor(actor)
         now = self._clock()
-        async with self._db.transaction():
+        async with self._transaction():
             rotation = await self._get(rotation_id)
+            if not who.may_rotate(rotation):
+                raise _Later(lambda: self._access.rotate_refusal(rotation))
             if check_stale:
-                await self._refuse_stale(rotation, actor, expected_duty_rev, now)
+                self._refuse_stale(rotation, actor, expected_duty_rev, now)
             if rotation.bound:
                 raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
             change = await self._change_duty(rotation, choose(rotation), reason, actor, now)
         self._ring(effects=True)
         return change
 
-    async def _refuse_stale(
+    def _refuse_stale(
         self, rotation: Rotation, actor: str, expected_duty_rev: int | None, now: float
     ) -> None:
-        """Two people acting on the same view: the second is told what happened instead."""
+        """Two people acting on the same view: the second is told what happened instead (in words
+        that name people, so said once the transaction is over)."""
         if expected_duty_rev is not None:
             stale = rotation.duty_rev != expected_duty_rev
         else:
@@ -493,11 +541,13 @@ class RotationService:
                 and rotation.duty_changed_at is not None
                 and now - rotation.duty_changed_at < DOUBLE_PRESS
             )
-        if not stale:
-            return
+        if stale:
+            raise _Later(lambda: self._changed_meanwhile(rotation))
+
+    async def _changed_meanwhile(self, rotation: Rotation) -> AlreadyChanged:
         who = await self._access.name(rotation.duty_actor) if rotation.duty_actor else "A scheduled hand-over"
         on_duty = ", ".join([await self._access.name(u) for u in rotation.on_duty]) or "nobody"
-        raise AlreadyChanged(
+        return AlreadyChanged(
             f"{who} changed who is on duty for {rotation.code} a moment ago: {on_duty} is on duty now."
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
 
 from roundrobin.db import Database
@@ -166,6 +167,21 @@ async def save(db: Database, rotation: Rotation) -> None:
     wrote in between is overwritten.
     """
     async with db.transaction():
+        await _update(db, rotation)
+        await db.execute("DELETE FROM rotation_members WHERE rotation_id = ?", (rotation.id,))
+        await db.executemany(
+            "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
+            [(rotation.id, i, u, int(u in rotation.on_duty)) for i, u in enumerate(rotation.members)],
+        )
+        await outbox.want_group(db, rotation.id, rotation.usergroup_id, rotation.group_state)
+
+
+class GroupHeld(Exception):
+    """Another rotation follows this user group (the unique index caught a race the checks missed)."""
+
+
+async def _update(db: Database, rotation: Rotation) -> None:
+    try:
         await db.execute(
             """UPDATE rotations SET name = ?, code = ?, description = ?, source = ?, pd_schedule_id = ?,
                    schedule = ?, next_handoff_at = ?, on_duty_since = ?, on_duty_until = ?, channels = ?,
@@ -207,12 +223,10 @@ async def save(db: Database, rotation: Rotation) -> None:
                 rotation.id,
             ),
         )
-        await db.execute("DELETE FROM rotation_members WHERE rotation_id = ?", (rotation.id,))
-        await db.executemany(
-            "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
-            [(rotation.id, i, u, int(u in rotation.on_duty)) for i, u in enumerate(rotation.members)],
-        )
-        await outbox.want_group(db, rotation.id, rotation.usergroup_id, rotation.group_state)
+    except sqlite3.IntegrityError as e:
+        if "usergroup_id" in str(e):
+            raise GroupHeld(rotation.usergroup_id) from None
+        raise
 
 
 async def delete(db: Database, rotation_id: int) -> None:

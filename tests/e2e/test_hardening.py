@@ -136,3 +136,20 @@ async def test_rr_is_acked_in_time_while_slack_hangs_and_answers_through_the_res
     )
     assert said.startswith(":no_entry: Only")
     assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(1,)]
+
+
+async def test_a_hanging_users_info_never_holds_the_database(app, slack, pd):
+    admin, bob, dave = slack.user(ADMIN), slack.user(BOB), slack.user(DAVE)
+    assert await create_rotation(slack, admin, code="ops", members=(BOB, "U0CAROL", DAVE)) == {}
+    assert await create_rotation(slack, admin, name="Desk", code="desk", members=(BOB, DAVE)) == {}
+    assert "is on duty now" in (await bob.command("rotate ops"))["text"]
+    # Dave rotates a moment after Bob: he is told who did, which names people: users.info hangs.
+    slack.hang_next("users.info", seconds=6, count=3)
+    assert (await dave.command("rotate ops"))["text"] == "Working on it…"
+    reply = await admin.command("rotate desk")
+    assert "is on duty now" in reply["text"], "another change commits while Slack hangs"
+    said = await slack.wait_for(
+        lambda: next((e["text"] for e in dave.ephemerals if "a moment ago" in e["text"]), None), timeout=15
+    )
+    assert "Bob Builder changed who is on duty for OPS a moment ago" in said
+    assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(4,)]

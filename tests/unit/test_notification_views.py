@@ -87,8 +87,8 @@ def test_a_topic_names_the_time_in_the_rotations_zone_and_stays_within_250_chara
     long = rotation(templates={"topic": "%NAME% " * 60})
     assert len(topic_text(long, body())) == 250
     custom = rotation(templates={"topic": "<b>On duty</b>: %USER% (%DUTYHANDLE_TEXTONLY%)"})
-    assert topic_text(custom, body()) == "<b>On duty</b>: Ada Lovelace (@platform-oncall)", (
-        "plain text, no mentions"
+    assert topic_text(custom, body()) == "‹b›On duty‹/b›: Ada Lovelace (@platform-oncall)", (
+        "plain text, no mentions, and no < or > that Slack could read as a control sequence"
     )
 
 
