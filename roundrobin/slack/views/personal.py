@@ -85,7 +85,7 @@ def added_message(rotation: Rotation, body: dict) -> dict | None:
     elif rotation.on_duty:
         text += f" On duty now: {people(rotation.on_duty)}."
     leave = button(
-        f"Leave {rotation.name}",
+        "Leave this rotation",
         Rotations.LEAVE,
         value=str(rotation.id),
         confirm=confirm(
