@@ -14,6 +14,9 @@ from dotenv.parser import parse_stream
 
 PD_API_URLS = {"us": "https://api.pagerduty.com", "eu": "https://api.eu.pagerduty.com"}
 CALLBACK_PATH = "/api/integrations/pagerduty/login/callback"
+LOGIN_START_PATH = "/api/integrations/pagerduty/login/start"
+LOGIN_COOKIE_PATH = "/api/integrations/pagerduty/login"
+LOGIN_COOKIE = "rr_pagerduty_login"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 

@@ -270,6 +270,14 @@ MIGRATIONS: list[str] = [
           AND id NOT IN (SELECT MIN(id) FROM rotations WHERE usergroup_id IS NOT NULL GROUP BY usergroup_id);
     CREATE UNIQUE INDEX rotations_one_group ON rotations (usergroup_id) WHERE usergroup_id IS NOT NULL;
 
+    -- A PagerDuty login is bound to the browser that opened it: the Slack modal's link goes to the
+    -- app's own start URL first (single use), which sets a cookie the callback then requires.
+    ALTER TABLE oauth_states ADD COLUMN start_hash TEXT;
+    ALTER TABLE oauth_states ADD COLUMN authorize_url_enc TEXT;
+    ALTER TABLE oauth_states ADD COLUMN started_at REAL;
+    ALTER TABLE oauth_states ADD COLUMN browser_hash TEXT;
+    CREATE UNIQUE INDEX oauth_states_start ON oauth_states (start_hash) WHERE start_hash IS NOT NULL;
+
     -- Whose words each custom template is (surface → Slack user): messages say so.
     ALTER TABLE rotations ADD COLUMN template_authors TEXT NOT NULL DEFAULT '{}';
     """,

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
-from roundrobin.config import CALLBACK_PATH
+from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
@@ -33,6 +33,7 @@ def build_web_app(services: Services, socket_mode_connected=None) -> web.Applica
     app = web.Application(middlewares=[_security_headers])
     app[SERVICES] = services
     app[SOCKET_MODE] = socket_mode_connected
+    app.router.add_get(LOGIN_START_PATH, pagerduty_login_start)
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
     app.router.add_get("/healthz", healthz)
     return app
@@ -48,13 +49,37 @@ async def _security_headers(request: web.Request, handler) -> web.StreamResponse
     return response
 
 
+async def pagerduty_login_start(request: web.Request) -> web.StreamResponse:
+    """The "Open PagerDuty" link: bind the login to this browser with a cookie, then go to PagerDuty.
+
+    The usual defence against login CSRF (Bolt's own OAuth flow does the same): the callback only
+    completes in the browser that opened this link, so a leaked consent link is worth nothing.
+    """
+    services = request.app[SERVICES]
+    try:
+        login = await services.pagerduty.open_in_browser(request.query.get("login", "")[:200])
+    except OAuthFailure as failure:
+        return _page(services, title="PagerDuty was not connected", message=failure.message, status=400)
+    response = web.Response(status=302, headers={"Location": login.authorize_url})
+    response.set_cookie(
+        LOGIN_COOKIE,
+        login.cookie,
+        max_age=max(1, int(login.lasts)),
+        path=LOGIN_COOKIE_PATH,
+        secure=services.settings.public_url.startswith("https://"),
+        httponly=True,
+        samesite="Lax",  # sent on PagerDuty's top-level redirect back, never on a cross-site POST
+    )
+    return response
+
+
 async def pagerduty_callback(request: web.Request) -> web.Response:
     """Where PagerDuty sends the browser back: always a page a person can read, never a 500."""
     services = request.app[SERVICES]
     query = request.query
     try:
         done = await services.pagerduty.finish_oauth(
-            query.get("state", ""), query.get("code"), query.get("error")
+            query.get("state", ""), query.get("code"), query.get("error"), request.cookies.get(LOGIN_COOKIE)
         )
     except OAuthFailure as failure:
         log.info("pagerduty login failed", extra={"reason": failure.message})
@@ -85,7 +110,9 @@ async def pagerduty_callback(request: web.Request) -> web.Response:
     message = f"PagerDuty is connected. Round Robin now reads PagerDuty as {done.pd_user_name}."
     await _tell_slack(services, done.slack_user_id, done.view_id, ok=True, message=message)
     services.sync.request_soon()
-    return _page(services, title="PagerDuty connected", message=message, redirect=True)
+    page = _page(services, title="PagerDuty connected", message=message, redirect=True)
+    page.del_cookie(LOGIN_COOKIE, path=LOGIN_COOKIE_PATH)
+    return page
 
 
 async def _tell_slack(services: Services, user_id: str, view_id: str | None, ok: bool, message: str) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import aiohttp
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
 from roundrobin.access import Access
-from roundrobin.config import Settings
+from roundrobin.config import LOGIN_START_PATH, Settings
 from roundrobin.db import Database
 from roundrobin.pagerduty import oauth
 from roundrobin.pagerduty.client import (
@@ -48,6 +50,15 @@ class OAuthDone:
     slack_user_id: str
     pd_user_name: str
     view_id: str | None
+
+
+@dataclass(frozen=True)
+class BrowserLogin:
+    """Where the browser that opened a login goes next, and the cookie that binds the login to it."""
+
+    authorize_url: str
+    cookie: str
+    lasts: float  # seconds until the login expires
 
 
 @dataclass(frozen=True)
@@ -178,7 +189,11 @@ class PagerDutyConnection:
         await self._access.require_manage(slack_user_id)
         await self._check_client(client_id, client_secret)
         login = oauth.new_login()
+        start = secrets.token_urlsafe(32)
         now = self._clock()
+        authorize = oauth.authorize_url(
+            self._settings.pagerduty_identity_url, client_id, self._settings.redirect_url, login
+        )
         state = LoginState(
             state_hash=store.hash_state(login.state),
             slack_user_id=slack_user_id,
@@ -190,14 +205,31 @@ class PagerDutyConnection:
             created_at=now,
             expires_at=now + oauth.STATE_TTL_SECONDS,
             used_at=None,
+            start_hash=store.hash_state(start),
+            authorize_url_enc=self._vault.encrypt(authorize),
         )
         async with self._db.transaction():
             await store.purge_login_states(self._db, now - 86400)
             await store.insert_login_state(self._db, state)
             await events.record(self._db, "pagerduty.oauth_started", now, slack_user_id, client_id=client_id)
-        return oauth.authorize_url(
-            self._settings.pagerduty_identity_url, client_id, self._settings.redirect_url, login
-        )
+        return f"{self._settings.public_url}{LOGIN_START_PATH}?{urlencode({'login': start})}"
+
+    async def open_in_browser(self, start: str) -> BrowserLogin:
+        """The start link of a login was opened in a browser: bind the login to that browser (the
+        cookie it gets) and send it on to PagerDuty. Only the first browser to open the link gets
+        it, so whoever else holds the link, or PagerDuty's consent link, cannot finish the login."""
+        now = self._clock()
+        login = await store.login_by_start(self._db, store.hash_state(start)) if start else None
+        if login is None or login.authorize_url_enc is None:
+            raise OAuthFailure("This login link is not one Round Robin made. Start again from Slack.")
+        cookie = secrets.token_urlsafe(32)
+        if not await store.bind_browser(self._db, login.start_hash or "", store.hash_state(cookie), now):
+            raise OAuthFailure(
+                "This login link was already opened, or it has expired (links last 10 minutes). For "
+                "your safety it works once, in one browser: start again from Slack.",
+                login.slack_user_id,
+            )
+        return BrowserLogin(self._vault.decrypt(login.authorize_url_enc), cookie, login.expires_at - now)
 
     async def _check_client(self, client_id: str, client_secret: str) -> None:
         """Ask PagerDuty's token endpoint to authenticate the client, with a grant that cannot succeed
@@ -236,12 +268,30 @@ class PagerDutyConnection:
         client_id = started[0].detail.get("client_id") if started else None
         return client_id if isinstance(client_id, str) else None
 
-    async def finish_oauth(self, state: str, code: str | None, error: str | None = None) -> OAuthDone:
-        """Complete the login PagerDuty redirected back with; raises OAuthFailure in plain words."""
+    async def finish_oauth(
+        self, state: str, code: str | None, error: str | None = None, browser: str | None = None
+    ) -> OAuthDone:
+        """Complete the login PagerDuty redirected back with, in the browser that started it (its
+        cookie, `browser`); raises OAuthFailure in plain words."""
         now = self._clock()
         login = await store.get_login_state(self._db, store.hash_state(state)) if state else None
         if login is None:
             raise OAuthFailure("This login link is not one Round Robin started. Start again from Slack.")
+        if login.used_at is not None:
+            raise OAuthFailure(
+                "This login link was already used. Start again from Slack.", login.slack_user_id
+            )
+        if (
+            login.browser_hash is None
+            or not browser
+            or not hmac.compare_digest(store.hash_state(browser), login.browser_hash)
+        ):
+            # Not claimed: the browser that did start the login can still finish it.
+            raise OAuthFailure(
+                "This login was started in another browser (or this browser did not keep Round Robin's "
+                "cookie). Finish it in the browser where you pressed Open PagerDuty, or start again "
+                "from Slack in this one."
+            )
         if not await store.claim_login_state(self._db, login.state_hash, now):
             used = login.used_at is not None
             raise OAuthFailure(

@@ -44,6 +44,10 @@ class LoginState:
     created_at: float
     expires_at: float
     used_at: float | None
+    start_hash: str | None = None  # the one-time link that opens the login in a browser
+    authorize_url_enc: str | None = None  # where that link sends the browser (PagerDuty's consent)
+    started_at: float | None = None
+    browser_hash: str | None = None  # the cookie the browser that opened it got
 
 
 _CONNECTION_COLUMNS = [f.name for f in fields(Connection)]
@@ -114,8 +118,8 @@ async def delete_connection(db: Database) -> bool:
 async def insert_login_state(db: Database, state: LoginState) -> None:
     await db.execute(
         """INSERT INTO oauth_states (state_hash, slack_user_id, region, client_id, client_secret_enc,
-               code_verifier_enc, view_id, created_at, expires_at, used_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               code_verifier_enc, view_id, created_at, expires_at, used_at, start_hash, authorize_url_enc)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             state.state_hash,
             state.slack_user_id,
@@ -127,8 +131,26 @@ async def insert_login_state(db: Database, state: LoginState) -> None:
             state.created_at,
             state.expires_at,
             state.used_at,
+            state.start_hash,
+            state.authorize_url_enc,
         ),
     )
+
+
+async def login_by_start(db: Database, start_hash: str) -> LoginState | None:
+    row = await db.fetchone("SELECT * FROM oauth_states WHERE start_hash = ?", (start_hash,))
+    return LoginState(**dict(row)) if row else None
+
+
+async def bind_browser(db: Database, start_hash: str, browser_hash: str, now: float) -> bool:
+    """The start link was opened: the login now belongs to that browser. False when the link was
+    opened before, or the login has ended or expired (single use, race-free)."""
+    changed = await db.execute(
+        """UPDATE oauth_states SET started_at = ?, browser_hash = ?
+           WHERE start_hash = ? AND started_at IS NULL AND used_at IS NULL AND expires_at > ?""",
+        (now, browser_hash, start_hash, now),
+    )
+    return changed == 1
 
 
 async def get_login_state(db: Database, state_hash: str) -> LoginState | None:

@@ -40,8 +40,27 @@ async def start_login(slack, admin) -> str:
     return button["url"]
 
 
-async def consent(http: aiohttp.ClientSession, authorize_url: str, approve: bool = True) -> str:
-    """The person reads PagerDuty's consent page and presses Approve (or Deny): where it sends them."""
+def new_browser() -> aiohttp.ClientSession:
+    """A browser: it keeps cookies, also for 127.0.0.1 (aiohttp's default jar refuses IP hosts)."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def open_link(http: aiohttp.ClientSession, start_url: str) -> str:
+    """The person presses Open PagerDuty: Round Robin's start link, which sends them to PagerDuty."""
+    async with http.get(start_url, allow_redirects=False) as start:
+        assert start.status == 302, await start.text()
+        assert "HttpOnly" in start.headers["Set-Cookie"] and "SameSite=Lax" in start.headers["Set-Cookie"]
+        return start.headers["Location"]
+
+
+async def consent(http: aiohttp.ClientSession, start_url: str, approve: bool = True) -> str:
+    """The person opens the link, reads PagerDuty's consent page and presses Approve (or Deny):
+    where it sends them."""
+    return await decide(http, await open_link(http, start_url), approve)
+
+
+async def decide(http: aiohttp.ClientSession, authorize_url: str, approve: bool = True) -> str:
+    """On PagerDuty's consent page, Approve (or Deny): where PagerDuty sends the browser."""
     async with http.get(authorize_url) as page:
         assert page.status == 200
         html = await page.text()
@@ -63,17 +82,21 @@ async def test_the_modal_shows_the_exact_redirect_url(app, slack, pd):
 async def test_login_from_save_to_connected(app, slack, pd):
     admin = slack.user(ADMIN)
     url = await start_login(slack, admin)
-    query = parse_qs(urlparse(url).query)
-    assert url.startswith(pd.url + "/oauth/authorize?")
-    assert query["response_type"] == ["code"] and query["client_id"] == [CLIENT_ID]
-    assert query["redirect_uri"] == [app.url + CALLBACK_PATH]
-    assert query["code_challenge_method"] == ["S256"] and query["state"][0]
+    assert url.startswith(app.url + "/api/integrations/pagerduty/login/start?login="), (
+        "Round Robin's own link"
+    )
     await slack.wait_for(
         lambda: "Login pending" in admin.text(), description="the App Home to show the login"
     )
 
-    async with aiohttp.ClientSession() as browser:
-        callback = await consent(browser, url)
+    async with new_browser() as browser:
+        authorize = await open_link(browser, url)
+        query = parse_qs(urlparse(authorize).query)
+        assert authorize.startswith(pd.url + "/oauth/authorize?")
+        assert query["response_type"] == ["code"] and query["client_id"] == [CLIENT_ID]
+        assert query["redirect_uri"] == [app.url + CALLBACK_PATH]
+        assert query["code_challenge_method"] == ["S256"] and query["state"][0]
+        callback = await decide(browser, authorize)
         assert callback.startswith(app.url + CALLBACK_PATH + "?code=")
         async with browser.get(callback, allow_redirects=False) as page:
             body = await page.text()
@@ -102,7 +125,7 @@ async def test_login_from_save_to_connected(app, slack, pd):
 async def test_the_state_is_single_use(app, slack, pd):
     admin = slack.user(ADMIN)
     url = await start_login(slack, admin)
-    async with aiohttp.ClientSession() as browser:
+    async with new_browser() as browser:
         callback = await consent(browser, url)
         async with browser.get(callback) as first:
             assert first.status == 200
@@ -115,7 +138,7 @@ async def test_the_state_is_single_use(app, slack, pd):
 
 async def test_an_unknown_state_changes_nothing(app, slack, pd):
     async with (
-        aiohttp.ClientSession() as browser,
+        new_browser() as browser,
         browser.get(app.url + CALLBACK_PATH + "?code=x&state=forged") as page,
     ):
         assert page.status == 400
@@ -126,10 +149,11 @@ async def test_an_unknown_state_changes_nothing(app, slack, pd):
 async def test_an_expired_state_is_refused(app, slack, pd):
     admin = slack.user(ADMIN)
     url = await start_login(slack, admin)
-    with sqlite3.connect(app.db_path) as db:  # eleven minutes pass
-        db.execute("UPDATE oauth_states SET expires_at = ?", (time.time() - 60,))
-    async with aiohttp.ClientSession() as browser:
-        callback = await consent(browser, url)
+    async with new_browser() as browser:
+        authorize = await open_link(browser, url)
+        with sqlite3.connect(app.db_path) as db:  # eleven minutes pass on the consent page
+            db.execute("UPDATE oauth_states SET expires_at = ?", (time.time() - 60,))
+        callback = await decide(browser, authorize)
         async with browser.get(callback) as page:
             assert page.status == 400
             assert "expired" in await page.text()
@@ -139,7 +163,7 @@ async def test_an_expired_state_is_refused(app, slack, pd):
 async def test_denying_access_says_the_login_was_cancelled(app, slack, pd):
     admin = slack.user(ADMIN)
     url = await start_login(slack, admin)
-    async with aiohttp.ClientSession() as browser:
+    async with new_browser() as browser:
         callback = await consent(browser, url, approve=False)
         assert "error=access_denied" in callback
         async with browser.get(callback) as page:
@@ -173,7 +197,9 @@ async def test_a_wrong_client_secret_is_caught_at_save_and_the_client_id_stays(a
 
     await admin.fill(PagerDuty.CLIENT_SECRET_INPUT, CLIENT_SECRET)
     assert await admin.submit() == {}
-    assert admin.find(PagerDuty.OAUTH_OPEN)["url"].startswith(pd.url + "/oauth/authorize?")
+    assert admin.find(PagerDuty.OAUTH_OPEN)["url"].startswith(
+        app.url + "/api/integrations/pagerduty/login/start"
+    )
 
 
 async def test_a_token_with_only_openid_is_refused_with_what_to_fix(app, slack, pd):
@@ -192,7 +218,7 @@ async def test_a_token_with_only_openid_is_refused_with_what_to_fix(app, slack, 
     await admin.fill(PagerDuty.CLIENT_SECRET_INPUT, "bare-secret")
     await admin.submit()
     url = admin.find(PagerDuty.OAUTH_OPEN)["url"]
-    async with aiohttp.ClientSession() as browser:
+    async with new_browser() as browser:
         callback = await consent(browser, url)
         async with browser.get(callback) as page:
             body = await page.text()
@@ -205,7 +231,7 @@ async def test_a_token_with_only_openid_is_refused_with_what_to_fix(app, slack, 
 async def connect(app, slack, pd) -> None:
     admin = slack.user(ADMIN)
     url = await start_login(slack, admin)
-    async with aiohttp.ClientSession() as browser, browser.get(await consent(browser, url)) as page:
+    async with new_browser() as browser, browser.get(await consent(browser, url)) as page:
         assert page.status == 200
     await slack.wait_for(lambda: "Connected with OAuth" in admin.text())
 
@@ -301,7 +327,7 @@ async def test_a_token_answer_that_cannot_be_used_is_a_clean_page_that_says_what
 ):
     admin = slack.user(ADMIN)
     url = await start_login(slack, admin)
-    async with aiohttp.ClientSession() as browser:
+    async with new_browser() as browser:
         callback = await consent(browser, url)
         pd.fail_next(status, path="/oauth/token", body=body)
         async with browser.get(callback) as page:
@@ -345,3 +371,22 @@ async def test_a_refresh_that_meets_a_busy_or_garbled_pagerduty_waits_for_the_ne
     after = connection(app)
     assert after["status"] == "connected" and after["last_error"] is None
     assert after["refresh_token_enc"] != before["refresh_token_enc"], "the retry refreshed"
+
+
+async def test_the_login_completes_only_in_the_browser_that_opened_it(app, slack, pd):
+    admin = slack.user(ADMIN)
+    url = await start_login(slack, admin)
+    async with new_browser() as admins_browser, new_browser() as someone_elses:
+        authorize = await open_link(admins_browser, url)
+        # Whoever else holds the link cannot open it again, nor finish with PagerDuty's consent link.
+        async with someone_elses.get(url, allow_redirects=False) as again:
+            assert again.status == 400 and "works once, in one browser" in await again.text()
+        callback = await decide(someone_elses, authorize)
+        async with someone_elses.get(callback) as page:
+            assert page.status == 400
+            assert "started in another browser" in await page.text()
+        assert connection(app) is None, "nothing connected as the admin"
+        # The admin's own browser still finishes it.
+        async with admins_browser.get(await decide(admins_browser, authorize)) as page:
+            assert page.status == 200 and "PagerDuty connected" in await page.text()
+    assert connection(app)["status"] == "connected"
