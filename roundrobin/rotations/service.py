@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from roundrobin.access import Access, Actor
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
-from roundrobin.rotations import references, templates
+from roundrobin.rotations import codes, references, templates
 from roundrobin.rotations.draft import DraftError, RotationDraft, check, normalise_code
 from roundrobin.rotations.model import DutyChange, GroupState, Rotation, next_in_turn, topic_state
 from roundrobin.rotations.references import Workspace
@@ -141,6 +141,15 @@ class RotationService:
         return await store.group_holders(self._db)
 
     # --- create, edit, delete ---------------------------------------------------------------
+
+    async def free_code(self, name: str, except_id: int | None = None) -> str:
+        """A short code made from the name that no other rotation uses: its first word, its
+        initials…, then PLATFORM-2, PLATFORM-3."""
+        made = codes.candidates(name)
+        for candidate in (*made, *(codes.numbered(made[0], n) for n in range(2, 100))):
+            if not await store.code_taken(self._db, candidate, except_id):
+                return candidate
+        return made[0]  # a hundred alike: saving says the code is taken, under the field
 
     async def check(
         self, draft: RotationDraft, pagerduty_connected: bool, except_id: int | None = None

@@ -205,7 +205,7 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     form = parse_rotation_form(view, connected)
     made_code = not form.draft.code and bool(form.draft.name)
     if made_code:
-        code = await _free_code(services, codes.from_name(form.draft.name), form.rotation_id)
+        code = await services.rotations.free_code(form.draft.name, form.rotation_id)
         form = replace(form, draft=replace(form.draft, code=code))
     try:
         if (removed := await _removed_from_group(services, form)) and not form.group_confirmed:
@@ -238,16 +238,6 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     await services.home.publish(
         user_id, tab="rotations", notice=f"{verb} {esc(rotation.name)} ({esc(rotation.code)}).{synced}"
     )
-
-
-async def _free_code(services: Services, code: str, rotation_id: int | None) -> str:
-    """The code made from the name, or OPS-2, OPS-3… when another rotation has it."""
-    for n in range(1, 100):
-        candidate = code if n == 1 else codes.numbered(code, n)
-        taken = await services.rotations.by_code(candidate)
-        if taken is None or taken.id == rotation_id:
-            return candidate
-    return code  # a hundred alike: the service says the code is taken, under the field
 
 
 async def _confirm_group(services: Services, removed: tuple[str, ...], view: dict) -> dict[str, str]:

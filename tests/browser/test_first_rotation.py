@@ -51,10 +51,10 @@ def test_a_members_first_rotation_in_their_own_time_zone(page: Page) -> None:
     expect(zone).to_have_value("Europe/London")
     expect(dialog(page)).to_contain_text("An IANA time zone")
     expect(dialog(page)).to_contain_text("First hand-over")
-    expect(dialog(page).get_by_label("Code")).to_have_attribute("placeholder", "CODE-REVIEW")
+    expect(dialog(page).get_by_label("Code")).to_have_attribute("placeholder", "CODE")
     button(dialog(page), "Create").click()
     expect(page.locator(".modal")).to_have_count(0)
-    expect(main(page)).to_contain_text("Created Code review (CODE-REVIEW)")
+    expect(main(page)).to_contain_text("Created Code review (CODE)")
 
     card = main(page).locator("[data-block-type=section]").filter(has_text=re.compile("^Code review "))
     expect(card).to_contain_text("Every day at 09:00 (Europe/London)")

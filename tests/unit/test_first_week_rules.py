@@ -52,17 +52,27 @@ def test_next_up_of_a_bound_rotation_skips_who_stays_on(on_duty, next_on_duty, e
 @pytest.mark.parametrize(
     ("name", "code"),
     [
-        ("Primary on-call", "PRIMARY-ON-CALL"),
-        ("Stand-up host", "STAND-UP-HOST"),
-        ("Customer support escalations weekly", "CUSTOMER-SUPPORT"),
-        ("Café rota", "CAFE-ROTA"),
+        ("Platform on-call", "PLATFORM"),
+        ("Primary on-call", "PRIMARY"),
+        ("Stand-up host", "STAND"),
+        ("Infrastructure on-call", "IOC"),
+        ("The web team", "WEB"),
+        ("Café rota", "CAFE"),
         ("  --ops--  ", "OPS"),
-        ("Supercalifragilisticexpialidocious", "SUPERCALIFRAGILISTIC"),
+        ("<!channel> support", "SUPPORT"),
+        ("<b>Desk</b> rota", "DESK"),
+        ("Supercalifragilisticexpialidocious", "SUPERCAL"),
         ("夜勤", "ROTATION"),
     ],
 )
-def test_a_code_from_the_name_keeps_the_code_rules(name, code):
+def test_a_code_from_the_name_is_short_and_keeps_the_code_rules(name, code):
     assert codes.from_name(name) == code
+    assert len(code) <= 8
+
+
+def test_a_taken_code_has_alternatives_before_numbers():
+    assert codes.candidates("Platform on-call") == ["PLATFORM", "POC", "PLATFORM-ON"]
+    assert codes.candidates("Infrastructure on-call") == ["IOC", "INFRASTRUCTURE-ON", "INFRASTR"]
 
 
 def test_numbered_codes_stay_within_twenty_characters():
