@@ -90,5 +90,8 @@ def check(draft: RotationDraft, pagerduty_connected: bool) -> dict[str, str]:
             "A handle uses lower-case letters, digits, dots, hyphens and underscores, like ops-oncall."
         )
     if handle and draft.usergroup_id:
-        errors["new_usergroup"] = "Choose an existing group or type a new handle, not both."
+        errors["new_usergroup"] = (
+            "Choose an existing group or type a new handle, not both: to create this one, choose "
+            "“No user group” above."
+        )
     return errors

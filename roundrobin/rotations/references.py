@@ -50,6 +50,10 @@ class Workspace(Protocol):
 
     async def group(self, group_id: str) -> Group | None: ...
 
+    async def groups(self, query: str) -> list[Group]:
+        """The workspace's user groups whose handle or name contains `query`, by handle."""
+        ...
+
     async def create_group(self, handle: str, name: str) -> str: ...
 
 

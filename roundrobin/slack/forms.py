@@ -11,7 +11,7 @@ from roundrobin.rotations.schedule import Schedule, normalise_time
 from roundrobin.rotations.service import Notifications
 from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
 from roundrobin.slack.views.blocks import read_metadata
-from roundrobin.slack.views.rotation_modals import RotationForm, members_block_id, order_block_id
+from roundrobin.slack.views.rotation_modals import NO_GROUP, RotationForm, members_block_id, order_block_id
 
 
 def field(view: dict, block_id: str, action_id: str) -> dict[str, Any]:
@@ -132,7 +132,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         source=source,
         members=None if meta.get("keep_members") else tuple(members.get("selected_users") or ()),
         channels=tuple(get(b.CHANNELS).get("selected_conversations") or ()),
-        usergroup_id=group_option.get("value"),
+        usergroup_id=None if group_option.get("value") == NO_GROUP else group_option.get("value"),
         new_usergroup_handle=new_handle,
         schedule=schedule,
         pd_schedule_id=pd_option.get("value"),
@@ -146,7 +146,9 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         kept_members=number(meta.get("kept_members")) or 0,
         pagerduty_connected=pagerduty_connected,
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
-        group_label=(group_option.get("text") or {}).get("text"),
+        group_label=None
+        if group_option.get("value") == NO_GROUP
+        else (group_option.get("text") or {}).get("text"),
         group_confirmed=bool(get(b.GROUP_CONFIRM).get("selected_options")),
         members_version=version,
     )

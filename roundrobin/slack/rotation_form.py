@@ -1,8 +1,8 @@
 """The create/edit rotation modal: opening it, redrawing it when a choice changes what it shows, saving it.
 
-Redraws happen when Source, Rotates, the weekday or the repeat changes (other fields and the first
-hand-over follow), when an existing user group is chosen (who would be removed from it, and a box to
-confirm), and when someone is moved in the turn order.
+Redraws happen when Source, Rotates, the time, the time zone, weekends, the weekday or the repeat
+changes (other fields and the first hand-over follow), when an existing user group is chosen (who
+would be removed from it, and a box to confirm), and when someone is moved in the turn order.
 """
 
 from __future__ import annotations
@@ -15,19 +15,30 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from roundrobin.rotations import codes
 from roundrobin.rotations.draft import MAX_MEMBERS, DraftError, RotationDraft
 from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule, zone_names
 from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
-from roundrobin.slack.forms import parse_rotation_form, rotation_errors, turn_order_move
+from roundrobin.slack.forms import parse_id, parse_rotation_form, rotation_errors, turn_order_move
 from roundrobin.slack.ids import Rotations
-from roundrobin.slack.views.blocks import esc, option
-from roundrobin.slack.views.rotation_modals import RotationForm, rotation_modal
+from roundrobin.slack.views.blocks import esc, option, read_metadata
+from roundrobin.slack.views.rotation_modals import NO_GROUP, NO_GROUP_LABEL, RotationForm, rotation_modal
 
 
 def register(app: AsyncApp) -> None:
     app.action(Rotations.CREATE)(on_create)
-    for choice in (Rotations.SOURCE, Rotations.KIND, Rotations.WEEKDAY, Rotations.EVERY, Rotations.GROUP):
+    # Every choice the form's other fields or its first hand-over depend on redraws it.
+    for choice in (
+        Rotations.SOURCE,
+        Rotations.KIND,
+        Rotations.TIME,
+        Rotations.TZ,
+        Rotations.WEEKDAY,
+        Rotations.EVERY,
+        Rotations.SKIP,
+        Rotations.GROUP,
+    ):
         app.action(choice)(on_redraw)
     app.action(Rotations.ORDER_WHO)(on_turn_order)
     app.action(Rotations.ORDER_WHERE)(on_turn_order)
@@ -74,7 +85,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
     )
     schedules = await services.sync.schedules([rotation.pd_schedule_id] if rotation.pd_schedule_id else [])
     schedule = schedules.get(rotation.pd_schedule_id)
-    group = await services.usergroups.get(rotation.usergroup_id) if rotation.usergroup_id else None
+    group = await services.rotations.group(rotation.usergroup_id) if rotation.usergroup_id else None
     return RotationForm(
         draft=draft,
         rotation_id=rotation.id,
@@ -137,7 +148,7 @@ async def _redrawn(services: Services, form: RotationForm) -> RotationForm:
         now=services.clock(),
         names=await _names(services, form.draft.members or ()),
         code_hint=codes.from_name(form.draft.name) if form.draft.name and not form.draft.code else None,
-        group_removed=await _removed_from_group(services, form),
+        group_removed=await services.rotations.removed_from_group(form.draft, form.rotation_id),
     )
 
 
@@ -145,23 +156,6 @@ async def _names(services: Services, members: tuple[str, ...]) -> dict[str, str]
     """Names for the turn-order picker, from the cached directory (plain text, never mentions)."""
     people = await services.directory.people(members[:MAX_MEMBERS])
     return {u: p.real_name or p.name for u, p in people.items()}
-
-
-async def _removed_from_group(services: Services, form: RotationForm) -> tuple[str, ...]:
-    """The people in the chosen existing group who are not going on duty: Round Robin removes them."""
-    d = form.draft
-    existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
-    if not d.usergroup_id or (existing and existing.usergroup_id == d.usergroup_id):
-        return ()
-    group = await services.usergroups.get(d.usergroup_id)
-    if not group:
-        return ()
-    if d.source == "pagerduty":
-        staying = existing.on_duty if existing and existing.bound else ()
-    else:
-        members = d.members if d.members is not None else (existing.members if existing else ())
-        staying = tuple(u for u in (existing.on_duty if existing else ()) if u in members) or members[:1]
-    return tuple(u for u in group.get("users") or () if u not in staying)
 
 
 async def tz_options(ack: AsyncAck, payload: dict) -> None:
@@ -179,23 +173,19 @@ async def schedule_options(ack: AsyncAck, payload: dict, context: AsyncBoltConte
 
 
 async def group_options(ack: AsyncAck, body: dict, payload: dict, context: AsyncBoltContext) -> None:
-    """Groups this person may bind: all of them for managers, the ones they are in for members."""
+    """Groups this person may bind now (all for managers, the ones they are in for members), none
+    that another rotation follows, and "No user group" first, so a choice can always be undone."""
     services, user_id = deps(context), body["user"]["id"]
-    groups = await services.usergroups.search(payload.get("value", ""))
-    if not await services.access.can_manage(user_id):
-        groups = [g for g in groups if user_id in (g.get("users") or ())]
-    held = await services.rotations.group_holders()
-    await ack(
-        options=[
-            option(_group_label(g) + (f" (follows {held[g['id']]})" if g["id"] in held else ""), g["id"])
-            for g in groups
-        ]
-    )
+    editing = parse_id(read_metadata((body.get("view") or {}).get("private_metadata")).get("rotation_id"))
+    query = str(payload.get("value") or "")[:80]
+    groups = await services.rotations.bindable_groups(user_id, query, editing)
+    none = [option(NO_GROUP_LABEL, NO_GROUP)] if not query.strip() else []  # the way back, when browsing
+    await ack(options=[*none, *(option(_group_label(g), g.id) for g in groups)])
 
 
-def _group_label(group: dict) -> str:
-    disabled = " (disabled)" if group.get("date_delete") else ""
-    return f"@{group.get('handle', '')} · {group.get('name', '')}{disabled}"
+def _group_label(group: Group) -> str:
+    disabled = "" if group.enabled else " (disabled)"
+    return f"@{group.handle} · {group.name}{disabled}"
 
 
 @refusals(field=Rotations.NAME)
@@ -208,7 +198,9 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         code = await services.rotations.free_code(form.draft.name, form.rotation_id)
         form = replace(form, draft=replace(form.draft, code=code))
     try:
-        if (removed := await _removed_from_group(services, form)) and not form.group_confirmed:
+        if (
+            removed := await services.rotations.removed_from_group(form.draft, form.rotation_id)
+        ) and not form.group_confirmed:
             # A group the person may not bind is refused for that first; only then is it confirmed.
             existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
             await services.rotations.validate(form.draft.normalised(), user_id, connected, existing)

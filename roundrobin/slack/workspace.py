@@ -67,6 +67,9 @@ class SlackWorkspace:
             if not cursor:
                 return found
 
+    async def groups(self, query: str) -> list[Group]:
+        return [_group(g) for g in await self._usergroups.search(query)]
+
     async def group(self, group_id: str) -> Group | None:
         if not is_id("group", group_id):
             return None
@@ -74,18 +77,20 @@ class SlackWorkspace:
         if found is None:
             self._usergroups.forget()  # made a moment ago, perhaps
             found = await self._usergroups.get(group_id)
-        if found is None:
-            return None
-        return Group(
-            id=found["id"],
-            handle=found.get("handle", ""),
-            name=found.get("name", ""),
-            users=tuple(found.get("users") or ()),
-            enabled=not found.get("date_delete"),
-        )
+        return _group(found) if found is not None else None
 
     async def create_group(self, handle: str, name: str) -> str:
         try:
             return await self._usergroups.create(handle, name)
         except UsergroupError as e:
             raise GroupRefused(str(e)) from None
+
+
+def _group(found: dict) -> Group:
+    return Group(
+        id=found["id"],
+        handle=found.get("handle", ""),
+        name=found.get("name", ""),
+        users=tuple(found.get("users") or ()),
+        enabled=not found.get("date_delete"),
+    )

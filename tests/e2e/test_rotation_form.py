@@ -106,3 +106,49 @@ async def test_the_turn_order_changes_without_removing_anyone(app, slack, pd, er
             "SELECT slack_user_id, on_duty FROM rotation_members ORDER BY position"
         ).fetchall()
     assert members == [(DAVE, 1), (BOB, 0), (CAROL, 0)], "Dave goes first now"
+
+
+def first_handoff(text: str) -> datetime:
+    """The instant in the form's "First hand-over: <!date^TS^…>" line."""
+    ts = text.split("First hand-over: <!date^", 1)[1].split("^", 1)[0]
+    return datetime.fromtimestamp(int(ts), ZoneInfo("America/New_York"))
+
+
+async def test_the_first_hand_over_follows_every_input_it_depends_on(app, slack, pd, erin):
+    await open_form(slack, erin)
+    modal = await modal_after(slack, erin, erin.fill(Rotations.KIND, "daily"))
+    assert first_handoff(erin.text(modal)).time() == time(9, 0)
+    modal = await modal_after(slack, erin, erin.fill(Rotations.TIME, "15:05"))
+    assert first_handoff(erin.text(modal)).time() == time(15, 5), "the time picker redraws it"
+    [tokyo] = [o for o in await erin.suggest(Rotations.TZ, "tokyo") if o["value"] == "Asia/Tokyo"]
+    modal = await modal_after(slack, erin, erin.fill(Rotations.TZ, tokyo))
+    there = first_handoff(erin.text(modal)).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert there.time() == time(15, 5), "and so does the time zone"
+    modal = await modal_after(slack, erin, erin.fill(Rotations.SKIP, ["skip"]))
+    assert first_handoff(erin.text(modal)).astimezone(ZoneInfo("Asia/Tokyo")).weekday() < 5
+
+
+async def test_the_group_picker_offers_only_what_may_be_bound_and_every_choice_can_be_undone(app, slack, pd):
+    from tests.e2e.conftest import ADMIN
+
+    slack.add_usergroup("S0PLAT", "platform-oncall", "Platform on call", users=[DAVE])
+    slack.add_usergroup("S0DAVE", "daves-team", "Dave's team", users=[DAVE, CAROL])
+    admin = slack.user(ADMIN)
+    await open_form(slack, admin, name="Platform", members=(DAVE,))
+    await admin.fill(Rotations.CODE, "PLAT")
+    [platform] = await admin.suggest(Rotations.GROUP, "platform")
+    await modal_after(slack, admin, admin.fill(Rotations.GROUP, platform))
+    assert await admin.submit() == {}
+    dave = slack.user(DAVE)
+    await open_form(slack, dave, members=(DAVE, BOB))
+    offered = await dave.suggest(Rotations.GROUP, "")
+    assert [o["value"] for o in offered] == ["none", "S0DAVE"], "not the group PLAT follows"
+    assert offered[0]["text"]["text"] == "No user group"
+    modal = await modal_after(slack, dave, dave.fill(Rotations.GROUP, offered[1]))
+    assert "<@U0CAROL> will be removed from it" in dave.text(modal)
+    modal = await modal_after(slack, dave, dave.fill(Rotations.GROUP, offered[0]))
+    assert "will be removed" not in dave.text(modal), "the choice is undone"
+    await dave.fill(Rotations.NEW_GROUP, "dave-oncall")
+    assert await dave.submit() == {}
+    [(group, handle)] = rows(app, "SELECT usergroup_id, usergroup_handle FROM rotations WHERE code != 'PLAT'")
+    assert handle == "dave-oncall" and group not in ("S0PLAT", "S0DAVE")

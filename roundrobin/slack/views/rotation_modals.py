@@ -43,6 +43,7 @@ KINDS = [
     option("Daily, at a set time", "daily"),
     option("Weekly, on a set day", "weekly"),
 ]
+NO_GROUP, NO_GROUP_LABEL = "none", "No user group"
 EVERY = [option("every week" if n == 1 else f"every {n} weeks", str(n)) for n in range(1, 9)]
 
 
@@ -166,7 +167,10 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         return blocks
     blocks.append(
         input_block(
-            Rotations.TIME, "At", {"type": "timepicker", "action_id": Rotations.TIME, "initial_time": s.at}
+            Rotations.TIME,
+            "At",
+            {"type": "timepicker", "action_id": Rotations.TIME, "initial_time": s.at},
+            dispatch=True,  # the first hand-over below follows the time chosen
         )
     )
     if s.kind == "weekly":
@@ -196,6 +200,7 @@ def _manual_fields(form: RotationForm) -> list[Block]:
                 "initial_option": option(s.tz, s.tz),
             },
             hint="An IANA time zone (Area/City, like Europe/London). It starts as yours in Slack.",
+            dispatch=True,
         )
     )
     if s.kind == "daily":
@@ -203,7 +208,7 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         element = {"type": "checkboxes", "action_id": Rotations.SKIP, "options": [skip]}
         if s.skip_weekends:
             element["initial_options"] = [skip]
-        blocks.append(input_block(Rotations.SKIP, "Weekends", element, optional=True))
+        blocks.append(input_block(Rotations.SKIP, "Weekends", element, optional=True, dispatch=True))
     blocks += _first_handoff(form)
     return blocks
 
@@ -330,7 +335,7 @@ def _notify_fields(form: RotationForm) -> list[Block]:
             group,
             hint=(
                 "Round Robin keeps this group equal to whoever is on duty, so @handle always reaches them: "
-                "anyone else in it is removed."
+                "anyone else in it is removed. Offered: groups you may choose that no other rotation follows."
             ),
             optional=True,
             dispatch=True,
