@@ -47,7 +47,8 @@ async def test_a_timed_rotation_starts_in_the_creators_time_zone(app, slack, pd,
     assert json.loads(schedule)["tz"] == "America/New_York"
 
     card = await rotations_tab(slack, erin, showing="Primary on-call")
-    assert "`OPS`  ·  Every weekday at 08:30 (America/New_York)" in card
+    assert "`OPS`  ·  Every weekday at <!date^" in card, "a time each reader sees on their own clock"
+    assert "^{time}|08:30 America/New_York>" in card
     assert "Manual" not in card, "a rotation that hands over by itself is not labelled Manual"
 
 

@@ -243,7 +243,7 @@ async def test_edit_a_rotation(app, slack, pd):
     await admin.fill(Rotations.TZ, london)
     text = await home_after(slack, admin, admin.submit())
     assert "Saved Primary on-call (OPS)" in text
-    assert "Every 2 weeks on Friday at 09:00 (Europe/London)" in text
+    assert "Every 2 weeks, next <!date^" in text and "|Friday 09:00 Europe/London>" in text
     assert "On duty: <@U0CAROL>" in text, "Bob left, so the first member took over"
     [(description, schedule)] = rows(app, "SELECT description, schedule FROM rotations")
     assert description == "Pages go to whoever is on duty" and '"every_weeks": 2' in schedule

@@ -262,10 +262,10 @@ def _checked(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-def slack_date(ts: float, pattern: str = "{date_short_pretty} at {time}") -> str:
-    """A timestamp Slack renders in the reader's own time zone (UTC text as the fallback)."""
-    fallback = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
-    return f"<!date^{int(ts)}^{pattern}|{fallback}>"
+def slack_date(ts: float, pattern: str = "{date_short_pretty} at {time}", fallback: str | None = None) -> str:
+    """A timestamp Slack renders in the reader's own time zone and clock (UTC text as the fallback)."""
+    fallback = fallback or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+    return f"<!date^{int(ts)}^{pattern}|{esc(fallback).replace('|', '/')}>"
 
 
 def ago(ts: float, now: float) -> str:

@@ -30,7 +30,7 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
-from roundrobin.slack.views.rotations import on_duty_line, summary_notes
+from roundrobin.slack.views.rotations import on_duty_line, schedule_words, summary_notes
 from roundrobin.store.events import Event
 from roundrobin.store.pagerduty import Shift
 
@@ -439,7 +439,8 @@ def details_modal(d: Details) -> dict:
     source = (
         f"Follows the PagerDuty schedule *{esc(d.schedule_name or r.pd_schedule_id or '?')}*"
         if r.bound
-        else esc(r.schedule.describe())
+        else schedule_words(r)
+        + (f" (hand-overs follow {esc(r.schedule.tz)}'s clock)" if r.schedule.timed else "")
     )
     duty = section(f"{source}\n{on_duty_line(r)}")
     if d.can_rotate and not r.bound and r.members:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.schedule import WEEKDAYS
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.views.blocks import (
     Block,
@@ -115,11 +116,28 @@ def _hand_over(r: Rotation) -> Block:
     )
 
 
+def schedule_words(r: Rotation) -> str:
+    """When a rotation hands over, in one wording everywhere, with every time a Slack date token
+    (each reader sees it in their own zone and 12/24-hour clock): "Every weekday at 8:30 AM",
+    "Every 2 weeks, next Fri 12 Dec at 9:00 AM", or "Manual"."""
+    s = r.schedule
+    if not s.timed or r.bound:
+        return "Manual"
+    if not r.next_handoff_at:
+        return esc(s.describe())  # not planned yet: the rotation's own clock, in words
+    wall = f"{s.at} {s.tz}"  # what clients that cannot draw the token show
+    if s.kind == "daily":
+        days = "weekday" if s.skip_weekends else "day"
+        return f"Every {days} at {slack_date(r.next_handoff_at, '{time}', wall)}"
+    every = "Every week" if s.every_weeks == 1 else f"Every {s.every_weeks} weeks"
+    return f"{every}, next {slack_date(r.next_handoff_at, fallback=f'{WEEKDAYS[s.weekday]} {wall}')}"
+
+
 def summary_text(r: Rotation, schedule_name: str | None) -> str:
     if r.bound:
         source = f":pager: PagerDuty: {esc(schedule_name or r.pd_schedule_id or '?')}"
     else:
-        source = esc(r.schedule.describe())  # "Manual", or when it hands over by itself
+        source = schedule_words(r)  # "Manual", or when it hands over by itself
     lines = [f"*{esc(r.name)}*  `{r.code}`  ·  {source}", on_duty_line(r)]
     if r.next_up and (r.on_duty or r.bound):
         lines.append(f"Next: {mention(r.next_up)}")
