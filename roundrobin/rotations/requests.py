@@ -117,9 +117,19 @@ class RequestService:
         self._clock = clock
 
     async def open(
-        self, code: str | None, channel_id: str, thread_ts: str, requester: str, text: str
+        self,
+        code: str | None,
+        channel_id: str,
+        thread_ts: str,
+        requester: str,
+        text: str,
+        said: str = "",
     ) -> Opened:
-        """A mention of the app with `code`: offer it to the rotation's on-duty people, and say so."""
+        """A mention of the app with `code` (or a rotation's name: `said` is everything after the
+        mention): offer it to the rotation's on-duty people, and say so."""
+        named = await self._named(code, said)
+        if named is not None:
+            code, text = named
         if not code:
             return Opened("no_code", suggestions=await self._codes(""))
         now = self._clock()
@@ -254,6 +264,19 @@ class RequestService:
             return
         body = {"request": request.to_json(), "passed_by": passed_by, "with": list(request.holders)}
         await outbox.enqueue(self._db, OFFER, request.rotation_id, user_id, body, now, ref=str(request.id))
+
+    async def _named(self, code: str | None, said: str) -> tuple[str, str] | None:
+        """(code, the rest) when a mention names a rotation rather than giving its code ("@Round Robin
+        Primary on-call the deploy is stuck"); None when the code is one, or nothing is named."""
+        if code and await rotation_store.get_by_code(self._db, code) is not None:
+            return None
+        rotation = await rotation_store.named_at_start(self._db, said.strip()) if said.strip() else None
+        if rotation is None:
+            return None
+        rest = said.strip()[len(rotation.name) :]
+        if rest and rest[0].isalnum():
+            return None  # "Platformers" does not name "Platform"
+        return rotation.code, rest.lstrip(" :,.-–—").strip()
 
     async def _codes(self, typed: str) -> tuple[str, ...]:
         similar = await rotation_store.search(self._db, typed, limit=3) if typed else []

@@ -15,9 +15,8 @@ from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
 from roundrobin.slack.app import deps
-from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
-from roundrobin.slack.views.messages import group_mention
-from roundrobin.slack.views.rotations import on_duty_line
+from roundrobin.slack.views.blocks import context, esc, mention, section
+from roundrobin.slack.views.rotations import rotation_line, who_text
 
 LIST_LIMIT = 20
 
@@ -85,6 +84,8 @@ async def _help(services: Services, channel: str) -> str:
         "• `/rr rotate CODE`: hand a manual rotation to the next person in turn\n"
         "• `/rr done` or `/rr done CODE`: you are on duty and done: hand over to whoever is next\n"
         "• `/rr help`: this help\n"
+        "• `@Round Robin CODE your question`, in a channel Round Robin is in: asks whoever is on duty, "
+        "who gets a DM with ACK and PASS (`@Round Robin who is on call?` works too)\n"
         f"CODE is a rotation's code, shown in `/rr`.{example} In a channel that one rotation posts in, "
         "`/rr who` and `/rr rotate` need no code. Members of a rotation may rotate and hand over unless "
         "its creator keeps that to managers. Create and edit rotations in the Round Robin App Home."
@@ -99,10 +100,10 @@ async def _list(services: Services, channel: str) -> dict:
     others = [r for r in everyone if r.id not in {h.id for h in here}][: max(0, LIST_LIMIT - len(here))]
     blocks = []
     if here:
-        blocks.append(section("*Posting in this channel*\n" + "\n".join(_line(r) for r in here)))
+        blocks.append(section("*Posting in this channel*\n" + "\n".join(rotation_line(r) for r in here)))
     if others:
         title = "*Other rotations*\n" if here else ""
-        blocks.append(section(title + "\n".join(_line(r) for r in others)))
+        blocks.append(section(title + "\n".join(rotation_line(r) for r in others)))
     shown = len(here) + len(others)
     if total > shown:
         code = (here or everyone)[0].code
@@ -110,10 +111,6 @@ async def _list(services: Services, channel: str) -> dict:
             context(f"…and {total - shown} more. Use `/rr who {esc(code)}`, or the App Home's search.")
         )
     return {"text": f"{total} rotation{'s' if total != 1 else ''}", "blocks": blocks}
-
-
-def _line(r: Rotation) -> str:
-    return f"*{esc(r.name)}* `{esc(r.code)}`: {on_duty_line(r)}"
 
 
 async def _one(services: Services, verb: str, args: list[str], channel: str, user_id: str) -> str:
@@ -130,22 +127,8 @@ async def _one(services: Services, verb: str, args: list[str], channel: str, use
             return f"Which rotation? Try `/rr {verb} CODE`, like `/rr {verb} {esc(example)}`."
         rotation = here[0]
     if verb == "who":
-        return _who(rotation)
+        return who_text(rotation)
     return await _rotate(services, rotation, user_id)
-
-
-def _who(rotation: Rotation) -> str:
-    lines = [f"*{esc(rotation.name)}* `{esc(rotation.code)}`", on_duty_line(rotation)]
-    if rotation.next_up and (rotation.on_duty or rotation.bound):
-        when = (
-            f" from {slack_date(rotation.next_change_at)}"
-            if rotation.bound and rotation.next_change_at
-            else ""
-        )
-        lines.append(f"Next: {mention(rotation.next_up)}{when}")
-    if rotation.usergroup_id and rotation.on_duty:
-        lines.append(f"Reach them with {group_mention(rotation)}")
-    return "\n".join(lines)
 
 
 async def _rotate(services: Services, rotation: Rotation, user_id: str) -> str:

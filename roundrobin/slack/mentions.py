@@ -19,9 +19,11 @@ from roundrobin.services import Services
 from roundrobin.slack.app import deps
 from roundrobin.slack.forms import parse_id
 from roundrobin.slack.ids import Requests
-from roundrobin.slack.views.blocks import section
+from roundrobin.slack.views.blocks import esc, section
 from roundrobin.slack.views.requests import (
+    APP,
     answered_dm,
+    help_reply,
     no_code_reply,
     passed_it,
     permalink,
@@ -29,8 +31,10 @@ from roundrobin.slack.views.requests import (
     took_it,
     unknown_code_reply,
 )
+from roundrobin.slack.views.rotations import rotation_line, who_text
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+QUESTION_LIST = 10
 
 if TYPE_CHECKING:
     from roundrobin.store.requests import Request
@@ -40,6 +44,21 @@ if TYPE_CHECKING:
 class Mention:
     code: str | None  # None: nothing after the mention looks like a code
     text: str  # the rest of the message, Slack's markup and all
+    said: str = ""  # everything after the mention (a rotation's name may start it)
+
+    @property
+    def question(self) -> str | None:
+        """ "who" or "help" when the person asked that rather than naming a rotation ("who is on
+        call?", "who's on duty", "help"); None otherwise."""
+        first = self.said.strip().lower().split(" ", 1)[0].strip("?!.,:;") if self.said.strip() else ""
+        if first in WHO_WORDS or self.said.strip().lower().rstrip("?! ") in ("on call", "on-call", "on duty"):
+            return "who"
+        if first in ("help", "?", "hi", "hello"):
+            return "help"
+        return None
+
+
+WHO_WORDS = {"who", "who's", "whos", "who’s", "whois"}
 
 
 def parse_mention(text: str, bot_user_id: str) -> Mention:
@@ -49,9 +68,10 @@ def parse_mention(text: str, bot_user_id: str) -> Mention:
     before, after = (text[: found.start()], text[found.end() :]) if found else ("", text)
     word, _, rest = after.strip().partition(" ")
     code = word.rstrip(":,.;!?")
+    said = after.strip()
     if not CODE.fullmatch(code):
-        return Mention(None, " ".join(p for p in (before.strip(), after.strip()) if p))
-    return Mention(code.upper(), " ".join(p for p in (before.strip(), rest.strip()) if p))
+        return Mention(None, " ".join(p for p in (before.strip(), said) if p), said)
+    return Mention(code.upper(), " ".join(p for p in (before.strip(), rest.strip()) if p), said)
 
 
 def register(app: AsyncApp) -> None:
@@ -66,8 +86,15 @@ async def on_mention(event: dict, client: AsyncWebClient, context: AsyncBoltCont
         return  # another app's message: requests come from people
     mention = parse_mention(event.get("text") or "", services.identity.bot_user_id)
     thread_ts = event.get("thread_ts") or event["ts"]
+    channel = event["channel"]
+    if mention.question and not (mention.code and await services.rotations.by_code(mention.code)):
+        words = await _answer_question(services, mention.question, channel)
+        await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=words, blocks=[section(words)]
+        )
+        return
     opened = await services.requests.open(
-        mention.code, event["channel"], thread_ts, event["user"], mention.text
+        mention.code, channel, thread_ts, event["user"], mention.text, said=mention.said
     )
     if opened.outcome == "no_code":
         words = no_code_reply(opened.suggestions)
@@ -110,6 +137,20 @@ async def on_pass(
     note = passed_it(request, passed.offered, user_id)
     answer = answered_dm(request, await _rotation(services, request), note, _link(services, request))
     await _answer(body, client, services, user_id, answer)
+
+
+async def _answer_question(services: Services, question: str, channel: str) -> str:
+    """ "who is on call?" answered like `/rr who`: the rotations that post in this channel (or all of
+    them), and how to ask one; "help" answered with how to ask."""
+    here = await services.rotations.announcing_in(channel, QUESTION_LIST)
+    shown = here or (await services.rotations.page(0, QUESTION_LIST))[0]
+    if question == "help" or not shown:
+        return help_reply(tuple(r.code for r in shown))
+    if len(here) == 1 or len(shown) == 1:
+        one = (here or shown)[0]
+        return f"{who_text(one)}\nTo ask them: `{APP} {esc(one.code)} your question`."
+    lines = "\n".join(rotation_line(r) for r in shown)
+    return f"{lines}\nTo ask one of them: `{APP} CODE your question`, like `{APP} {esc(shown[0].code)} …`."
 
 
 def _request_id(action: dict) -> int:

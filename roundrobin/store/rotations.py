@@ -119,6 +119,16 @@ async def search(db: Database, query: str, limit: int = 50) -> list[tuple[int, s
     return [(r["id"], r["name"], r["code"]) for r in rows]
 
 
+async def named_at_start(db: Database, text: str) -> Rotation | None:
+    """The rotation whose name the text starts with (any case; the longest name wins)."""
+    row = await db.fetchone(
+        "SELECT id FROM rotations WHERE length(name) > 0 AND instr(lower(?), lower(name)) = 1 "
+        "ORDER BY length(name) DESC LIMIT 1",
+        (text[:500],),
+    )
+    return await get(db, row["id"]) if row else None
+
+
 async def due(db: Database, now: float) -> list[Rotation]:
     return await _select(db, "WHERE next_handoff_at IS NOT NULL AND next_handoff_at <= ?", (now,))
 

@@ -216,3 +216,34 @@ async def test_mentions_without_a_known_code_are_answered_in_the_thread(app, sla
         lambda: sum("no rotation with the code `OPZ`" in t for t in replies(slack, unknown)) == 1
     )
     assert rows(app, "SELECT COUNT(*) FROM requests") == [(0,)]
+
+
+async def test_natural_questions_are_answered_like_rr_who(app, slack, pd):
+    from tests.e2e.conftest import OPS
+
+    await ops_rotation(slack, app)
+    mention = await ask(slack, DAVE, "who is on call?")
+    answer = await reply_saying(slack, mention, "Primary on-call")
+    assert "On duty: <@U0BOB>" in answer and "`@Round Robin OPS your question`" in answer
+    assert "There is no rotation with the code" not in answer
+    assert rows(app, "SELECT COUNT(*) FROM requests") == [(0,)], "a question, not a request"
+    mention = await ask(slack, DAVE, "help")
+    assert "`@Round Robin who is on call?`" in await reply_saying(slack, mention, "Ask whoever is on duty")
+    # In a channel one rotation posts in, "who's on duty" is about that one.
+    assert (
+        await create_rotation(
+            slack, slack.user(ADMIN), name="Web", code="web", members=(CAROL,), channels=[OPS]
+        )
+        == {}
+    )
+    mention = await ask(slack, BOB, "who's on duty", channel=OPS)
+    answer = await reply_saying(slack, mention, "*Web* `WEB`")
+    assert "On duty: <@U0CAROL>" in answer and "Primary on-call" not in answer
+
+
+async def test_a_rotation_can_be_asked_by_its_name(app, slack, pd):
+    await ops_rotation(slack, app)
+    mention = await ask(slack, DAVE, "primary on-call: the deploy is stuck")
+    await reply_saying(slack, mention, "I've asked <@U0BOB>")
+    [(code, text)] = rows(app, "SELECT code, text FROM requests")
+    assert (code, text) == ("OPS", "the deploy is stuck")

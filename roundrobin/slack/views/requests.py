@@ -247,6 +247,21 @@ def _codes(codes: tuple[str, ...]) -> str:
     return ", ".join(f"`{esc(c)}`" for c in codes)
 
 
+def help_reply(codes: tuple[str, ...]) -> str:
+    """How to ask Round Robin, with codes that exist."""
+    example = esc(codes[0]) if codes else "OPS"
+    words = (
+        f"Ask whoever is on duty: `{APP} CODE your question`, like `{APP} {example} the deploy is stuck`: "
+        f"they get a DM with ACK and PASS, and this thread hears who has it. `{APP} who is on call?` "
+        "lists who is on duty; `/rr help` has the rest."
+    )
+    if codes:
+        words += f" Codes: {_codes(codes)}."
+    else:
+        words += " There are no rotations yet: create one in the Round Robin App Home."
+    return words
+
+
 def no_code_reply(codes: tuple[str, ...]) -> str:
     words = f"Which rotation? Try `{APP} CODE your question`, like `{APP} {esc(codes[0] if codes else 'OPS')} the deploy is stuck`."
     if codes:

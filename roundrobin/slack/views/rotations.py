@@ -21,7 +21,7 @@ from roundrobin.slack.views.blocks import (
     slack_date,
     static_select,
 )
-from roundrobin.slack.views.messages import unmatched_words
+from roundrobin.slack.views.messages import group_mention, unmatched_words
 
 PAGE_SIZE = 10  # 2 blocks per rotation (3 where the reader is on duty): a page stays near 30 blocks
 
@@ -234,3 +234,23 @@ def _pager(state: RotationsPage) -> list[Block]:
         context(f"Page {state.page + 1} of {state.pages} · {first}–{last} of {state.total}"),
         actions(*elements, block_id="rot_pager"),
     ]
+
+
+def rotation_line(r: Rotation) -> str:
+    """One line of a list of rotations: name, code and who is on duty."""
+    return f"*{esc(r.name)}* `{esc(r.code)}`: {on_duty_line(r)}"
+
+
+def who_text(rotation: Rotation) -> str:
+    """Who is on duty for one rotation, until when, who is next and how to reach them."""
+    lines = [f"*{esc(rotation.name)}* `{esc(rotation.code)}`", on_duty_line(rotation)]
+    if rotation.next_up and (rotation.on_duty or rotation.bound):
+        when = (
+            f" from {slack_date(rotation.next_change_at)}"
+            if rotation.bound and rotation.next_change_at
+            else ""
+        )
+        lines.append(f"Next: {mention(rotation.next_up)}{when}")
+    if rotation.usergroup_id and rotation.on_duty:
+        lines.append(f"Reach them with {group_mention(rotation)}")
+    return "\n".join(lines)
