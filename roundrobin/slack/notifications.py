@@ -106,5 +106,8 @@ async def _form(
         elif surface == "topic":
             previews[surface] = esc(topic_text(drafted, body))
         else:
-            previews[surface] = fill(drafted, surface, body) or ""
+            previews[surface] = fill(drafted, surface, body) or (
+                "_nothing is left once the tokens with no value now are left out: Round Robin's usual "
+                "words would go out_"
+            )
     return NotificationsForm(rotation, wanted, previews)

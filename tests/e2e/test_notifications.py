@@ -188,16 +188,16 @@ async def test_a_template_with_every_token_and_an_unknown_token_refused(app, sla
     await open_notifications(slack, admin, rotation_id)
     every = "%NAME%|%DESCRIPTION%|%USER%|%USERHANDLE%|%NEXT_USER%|%UNTIL%|%UNTIL_UTC%|%DUTYHANDLE%|%USER_TEXTONLY%"
     modal = await modal_after(slack, admin, admin.fill(N.TEMPLATE_ANNOUNCEMENT, every + " <!here>"))
-    assert "Preview: Primary on-call|N/A|<@U0BOB>|@bob|<@U0CAROL>|N/A|N/A|<!subteam^" in admin.text(modal)
+    assert "Preview: Primary on-call|<@U0BOB>|@bob|<@U0CAROL>|<!subteam^" in admin.text(modal), (
+        "tokens with no value (description, until) leave no N/A behind"
+    )
     await admin.fill(N.TEMPLATE_TOPIC, "On duty: %USER% %FOO%")
     ack = await admin.submit()
     assert "does not know %FOO%" in ack["errors"][N.TEMPLATE_TOPIC]
     await admin.fill(N.TEMPLATE_TOPIC, "")
     assert await admin.submit() == {}
     await rotate(slack, admin, rotation_id)
-    message = await slack.wait_for(
-        lambda: next(iter(told(slack, OPS, "Primary on-call|N/A|<@U0CAROL>")), None)
-    )
+    message = await slack.wait_for(lambda: next(iter(told(slack, OPS, "Primary on-call|<@U0CAROL>")), None))
     blocks = str(message["blocks"])
     assert "|@carol|<@U0BOB>|" in blocks and "Carol Chen" in blocks and "&lt;!here&gt;" in blocks
 
@@ -228,6 +228,25 @@ async def test_custom_words_reach_slack_clean_and_name_who_wrote_them(app, slack
     assert "Next:" not in str(message["blocks"]), "a custom message gets no second, automatic footer"
     assert topic(slack, OPS) == "@here @someone Carol Chen is on"
     assert not any(ch in topic(slack, OPS) for ch in INVISIBLE + "<>")
+
+
+async def test_a_dm_leaves_out_what_a_rotation_does_not_have(app, slack, pd):
+    rotation_id = await ops_rotation(slack, app)  # no description, manual: no until
+    admin = slack.user(ADMIN)
+    await open_notifications(slack, admin, rotation_id)
+    await admin.fill(N.DMS, ["dm_on"])
+    modal = await modal_after(
+        slack,
+        admin,
+        admin.fill(N.template("dm_on"), "You're on for %NAME% until %UNTIL%.\nDesc: %DESCRIPTION%"),
+    )
+    assert "Preview: You're on for Primary on-call." in admin.text(modal)
+    assert await admin.submit() == {}
+    await rotate(slack, admin, rotation_id)
+    dm = await slack.wait_for(
+        lambda: next((m for m in slack.dms_to(CAROL) if "You're on" in m["text"]), None)
+    )
+    assert "N/A" not in str(dm) and "Desc" not in str(dm) and "until" not in dm["text"]
 
 
 async def test_a_person_added_by_someone_else_is_told_who_and_can_leave(app, slack, pd):

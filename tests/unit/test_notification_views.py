@@ -41,11 +41,35 @@ def test_unknown_tokens_are_named_and_known_ones_include_text_only_variants():
     assert templates.problems({"topic": "x" * 251}) == {"topic": "Keep it under 250 characters."}
 
 
-def test_rendering_escapes_the_words_around_tokens_and_fills_missing_values_with_na():
+def test_rendering_escapes_the_words_around_tokens_and_leaves_out_tokens_without_a_value():
     out = templates.render(
         "<!here> %USER% & %UNTIL%", {"USER": "<@U1>"}, escape=lambda t: t.replace("<", "&lt;")
     )
-    assert out == "&lt;!here> <@U1> & N/A"
+    assert out == "&lt;!here> <@U1>"
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "said"),
+    [
+        (
+            "%USER% is on duty for %NAME% until %UNTIL%. Next: %NEXT_USER%",
+            {"USER": "Bob", "NAME": "Plat"},
+            "Bob is on duty for Plat.",
+        ),
+        ("Desc: %DESCRIPTION%\n%USER% is on duty", {"USER": "Bob"}, "Bob is on duty"),
+        ("On duty: %USER% · ask %DUTYHANDLE%", {"USER": "Bob"}, "On duty: Bob"),
+        (
+            "%USER% is on duty. Description: %DESCRIPTION%. Reach them at %DUTYHANDLE%",
+            {"USER": "B"},
+            "B is on duty.",
+        ),
+        ("%USER% is on (%UNTIL%)", {"USER": "B"}, "B is on"),
+        ("On duty: %USER%", {}, ""),
+        ("Hello team: %USER% is on", {"USER": "B"}, "Hello team: B is on"),
+    ],
+)
+def test_a_token_without_a_value_leaves_no_trace(template, values, said):
+    assert templates.render(template, values) == said
 
 
 def test_a_dm_is_declined_when_it_is_no_longer_true_or_the_person_muted_them():

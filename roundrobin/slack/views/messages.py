@@ -156,13 +156,14 @@ def token_values(rotation: Rotation, body: dict) -> dict[str, str | None]:
 
 
 def fill(rotation: Rotation, surface: str, body: dict) -> str | None:
-    """The rotation's own template for `surface`, filled in (mrkdwn); None when it has none."""
+    """The rotation's own template for `surface`, filled in (mrkdwn); None when it has none, or when
+    nothing of it is left once the tokens without a value are left out (the usual words go then)."""
     template = (rotation.templates or {}).get(surface)
     if not template:
         return None
     values = token_values(rotation, body)
     values.pop("_plain")
-    return templates.render(template, values, escape=esc)
+    return templates.render(template, values, escape=esc) or None
 
 
 def reverted_message(rotation: Rotation, body: dict | None = None) -> dict:

@@ -111,7 +111,8 @@ def notifications_modal(form: NotificationsForm) -> dict:
             "*Your own words* (optional). Tokens: "
             + ", ".join(f"`%{t}%`" for t in templates.TOKENS)
             + f"; add `{templates.TEXT_ONLY}` (like `%USER{templates.TEXT_ONLY}%`) for names without a mention. "
-            "A token with no value reads N/A."
+            'A token with no value is left out with the words that introduce it ("until", "Next:"), '
+            "and a sentence with nothing left goes."
         ),
     ]
     for surface, label in SURFACE_LABELS.items():
@@ -123,9 +124,10 @@ def notifications_modal(form: NotificationsForm) -> dict:
             max_length=templates.MAX_LENGTH[surface],
         )
         element["dispatch_action_config"] = {"trigger_actions_on": ["on_character_entered"]}
-        blocks.append(input_block(N.template(surface), label, element, optional=True, dispatch=True))
+        # The preview sits just above its field: below a growing multi-line field it would scroll away.
         if preview := form.previews.get(surface):
             blocks.append(context(f"Preview: {preview}"))
+        blocks.append(input_block(N.template(surface), label, element, optional=True, dispatch=True))
     return modal(
         "Notifications",
         blocks,

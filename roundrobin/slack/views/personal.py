@@ -115,12 +115,13 @@ def topic_text(rotation: Rotation, body: dict) -> str:
     values = token_values(rotation, body)
     plain = values.pop("_plain")
     template = (rotation.templates or {}).get("topic")
-    if template:
-        # Every token is plain text in a topic; the person's own words are kept as they typed them.
-        text = templates.render(
-            template, {**plain, **{f"{k}{templates.TEXT_ONLY}": v for k, v in plain.items()}}
-        )
-    else:
+    # Every token is plain text in a topic; the person's own words are kept as they typed them.
+    text = (
+        templates.render(template, {**plain, **{f"{k}{templates.TEXT_ONLY}": v for k, v in plain.items()}})
+        if template
+        else ""
+    )
+    if not text:
         on_duty = body.get("on_duty") or []
         if on_duty:
             verb = "are" if len(on_duty) > 1 else "is"
