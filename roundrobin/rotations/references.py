@@ -48,6 +48,10 @@ class Workspace(Protocol):
 
     async def channels_of(self, user_id: str) -> set[str]: ...
 
+    async def channel_name(self, channel_id: str) -> str | None:
+        """'#ops', for words a person reads (modal errors are plain text: no channel mentions)."""
+        ...
+
     async def group(self, group_id: str) -> Group | None: ...
 
     async def groups(self, query: str) -> list[Group]:
@@ -97,8 +101,10 @@ async def channel_problem(channels: list[str], actor: str, manager: bool, worksp
     if channels and not manager:
         theirs = await workspace.channels_of(actor)
         if outside := [c for c in channels if c not in theirs]:
+            names = [await workspace.channel_name(c) or "one channel" for c in outside[:3]]
+            more = f" and {len(outside) - 3} more" if len(outside) > 3 else ""
             return (
-                f"You can choose only channels you are in ({len(outside)} of these you are not). "
+                f"You can choose only channels you are in, and you are not in {', '.join(names)}{more}. "
                 f"{MANAGERS} can choose any channel."
             )
     return None

@@ -652,11 +652,14 @@ class RotationService:
                 next_on_duty=tuple(next_up),
                 next_change_at=next_change_at,
             )
-            if on_duty == rotation.on_duty:
-                if updated != rotation:
-                    await self._save(replace(updated, updated_at=now), now)
+            change = None
+            if on_duty != rotation.on_duty:
+                change = await self._change_duty(updated, on_duty, "pagerduty", None, now, next_up=next_up)
+            elif updated != rotation:
+                # Members, links or the next change of hands moved: the cards that show them must too.
+                await self._save(replace(updated, updated_at=now), now)
+            else:
                 return None
-            change = await self._change_duty(updated, on_duty, "pagerduty", None, now, next_up=next_up)
         self._ring(effects=True)
         return change
 

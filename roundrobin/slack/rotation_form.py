@@ -63,6 +63,7 @@ async def open_form(services: Services, trigger_id: str, user_id: str, rotation:
             RotationDraft(name="", code="", schedule=Schedule(tz=tz)),
             pagerduty_connected=connected,
             now=services.clock(),
+            sync_every=services.settings.sync_interval_seconds,
         )
     else:
         form = await _form_for(services, rotation, connected)
@@ -97,6 +98,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         if group
         else (f"@{rotation.usergroup_handle}" if rotation.usergroup_handle else None),
         now=services.clock(),
+        sync_every=services.settings.sync_interval_seconds,
         names=await _names(services, draft.members or ()),
     )
 
@@ -146,6 +148,7 @@ async def _redrawn(services: Services, form: RotationForm) -> RotationForm:
     return replace(
         form,
         now=services.clock(),
+        sync_every=services.settings.sync_interval_seconds,
         names=await _names(services, form.draft.members or ()),
         code_hint=codes.from_name(form.draft.name) if form.draft.name and not form.draft.code else None,
         group_removed=await services.rotations.removed_from_group(form.draft, form.rotation_id),

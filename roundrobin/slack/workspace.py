@@ -25,6 +25,7 @@ class SlackWorkspace:
         self._client = client
         self._directory = directory
         self._usergroups = usergroups
+        self._channel_names: dict[str, str] = {}  # learned from conversations.info, for refusals
 
     async def not_people(self, user_ids: Iterable[str]) -> list[str]:
         ids = list(dict.fromkeys(user_ids))
@@ -49,11 +50,18 @@ class SlackWorkspace:
             if error == "missing_scope":
                 return "Round Robin lacks the channels:read and groups:read scopes: reinstall it from manifest.yml."
             raise
+        if len(self._channel_names) < 10_000:
+            self._channel_names[channel_id] = channel.get("name", "")
         if channel.get("is_archived"):
             return f"#{channel.get('name', channel_id)} is archived: choose another channel."
         if channel.get("is_im") or channel.get("is_mpim"):
             return "Choose channels, not direct messages."
         return None
+
+    async def channel_name(self, channel_id: str) -> str | None:
+        """#name of a channel Round Robin looked at (channel_problem runs first)."""
+        name = self._channel_names.get(channel_id)
+        return f"#{name}" if name else None
 
     async def channels_of(self, user_id: str) -> set[str]:
         found: set[str] = set()

@@ -94,7 +94,7 @@ async def test_a_member_may_choose_only_channels_they_are_in(app, slack, pd):
     await open_create_form(slack, dave)
     await dave.fill(Rotations.CHANNELS, [OPS])
     ack = await dave.submit()
-    assert "only channels you are in" in ack["errors"][Rotations.CHANNELS]
+    assert "only channels you are in, and you are not in #ops." in ack["errors"][Rotations.CHANNELS]
     await dave.fill(Rotations.CHANNELS, [GENERAL])
     assert await dave.submit() == {}
     await slack.wait_for(lambda: told(slack, GENERAL, "<@U0DAVE>", "on duty now"))

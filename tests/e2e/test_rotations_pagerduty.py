@@ -12,6 +12,7 @@ from roundrobin.sim.pagerduty import FakePagerDuty
 from roundrobin.sim.pagerduty_contract import ContractChecker
 from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
 from roundrobin.slack.ids import PagerDuty, Rotations
+from roundrobin.slack.views.rotation_modals import every
 from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL, DAVE, OPS, seed_pagerduty
 from tests.e2e.steps import home_after, modal_after, open_settings, told
 
@@ -89,6 +90,8 @@ async def bind_rotation(
     await admin.fill(Rotations.CODE, code)
     modal = await modal_after(slack, admin, admin.fill(Rotations.SOURCE, "pagerduty"))
     assert "PagerDuty schedule" in admin.text(modal)
+    interval = int(app.env["SYNC_INTERVAL_SECONDS"])
+    assert f"synced {every(interval)}." in admin.text(modal), "the interval this server really syncs at"
     with pytest.raises(LookupError):
         admin.find(Rotations.MEMBERS)  # members come from PagerDuty
     options = await admin.suggest(Rotations.PD_SCHEDULE, search)

@@ -4,7 +4,7 @@ of theirs ahead is warned about; a link by hand shows as such and can be undone 
 import pytest
 
 from roundrobin.slack.ids import MenuChoice, Rotations
-from tests.e2e.conftest import ADMIN, BOB, DAVE, OPS
+from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, OPS
 from tests.e2e.first_week_steps import bind, connect_with_key, menu, rotations_tab, sync_now
 from tests.e2e.steps import forged_click, modal_after, rows, told
 
@@ -22,7 +22,8 @@ async def test_an_unlinked_person_on_call_is_named_on_the_card_in_rr_who_and_in_
     assert "Sync finished: 1 hand-over (OPS)" in await sync_now(slack, admin)
     card = await rotations_tab(slack, admin, showing="Jane Roe")
     assert f"On call in PagerDuty: {JANE} until" in card and "not linked to Slack" in card
-    assert "An admin can link them in Details." in card and "Nobody is on duty" not in card
+    assert "An admin can link them in the rotation's Details (its menu › Details)." in card
+    assert "Nobody is on duty" not in card
 
     who = (await dave.command("who OPS"))["text"]
     assert f"On call in PagerDuty: {JANE}" in who and "Nobody is on duty" not in who
@@ -102,3 +103,25 @@ async def test_only_managers_link_and_a_member_is_told_who_can(app, slack, pd):
         lambda: "Only Slack workspace admins and owners, and Round Robin owners" in bob.text()
     )
     assert rows(app, "SELECT COUNT(*) FROM events WHERE kind LIKE 'pagerduty.user_%'") == [(0,)]
+
+
+async def test_a_link_made_by_hand_refreshes_every_open_home_and_details_says_where_to_link(app, slack, pd):
+    admin, carol = slack.user(ADMIN), slack.user(CAROL)
+    await connect_with_key(slack, admin, app)
+    rotation_id = await bind(slack, admin, app)
+    pd.set_on_call("PSPRIM", "PJANE")
+    await sync_now(slack, admin)
+    card = await rotations_tab(slack, carol, showing="Jane Roe")
+    assert ":link: 2 of 3 linked to Slack" in card
+    await rotations_tab(slack, admin, showing="Jane Roe")
+    details = admin.text(await menu(slack, admin, MenuChoice.DETAILS, rotation_id))
+    assert "not linked to Slack. Link them below: Link… next to their name." in details
+    await modal_after(slack, admin, admin.click(Rotations.LINK, value="PJANE"))
+    await admin.fill(Rotations.SLACK_USER, DAVE)
+    await admin.submit()
+    text = await slack.wait_for(
+        lambda: ":link: 3 of 3 linked to Slack" in carol.text() and carol.text(),
+        timeout=10,
+        description="Carol's open Home to follow the link",
+    )
+    assert "On duty: <@U0DAVE>" in text

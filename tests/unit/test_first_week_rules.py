@@ -155,3 +155,19 @@ def test_every_n_weeks_offers_the_next_n_hand_over_days():
     days = first_handoffs(Schedule(kind="weekly", weekday=4, every_weeks=3, tz="Europe/London"), now)
     assert [d.date().isoformat() for d in days] == ["2026-03-06", "2026-03-13", "2026-03-20"]
     assert all(d.hour == 9 for d in days)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (60, "every minute"),
+        (300, "every 5 minutes"),
+        (30, "every 30 seconds"),
+        (3600, "every hour"),
+        (90, "every 90 seconds"),
+    ],
+)
+def test_the_sync_interval_in_words(seconds, words):
+    from roundrobin.slack.views.rotation_modals import every
+
+    assert every(seconds) == words

@@ -53,6 +53,9 @@ class Workspace:
     async def channels_of(self, user_id):
         return {c for c, members in self.channels.items() if user_id in members}
 
+    async def channel_name(self, channel_id):
+        return f"#{channel_id.lower()}" if channel_id in self.channels else None
+
     async def group(self, group_id):
         return self.groups.get(group_id)
 
@@ -285,7 +288,7 @@ async def test_a_member_binds_only_groups_they_are_in_and_channels_they_are_in(s
     with pytest.raises(DraftError) as e:
         await service.create(draft(usergroup_id="S2", channels=("C1",)), "U5", False)
     assert "only if you are in it" in e.value.errors["usergroup"]
-    assert "only channels you are in" in e.value.errors["channels"]
+    assert "only channels you are in, and you are not in #c1." in e.value.errors["channels"]
     # An admin may bind any group; a member may create a new one.
     await service.create(draft(code="SEC", usergroup_id="S2"), ADMIN, False)
     mine = await service.create(draft(code="MINE", new_usergroup_handle="mine-oncall"), "U5", False)

@@ -30,7 +30,13 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
-from roundrobin.slack.views.rotations import on_duty_line, schedule_words, summary_notes
+from roundrobin.slack.views.rotations import (
+    DETAILS,
+    DETAILS_LINKER,
+    on_duty_line,
+    schedule_words,
+    summary_notes,
+)
 from roundrobin.store.events import Event
 from roundrobin.store.pagerduty import Shift
 
@@ -65,6 +71,7 @@ class RotationForm:
     group_removed: tuple[str, ...] = ()  # who Round Robin would take out of the chosen existing group
     group_confirmed: bool = False  # the person ticked "replace its members"
     members_version: int = 0  # bumped when the turn order is changed here (see members_block_id)
+    sync_every: int = 60  # SYNC_INTERVAL_SECONDS, for the words under the PagerDuty schedule
 
 
 CODE_HINT = (
@@ -298,6 +305,15 @@ def _start_select(s: Schedule, now: float, label: str) -> Block:
     )
 
 
+def every(seconds: int) -> str:
+    """'every minute', 'every 5 minutes', 'every 30 seconds', 'every hour'."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"every {unit}" if n == 1 else f"every {n} {unit}s"
+    return f"every {seconds} seconds"
+
+
 def _pagerduty_fields(form: RotationForm) -> list[Block]:
     picker: dict[str, Any] = {
         "type": "external_select",
@@ -310,7 +326,7 @@ def _pagerduty_fields(form: RotationForm) -> list[Block]:
     return [
         input_block(Rotations.PD_SCHEDULE, "PagerDuty schedule", picker),
         context(
-            "Members and who is on duty come from this schedule, synced every minute. People are matched "
+            f"Members and who is on duty come from this schedule, synced {every(form.sync_every)}. People are matched "
             "to Slack by email; admins can link the others by hand in the rotation's Details."
         ),
     ]
@@ -442,10 +458,11 @@ def details_modal(d: Details) -> dict:
         else schedule_words(r)
         + (f" (hand-overs follow {esc(r.schedule.tz)}'s clock)" if r.schedule.timed else "")
     )
-    duty = section(f"{source}\n{on_duty_line(r)}")
+    where = DETAILS_LINKER if d.can_link else DETAILS
+    duty = section(f"{source}\n{on_duty_line(r, where)}")
     if d.can_rotate and not r.bound and r.members:
         duty["accessory"] = button("Set on duty…", Rotations.SET_ON_DUTY_OPEN, value=str(r.id))
-    blocks += [duty, context(*summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked))]
+    blocks += [duty, context(*summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked, where))]
     blocks.append(notifications_line(r, d.can_edit))
     blocks.append(
         section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))

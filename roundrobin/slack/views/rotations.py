@@ -144,14 +144,28 @@ def summary_text(r: Rotation, schedule_name: str | None) -> str:
     return "\n".join(lines)
 
 
-def on_duty_line(r: Rotation) -> str:
+CARD = "card"  # where a person reads about people not linked to Slack: on a card (or in /rr)…
+DETAILS = "details"  # …in Details, where the links are made…
+DETAILS_LINKER = "details_linker"  # …or in Details as someone who may make them
+
+
+def link_hint(where: str = CARD) -> str:
+    """How to link people PagerDuty has on call to Slack, from where the reader is."""
+    return {
+        CARD: "An admin can link them in the rotation's Details (its menu › Details).",
+        DETAILS: "An admin can link them below.",
+        DETAILS_LINKER: "Link them below: Link… next to their name.",
+    }[where]
+
+
+def on_duty_line(r: Rotation, where: str = CARD) -> str:
     """Who is on duty, naming the people PagerDuty has on call whom Slack does not know."""
     until = f" until {slack_date(r.on_duty_until)}" if r.on_duty_until else ""
     unmatched = r.unmatched_on_call if r.bound else ()
     if not r.on_duty and unmatched:
         return (
             f":pager: On call in PagerDuty: {unmatched_words(unmatched)}{until}, not linked to Slack. "
-            "An admin can link them in Details."
+            + link_hint(where)
         )
     if not r.on_duty:
         return ":zzz: Nobody is on duty"
@@ -167,6 +181,7 @@ def summary_notes(
     problems: tuple[str, ...] = (),
     group_repaired: bool = False,
     upcoming_unlinked: tuple[dict, ...] = (),
+    where: str = CARD,
 ) -> list[str]:
     notes = []
     if r.bound:
@@ -179,7 +194,7 @@ def summary_notes(
                 ":warning: Schedule not found in PagerDuty: it was deleted, or the connection cannot see it"
             )
         if upcoming_unlinked:
-            notes.append(_ahead_warning(upcoming_unlinked))
+            notes.append(_ahead_warning(upcoming_unlinked, where))
     else:
         notes.append(f"{len(r.members)} member{'s' if len(r.members) != 1 else ''}")
     if r.channels:
@@ -195,14 +210,14 @@ def summary_notes(
     return notes
 
 
-def _ahead_warning(upcoming: tuple[dict, ...]) -> str:
+def _ahead_warning(upcoming: tuple[dict, ...], where: str) -> str:
     shifts = "; ".join(
         f"{unmatched_words([person])} from {slack_date(person['start'])}" for person in upcoming[:3]
     )
     more = f" and {len(upcoming) - 3} more" if len(upcoming) > 3 else ""
     return (
         f":warning: Coming up in PagerDuty, not linked to Slack: {shifts}{more}. Nobody in Slack will be "
-        "told or put in the group for those shifts: an admin can link them in Details."
+        f"told or put in the group for those shifts. {link_hint(where)}"
     )
 
 
