@@ -113,6 +113,7 @@ class DutyChange:
         r = self.rotation
         return {
             "on_duty": list(r.on_duty),
+            "before": list(self.before),
             "until": r.on_duty_until,
             "next_up": [u for u in self.next_up if u not in r.on_duty],
             "reason": self.reason,
@@ -120,6 +121,22 @@ class DutyChange:
             "at": self.at,
             "unmatched": [{"name": p.get("name"), "email": p.get("email")} for p in r.unmatched_on_call],
         }
+
+
+def merge_announcements(earlier: dict, later: dict) -> dict:
+    """A burst of duty changes is told once: the newest state, who was on duty before the burst,
+    how many changes it was, and who was on duty only in between (two Rotates by mistake skip a
+    person: the channel must hear it)."""
+    before = list(earlier.get("before", []))
+    between = [*earlier.get("between", []), *earlier.get("on_duty", [])]
+    return {
+        **later,
+        "before": before,
+        "changes": int(earlier.get("changes", 1)) + 1,
+        "between": [
+            u for u in dict.fromkeys(between) if u not in later.get("on_duty", []) and u not in before
+        ],
+    }
 
 
 def next_in_turn(rotation: Rotation) -> tuple[str, ...]:

@@ -20,7 +20,14 @@ from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations import codes, references, templates
 from roundrobin.rotations.draft import DraftError, RotationDraft, check, normalise_code
-from roundrobin.rotations.model import DutyChange, GroupState, Rotation, next_in_turn, topic_state
+from roundrobin.rotations.model import (
+    DutyChange,
+    GroupState,
+    Rotation,
+    merge_announcements,
+    next_in_turn,
+    topic_state,
+)
 from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
 from roundrobin.store import events, outbox, topics
@@ -781,7 +788,15 @@ class RotationService:
         body = change.announcement()
         for channel in rotation.channels:
             await outbox.enqueue(
-                self._db, "duty", rotation.id, channel, body, change.at, self._quiet, self._max_delay
+                self._db,
+                "duty",
+                rotation.id,
+                channel,
+                body,
+                change.at,
+                self._quiet,
+                self._max_delay,
+                merge=merge_announcements,
             )
         came, went = set(rotation.on_duty) - set(change.before), set(change.before) - set(rotation.on_duty)
         for kind, people, wanted in (

@@ -9,6 +9,7 @@ changes that arrive before it is sent fold into it (it is rendered from the newe
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from roundrobin.db import Database
@@ -169,14 +170,18 @@ async def enqueue(
     max_delay: float = 0.0,
     ref: str = "",
     due_at: float | None = None,
+    merge: Callable[[dict, dict], dict] | None = None,
 ) -> None:
     """A message to send `quiet` seconds after the last change, but no later than `max_delay` after
-    the first: a burst of changes becomes one message that carries the newest body. `due_at` sets
-    the time outright (a reminder)."""
+    the first: a burst of changes becomes one message that carries the newest body (or what `merge`
+    makes of the body waiting and the new one). `due_at` sets the time outright (a reminder)."""
     row = await db.fetchone(
-        "SELECT id, first_at, failed FROM slack_outbox WHERE kind = ? AND rotation_id = ? AND target = ? AND ref = ?",
+        "SELECT id, first_at, failed, body FROM slack_outbox "
+        "WHERE kind = ? AND rotation_id = ? AND target = ? AND ref = ?",
         (kind, rotation_id, target, ref),
     )
+    if row is not None and merge is not None and not row["failed"]:
+        body = merge(json.loads(row["body"]), body)
     text = json.dumps(body, sort_keys=True)
     if row is None:
         await db.execute(

@@ -222,3 +222,17 @@ async def test_a_member_cannot_turn_their_own_form_into_an_edit_of_a_rotation_th
     text = await home_after(slack, dave, forged_modal_click(slack, dave, crafted, WEEKLY))
     assert "can change PLAT" in text
     assert dave.modal["blocks"] == own["blocks"], "nothing was redrawn"
+
+
+async def test_two_rotates_by_mistake_are_told_as_one_that_says_who_was_skipped(app, slack, pd):
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, channels=[OPS], members=(BOB, CAROL, DAVE)) == {}
+    await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB>", "on duty now"))
+    before = len(told(slack, OPS))
+    await admin.command("rotate ops")
+    await admin.command("rotate ops")
+    await slack.wait_for(lambda: len(told(slack, OPS)) > before, timeout=15)
+    await slack.wait_for(lambda: not rows(app, "SELECT 1 FROM slack_outbox WHERE kind = 'duty'"), timeout=15)
+    [announcement] = told(slack, OPS)[before:]
+    assert "<@U0DAVE>" in announcement["text"]
+    assert "Rotated twice by <@U0ADMIN>: <@U0CAROL> was skipped" in str(announcement["blocks"])

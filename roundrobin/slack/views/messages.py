@@ -77,14 +77,19 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
 
 
 def who_did_it(body: dict) -> str | None:
-    """'Rotated by @ada': the person behind a duty change, when a person made it."""
+    """'Rotated by @ada': the person behind a duty change, when a person made it; and a burst told
+    as one says so ('Rotated twice by @ada: @alan was skipped')."""
     actor, reason = body.get("actor"), body.get("reason")
+    changes = int(body.get("changes") or 1)
+    between = body.get("between") or []
+    skipped = f": {people(between)} {'was' if len(between) == 1 else 'were'} skipped" if between else ""
+    times = "" if changes == 1 else (" twice" if changes == 2 else f" {changes} times")
     if not actor:
-        return None
+        return f"Changed{times}{skipped}" if changes > 1 and between else None
     if reason == "left":
-        return f"{mention(actor)} left the rotation"
+        return f"{mention(actor)} left the rotation{skipped}"
     verb = {"rotated": "Rotated", "set": "Set", "handed_over": "Handed over"}.get(reason)
-    return f"{verb} by {mention(actor)}" if verb else None
+    return f"{verb}{times} by {mention(actor)}{skipped}" if verb else None
 
 
 def authorship(rotation: Rotation, surface: str) -> str:
