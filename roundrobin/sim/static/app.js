@@ -34,9 +34,11 @@ const ui = {
   reveal: null, // ts of a message to scroll to (a permalink was opened)
   revealErrors: null, // block ids whose errors the submit just returned: scroll the first into view
   focusNext: null,
+  focusWhenShown: null, // focus this once it is drawn (the composer after Join)
   lost: false,
 };
 let state = null;
+let drawn = null; // the version of the state on screen (drawing waits while a button is held down)
 let uiVersion = 0;
 let topModal = null;
 let pollAbort = null;
@@ -73,9 +75,9 @@ async function post(path, body) {
 }
 
 function gesture(name, body = {}) {
-  // `seen`: the state this page drew, so a click on a control already gone is ignored, as in Slack.
-  const seen = state && state.me === ui.user ? state.version : undefined;
-  const promise = post(`/api/${name}`, { user: ui.user, seen, ...body });
+  // `seen`: the state on screen when the person acted, so that a click on a control already gone
+  // is ignored, as in Slack. Gestures that wait before sending (for typing to flush) pass their own.
+  const promise = post(`/api/${name}`, { user: ui.user, seen: drawn ?? undefined, ...body });
   inflight.add(promise);
   promise.finally(() => inflight.delete(promise));
   return promise;
@@ -132,15 +134,17 @@ async function flushTyping() {
 }
 
 async function clickElement(el, block, extra, viewId) {
+  const seen = drawn;
   await flushTyping();
-  const body = { action_id: el.action_id, block_id: block.block_id, view_id: viewId, ...extra };
+  const body = { action_id: el.action_id, block_id: block.block_id, view_id: viewId, seen, ...extra };
   if (el.type === "button" && el.value !== undefined) body.value = el.value;
   return gesture("click", body);
 }
 
 async function fillElement(el, block, value, viewId) {
+  const seen = drawn;
   await flushTyping();
-  return gesture("fill", { action_id: el.action_id, block_id: block.block_id, view_id: viewId, value });
+  return gesture("fill", { action_id: el.action_id, block_id: block.block_id, view_id: viewId, seen, value });
 }
 
 function typeInto(el, block, key, value, { now = false, dispatch = false, viewId } = {}) {
@@ -176,9 +180,9 @@ function typeInto(el, block, key, value, { now = false, dispatch = false, viewId
 }
 
 async function submitModal() {
-  const viewId = state.modals.at(-1)?.id;
+  const [viewId, seen] = [shownModal(), drawn];
   await flushTyping();
-  const data = await gesture("submit", { view_id: viewId });
+  const data = await gesture("submit", { view_id: viewId, seen });
   const invalid = Object.keys(data?.errors || {});
   if (invalid.length) {
     // Like Slack, bring the first field that needs attention into view (it may be far above).
@@ -188,10 +192,15 @@ async function submitModal() {
 }
 
 async function closeModal() {
-  const viewId = state.modals.at(-1)?.id;
+  const [viewId, seen] = [shownModal(), drawn];
   await flushTyping();
   ui.pickers = {};
-  await gesture("close", { view_id: viewId });
+  await gesture("close", { view_id: viewId, seen });
+}
+
+/** The id of the modal on top, as drawn (state may be newer while drawing waits for a click). */
+function shownModal() {
+  return document.querySelector(".modal.top")?.dataset.viewId;
 }
 
 /** Scroll the first input the last submit complained about into view, once it is drawn. */
@@ -280,10 +289,12 @@ function markRead(place, messages) {
   }
 }
 
-/** Messages by others (not Slack's own "joined" notes) newer than the person's read mark. */
+/** Messages by others newer than the person's read mark. As in Slack, Slack's own "joined" notes
+ * and replies in threads (Slack lists those under Threads) do not count. */
 function unreadCount(place, messages) {
   const mark = ui.read[place] ?? "0";
-  return messages.filter((m) => m.user !== ui.user && !m.subtype && tsAfter(m.ts, mark)).length;
+  const reply = (m) => m.thread_ts && m.thread_ts !== m.ts;
+  return messages.filter((m) => m.user !== ui.user && !m.subtype && !reply(m) && tsAfter(m.ts, mark)).length;
 }
 
 function openHome() {
@@ -298,6 +309,7 @@ async function switchUser(userId) {
   localStorage.setItem(USER_KEY, userId);
   Object.assign(ui, { pickers: {}, drafts: {}, menu: null, confirm: null, restored: null, reveal: null });
   state = state ? { ...state, me: null } : null;
+  drawn = null;
   refresh();
   await openHome();
 }
@@ -345,14 +357,14 @@ function encodeMentions(text) {
 }
 
 async function join(channelId) {
-  await gesture("join", { channel: channelId });
-  ui.focusNext = `composer|${channelId}`;
+  if (await gesture("join", { channel: channelId })) ui.focusWhenShown = `composer|${channelId}`;
   bump();
 }
 
 async function clickInMessage(m, el, block, extra) {
+  const seen = drawn;
   await flushTyping();
-  const body = { channel: m.channel, ts: m.ts, action_id: el.action_id, block_id: block.block_id, ...extra };
+  const body = { channel: m.channel, ts: m.ts, action_id: el.action_id, block_id: block.block_id, seen, ...extra };
   if (el.type === "button" && el.value !== undefined) body.value = el.value;
   return gesture("click_message", body);
 }
@@ -486,6 +498,7 @@ function directory() {
 
 function goTo(place) {
   ui.place = place;
+  ui.focusWhenShown = null;
   ui.pickers = {};
   ui.menu = null;
   bump();
@@ -574,8 +587,13 @@ function render() {
     ui.focusNext = null;
     target?.focus();
   }
+  if (ui.focusWhenShown) {
+    const target = document.querySelector(`[data-key="${CSS.escape(ui.focusWhenShown)}"]`);
+    if (target) ((ui.focusWhenShown = null), target.focus());
+  }
   revealMessage();
   revealErrors();
+  drawn = state.version;
 }
 
 /** A permalink was opened: bring its message into view and mark it for a moment, as Slack does. */
@@ -810,7 +828,7 @@ function renderChannel(channelId) {
   const example =
     state.rotations.find((r) => r.channels.includes(channelId)) ?? state.rotations[0] ?? null;
   const placeholder = example
-    ? `Message #${channel.name} \u2014 try @Round Robin ${example.code} can someone help?, or /rr help`
+    ? `Message #${channel.name} \u2014 try @Round Robin ${example.code} and your question, or /rr help`
     : `Message #${channel.name} \u2014 try /rr help; once a rotation exists, ask it with @Round Robin and its code`;
   const form = member ? h(
     "form",
