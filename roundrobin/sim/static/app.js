@@ -245,7 +245,9 @@ function restoreDrafts() {
     const [viewId, blockId, actionId] = draftKey.split("|");
     const view = views.find((v) => v.id === viewId);
     const block = view?.blocks.find((b) => b.block_id === blockId);
-    const el = block && [block.element, block.accessory, ...(block.elements || [])].find((e) => e?.action_id === actionId);
+    const el =
+      block &&
+      [block.element, block.accessory, ...(block.elements || [])].find((e) => e?.action_id === actionId);
     if (el && typeof value === "string" && ui.drafts[draftKey] === undefined)
       typeInto(el, block, draftKey, value, { viewId });
   }
@@ -364,7 +366,14 @@ async function join(channelId) {
 async function clickInMessage(m, el, block, extra) {
   const seen = drawn;
   await flushTyping();
-  const body = { channel: m.channel, ts: m.ts, action_id: el.action_id, block_id: block.block_id, seen, ...extra };
+  const body = {
+    channel: m.channel,
+    ts: m.ts,
+    action_id: el.action_id,
+    block_id: block.block_id,
+    seen,
+    ...extra,
+  };
   if (el.type === "button" && el.value !== undefined) body.value = el.value;
   return gesture("click_message", body);
 }
@@ -518,7 +527,8 @@ function makeCtx(surface, view, { interactive = true, errors = {} } = {}) {
       keyFor: (el, block) => `${viewId}|${block.block_id}|${el.action_id}`,
       click: (el, block, extra) => clickElement(el, block, extra, shownId),
       fill: (el, block, value) => fillElement(el, block, value, shownId),
-      type: (el, block, key, value, options) => typeInto(el, block, key, value, { ...options, viewId: shownId }),
+      type: (el, block, key, value, options) =>
+        typeInto(el, block, key, value, { ...options, viewId: shownId }),
       draft: (key) => ui.drafts[key],
       confirm: openConfirm,
       picker: (key) => ui.pickers[key] ?? {},
@@ -558,7 +568,17 @@ function render() {
   );
   region(
     "main",
-    [uiVersion, ui.place, state.home, state.channels, state.ephemerals, state.dms, names, dmUnread, state.rotations],
+    [
+      uiVersion,
+      ui.place,
+      state.home,
+      state.channels,
+      state.ephemerals,
+      state.dms,
+      names,
+      dmUnread,
+      state.rotations,
+    ],
     renderMain,
   );
   region("modals", [uiVersion, state.modals, state.errors, names], renderModals);
@@ -825,36 +845,37 @@ function renderChannel(channelId) {
   const inputId = `composer-${channelId}`;
   const member = channel.members.includes(ui.user);
   // An example that works: a rotation that exists (one telling this channel first), or none at all.
-  const example =
-    state.rotations.find((r) => r.channels.includes(channelId)) ?? state.rotations[0] ?? null;
+  const example = state.rotations.find((r) => r.channels.includes(channelId)) ?? state.rotations[0] ?? null;
   const placeholder = example
     ? `Message #${channel.name} \u2014 try @Round Robin ${example.code} and your question, or /rr help`
     : `Message #${channel.name} \u2014 try /rr help; once a rotation exists, ask it with @Round Robin and its code`;
-  const form = member ? h(
-    "form",
-    {
-      class: "composer",
-      onsubmit: (e) => {
-        e.preventDefault();
-        const text = e.target.elements.message.value.trim();
-        if (!text) return;
-        if (text.startsWith("/")) runCommand(channelId, text);
-        else say(channelId, text);
-      },
-    },
-    h("label", { for: inputId, class: "visually-hidden" }, `Message #${channel.name}`),
-    h("input", {
-      id: inputId,
-      name: "message",
-      class: "composer-input",
-      autocomplete: "off",
-      placeholder,
-      value: draft,
-      dataset: { key: `composer|${channelId}` },
-      oninput: (e) => (ui.composer[channelId] = e.target.value),
-    }),
-    h("button", { type: "submit", class: "btn btn-primary" }, "Send"),
-  ) : joinBar(channel);
+  const form = member
+    ? h(
+        "form",
+        {
+          class: "composer",
+          onsubmit: (e) => {
+            e.preventDefault();
+            const text = e.target.elements.message.value.trim();
+            if (!text) return;
+            if (text.startsWith("/")) runCommand(channelId, text);
+            else say(channelId, text);
+          },
+        },
+        h("label", { for: inputId, class: "visually-hidden" }, `Message #${channel.name}`),
+        h("input", {
+          id: inputId,
+          name: "message",
+          class: "composer-input",
+          autocomplete: "off",
+          placeholder,
+          value: draft,
+          dataset: { key: `composer|${channelId}` },
+          oninput: (e) => (ui.composer[channelId] = e.target.value),
+        }),
+        h("button", { type: "submit", class: "btn btn-primary" }, "Send"),
+      )
+    : joinBar(channel);
   return [
     h(
       "header",
@@ -865,7 +886,10 @@ function renderChannel(channelId) {
     ),
     h(
       "div",
-      { class: "main-body channel", dataset: { scrollKey: `main|${channelId}`, channelId, anchor: "bottom" } },
+      {
+        class: "main-body channel",
+        dataset: { scrollKey: `main|${channelId}`, channelId, anchor: "bottom" },
+      },
       items.length
         ? h(
             "div",

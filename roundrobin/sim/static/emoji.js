@@ -8,7 +8,8 @@
 import { h } from "./dom.js";
 
 const FACE = '<circle cx="18" cy="18" r="16" fill="#FFCC4D"/>';
-const EYES = '<ellipse cx="12" cy="13.5" rx="2.2" ry="3.2" fill="#664500"/><ellipse cx="24" cy="13.5" rx="2.2" ry="3.2" fill="#664500"/>';
+const EYES =
+  '<ellipse cx="12" cy="13.5" rx="2.2" ry="3.2" fill="#664500"/><ellipse cx="24" cy="13.5" rx="2.2" ry="3.2" fill="#664500"/>';
 const SQUARE = (fill) => `<rect x="2" y="2" width="32" height="32" rx="6" fill="${fill}"/>`;
 const QUESTION = (colour) =>
   `<path d="M11.5 12.5a6.5 6.5 0 1 1 9.6 5.7c-2 1.1-3.1 2.4-3.1 4.8v1" fill="none" stroke="${colour}" stroke-width="4.5" stroke-linecap="round"/><circle cx="18" cy="30.5" r="2.8" fill="${colour}"/>`;
@@ -111,7 +112,10 @@ const DRAWN = {
     "\ud83d\udd27",
     '<path d="M26.5 3.5a7.5 7.5 0 0 0-8 9.6L4.7 26.9a3 3 0 0 0 4.4 4.4l13.8-13.8a7.5 7.5 0 0 0 9.6-8l-4.4 4.4-4.2-1.3-1.3-4.2z" fill="#8899A6"/>',
   ],
-  hourglass: ["\u231b", HOURGLASS + '<path d="M11.3 30.5c.6-3.5 4.3-5 6.7-5s6.1 1.5 6.7 5z" fill="#FFAC33"/>'],
+  hourglass: [
+    "\u231b",
+    HOURGLASS + '<path d="M11.3 30.5c.6-3.5 4.3-5 6.7-5s6.1 1.5 6.7 5z" fill="#FFAC33"/>',
+  ],
   hourglass_flowing_sand: [
     "\u23f3",
     HOURGLASS +
@@ -194,15 +198,21 @@ const DRAWN = {
   ],
   smile: [
     "\ud83d\ude04",
-    FACE + EYES + '<path d="M8.5 19.5h19a9.5 9.5 0 0 1-19 0z" fill="#664500"/><path d="M11 20.5h14a3.5 2 0 0 1-14 0z" fill="#fff"/>',
+    FACE +
+      EYES +
+      '<path d="M8.5 19.5h19a9.5 9.5 0 0 1-19 0z" fill="#664500"/><path d="M11 20.5h14a3.5 2 0 0 1-14 0z" fill="#fff"/>',
   ],
   grinning: [
     "\ud83d\ude00",
-    FACE + EYES + '<path d="M8 20h20a10 9 0 0 1-20 0z" fill="#664500"/><path d="M10 20.5h16v2.5H10z" fill="#fff"/>',
+    FACE +
+      EYES +
+      '<path d="M8 20h20a10 9 0 0 1-20 0z" fill="#664500"/><path d="M10 20.5h16v2.5H10z" fill="#fff"/>',
   ],
   slightly_smiling_face: [
     "\ud83d\ude42",
-    FACE + EYES + '<path d="M11 22.5c3.8 3.8 10.2 3.8 14 0" fill="none" stroke="#664500" stroke-width="2.4" stroke-linecap="round"/>',
+    FACE +
+      EYES +
+      '<path d="M11 22.5c3.8 3.8 10.2 3.8 14 0" fill="none" stroke="#664500" stroke-width="2.4" stroke-linecap="round"/>',
   ],
   joy: [
     "\ud83d\ude02",
@@ -212,7 +222,8 @@ const DRAWN = {
   ],
   thinking_face: [
     "\ud83e\udd14",
-    FACE + EYES +
+    FACE +
+      EYES +
       '<path d="M13 24.5h9" stroke="#664500" stroke-width="2.4" stroke-linecap="round"/><path d="M8 35v-7c0-2 1.5-3 3-3h7a2 2 0 0 1 0 4h-4l5 1.5a2 2 0 0 1-1 3.8L13 34z" fill="#F4900C"/>',
   ],
   red_circle: ["\ud83d\udd34", '<circle cx="18" cy="18" r="15" fill="#DD2E44"/>'],
@@ -242,7 +253,9 @@ const DRAWN = {
   sunny: [
     "\u2600\ufe0f",
     '<g stroke="#FFAC33" stroke-width="3" stroke-linecap="round">' +
-      [0, 45, 90, 135, 180, 225, 270, 315].map((a) => `<path d="M18 2v5" transform="rotate(${a} 18 18)"/>`).join("") +
+      [0, 45, 90, 135, 180, 225, 270, 315]
+        .map((a) => `<path d="M18 2v5" transform="rotate(${a} 18 18)"/>`)
+        .join("") +
       '</g><circle cx="18" cy="18" r="8" fill="#FFAC33"/>',
   ],
   crescent_moon: ["\ud83c\udf19", '<path d="M22 3a15 15 0 1 0 11 24A13 13 0 0 1 22 3z" fill="#FFD983"/>'],

@@ -16,7 +16,6 @@ export function decode(text) {
   return String(text).replace(/&(lt|gt|amp|quot|#39);/g, (m) => ENTITIES[m]);
 }
 
-
 /** A mrkdwn string as a DocumentFragment. `dir` resolves ids: {user(id), channel(id), group(id), openChannel(id)}. */
 export function mrkdwn(text, dir) {
   const frag = document.createDocumentFragment();
@@ -144,7 +143,12 @@ function atom(token, dir) {
     const open = dir.openPermalink?.(decode(target));
     return h(
       "a",
-      { href, target: "_blank", rel: "noopener noreferrer", onclick: open && ((e) => (e.preventDefault(), open())) },
+      {
+        href,
+        target: "_blank",
+        rel: "noopener noreferrer",
+        onclick: open && ((e) => (e.preventDefault(), open())),
+      },
       label ?? decode(target).replace(/^mailto:/, ""),
     );
   }

@@ -52,7 +52,9 @@ export function message(m, ctx, { compact = false } = {}) {
       class: `message ${m.kind || ""}${compact ? " compact" : ""}${person ? " from-person" : " from-app"}`,
       dataset: { ts: m.ts, kind: m.kind || "message", author: person ? m.user : "app" },
     },
-    compact ? null : h("span", { class: `avatar${person ? " person" : ""}`, "aria-hidden": "true" }, initials),
+    compact
+      ? null
+      : h("span", { class: `avatar${person ? " person" : ""}`, "aria-hidden": "true" }, initials),
     h(
       "div",
       { class: "message-main" },
@@ -67,7 +69,9 @@ export function message(m, ctx, { compact = false } = {}) {
           when.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" }),
         ),
       ),
-      m.kind === "ephemeral" ? h("div", { class: "only-you" }, emojiImage("eye"), " Only visible to you") : null,
+      m.kind === "ephemeral"
+        ? h("div", { class: "only-you" }, emojiImage("eye"), " Only visible to you")
+        : null,
       h("div", { class: "message-body" }, body),
     ),
   );
