@@ -152,12 +152,14 @@ function typeInto(el, block, key, value, { now = false, dispatch = false, viewId
   saveDrafts();
   clearTimeout(pendingTyping.get(key)?.timer);
   pendingTyping.delete(key);
+  const seen = drawn; // typed into what was on screen then, even if it is sent a moment later
   const run = () => {
     lastSent[key] = value;
     const promise = gesture("fill", {
       action_id: el.action_id,
       block_id: block.block_id,
       view_id: viewId,
+      seen,
       value: value === "" ? null : value,
     });
     promise.then(() => {
