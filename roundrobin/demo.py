@@ -23,7 +23,7 @@ from cryptography.fernet import Fernet
 from roundrobin import logs
 from roundrobin.config import CALLBACK_PATH, load_settings
 from roundrobin.main import StartupError, start
-from roundrobin.sim.demo_web import build_demo_app
+from roundrobin.sim.demo_web import RotationHint, build_demo_app
 from roundrobin.sim.pagerduty import FakePagerDuty
 from roundrobin.sim.seed import DemoCredentials, seed_pagerduty, seed_slack
 from roundrobin.sim.slack import FakeSlack
@@ -83,9 +83,21 @@ async def demo_environment(port: int = 8000, log_level: str = "INFO") -> AsyncIt
             },
             dotenv=None,
         )
-        await start(settings, stack)
+        running = await start(settings, stack)
+
+        async def rotation_hints() -> list[RotationHint]:
+            # What exists, for the composer's example: the page must never suggest a code that does not.
+            rotations, _ = await running.services.rotations.page(0, 20)
+            return [RotationHint(r.code, r.name, r.channels) for r in rotations]
+
         # A short shutdown_timeout: the page's long-polls are released on shutdown anyway.
-        page_app = build_demo_app(slack, pd, credentials, sync_every_seconds=settings.sync_interval_seconds)
+        page_app = build_demo_app(
+            slack,
+            pd,
+            credentials,
+            sync_every_seconds=settings.sync_interval_seconds,
+            list_rotations=rotation_hints,
+        )
         runner = web.AppRunner(page_app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)

@@ -6,9 +6,16 @@ same simulated client the end-to-end tests use: the page never talks to the app 
 simulators refuse (a late ack, a view Slack would reject, an element nobody sees) comes back as
 ``{"error": ...}`` with a 4xx/5xx status, for the page to show.
 
+A gesture on a control that is gone is ignored, as Slack's client ignores a second click on a button
+its first click removed: when the page says what it drew (``seen``, the state's version, and
+``view_id`` for a view) and that state is out of date, a gesture naming a view that closed or an
+element no longer there answers ``{"ok": true, "ignored": why}``. The simulators stay strict: the
+same gesture without ``seen``, or with the current version, gets their error.
+
     GET  /api/state?user=U..[&version=V]   what the page draws; with version, waits for a change
     POST /api/open_home|click|fill|submit|close|command|suggest   {user, ...}: one gesture
     POST /api/say                          {user, channel, text[, thread_ts]}: write a message
+    POST /api/join                         {user, channel}: join a public channel
     POST /api/click_message                {user, channel, ts, action_id[, value]}: click in a message
     POST /api/pagerduty/on_call            {schedule_id, user_ids}: change who is on call now
 """
@@ -19,9 +26,11 @@ import asyncio
 import hashlib
 import json
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +41,7 @@ from roundrobin.sim.seed import DemoCredentials
 from roundrobin.sim.slack import AckTimeout, ConfirmRequired, FakeSlack
 from roundrobin.sim.slack_payloads import view_with_state
 from roundrobin.sim.slack_user import SlackUser
+from roundrobin.sim.slack_views import find_element, options_of
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +68,19 @@ class BadRequest(ValueError):
     """The page sent something malformed."""
 
 
+@dataclass(frozen=True)
+class RotationHint:
+    """A rotation that exists, for the composer's example (``@Round Robin CODE …``)."""
+
+    code: str
+    name: str
+    channels: tuple[str, ...] = ()
+
+
+async def no_rotations() -> list[RotationHint]:
+    return []
+
+
 @dataclass
 class DemoContext:
     """What the routes share: the simulators, the credentials to show, and per-person locks."""
@@ -66,6 +89,11 @@ class DemoContext:
     pd: FakePagerDuty
     credentials: DemoCredentials
     sync_every_seconds: int = 30  # what the page tells about the app's PagerDuty sync
+    # Asks the app which rotations exist (the simulators cannot know); read once per state request.
+    list_rotations: Callable[[], Awaitable[list[RotationHint]]] = no_rotations
+    rotations: list[RotationHint] = field(default_factory=list)
+    # Tells one run of the demo from the next: what the page keeps in the browser is per run.
+    run: str = field(default_factory=lambda: secrets.token_hex(4))
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     # One person's client does one thing at a time, as a person does.
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
@@ -75,17 +103,22 @@ DEMO = web.AppKey("demo", DemoContext)
 
 
 def build_demo_app(
-    slack: FakeSlack, pd: FakePagerDuty, credentials: DemoCredentials, *, sync_every_seconds: int = 30
+    slack: FakeSlack,
+    pd: FakePagerDuty,
+    credentials: DemoCredentials,
+    *,
+    sync_every_seconds: int = 30,
+    list_rotations: Callable[[], Awaitable[list[RotationHint]]] = no_rotations,
 ) -> web.Application:
     """The page, its static files and the JSON API, for one pair of running simulators."""
     app = web.Application(middlewares=[_errors_as_json])
-    app[DEMO] = DemoContext(slack, pd, credentials, sync_every_seconds)
+    app[DEMO] = DemoContext(slack, pd, credentials, sync_every_seconds, list_rotations)
     app.on_shutdown.append(_release_waiters)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC, append_version=False)
     app.router.add_get("/api/state", get_state)
     for name, gesture in GESTURES.items():
-        app.router.add_post(f"/api/{name}", _gesture_route(gesture))
+        app.router.add_post(f"/api/{name}", _gesture_route(name, gesture))
     app.router.add_post("/api/pagerduty/on_call", set_on_call)
     return app
 
@@ -124,6 +157,7 @@ async def get_state(request: web.Request) -> web.Response:
     seen = request.query.get("version")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + LONG_POLL_SECONDS
+    demo.rotations = await demo.list_rotations()
     while True:
         state = page_state(demo, user_id)
         if state["version"] != seen or demo.closing.is_set() or loop.time() >= deadline:
@@ -139,6 +173,7 @@ def page_state(demo: DemoContext, user_id: str) -> dict:
     top_inputs = {b["block_id"] for b in modals[-1]["blocks"] if b["type"] == "input"} if modals else set()
     state = {
         "me": user_id,
+        "run": demo.run,
         "team": {"id": ws.team_id, "name": ws.team_name},
         "bot": {"id": ws.bot_user_id, "name": ws.users[ws.bot_user_id].real_name or "Round Robin"},
         "people": people(demo.slack),
@@ -154,6 +189,7 @@ def page_state(demo: DemoContext, user_id: str) -> dict:
         ],
         "pagerduty": pagerduty(demo.pd, demo.slack) | {"sync_every_seconds": demo.sync_every_seconds},
         "credentials": asdict(demo.credentials),
+        "rotations": [asdict(hint) for hint in demo.rotations],
     }
     digest = hashlib.sha1(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     state["version"] = digest[:16]
@@ -181,7 +217,7 @@ def channels(slack: FakeSlack) -> list[dict]:
     for channel in ws.channels.values():
         names = {channel.id, channel.name, f"#{channel.name}"}
         messages = [
-            {key: m.get(key) for key in ("ts", "text", "blocks", "user", "thread_ts")}
+            {key: m.get(key) for key in ("ts", "text", "blocks", "user", "thread_ts", "subtype")}
             for m in ws.messages
             if m["channel"] in names
         ]
@@ -226,17 +262,95 @@ def pagerduty(pd: FakePagerDuty, slack: FakeSlack) -> dict:
 Gesture = Callable[[SlackUser, dict], Awaitable[dict]]
 
 
-def _gesture_route(gesture: Gesture) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _gesture_route(name: str, gesture: Gesture) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def route(request: web.Request) -> web.Response:
         demo = request.app[DEMO]
         body = await _json_body(request)
         user_id = _text(body, "user")
         person = demo.slack.user(user_id)
         async with demo.locks[user_id]:
+            if (why := _gone(demo, person, name, body)) is not None:
+                log.debug("demo page: a gesture on a control that is gone", extra={"why": why})
+                return web.json_response({"ok": True, "ignored": why})
             result = await gesture(person, body)
         return web.json_response({"ok": True, **result})
 
     return route
+
+
+# --- a control that is gone -----------------------------------------------------------------------
+
+
+def _gone(demo: DemoContext, person: SlackUser, gesture: str, body: dict) -> str | None:
+    """Why the control this gesture names is no longer on the page the person saw, or None.
+
+    Only when the page says what it drew (``seen``) and that is out of date: on the current state a
+    missing control is the page's mistake, and the simulators' error says so.
+    """
+    check = PRESENCE.get(gesture)
+    seen = body.get("seen")
+    if check is None or not isinstance(seen, str):
+        return None
+    why = check(demo, person, body)
+    if why is None or seen == page_state(demo, person.id)["version"]:
+        return None
+    return why
+
+
+def _view_control(demo: DemoContext, person: SlackUser, body: dict, *, by_value: bool = False) -> str | None:
+    view_id = body.get("view_id")
+    if not isinstance(view_id, str):
+        return None
+    shown = person.modal or person.home  # what a gesture can reach: the top modal, else the Home tab
+    if shown is None or shown["id"] != view_id:
+        return "that view is no longer on screen"
+    return _missing_element(shown["blocks"], body, by_value=by_value)
+
+
+def _top_modal(demo: DemoContext, person: SlackUser, body: dict) -> str | None:
+    view_id = body.get("view_id")
+    if isinstance(view_id, str) and (person.modal is None or person.modal["id"] != view_id):
+        return "that modal is closed"
+    return None
+
+
+def _message_control(demo: DemoContext, person: SlackUser, body: dict) -> str | None:
+    ts = str(body.get("ts") or "")
+    message = next((m for m in person.ephemerals if m["ts"] == ts), None)
+    message = message or demo.slack.workspace.find_message(str(body.get("channel") or ""), ts)
+    if message is None:
+        return "that message is gone"
+    return _missing_element(message["blocks"], body, by_value=True)
+
+
+def _joined(demo: DemoContext, person: SlackUser, body: dict) -> str | None:
+    channel = demo.slack.workspace.channels.get(str(body.get("channel") or ""))
+    if channel is not None and person.id in channel.members:
+        return "already in the channel"
+    return None
+
+
+def _missing_element(blocks: list[dict], body: dict, *, by_value: bool) -> str | None:
+    """Why the element (or the option) the gesture names is not in ``blocks``, or None."""
+    action_id = body.get("action_id")
+    if not isinstance(action_id, str):
+        return None
+    value = body.get("value") if by_value and isinstance(body.get("value"), str) else None
+    option = body.get("option")
+    try:
+        found = find_element(blocks, action_id, value=value, block_id=body.get("block_id"), option=option)
+    except LookupError:
+        return None  # several match: the simulator's own error says how to tell them apart
+    if found is None:
+        return "that control is no longer there"
+    wanted = option.get("value") if isinstance(option, dict) else option
+    offered = options_of(found[1])
+    if wanted is not None and offered and all(o.get("value") != wanted for o in offered):
+        return "that option is no longer offered"
+    return None
+
+
+# --- the gestures -----------------------------------------------------------------------------------
 
 
 async def open_home(person: SlackUser, body: dict) -> dict:
@@ -309,6 +423,12 @@ async def click_message(person: SlackUser, body: dict) -> dict:
     return {"url": answer} if isinstance(answer, str) else {}
 
 
+async def join(person: SlackUser, body: dict) -> dict:
+    """Join a public channel (Slack's "Join channel" button): the composer appears after it."""
+    person.join(_text(body, "channel"))
+    return {}
+
+
 async def suggest(person: SlackUser, body: dict) -> dict:
     options = await person.suggest(
         _text(body, "action_id"), str(body.get("query") or ""), block_id=body.get("block_id")
@@ -325,7 +445,18 @@ GESTURES: dict[str, Gesture] = {
     "command": command,
     "suggest": suggest,
     "say": say,
+    "join": join,
     "click_message": click_message,
+}
+# How each gesture finds out that its control is gone (see _gone).
+PRESENCE: dict[str, Callable[[DemoContext, SlackUser, dict], str | None]] = {
+    "click": partial(_view_control, by_value=True),
+    "fill": _view_control,
+    "suggest": _view_control,
+    "submit": _top_modal,
+    "close": _top_modal,
+    "click_message": _message_control,
+    "join": _joined,
 }
 
 

@@ -27,6 +27,33 @@ from roundrobin.sim.pagerduty_model import Directory
 ISSUER_PATH = "/global/oauth/anonymous"
 FORM_TYPE = "application/x-www-form-urlencoded"
 _LINK = re.compile(r'<a id="(approve|deny)" href="([^"]+)"')
+# What a scope lets the app do, in the words of a consent page (unknown ones are shown as they are).
+SCOPE_WORDS = {
+    OPENID: "Know who you are: your name and email",
+    "oncalls.read": "See who is on call",
+    "users.read": "See your users: their names and email addresses",
+    "abilities.read": "See which features your account has",
+}
+# Plain and self-contained, like the identity pages PagerDuty serves: no scripts, fonts or images.
+STYLE = """
+body{margin:0;background:#f4f5f7;color:#1f2328;font:15px/1.5 "Helvetica Neue",Helvetica,Arial,sans-serif}
+.brand{background:#048a24;color:#fff;padding:14px 24px;font-weight:700;font-size:20px;letter-spacing:.2px}
+.brand small{font-weight:400;font-size:13px;opacity:.85;margin-left:8px}
+main{max-width:520px;margin:40px auto;background:#fff;border:1px solid #dfe1e6;border-radius:8px;
+padding:28px 32px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+h1{font-size:20px;line-height:1.35;margin:0 0 6px}
+.who{color:#5e6c84;margin:0 0 20px}
+.scopes{list-style:none;padding:0;margin:8px 0 24px;border-top:1px solid #ebecf0}
+.scopes li{padding:10px 0;border-bottom:1px solid #ebecf0}
+.scopes code{display:block;color:#5e6c84;font-size:12px}
+.actions{display:flex;gap:12px;justify-content:flex-end}
+.button{display:inline-block;padding:9px 20px;border-radius:4px;font-weight:700;text-decoration:none;
+border:1px solid #c1c7d0;color:#1f2328;background:#fff}
+.button.primary{background:#048a24;border-color:#048a24;color:#fff}
+.button:focus-visible{outline:3px solid #4c9aff;outline-offset:2px}
+.note{font-size:13px;color:#5e6c84;margin:20px 0 0}
+.error{color:#bf2600}
+"""
 
 routes = web.RouteTableDef()
 
@@ -118,16 +145,33 @@ def error_page(message: str) -> web.Response:
     return web.Response(text=_page("Bad request", body), status=400, content_type="text/html")
 
 
+def scope_words(scope: str) -> str:
+    """A scope as a person reads it on the consent page: "schedules.read" is "See your schedules"."""
+    if scope in SCOPE_WORDS:
+        return SCOPE_WORDS[scope]
+    resource, _, access = scope.partition(".")
+    if access == "read":
+        return f"See your {resource.replace('_', ' ')}"
+    if access == "write":
+        return f"Change your {resource.replace('_', ' ')}"
+    return scope
+
+
 def consent_page(consent: PendingConsent, directory: Directory) -> web.Response:
     user = directory.users[consent.user_id]
     app, account = consent.app, directory.account.subdomain
-    scopes = "\n".join(f"  <li>{html.escape(scope)}</li>" for scope in sorted(consent.scopes))
+    scopes = "\n".join(
+        f"  <li>{html.escape(scope_words(scope))}<code>{html.escape(scope)}</code></li>"
+        for scope in sorted(consent.scopes, key=lambda scope: (scope != OPENID, scope))
+    )
     body = (
         f"<h1>{html.escape(app.name)} wants to access your PagerDuty account {html.escape(account)}"
         f" as {html.escape(user.name)}</h1>\n"
-        f'<p>It will be allowed to:</p>\n<ul class="scopes">\n{scopes}\n</ul>\n'
-        f'<p><a id="approve" href="{_decision_link(consent, True)}">Approve</a>\n'
-        f'<a id="deny" href="{_decision_link(consent, False)}">Deny</a></p>'
+        f'<p class="who">Signed in as {html.escape(user.name)} ({html.escape(user.email)})</p>\n'
+        f'<p>If you approve, {html.escape(app.name)} will be able to:</p>\n<ul class="scopes">\n{scopes}\n</ul>\n'
+        f'<p class="actions"><a id="deny" href="{_decision_link(consent, False)}" class="button">Deny</a>\n'
+        f'<a id="approve" href="{_decision_link(consent, True)}" class="button primary">Approve</a></p>\n'
+        f'<p class="note">You can revoke this access at any time in PagerDuty.</p>'
     )
     return web.Response(text=_page(f"Authorize {app.name}", body), content_type="text/html")
 
@@ -160,5 +204,8 @@ def _decision_link(consent: PendingConsent, approve: bool) -> str:
 def _page(title: str, body: str) -> str:
     return (
         '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{html.escape(title)} | PagerDuty</title></head>\n<body>\n{body}\n</body>\n</html>\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} | PagerDuty</title><style>{STYLE}</style></head>\n<body>\n"
+        '<header class="brand">PagerDuty<small>simulated, on this machine</small></header>\n'
+        f"<main>\n{body}\n</main>\n</body>\n</html>\n"
     )

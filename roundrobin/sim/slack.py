@@ -109,8 +109,9 @@ class FakeSlack(FaultControls):
         app.router.add_get("/link/", self.socket.handle)
         app.router.add_post("/hooks/respond/{hook_id}", self.server.handle_hook)
         app.router.add_get("/app_redirect", self._handle_app_redirect)
-        # A short shutdown_timeout: stop() must not hang on a request the app leaves open.
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0)
+        # A short shutdown_timeout: stop() must not hang on a request the app leaves open. No access
+        # log (like the fake PagerDuty): a line per Web API call drowns what a test or the demo says.
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=2.0, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         bound_host, bound_port = self._runner.addresses[0][:2]

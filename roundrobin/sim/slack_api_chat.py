@@ -140,6 +140,8 @@ def _remove(ws: Workspace, hook: Hook, message: dict) -> None:
 def message_json(ws: Workspace, message: dict) -> dict:
     """A message as the Web API and interaction payloads show it."""
     answer = {"type": "message", "user": message["user"], "text": message["text"]}
+    if message.get("subtype"):  # channel_join: what Slack posts when a person joins
+        answer["subtype"] = message["subtype"]
     if message["user"] == ws.bot_user_id:
         answer.update(bot_id=ws.bot_id, app_id=ws.app_id)
     elif message.get("client_msg_id"):

@@ -68,6 +68,28 @@ def _conversation_for(ws: Workspace, user_id: str, channel_id: str) -> str:
     return channel.id
 
 
+def join(ws: Workspace, user_id: str, channel_id: str) -> dict:
+    """A person presses "Join channel" on a public channel they are not in; returns Slack's join message.
+
+    Slack's client offers the button only on a public, unarchived channel the person is not in (a
+    private one needs an invitation), and posts "<@U…> has joined the channel" (subtype channel_join).
+    """
+    person = ws.users.get(user_id)
+    if person is None or person.deleted or person.is_bot:
+        raise AssertionError(f"{user_id!r} is not an active person in the workspace")
+    channel = _channel(ws, channel_id)
+    if channel.is_private:
+        raise AssertionError(f"#{channel.name} is private: Slack offers no Join, only a member's invitation")
+    if channel.is_archived:
+        raise AssertionError(f"#{channel.name} is archived: nobody can join it")
+    if user_id in channel.members:
+        raise AssertionError(f"{user_id} is already in #{channel.name}: Slack's client offers no Join")
+    channel.members.append(user_id)
+    return ws.post(
+        channel.id, f"<@{user_id}> has joined the channel", None, None, user=user_id, subtype="channel_join"
+    )
+
+
 def set_topic(ws: Workspace, user_id: str, channel_id: str, text: str) -> dict:
     """A person edits a channel's topic by hand; returns the topic as conversations.info shows it."""
     channel = _channel(ws, channel_id)

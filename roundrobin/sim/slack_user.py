@@ -16,7 +16,7 @@ from roundrobin.sim.slack_api_base import SlackError
 from roundrobin.sim.slack_api_chat import deliver_reply
 from roundrobin.sim.slack_messaging import click_in_message, say
 from roundrobin.sim.slack_payloads import app_home_opened, interaction, slash_command, view_with_state
-from roundrobin.sim.slack_people import set_topic
+from roundrobin.sim.slack_people import join, set_topic
 from roundrobin.sim.slack_schema import array
 from roundrobin.sim.slack_sdk_check import view_problems
 from roundrobin.sim.slack_views import (
@@ -242,6 +242,10 @@ class SlackUser:
             block_id=block_id,
             confirm=confirm,
         )
+
+    def join(self, channel_id: str) -> dict:
+        """Press "Join channel" on a public channel this person is not in; returns the join message."""
+        return join(self._ws, self.id, channel_id)
 
     def set_topic(self, channel_id: str, text: str) -> dict:
         """Edit a channel's topic by hand (not a Web API call); returns the topic as Slack shows it."""

@@ -170,7 +170,7 @@ async def _refused(
 ) -> None:
     """A closed request replaces the DM that offered it; a request never offered to this person is
     answered beside their message, which is left as it was."""
-    words = refusal(refused)
+    words = refusal(refused, user_id)
     request = refused.request
     if request is not None and user_id in request.offered_to:
         answer = answered_dm(request, await _rotation(services, request), words, _link(services, request))

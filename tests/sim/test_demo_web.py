@@ -10,7 +10,7 @@ import pytest
 
 from roundrobin.demo import Demo, demo_environment
 from roundrobin.sim.seed import ADMIN, API_KEY, MEMBER
-from roundrobin.slack.ids import Home, PagerDuty, Rotations
+from roundrobin.slack.ids import Home, PagerDuty, Requests, Rotations
 
 
 @pytest.fixture
@@ -239,3 +239,106 @@ async def test_a_waiting_long_poll_returns_when_something_changes(http: Client) 
     await http.post("open_home")
     changed = await asyncio.wait_for(waiting, 2.0)
     assert changed["version"] != state["version"] and changed["home"] is not None
+
+
+# --- a click on a control that is gone (issue 16: double-clicks) ---------------------------------
+
+
+async def create_rotation(http: Client, name: str, code: str, members: list[str]) -> dict:
+    await http.post("open_home")
+    await http.post("click", action_id=Rotations.CREATE)
+    await http.until(lambda s: s["modals"])
+    await http.post("fill", action_id=Rotations.NAME, value=name)
+    await http.post("fill", action_id=Rotations.CODE, value=code)
+    await http.post("fill", action_id=Rotations.MEMBERS, value=members)
+    assert (await http.post("submit"))["errors"] == {}
+    return await http.until(lambda s: code in home_text(s))
+
+
+def element_ids(message: dict) -> list[str]:
+    return [e.get("action_id") for b in message["blocks"] for e in b.get("elements", [])]
+
+
+async def test_a_second_submit_or_close_of_a_closed_modal_is_ignored(http: Client) -> None:
+    await open_settings(http)
+    await http.post("click", action_id=PagerDuty.CONNECT)
+    drawn = await http.until(lambda s: s["modals"])
+    modal = {"view_id": drawn["modals"][0]["id"], "seen": drawn["version"]}
+    await http.post("fill", action_id=PagerDuty.API_KEY_INPUT, value=API_KEY, **modal)
+    # Both presses of a double-click leave the page before the first one is answered.
+    first, second = await asyncio.gather(http.post("submit", **modal), http.post("submit", **modal))
+    assert first == {"ok": True, "errors": {}}
+    assert second == {"ok": True, "ignored": "that modal is closed"}
+    assert (await http.post("close", **modal))["ignored"] == "that modal is closed"
+    await http.until(lambda s: "Connected with API key" in home_text(s))
+
+    # Without what the page saw, or on the current state, the simulated client stays strict.
+    assert "no modal open" in (await http.post("submit", expect=502))["error"]
+    now = (await http.state())["version"]
+    stale_free = await http.post("submit", expect=502, view_id=modal["view_id"], seen=now)
+    assert "no modal open" in stale_free["error"]
+
+
+async def test_a_second_click_on_a_button_its_first_click_removed_is_ignored(http: Client) -> None:
+    await create_rotation(http, "Support desk", "DESK", ["U02GRACE", MEMBER])
+    await http.post("say", channel="C01GENERAL", text="<@U0BOT> DESK the printer is on fire")
+    grace = Client(http.session, "U02GRACE")
+    drawn = await grace.until(lambda s: any(Requests.ACK in element_ids(m) for m in s["dms"]))
+    offer = next(m for m in drawn["dms"] if Requests.ACK in element_ids(m))
+    request_id = next(e["value"] for b in offer["blocks"] for e in b.get("elements", []) if e.get("value"))
+    ack = {"channel": offer["channel"], "ts": offer["ts"], "action_id": Requests.ACK, "value": request_id}
+    await grace.post("click_message", **ack, seen=drawn["version"])
+    taken = await grace.until(lambda s: all(Requests.ACK not in element_ids(m) for m in s["dms"]))
+
+    again = await grace.post("click_message", **ack, seen=drawn["version"])
+    assert again == {"ok": True, "ignored": "that control is no longer there"}
+    strict = await grace.post("click_message", expect=404, **ack)
+    assert "the message has no element 'req.ack'" in strict["error"]
+    current = await grace.post("click_message", expect=404, **ack, seen=taken["version"])
+    assert "the message has no element 'req.ack'" in current["error"]
+
+
+async def test_a_click_in_a_view_that_changed_under_it_is_ignored(http: Client) -> None:
+    await http.post("open_home")
+    drawn = await http.until(lambda s: s["home"])
+    home = {"view_id": drawn["home"]["id"], "seen": drawn["version"]}
+    await http.post("click", action_id=Home.TAB_SETTINGS, **home)
+    await http.until(lambda s: "Integrations" in home_text(s))
+    # The Rotations tab's Create button was on the page drawn before; Settings has none.
+    gone = await http.post("click", action_id=Rotations.CREATE, **home)
+    assert gone == {"ok": True, "ignored": "that control is no longer there"}
+    await http.post("click", action_id=PagerDuty.CONNECT, **home)  # still there: it goes through
+    state = await http.until(lambda s: s["modals"])
+    covered = await http.post("click", action_id=PagerDuty.CONNECT, **home)  # the modal covers Home
+    assert covered == {"ok": True, "ignored": "that view is no longer on screen"}
+    assert len(state["modals"]) == 1 and len((await http.state())["modals"]) == 1
+    await http.post("close")
+    now = await http.until(lambda s: not s["modals"])
+    missing = await http.post(
+        "click", expect=404, action_id="no.such.button", view_id=home["view_id"], seen=now["version"]
+    )
+    assert "sees no element" in missing["error"]  # on the state the page drew: the page's mistake, shown
+
+
+# --- joining a channel, and the rotations the composer may name -----------------------------------
+
+
+async def test_joining_a_public_channel(http: Client) -> None:
+    drawn = await http.state()
+    support = next(c for c in drawn["channels"] if c["name"] == "support")
+    assert ADMIN not in support["members"]
+    await http.post("join", channel="C03SUPPORT", seen=drawn["version"])
+    state = await http.state()
+    support = next(c for c in state["channels"] if c["name"] == "support")
+    assert ADMIN in support["members"]
+    assert support["messages"][-1]["subtype"] == "channel_join"
+    assert (await http.post("join", channel="C03SUPPORT", seen=drawn["version"]))["ignored"]
+    assert "already in #support" in (await http.post("join", expect=502, channel="C03SUPPORT"))["error"]
+    await http.post("say", channel="C03SUPPORT", text="hello")
+
+
+async def test_the_state_names_the_rotations_that_exist(http: Client) -> None:
+    assert (await http.state())["rotations"] == []
+    await create_rotation(http, "Support desk", "DESK", ["U02GRACE"])
+    state = await http.until(lambda s: s["rotations"])
+    assert state["rotations"] == [{"code": "DESK", "name": "Support desk", "channels": []}]

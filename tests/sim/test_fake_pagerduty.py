@@ -670,7 +670,8 @@ async def test_authorization_code_flow(http, pd, clock):
         page = await response.text()
     assert "Round Robin wants to access your PagerDuty account acme as Alice Admin" in page
     for scope in SCOPES.split():
-        assert f"<li>{scope}</li>" in page
+        assert f"<code>{scope}</code></li>" in page  # each scope named, after what it allows in words
+    assert "<li>See your schedules<code>schedules.read</code></li>" in page
 
     async with http.get(pd.url + consent_links(page)["approve"], allow_redirects=False) as response:
         assert response.status == 302

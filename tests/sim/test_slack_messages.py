@@ -132,6 +132,27 @@ async def test_the_client_only_lets_a_person_write_where_they_can(slack):
         await slack.user("U1").say("C2", "reply", thread_ts="123.456")
 
 
+async def test_a_person_joins_a_public_channel_then_writes_in_it(slack):
+    slack.add_user("U3", "carol")
+    with pytest.raises(AssertionError, match="asks them to join first"):
+        await slack.user("U3").say("C2", "hi")
+    joined = slack.user("U3").join("C2")
+    assert joined["subtype"] == "channel_join" and joined["text"] == "<@U3> has joined the channel"
+    assert "U3" in slack.workspace.channels["C2"].members
+    assert slack.history("C2") == [joined]
+    await slack.user("U3").say("C2", "hi")  # the composer is there now
+    with pytest.raises(AssertionError, match="already in #random"):
+        slack.user("U3").join("C2")
+    with pytest.raises(AssertionError, match="private"):
+        slack.user("U2").join("G1")
+    slack.add_channel("C9", "closed", members=["U1"], is_archived=True)
+    with pytest.raises(AssertionError, match="archived"):
+        slack.user("U3").join("C9")
+    with pytest.raises(LookupError):
+        slack.user("U3").join("C404")
+    assert slack.calls == []  # a person's gesture, not a Web API call
+
+
 async def test_the_bot_cannot_edit_a_persons_message(slack, client):
     message = await slack.user("U1").say("C1", "mine")
     with pytest.raises(SlackApiError) as caught:

@@ -13,6 +13,7 @@ from roundrobin.slack.views.requests import (
     permalink,
     refusal,
     renderers,
+    took_it,
     typed,
     unknown_code_reply,
 )
@@ -145,6 +146,9 @@ def test_refusals_and_answers_replace_the_dm_and_name_who_took_it():
     answer = answered_dm(taken, ROTATION, words, None)
     assert answer["replace_original"] is True and "actions" not in str(answer["blocks"])
     assert "That request was not offered to you." in refusal(RequestRefused("not_offered", taken))
+    # A double-click on ACK: the second one answers as the first did, not "<you> already took it".
+    assert refusal(RequestRefused("acked", taken), "U0CAROL") == took_it(taken)
+    assert refusal(RequestRefused("acked", taken), "U0BOB").endswith("<@U0CAROL> already took it.")
 
 
 def test_answers_to_a_mention_without_a_known_code_suggest_codes():

@@ -4,13 +4,18 @@
 
 import { renderBlocks } from "./blocks.js";
 import { h } from "./dom.js";
-import { plainText, textObject } from "./mrkdwn.js";
+import { emojiImage } from "./emoji.js";
+import { plainNodes, plainText, textObject } from "./mrkdwn.js";
 import { message as renderMessage, renderPanel, sortByTs } from "./panel.js";
 
 const ADMIN = "U01ADA";
 const TYPE_DELAY_MS = 250;
 const SUGGEST_DELAY_MS = 200;
 const USER_KEY = "roundrobin-demo-user";
+// What the browser keeps per demo run and person: read marks (localStorage) and what was typed in a
+// view but not yet sent (sessionStorage: a reload keeps it, as Slack's client keeps a draft).
+const READ_KEY = "roundrobin-demo-read";
+const DRAFTS_KEY = "roundrobin-demo-drafts";
 
 const ui = {
   user: new URLSearchParams(location.search).get("user") || localStorage.getItem(USER_KEY) || ADMIN,
@@ -23,11 +28,17 @@ const ui = {
   busy: 0,
   oncall: {}, // schedule id -> PagerDuty user ids chosen in the panel
   composer: {}, // channel id -> draft message
-  seen: {}, // channel id -> how many of its messages were on screen
+  read: {}, // place ("channel:<id>" | "messages") -> the newest ts the person has seen there
+  readKey: null, // where `read` is kept (per demo run and person)
+  restored: null, // the drafts key already restored on this page
+  reveal: null, // ts of a message to scroll to (a permalink was opened)
+  revealErrors: null, // block ids whose errors the submit just returned: scroll the first into view
   focusNext: null,
+  focusWhenShown: null, // focus this once it is drawn (the composer after Join)
   lost: false,
 };
 let state = null;
+let drawn = null; // the version of the state on screen (drawing waits while a button is held down)
 let uiVersion = 0;
 let topModal = null;
 let pollAbort = null;
@@ -64,7 +75,9 @@ async function post(path, body) {
 }
 
 function gesture(name, body = {}) {
-  const promise = post(`/api/${name}`, { user: ui.user, ...body });
+  // `seen`: the state on screen when the person acted, so that a click on a control already gone
+  // is ignored, as in Slack. Gestures that wait before sending (for typing to flush) pass their own.
+  const promise = post(`/api/${name}`, { user: ui.user, seen: drawn ?? undefined, ...body });
   inflight.add(promise);
   promise.finally(() => inflight.delete(promise));
   return promise;
@@ -90,6 +103,7 @@ async function pollLoop() {
       if (data.me !== ui.user) continue;
       if (!state || data.version !== state.version) {
         state = data;
+        restoreDrafts();
         render();
       }
     } catch (error) {
@@ -119,31 +133,38 @@ async function flushTyping() {
   await Promise.all([...inflight]);
 }
 
-async function clickElement(el, block, extra) {
+async function clickElement(el, block, extra, viewId) {
+  const seen = drawn;
   await flushTyping();
-  const body = { action_id: el.action_id, block_id: block.block_id, ...extra };
+  const body = { action_id: el.action_id, block_id: block.block_id, view_id: viewId, seen, ...extra };
   if (el.type === "button" && el.value !== undefined) body.value = el.value;
   return gesture("click", body);
 }
 
-async function fillElement(el, block, value) {
+async function fillElement(el, block, value, viewId) {
+  const seen = drawn;
   await flushTyping();
-  return gesture("fill", { action_id: el.action_id, block_id: block.block_id, value });
+  return gesture("fill", { action_id: el.action_id, block_id: block.block_id, view_id: viewId, seen, value });
 }
 
-function typeInto(el, block, key, value, { now = false, dispatch = false } = {}) {
+function typeInto(el, block, key, value, { now = false, dispatch = false, viewId } = {}) {
   ui.drafts[key] = value;
+  saveDrafts();
   clearTimeout(pendingTyping.get(key)?.timer);
   pendingTyping.delete(key);
+  const seen = drawn; // typed into what was on screen then, even if it is sent a moment later
   const run = () => {
     lastSent[key] = value;
     const promise = gesture("fill", {
       action_id: el.action_id,
       block_id: block.block_id,
+      view_id: viewId,
+      seen,
       value: value === "" ? null : value,
     });
     promise.then(() => {
       if (ui.drafts[key] === value) delete ui.drafts[key];
+      saveDrafts();
     });
     return promise;
   };
@@ -161,14 +182,123 @@ function typeInto(el, block, key, value, { now = false, dispatch = false } = {})
 }
 
 async function submitModal() {
+  const [viewId, seen] = [shownModal(), drawn];
   await flushTyping();
-  await gesture("submit");
+  const data = await gesture("submit", { view_id: viewId, seen });
+  const invalid = Object.keys(data?.errors || {});
+  if (invalid.length) {
+    // Like Slack, bring the first field that needs attention into view (it may be far above).
+    ui.revealErrors = invalid;
+    revealErrors();
+  }
 }
 
 async function closeModal() {
+  const [viewId, seen] = [shownModal(), drawn];
   await flushTyping();
   ui.pickers = {};
-  await gesture("close");
+  await gesture("close", { view_id: viewId, seen });
+}
+
+/** The id of the modal on top, as drawn (state may be newer while drawing waits for a click). */
+function shownModal() {
+  return document.querySelector(".modal.top")?.dataset.viewId;
+}
+
+/** Scroll the first input the last submit complained about into view, once it is drawn. */
+function revealErrors() {
+  if (!ui.revealErrors) return;
+  const dialog = document.querySelector(".modal.top");
+  const first = [...(dialog?.querySelectorAll("[data-block-type=input]") ?? [])].find(
+    (node) => ui.revealErrors.includes(node.dataset.blockId) && node.querySelector(".field-error"),
+  );
+  if (!first) return;
+  ui.revealErrors = null;
+  first.scrollIntoView({ block: "center" });
+}
+
+// --- what the browser keeps: drafts (per tab) and read marks ---------------------------------------
+
+function saveDrafts() {
+  if (!state?.run) return;
+  const key = `${DRAFTS_KEY}:${state.run}:${ui.user}`;
+  try {
+    if (Object.keys(ui.drafts).length) sessionStorage.setItem(key, JSON.stringify(ui.drafts));
+    else sessionStorage.removeItem(key);
+  } catch {
+    // storage full or disabled: drafts then live as long as the page, as before
+  }
+}
+
+/** After a reload (or a switch back to a person), what they typed and had not sent comes back, and
+ * goes to the simulated client as their typing would have. */
+function restoreDrafts() {
+  const key = `${DRAFTS_KEY}:${state.run}:${ui.user}`;
+  if (state.me !== ui.user || ui.restored === key) return;
+  ui.restored = key;
+  let drafts = {};
+  try {
+    drafts = JSON.parse(sessionStorage.getItem(key) || "{}");
+  } catch {
+    return;
+  }
+  const views = [state.home, ...state.modals].filter(Boolean);
+  for (const [draftKey, value] of Object.entries(drafts)) {
+    const [viewId, blockId, actionId] = draftKey.split("|");
+    const view = views.find((v) => v.id === viewId);
+    const block = view?.blocks.find((b) => b.block_id === blockId);
+    const el =
+      block &&
+      [block.element, block.accessory, ...(block.elements || [])].find((e) => e?.action_id === actionId);
+    if (el && typeof value === "string" && ui.drafts[draftKey] === undefined)
+      typeInto(el, block, draftKey, value, { viewId });
+  }
+  saveDrafts();
+}
+
+function tsKey(ts) {
+  return String(ts || "0")
+    .split(".")
+    .map(Number);
+}
+
+function tsAfter(a, b) {
+  const [x, y] = [tsKey(a), tsKey(b)];
+  return x[0] - y[0] > 0 || (x[0] === y[0] && (x[1] || 0) > (y[1] || 0));
+}
+
+function readMarks() {
+  const key = `${READ_KEY}:${state.run}:${ui.user}`;
+  if (ui.readKey !== key) {
+    ui.readKey = key;
+    try {
+      ui.read = JSON.parse(localStorage.getItem(key) || "{}");
+    } catch {
+      ui.read = {};
+    }
+  }
+  return ui.read;
+}
+
+/** The person has now seen everything in `place`. */
+function markRead(place, messages) {
+  const before = ui.read[place] ?? "0";
+  const latest = messages.reduce((max, m) => (tsAfter(m.ts, max) ? m.ts : max), before);
+  if (latest === before) return;
+  ui.read[place] = latest;
+  try {
+    localStorage.setItem(ui.readKey, JSON.stringify(ui.read));
+  } catch {
+    // not kept across reloads then
+  }
+}
+
+/** Messages by others newer than the person's read mark. As in Slack, Slack's own "joined" notes
+ * and replies in threads (Slack lists those under Threads) do not count. */
+function unreadCount(place, messages) {
+  const mark = ui.read[place] ?? "0";
+  const reply = (m) => m.thread_ts && m.thread_ts !== m.ts;
+  return messages.filter((m) => m.user !== ui.user && !m.subtype && !reply(m) && tsAfter(m.ts, mark)).length;
 }
 
 function openHome() {
@@ -181,8 +311,9 @@ async function switchUser(userId) {
   await flushTyping();
   ui.user = userId;
   localStorage.setItem(USER_KEY, userId);
-  Object.assign(ui, { pickers: {}, drafts: {}, menu: null, confirm: null });
+  Object.assign(ui, { pickers: {}, drafts: {}, menu: null, confirm: null, restored: null, reveal: null });
   state = state ? { ...state, me: null } : null;
+  drawn = null;
   refresh();
   await openHome();
 }
@@ -229,9 +360,22 @@ function encodeMentions(text) {
   return out;
 }
 
+async function join(channelId) {
+  if (await gesture("join", { channel: channelId })) ui.focusWhenShown = `composer|${channelId}`;
+  bump();
+}
+
 async function clickInMessage(m, el, block, extra) {
+  const seen = drawn;
   await flushTyping();
-  const body = { channel: m.channel, ts: m.ts, action_id: el.action_id, block_id: block.block_id, ...extra };
+  const body = {
+    channel: m.channel,
+    ts: m.ts,
+    action_id: el.action_id,
+    block_id: block.block_id,
+    seen,
+    ...extra,
+  };
   if (el.type === "button" && el.value !== undefined) body.value = el.value;
   return gesture("click_message", body);
 }
@@ -250,27 +394,27 @@ function bump() {
   render();
 }
 
-function openPicker(key, el, block, source) {
+function openPicker(key, el, block, source, viewId) {
   ui.pickers = { [key]: { open: true, query: "", active: 0, options: [] } };
   ui.menu = null;
   ui.focusNext = `${key}|q`;
   bump();
-  if (source === "external") suggest(key, el, block, "");
+  if (source === "external") suggest(key, el, block, "", viewId);
 }
 
 let suggestTimer = null;
-function queryPicker(key, el, block, source, query) {
+function queryPicker(key, el, block, source, query, viewId) {
   const picker = ui.pickers[key] || { options: [] };
   ui.pickers = { [key]: { ...picker, open: true, query, active: 0 } };
   ui.focusNext = `${key}|q`;
   bump();
   if (source === "external") {
     clearTimeout(suggestTimer);
-    suggestTimer = setTimeout(() => suggest(key, el, block, query), SUGGEST_DELAY_MS);
+    suggestTimer = setTimeout(() => suggest(key, el, block, query, viewId), SUGGEST_DELAY_MS);
   }
 }
 
-async function suggest(key, el, block, query) {
+async function suggest(key, el, block, query, viewId) {
   const picker = ui.pickers[key];
   if (!picker) return;
   if (query.length < (el.min_query_length ?? 3)) {
@@ -279,7 +423,12 @@ async function suggest(key, el, block, query) {
     return;
   }
   picker.loading = true;
-  const data = await gesture("suggest", { action_id: el.action_id, block_id: block.block_id, query });
+  const data = await gesture("suggest", {
+    action_id: el.action_id,
+    block_id: block.block_id,
+    view_id: viewId,
+    query,
+  });
   const current = ui.pickers[key];
   if (current && current.query === query) {
     current.options = data ? data.options : [];
@@ -347,14 +496,20 @@ function directory() {
     group: (id) => groups.get(id),
     openChannel: (id) => channels.has(id) && goTo(`channel:${id}`),
     openPermalink: (url) => {
-      const found = /\/archives\/([CG][A-Z0-9]+)\/p\d+/.exec(url);
-      return found && channels.has(found[1]) ? () => goTo(`channel:${found[1]}`) : null;
+      // https://<team>.slack.com/archives/C…/p<ts without its dot>: open the channel at that message.
+      const found = /\/archives\/([CG][A-Z0-9]+)\/p(\d{7,})/.exec(url);
+      if (!found || !channels.has(found[1])) return null;
+      return () => {
+        ui.reveal = `${found[2].slice(0, -6)}.${found[2].slice(-6)}`;
+        goTo(`channel:${found[1]}`);
+      };
     },
   };
 }
 
 function goTo(place) {
   ui.place = place;
+  ui.focusWhenShown = null;
   ui.pickers = {};
   ui.menu = null;
   bump();
@@ -362,6 +517,7 @@ function goTo(place) {
 
 function makeCtx(surface, view, { interactive = true, errors = {} } = {}) {
   const viewId = view?.id ?? surface;
+  const shownId = view?.id; // what the simulated client is told the gesture happened in
   return {
     surface,
     view,
@@ -371,14 +527,15 @@ function makeCtx(surface, view, { interactive = true, errors = {} } = {}) {
     dir: directory(),
     app: {
       keyFor: (el, block) => `${viewId}|${block.block_id}|${el.action_id}`,
-      click: clickElement,
-      fill: fillElement,
-      type: typeInto,
+      click: (el, block, extra) => clickElement(el, block, extra, shownId),
+      fill: (el, block, value) => fillElement(el, block, value, shownId),
+      type: (el, block, key, value, options) =>
+        typeInto(el, block, key, value, { ...options, viewId: shownId }),
       draft: (key) => ui.drafts[key],
       confirm: openConfirm,
       picker: (key) => ui.pickers[key] ?? {},
-      openPicker,
-      queryPicker,
+      openPicker: (key, el, block, source) => openPicker(key, el, block, source, shownId),
+      queryPicker: (key, el, block, source, query) => queryPicker(key, el, block, source, query, shownId),
       movePicker,
       closePicker,
       menu: () => ui.menu,
@@ -397,13 +554,33 @@ function render() {
   }
   renderPending = false;
   const names = [state.people, state.channels.map((c) => [c.id, c.name]), state.usergroups];
+  readMarks();
   const reading = state.channels.find((c) => `channel:${c.id}` === ui.place);
-  if (reading) ui.seen[reading.id] = reading.messages.length;
-  const unread = state.channels.map((c) => c.messages.length - (ui.seen[c.id] ?? 0));
-  region("sidebar", [ui.user, ui.place, state.people, names[1], unread], () => renderSidebar(unread));
+  if (reading) markRead(ui.place, reading.messages);
+  if (ui.place === "messages") markRead("messages", state.dms);
+  // Like Slack: a count of what others wrote since the person last looked, in channels they are in,
+  // and in their DMs with the app (requests to take, duty notes), on the app and its Messages tab.
+  const unread = state.channels.map((c) =>
+    c.members.includes(ui.user) ? unreadCount(`channel:${c.id}`, c.messages) : 0,
+  );
+  const dmUnread = unreadCount("messages", state.dms);
+  const memberOf = state.channels.map((c) => c.members.includes(ui.user));
+  region("sidebar", [ui.user, ui.place, state.people, names[1], unread, dmUnread, memberOf], () =>
+    renderSidebar(unread, dmUnread, memberOf),
+  );
   region(
     "main",
-    [uiVersion, ui.place, state.home, state.channels, state.ephemerals, state.dms, names],
+    [
+      uiVersion,
+      ui.place,
+      state.home,
+      state.channels,
+      state.ephemerals,
+      state.dms,
+      names,
+      dmUnread,
+      state.rotations,
+    ],
     renderMain,
   );
   region("modals", [uiVersion, state.modals, state.errors, names], renderModals);
@@ -432,6 +609,23 @@ function render() {
     ui.focusNext = null;
     target?.focus();
   }
+  if (ui.focusWhenShown) {
+    const target = document.querySelector(`[data-key="${CSS.escape(ui.focusWhenShown)}"]`);
+    if (target) ((ui.focusWhenShown = null), target.focus());
+  }
+  revealMessage();
+  revealErrors();
+  drawn = state.version;
+}
+
+/** A permalink was opened: bring its message into view and mark it for a moment, as Slack does. */
+function revealMessage() {
+  if (!ui.reveal || !ui.place.startsWith("channel:")) return;
+  const target = document.querySelector(`#main .message[data-ts="${CSS.escape(ui.reveal)}"]`);
+  if (!target) return;
+  ui.reveal = null;
+  target.scrollIntoView({ block: "start" });
+  target.classList.add("highlight");
 }
 
 function region(id, inputs, build) {
@@ -444,14 +638,19 @@ function region(id, inputs, build) {
     active && root.contains(active) && active.dataset.key
       ? { key: active.dataset.key, ...selection(active) }
       : null;
-  const scrolls = [...root.querySelectorAll("[data-scroll-key]")].map((el) => [
-    el.dataset.scrollKey,
-    el.scrollTop,
-  ]);
+  const scrolls = new Map(
+    [...root.querySelectorAll("[data-scroll-key]")].map((el) => [
+      el.dataset.scrollKey,
+      { top: el.scrollTop, atBottom: el.scrollHeight - el.scrollTop - el.clientHeight < 24 },
+    ]),
+  );
   root.replaceChildren(...[build()].flat(Infinity).filter(Boolean));
-  for (const [scrollKey, top] of scrolls) {
-    const el = root.querySelector(`[data-scroll-key="${CSS.escape(scrollKey)}"]`);
-    if (el) el.scrollTop = top;
+  // A conversation (data-anchor=bottom) opens at its newest message and follows new ones while the
+  // reader is at the bottom; anything else keeps where the reader was.
+  for (const el of root.querySelectorAll("[data-scroll-key]")) {
+    const before = scrolls.get(el.dataset.scrollKey);
+    if (el.dataset.anchor === "bottom" && (!before || before.atBottom)) el.scrollTop = el.scrollHeight;
+    else if (before) el.scrollTop = before.top;
   }
   if (focus) {
     const el = root.querySelector(`[data-key="${CSS.escape(focus.key)}"]`);
@@ -488,7 +687,18 @@ function focusTopModal() {
 
 // --- sidebar ---------------------------------------------------------------------------------------
 
-function renderSidebar(unread) {
+function badge(count) {
+  return count > 0
+    ? h(
+        "span",
+        { class: "badge", title: `${count} new` },
+        h("span", { class: "visually-hidden" }, ", new messages: "),
+        String(count),
+      )
+    : null;
+}
+
+function renderSidebar(unread, dmUnread, memberOf) {
   const me = state.people.find((p) => p.id === ui.user);
   const navItem = (label, place, extra = {}) =>
     h(
@@ -535,27 +745,26 @@ function renderSidebar(unread) {
         : null,
     ),
     h("div", { class: "nav-heading" }, "Apps"),
-    navItem([h("span", { class: "app-icon", "aria-hidden": "true" }, "RR"), " Round Robin"], "home", {
-      dataset: { nav: "app" },
-    }),
+    navItem(
+      [h("span", { class: "app-icon", "aria-hidden": "true" }, "RR"), " Round Robin", badge(dmUnread)],
+      "home",
+      {
+        class: `nav-item${ui.place === "home" || ui.place === "messages" ? " current" : ""}${dmUnread > 0 ? " unread" : ""}`,
+        dataset: { nav: "app" },
+      },
+    ),
     h("div", { class: "nav-heading" }, "Channels"),
     state.channels.map((c, i) =>
       navItem(
         [
-          h("span", { class: "hash", "aria-hidden": "true" }, c.is_private ? "\ud83d\udd12" : "#"),
+          h("span", { class: "hash", "aria-hidden": "true" }, c.is_private ? emojiImage("lock") : "#"),
           ` ${c.name}`,
-          unread[i] > 0
-            ? h(
-                "span",
-                { class: "badge", title: `${unread[i]} new` },
-                h("span", { class: "visually-hidden" }, ", new messages: "),
-                String(unread[i]),
-              )
-            : null,
+          badge(unread[i]),
         ],
         `channel:${c.id}`,
         {
-          class: `nav-item${ui.place === `channel:${c.id}` ? " current" : ""}${unread[i] > 0 ? " unread" : ""}`,
+          class: `nav-item${ui.place === `channel:${c.id}` ? " current" : ""}${unread[i] > 0 ? " unread" : ""}${memberOf[i] ? "" : " not-member"}`,
+          title: memberOf[i] ? null : `You are not in #${c.name}`,
           dataset: { nav: "channel", channelId: c.id },
         },
       ),
@@ -567,7 +776,8 @@ function renderSidebar(unread) {
 
 function renderMain() {
   if (ui.place.startsWith("channel:")) return renderChannel(ui.place.slice("channel:".length));
-  const tab = (label, place) =>
+  const dmUnread = unreadCount("messages", state.dms);
+  const tab = (label, place, count = 0) =>
     h(
       "button",
       {
@@ -578,6 +788,7 @@ function renderMain() {
         onclick: () => (place === "home" ? openHome() : goTo(place)),
       },
       label,
+      badge(count),
     );
   const header = h(
     "header",
@@ -588,7 +799,7 @@ function renderMain() {
       "div",
       { class: "app-tabs", role: "tablist", "aria-label": "Round Robin" },
       tab("Home", "home"),
-      tab("Messages", "messages"),
+      tab("Messages", "messages", ui.place === "messages" ? 0 : dmUnread),
     ),
   );
   let body;
@@ -601,7 +812,8 @@ function renderMain() {
     );
   else
     body = h("p", { class: "empty" }, "Opening the Home tab\u2026 (the app publishes it when you open it)");
-  return [header, h("div", { class: "main-body", dataset: { scrollKey: `main|${ui.place}` } }, body)];
+  const anchor = ui.place === "messages" ? "bottom" : null;
+  return [header, h("div", { class: "main-body", dataset: { scrollKey: `main|${ui.place}`, anchor } }, body)];
 }
 
 function renderAppMessages() {
@@ -633,31 +845,39 @@ function renderChannel(channelId) {
   ]);
   const draft = ui.composer[channelId] ?? "";
   const inputId = `composer-${channelId}`;
-  const form = h(
-    "form",
-    {
-      class: "composer",
-      onsubmit: (e) => {
-        e.preventDefault();
-        const text = e.target.elements.message.value.trim();
-        if (!text) return;
-        if (text.startsWith("/")) runCommand(channelId, text);
-        else say(channelId, text);
-      },
-    },
-    h("label", { for: inputId, class: "visually-hidden" }, `Message #${channel.name}`),
-    h("input", {
-      id: inputId,
-      name: "message",
-      class: "composer-input",
-      autocomplete: "off",
-      placeholder: `Message #${channel.name} \u2014 try @Round Robin OPS the deploy is stuck, or /rr help`,
-      value: draft,
-      dataset: { key: `composer|${channelId}` },
-      oninput: (e) => (ui.composer[channelId] = e.target.value),
-    }),
-    h("button", { type: "submit", class: "btn btn-primary" }, "Send"),
-  );
+  const member = channel.members.includes(ui.user);
+  // An example that works: a rotation that exists (one telling this channel first), or none at all.
+  const example = state.rotations.find((r) => r.channels.includes(channelId)) ?? state.rotations[0] ?? null;
+  const placeholder = example
+    ? `Message #${channel.name} \u2014 try @Round Robin ${example.code} and your question, or /rr help`
+    : `Message #${channel.name} \u2014 try /rr help; once a rotation exists, ask it with @Round Robin and its code`;
+  const form = member
+    ? h(
+        "form",
+        {
+          class: "composer",
+          onsubmit: (e) => {
+            e.preventDefault();
+            const text = e.target.elements.message.value.trim();
+            if (!text) return;
+            if (text.startsWith("/")) runCommand(channelId, text);
+            else say(channelId, text);
+          },
+        },
+        h("label", { for: inputId, class: "visually-hidden" }, `Message #${channel.name}`),
+        h("input", {
+          id: inputId,
+          name: "message",
+          class: "composer-input",
+          autocomplete: "off",
+          placeholder,
+          value: draft,
+          dataset: { key: `composer|${channelId}` },
+          oninput: (e) => (ui.composer[channelId] = e.target.value),
+        }),
+        h("button", { type: "submit", class: "btn btn-primary" }, "Send"),
+      )
+    : joinBar(channel);
   return [
     h(
       "header",
@@ -668,7 +888,10 @@ function renderChannel(channelId) {
     ),
     h(
       "div",
-      { class: "main-body channel", dataset: { scrollKey: `main|${channelId}`, channelId } },
+      {
+        class: "main-body channel",
+        dataset: { scrollKey: `main|${channelId}`, channelId, anchor: "bottom" },
+      },
       items.length
         ? h(
             "div",
@@ -683,6 +906,22 @@ function renderChannel(channelId) {
     ),
     form,
   ];
+}
+
+/** In place of the composer in a channel the person is not in: Slack's preview bar. */
+function joinBar(channel) {
+  if (channel.is_private)
+    return h("div", { class: "join-bar" }, `#${channel.name} is private: a member can add you.`);
+  return h(
+    "div",
+    { class: "join-bar", role: "region", "aria-label": `Join #${channel.name}` },
+    h("span", {}, "You are viewing ", h("strong", {}, `#${channel.name}`), ". Join it to write here."),
+    h(
+      "button",
+      { type: "button", class: "btn btn-primary", onclick: () => join(channel.id) },
+      "Join channel",
+    ),
+  );
 }
 
 function thread(parent, replies) {
@@ -739,7 +978,7 @@ function modal(view, depth, top) {
           )
         : null,
       h("span", { class: "app-icon", "aria-hidden": "true" }, "RR"),
-      h("h2", { id: titleId }, plainText(view.title)),
+      h("h2", { id: titleId }, plainNodes(view.title)),
       h(
         "button",
         {
@@ -797,7 +1036,7 @@ function renderConfirm() {
         "aria-labelledby": "confirm-title",
         "aria-describedby": "confirm-text",
       },
-      h("h2", { id: "confirm-title" }, plainText(d.title) || "Are you sure?"),
+      h("h2", { id: "confirm-title" }, d.title?.text ? plainNodes(d.title) : "Are you sure?"),
       h("div", { id: "confirm-text", class: "confirm-text" }, textObject(d.text, dir)),
       h(
         "div",

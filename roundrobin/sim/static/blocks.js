@@ -7,7 +7,8 @@
 // keyFor(element, block), picker(key), menu(key), setMenu(key), draft(key), type(...).
 
 import { h, safeUrl, uid } from "./dom.js";
-import { emojify, plainText, textObject } from "./mrkdwn.js";
+import { emojiNodes } from "./emoji.js";
+import { plainNodes, plainText, textObject } from "./mrkdwn.js";
 
 const USER_PICKERS = ["users_select", "multi_users_select"];
 const CHANNEL_PICKERS = [
@@ -38,7 +39,7 @@ function renderBlock(block, ctx) {
 }
 
 const BLOCKS = {
-  header: (block) => h("h2", {}, plainText(block.text)),
+  header: (block) => h("h2", {}, plainNodes(block.text)),
   divider: () => h("hr"),
   section(block, ctx) {
     const body = h("div", { class: "section-body" });
@@ -79,7 +80,7 @@ const BLOCKS = {
     return h(
       "figure",
       {},
-      block.title ? h("figcaption", {}, plainText(block.title)) : null,
+      block.title ? h("figcaption", {}, plainNodes(block.title)) : null,
       image(block, "block-image-img"),
     );
   },
@@ -91,7 +92,7 @@ const BLOCKS = {
     const label = h(
       group ? "div" : "label",
       { class: "input-label", id: labelId, for: group ? null : id },
-      plainText(block.label),
+      plainNodes(block.label),
       block.optional ? h("span", { class: "optional" }, " (optional)") : null,
     );
     const control = renderElement(block.element || { type: "missing" }, block, ctx, {
@@ -111,8 +112,8 @@ const BLOCKS = {
       { class: error ? "has-error" : "" },
       label,
       control,
-      error ? h("div", { class: "field-error", id: errorId, role: "alert" }, emojify(error)) : null,
-      block.hint ? h("div", { class: "hint", id: hintId }, plainText(block.hint)) : null,
+      error ? h("div", { class: "field-error", id: errorId, role: "alert" }, emojiNodes(error)) : null,
+      block.hint ? h("div", { class: "hint", id: hintId }, plainNodes(block.hint)) : null,
     );
   },
 };
@@ -168,7 +169,7 @@ function entry(el, block, ctx) {
 
 function button(el, block, ctx) {
   const cls = `btn${el.style ? ` btn-${el.style}` : ""}`;
-  const label = plainText(el.text);
+  const label = plainNodes(el.text);
   const href = el.url ? safeUrl(el.url) : null;
   if (href) {
     // A link button: the browser opens the page, and Slack still tells the app about the click.
@@ -225,8 +226,8 @@ function overflow(el, block, ctx) {
         dataset: { value: option.value, key: `${key}|item${i}` },
         onclick: () => choose(option),
       },
-      plainText(option.text),
-      option.description ? h("span", { class: "menu-description" }, plainText(option.description)) : null,
+      plainNodes(option.text),
+      option.description ? h("span", { class: "menu-description" }, plainNodes(option.description)) : null,
     ),
   );
   const toggle = h(

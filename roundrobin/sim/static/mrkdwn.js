@@ -3,50 +3,7 @@
 // dates in the reader's time zone, <url|label> links, &lt; entities and :emoji: shortcodes.
 
 import { h, safeUrl } from "./dom.js";
-
-export const EMOJI = {
-  white_check_mark: "\u2705",
-  heavy_check_mark: "\u2714\ufe0f",
-  warning: "\u26a0\ufe0f",
-  bust_in_silhouette: "\ud83d\udc64",
-  busts_in_silhouette: "\ud83d\udc65",
-  zzz: "\ud83d\udca4",
-  pager: "\ud83d\udcdf",
-  link: "\ud83d\udd17",
-  hourglass_flowing_sand: "\u23f3",
-  hourglass: "\u231b",
-  arrows_counterclockwise: "\ud83d\udd04",
-  information_source: "\u2139\ufe0f",
-  no_entry: "\u26d4",
-  no_entry_sign: "\ud83d\udeab",
-  grey_question: "\u2754",
-  question: "\u2753",
-  x: "\u274c",
-  tada: "\ud83c\udf89",
-  calendar: "\ud83d\udcc6",
-  spiral_calendar_pad: "\ud83d\uddd3\ufe0f",
-  alarm_clock: "\u23f0",
-  rotating_light: "\ud83d\udea8",
-  bell: "\ud83d\udd14",
-  lock: "\ud83d\udd12",
-  key: "\ud83d\udd11",
-  gear: "\u2699\ufe0f",
-  memo: "\ud83d\udcdd",
-  eyes: "\ud83d\udc40",
-  wave: "\ud83d\udc4b",
-  "+1": "\ud83d\udc4d",
-  thumbsup: "\ud83d\udc4d",
-  raised_hands: "\ud83d\ude4c",
-  red_circle: "\ud83d\udd34",
-  large_green_circle: "\ud83d\udfe2",
-  large_blue_circle: "\ud83d\udd35",
-  arrow_right: "\u27a1\ufe0f",
-  repeat: "\ud83d\udd01",
-  sparkles: "\u2728",
-  robot_face: "\ud83e\udd16",
-  smile: "\ud83d\ude04",
-  leftwards_arrow_with_hook: "\u21a9\ufe0f",
-};
+import { emojiNodes, emojiText } from "./emoji.js";
 
 const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'" };
 // A placeholder character per atomic token (code span or <...>), so emphasis can wrap them.
@@ -57,11 +14,6 @@ const TAGS = { "*": "strong", _: "em", "~": "del" };
 
 export function decode(text) {
   return String(text).replace(/&(lt|gt|amp|quot|#39);/g, (m) => ENTITIES[m]);
-}
-
-/** Replace known :shortcodes: with emoji; unknown ones stay as they are. */
-export function emojify(text) {
-  return String(text).replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] ?? m);
 }
 
 /** A mrkdwn string as a DocumentFragment. `dir` resolves ids: {user(id), channel(id), group(id), openChannel(id)}. */
@@ -76,17 +28,24 @@ export function mrkdwn(text, dir) {
   return frag;
 }
 
-/** A plain_text object's text (emoji shortcodes converted when emoji is not false). */
+/** A plain_text object's text, for places that hold only text (attributes, <option>): emoji
+ * shortcodes become Unicode characters, unless the object says emoji: false. */
 export function plainText(obj) {
   const text = obj?.text ?? "";
-  return obj?.emoji === false ? text : emojify(text);
+  return obj?.emoji === false ? text : emojiText(text);
+}
+
+/** A plain_text object as nodes: emoji shortcodes drawn as pictures (unless emoji: false). */
+export function plainNodes(obj) {
+  const text = obj?.text ?? "";
+  return obj?.emoji === false ? document.createTextNode(text) : emojiNodes(text);
 }
 
 /** A text object (plain_text or mrkdwn) as nodes. */
 export function textObject(obj, dir) {
   if (!obj) return document.createDocumentFragment();
   if (obj.type === "mrkdwn") return mrkdwn(obj.text, dir);
-  return document.createTextNode(plainText(obj));
+  return plainNodes(obj);
 }
 
 function paragraphs(text, dir) {
@@ -136,7 +95,7 @@ function plain(text, atoms, dir) {
   const frag = document.createDocumentFragment();
   let buffer = "";
   const flush = () => {
-    if (buffer) frag.append(emojify(decode(buffer)));
+    if (buffer) frag.append(emojiNodes(decode(buffer)));
     buffer = "";
   };
   for (const ch of text) {
@@ -184,7 +143,12 @@ function atom(token, dir) {
     const open = dir.openPermalink?.(decode(target));
     return h(
       "a",
-      { href, target: "_blank", rel: "noopener noreferrer", onclick: open && ((e) => (e.preventDefault(), open())) },
+      {
+        href,
+        target: "_blank",
+        rel: "noopener noreferrer",
+        onclick: open && ((e) => (e.preventDefault(), open())),
+      },
       label ?? decode(target).replace(/^mailto:/, ""),
     );
   }

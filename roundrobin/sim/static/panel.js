@@ -3,6 +3,7 @@
 
 import { renderBlocks } from "./blocks.js";
 import { h } from "./dom.js";
+import { emojiImage } from "./emoji.js";
 import { mrkdwn } from "./mrkdwn.js";
 
 /** Messages in the order Slack shows them (ts: "<seconds>.<counter>"). */
@@ -21,6 +22,16 @@ export function sortByTs(messages) {
 export function message(m, ctx, { compact = false } = {}) {
   const seconds = Number(String(m.ts).split(".")[0]);
   const when = new Date(seconds * 1000);
+  if (m.subtype === "channel_join") {
+    // Slack's own note, drawn small: "Alan Turing joined #support."
+    const who = ctx.dir.user(m.user) ?? m.user;
+    const where = ctx.dir.channel(m.channel);
+    return h(
+      "div",
+      { class: "message system", dataset: { ts: m.ts, kind: "join", author: m.user } },
+      `${who} joined${where ? ` #${where}` : ""}.`,
+    );
+  }
   // People write text: their own blocks are rich_text, which Slack draws from the same text.
   const fromApp = !m.user || m.user === ctx.dir.app?.id;
   const person = fromApp ? null : (ctx.dir.user(m.user) ?? m.user);
@@ -41,7 +52,9 @@ export function message(m, ctx, { compact = false } = {}) {
       class: `message ${m.kind || ""}${compact ? " compact" : ""}${person ? " from-person" : " from-app"}`,
       dataset: { ts: m.ts, kind: m.kind || "message", author: person ? m.user : "app" },
     },
-    compact ? null : h("span", { class: `avatar${person ? " person" : ""}`, "aria-hidden": "true" }, initials),
+    compact
+      ? null
+      : h("span", { class: `avatar${person ? " person" : ""}`, "aria-hidden": "true" }, initials),
     h(
       "div",
       { class: "message-main" },
@@ -56,7 +69,9 @@ export function message(m, ctx, { compact = false } = {}) {
           when.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" }),
         ),
       ),
-      m.kind === "ephemeral" ? h("div", { class: "only-you" }, "\ud83d\udc41 Only visible to you") : null,
+      m.kind === "ephemeral"
+        ? h("div", { class: "only-you" }, emojiImage("eye"), " Only visible to you")
+        : null,
       h("div", { class: "message-body" }, body),
     ),
   );

@@ -156,9 +156,11 @@ def passed_it(request: Request, offered: tuple[str, ...], actor: str) -> str:
     return f":leftwards_arrow_with_hook: You passed it on. It is still with {people(holders)}."
 
 
-def refusal(refused: RequestRefused) -> str:
-    """Why ACK or PASS did nothing, in words for the person who pressed it."""
+def refusal(refused: RequestRefused, reader: str | None = None) -> str:
+    """Why ACK or PASS did nothing, in words for the person who pressed it (``reader``)."""
     request = refused.request
+    if refused.reason == ACKED and request and request.acked_by == reader:
+        return took_it(request)  # their own second ACK (a double-click): the answer of the first
     if refused.reason == ACKED and request and request.acked_by:
         return f":information_source: {mention(request.acked_by)} already took it."
     if refused.reason == EXPIRED and request and request.closed_at:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from roundrobin.rotations.model import Rotation
@@ -69,7 +70,7 @@ def rotations_blocks(state: RotationsPage) -> list[Block]:
                 "placeholder": {"type": "plain_text", "text": "Find a rotation…"},
                 "min_query_length": 1,
             },
-            block_id="rot_tools",
+            block_id=_tools_block_id(state),
         ),
     ]
     if not state.rows:
@@ -79,6 +80,15 @@ def rotations_blocks(state: RotationsPage) -> list[Block]:
     if state.pages > 1:
         blocks += [divider(), *_pager(state)]
     return blocks
+
+
+def _tools_block_id(state: RotationsPage) -> str:
+    # Slack's client keeps what a person picked in an element for as long as its block_id stays,
+    # across views.publish too: a new block_id whenever the rotations change empties "Find a
+    # rotation…", so it never shows one that was deleted or renamed.
+    shown = [(row.rotation.id, row.rotation.name, row.rotation.code) for row in state.rows]
+    digest = hashlib.sha1(repr((state.total, state.mine_only, shown)).encode()).hexdigest()[:8]
+    return f"rot_tools.{digest}"
 
 
 def _empty_text(state: RotationsPage) -> str:
