@@ -1,11 +1,14 @@
-"""Runs the real app (`python app.py`) as a subprocess against the loopback fakes."""
+"""Runs the real app against the loopback fakes: as a subprocess (`python app.py`), or in the
+test's own event loop through the same composition root."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiohttp
@@ -110,3 +113,79 @@ class AppProcess:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class InProcessApp(AppProcess):
+    """The same app, wired by the same `main.start`, run inside the test's own event loop: no
+    interpreter to start, and everything it does is measured by coverage directly. Used wherever no
+    process boundary is under test (signals, `kill -9` and the command line use AppProcess)."""
+
+    def __init__(self, workdir: Path, slack_api_url: str, pagerduty_url: str, **overrides: str):
+        super().__init__(workdir, slack_api_url, pagerduty_url, **overrides)
+        self.process = None
+        self._stack: AsyncExitStack | None = None
+        self._handler: logging.Handler | None = None
+        self.running = None
+
+    async def start(self, wait_ready: bool = True, timeout: float = 20.0) -> None:
+        from roundrobin import logs
+        from roundrobin.config import load_settings
+        from roundrobin.main import StartupError, start
+
+        self._log_to_file()
+        settings = load_settings({k: v for k, v in self.env.items() if k != "PATH"}, dotenv=None)
+        for secret in settings.secrets():
+            logs.add_secret(secret)
+        self._stack = AsyncExitStack()
+        try:
+            self.running = await asyncio.wait_for(start(settings, self._stack), timeout)
+        except StartupError as e:
+            logging.getLogger("roundrobin").error(f"cannot start: {e}")
+            await self._close()
+            self.exit_code = 1
+            return
+        self.exit_code = None
+        logging.getLogger("roundrobin").info(
+            "Round Robin is running", extra={"public_url": settings.public_url}
+        )
+
+    async def wait_ready(self, timeout: float = 20.0) -> None:
+        return None  # start() returns once every part is ready
+
+    async def wait_exit(self, timeout: float = 20.0) -> int:
+        return self.exit_code if self.exit_code is not None else 0
+
+    async def stop(self, timeout: float = 15.0) -> int:
+        if self._stack is not None:
+            logging.getLogger("roundrobin").info("stopping")
+            await asyncio.wait_for(self._close(), timeout)
+            logging.getLogger("roundrobin").info("stopped")
+        self._detach_log()
+        return 0
+
+    async def _close(self) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
+
+    def _log_to_file(self) -> None:
+        from roundrobin.logs import KeyValueFormatter
+
+        self._detach_log()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(self.log_path, encoding="utf-8")
+        handler.setFormatter(KeyValueFormatter())
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
+        for noisy in ("slack_sdk", "slack_bolt", "aiohttp.access", "aiosqlite", "asyncio"):
+            logging.getLogger(noisy).setLevel(logging.INFO)
+        for chatty in ("apscheduler", "tzlocal"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+        self._handler = handler
+
+    def _detach_log(self) -> None:
+        if self._handler is not None:
+            logging.getLogger().removeHandler(self._handler)
+            self._handler.close()
+            self._handler = None

@@ -159,6 +159,7 @@ async def test_an_unanswered_mention_expires_and_says_so(app, slack, pd):
     assert rows(app, "SELECT state, acked_by FROM requests") == [("expired", None)]
 
 
+@pytest.mark.process
 async def test_requests_survive_kill_9(app, slack, pd):
     await ops_rotation(slack, app)
     web = await ops_rotation(slack, app, code="web", members=(CAROL, BOB))

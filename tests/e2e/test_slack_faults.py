@@ -75,6 +75,7 @@ async def test_hanging_and_reset_answers_are_retried(app, slack, pd):
     assert "Slack could not be reached" not in slack.user(ADMIN).text(), "a short failure is not shown"
 
 
+@pytest.mark.process
 async def test_kill_9_while_writes_hang_then_restart(app, slack, pd):
     rotation_id = await ops_rotation(slack, app)
     slack.hang_next("usergroups.users.update")
