@@ -124,10 +124,13 @@ class DutyChange:
 
 
 def merge_announcements(earlier: dict, later: dict) -> dict:
-    """A burst of duty changes is told once: the newest state, who was on duty before the burst,
-    how many changes it was, and who was on duty only in between (two Rotates by mistake skip a
-    person: the channel must hear it)."""
+    """A burst of duty changes is told once: the newest state and who was on duty before the burst;
+    for a run of the same change by the same person, how many it was and who was on duty only in
+    between (two Rotates by mistake skip a person: the channel must hear it)."""
     before = list(earlier.get("before", []))
+    same = (earlier.get("reason"), earlier.get("actor")) == (later.get("reason"), later.get("actor"))
+    if not same:  # a rotation created and handed over at once: told as it is now, nothing skipped
+        return {**later, "before": before}
     between = [*earlier.get("between", []), *earlier.get("on_duty", [])]
     return {
         **later,
