@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, why_not
 from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_handoff, zone
 from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
@@ -30,7 +30,7 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
-from roundrobin.slack.views.rotations import on_duty_line, summary_notes
+from roundrobin.slack.views.rotations import on_duty_line, remove_offer, summary_notes
 from roundrobin.store.events import Event
 from roundrobin.store.pagerduty import Shift
 
@@ -439,11 +439,14 @@ def details_modal(d: Details) -> dict:
     duty = section(f"{source}\n{on_duty_line(r)}")
     if d.can_rotate and not r.bound and r.members:
         duty["accessory"] = button("Set on duty…", Rotations.SET_ON_DUTY_OPEN, value=str(r.id))
-    blocks += [duty, context(*summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked))]
+    offers = r.cannot_serve[:10] if d.can_edit and not r.bound else ()
+    notes = summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked, len(offers))
+    blocks += [duty, context(*notes)]
     blocks.append(notifications_line(r, d.can_edit))
     blocks.append(
         section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))
     )
+    blocks += [remove_offer(r, user, why) for user, why in offers]
     if r.bound:
         blocks += _unmatched_blocks(d)
         blocks += _linked_blocks(d)
@@ -481,6 +484,8 @@ def _members_text(r: Rotation) -> str:
     lines = []
     for i, user in enumerate(r.members[:40], 1):
         mark = " · :bust_in_silhouette: on duty" if user in r.on_duty else ""
+        if user in r.unavailable:
+            mark += f" · :warning: {why_not(r.unavailable[user])}"
         lines.append(f"{i}. {mention(user)}{mark}")
     if len(r.members) > 40:
         lines.append(f"…and {len(r.members) - 40} more")
@@ -496,7 +501,8 @@ def _unmatched_blocks(d: Details) -> list[Block]:
         state = "on call now, " if person.get("on_call") else ""
         if not state and person.get("id") in ahead:
             state = f"on call from {slack_date(ahead[person['id']]['start'])}, "
-        text = f":grey_question: {who} ({email}): {state}not found in Slack"
+        found = why_not(person["why"]) if person.get("why") else "not found in Slack"
+        text = f":grey_question: {who} ({email}): {state}{found}"
         if not d.can_link:
             text += ". Workspace admins and Round Robin owners can link them to a Slack user here"
         accessory = button("Link…", Rotations.LINK, value=person["id"]) if d.can_link else None
@@ -551,8 +557,12 @@ def _event_line(e: Event) -> str:
             "rotated": "rotated",
             "set": "set on duty",
             "handed_over": "handed over",
+            "left": "the person on duty left Slack",
+            "edited": "edited",
         }.get(e.detail.get("reason"), e.detail.get("reason", ""))
         return f"{when}: {after} on duty ({reason}){by}"
+    if e.kind == "rotation.edited" and e.detail.get("removed"):
+        return f"{when}: {mention(e.detail['removed'])} removed from the rotation{by}"
     words = {
         "rotation.created": "created",
         "rotation.edited": "edited",
