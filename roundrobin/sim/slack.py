@@ -370,6 +370,11 @@ class FakeSlack(FaultControls):
         """Every ack the app sent, with how long it took."""
         return self.socket.acks
 
+    @property
+    def refused(self) -> list[tuple[str, str]]:
+        """(method, error) of every call Slack itself refused (not injected faults), in order."""
+        return self.api.refused
+
     def calls_to(self, method: str) -> list[dict]:
         """The args of every call to one Web API method."""
         return [args for name, args in self.calls if name == method]
