@@ -71,7 +71,9 @@ def test_the_turn_wraps_around_past_the_end():
 
 
 def test_the_group_holds_only_the_people_on_duty_slack_takes():
-    assert rotation(on_duty=("U1", "U2"), unavailable={"U2": DEACTIVATED}).group_state == GroupState(True, ("U1",))
+    assert rotation(on_duty=("U1", "U2"), unavailable={"U2": DEACTIVATED}).group_state == GroupState(
+        True, ("U1",)
+    )
     assert rotation(on_duty=("U1", "U2"), unavailable={"U2": GUEST}).out_of_group == (("U2", GUEST),)
     assert rotation(on_duty=("U2",), unavailable={"U2": DEACTIVATED}).group_state == GroupState(False)
     assert rotation(group=None, unavailable={"U1": DEACTIVATED}).group_state is None
@@ -98,7 +100,9 @@ async def service(db, signals):
 
 async def slack_says(db, **accounts) -> None:
     """What the directory learned from Slack about these people (deactivated=True, …)."""
-    await directory.upsert(db, [SlackUser(u, u.lower(), **facts) for u, facts in accounts.items()], time.time())
+    await directory.upsert(
+        db, [SlackUser(u, u.lower(), **facts) for u, facts in accounts.items()], time.time()
+    )
 
 
 def ops(**kw) -> RotationDraft:

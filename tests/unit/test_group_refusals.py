@@ -238,14 +238,45 @@ async def test_a_refusal_is_shown_at_once_with_what_to_do(world, error, words):
 
 def test_every_error_slack_documents_is_handled_on_purpose():
     documented = {
-        *"""access_denied accesslimited account_inactive deprecated_endpoint ekm_access_denied
-        enterprise_is_restricted failed_for_some_users fatal_error internal_error invalid_arg_name
-        invalid_arguments invalid_array_arg invalid_auth invalid_charset invalid_form_data
-        invalid_post_type invalid_users method_deprecated missing_argument missing_post_type
-        missing_scope no_permission no_users_provided not_allowed_token_type not_authed
-        org_login_required permission_denied plan_upgrade_required ratelimited request_timeout
-        service_unavailable subteam_max_users_exceeded team_access_not_granted team_added_to_org
-        token_expired token_revoked two_factor_setup_required""".split(),
+        *[
+            "access_denied",
+            "accesslimited",
+            "account_inactive",
+            "deprecated_endpoint",
+            "ekm_access_denied",
+            "enterprise_is_restricted",
+            "failed_for_some_users",
+            "fatal_error",
+            "internal_error",
+            "invalid_arg_name",
+            "invalid_arguments",
+            "invalid_array_arg",
+            "invalid_auth",
+            "invalid_charset",
+            "invalid_form_data",
+            "invalid_post_type",
+            "invalid_users",
+            "method_deprecated",
+            "missing_argument",
+            "missing_post_type",
+            "missing_scope",
+            "no_permission",
+            "no_users_provided",
+            "not_allowed_token_type",
+            "not_authed",
+            "org_login_required",
+            "permission_denied",
+            "plan_upgrade_required",
+            "ratelimited",
+            "request_timeout",
+            "service_unavailable",
+            "subteam_max_users_exceeded",
+            "team_access_not_granted",
+            "team_added_to_org",
+            "token_expired",
+            "token_revoked",
+            "two_factor_setup_required",
+        ],
         # from the method's usage notes: guests and bots, single-channel guests
         "invalid_user",
         "single_channel_guests_cannot_be_added",
