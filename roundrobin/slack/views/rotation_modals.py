@@ -134,7 +134,7 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         "max_selected_items": 100,
     }
     if d.members:
-        users["initial_users"] = list(d.members)
+        users["initial_users"] = list(d.members)[:100]  # Slack's picker holds 100 (more is a forgery)
     if form.kept_members:
         # Slack's user picker holds 100 people; a rotation that came from PagerDuty may have more.
         members_block = section(
