@@ -599,6 +599,7 @@ class RotationService:
         if changes or replanned:
             log.info("slack accounts changed", extra={"handed_over": len(changes), "groups": replanned})
         self._ring(effects=bool(changes or replanned))
+        self._signals.changed.ring()  # cards flag (or stop flagging) people who left Slack
         return changes
 
     async def remove_member(self, rotation_id: int, user_id: str, actor: str) -> Rotation:

@@ -62,7 +62,8 @@ class AccountWatch:
         rung = True  # at start-up: whatever changed while Round Robin was down
         while True:
             try:
-                if await self._directory.age() > self._refresh_every:
+                if await self._directory.loaded() and await self._directory.age() > self._refresh_every:
+                    # Kept fresh once in use (the first load waits for the first need of it).
                     await self._directory.refresh()  # rings when an account changed meanwhile
                 if rung:
                     await self.follow()

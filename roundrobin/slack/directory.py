@@ -109,6 +109,10 @@ class SlackDirectory:
         people = await self.people(user_ids)
         return {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
 
+    async def loaded(self) -> bool:
+        """Whether users.list was ever read in full."""
+        return await get_meta(self._db, REFRESHED_AT) is not None
+
     async def age(self) -> float:
         """Seconds since users.list was last read in full."""
         return self._clock() - float(await get_meta(self._db, REFRESHED_AT) or 0)
