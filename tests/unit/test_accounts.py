@@ -6,6 +6,7 @@ import time
 import pytest
 
 from roundrobin.access import Access, PermissionDenied
+from roundrobin.pagerduty.plan import mirror
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import (
     BOT,
@@ -17,23 +18,29 @@ from roundrobin.rotations.model import (
     Rotation,
 )
 from roundrobin.rotations.service import AlreadyChanged, NotAllowed, RotationService, Signals
+from roundrobin.slack.forms import parse_member_value
+from roundrobin.slack.ids import Rotations
+from roundrobin.slack.views.messages import duty_message
+from roundrobin.slack.views.rotation_modals import Details, details_modal
+from roundrobin.slack.views.rotations import RotationRow, on_duty_line, rotation_summary
 from roundrobin.store import directory, outbox
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 from roundrobin.store.directory import SlackUser
-from roundrobin.store.pagerduty import PdSchedule
+from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
 from tests.unit.test_rotation_service import Roles, Workspace
 
 MEMBERS = ("U1", "U2", "U3", "U4")
+WELL_FORMED = ("U0ONE", "U0TWO", "U0THREE")  # for what people see: only well-formed ids become mentions
 
 
-def rotation(on_duty=("U1",), unavailable=None, group="S1", **kw) -> Rotation:
+def rotation(on_duty=("U1",), unavailable=None, group="S1", members=MEMBERS, **kw) -> Rotation:
     return Rotation(
         id=1,
         name="Ops",
         code="OPS",
         created_by="U9",
-        members=MEMBERS,
+        members=members,
         on_duty=on_duty,
         usergroup_id=group,
         unavailable=unavailable or {},
@@ -194,3 +201,79 @@ async def test_a_manager_removes_someone_who_left_in_one_click(service, db):
     assert removed.members == ("U1", "U3") and removed.on_duty == ("U1",)
     with pytest.raises(AlreadyChanged, match="no longer in OPS"):
         await service.remove_member(r.id, "U2", "U9")
+
+
+# --- PagerDuty-bound: named like people Slack does not know ---------------------------------------
+
+
+def test_the_mirror_names_someone_whose_slack_account_cannot_be_on_duty():
+    schedule = PdSchedule("PS1", "Ops", member_ids=("PA", "PB"))
+    people = {"PA": PdUser("PA", "Ann", "ann@corp.example"), "PB": PdUser("PB", "Alan", "alan@corp.example")}
+    slack = {"ann@corp.example": "U0ANN"}
+    shifts = [Shift("PS1", "PA", 0, 100), Shift("PS1", "PB", 0, 100)]
+    m = mirror(schedule, shifts, people, {"PB": "U0ALAN"}, slack, 50, gone={"PB": DEACTIVATED})
+    assert m.on_duty == ("U0ANN",) and m.members == ("U0ANN",)
+    assert m.unmatched == (
+        {"id": "PB", "name": "Alan", "email": "alan@corp.example", "on_call": True, "why": DEACTIVATED},
+    )
+
+
+# --- what people see (pure builders) -------------------------------------------------------------
+
+
+def test_the_channel_is_told_who_was_passed_by_and_why():
+    r = rotation(
+        on_duty=("U0THREE",), unavailable={"U0ONE": DEACTIVATED, "U0TWO": DEACTIVATED}, members=WELL_FORMED
+    )
+    body = {
+        "on_duty": ["U0THREE"],
+        "left": [["U0ONE", DEACTIVATED]],
+        "skipped": [["U0TWO", DEACTIVATED]],
+        "next_up": [],
+    }
+    text = str(duty_message(r, body)["blocks"])
+    assert "<@U0ONE> left duty at once: their Slack account is deactivated." in text
+    assert "Skipped <@U0TWO>: their Slack account is deactivated." in text
+
+
+def test_a_bound_rotation_names_the_deactivated_person_on_call():
+    r = Rotation(
+        id=1,
+        name="Sun",
+        code="SUN",
+        created_by="U9",
+        source="pagerduty",
+        on_duty=("U0ANN",),
+        pd_unmatched=({"id": "PB", "name": "Alan", "email": "a@x", "on_call": True, "why": DEACTIVATED},),
+    )
+    assert "Also on call in PagerDuty: Alan — their Slack account is deactivated" in on_duty_line(r)
+    alone = Rotation(**{**r.__dict__, "on_duty": ()})
+    assert on_duty_line(alone) == ":pager: On call in PagerDuty: Alan — their Slack account is deactivated."
+    body = {"on_duty": [], "unmatched": [{"name": "Alan", "email": "a@x", "why": DEACTIVATED}]}
+    assert "On call in PagerDuty: Alan — their Slack account is deactivated." in str(
+        duty_message(alone, body)
+    )
+
+
+@pytest.mark.parametrize("can_edit", [True, False])
+def test_the_card_and_details_flag_who_left_with_a_remove_button_for_managers(can_edit):
+    r = rotation(on_duty=("U0ONE",), unavailable={"U0TWO": DEACTIVATED}, members=WELL_FORMED)
+    for blocks in (
+        rotation_summary(RotationRow(r, can_edit=can_edit)),
+        details_modal(Details(rotation=r, can_edit=can_edit, can_link=False))["blocks"],
+    ):
+        text = str(blocks)
+        assert "<@U0TWO> left Slack — remove them from the rotation?" in text
+        assert (Rotations.REMOVE_MEMBER in text) is can_edit
+        if can_edit:
+            [button] = [
+                b["accessory"]
+                for b in blocks
+                if b.get("accessory", {}).get("action_id") == Rotations.REMOVE_MEMBER
+            ]
+            assert parse_member_value(button["value"]) == (1, "U0TWO")
+
+
+@pytest.mark.parametrize("value", ["1:U2:3", "x:U2", "1:<!here>", "²:U0ADA", "9" * 19 + ":U0ADA", None, 7])
+def test_a_remove_button_value_must_be_well_formed(value):
+    assert parse_member_value(value) is None
