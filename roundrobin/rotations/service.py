@@ -30,7 +30,7 @@ from roundrobin.rotations.model import (
 )
 from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
-from roundrobin.store import events, outbox, topics
+from roundrobin.store import directory, events, outbox, topics
 from roundrobin.store import rotations as store
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ class RotationService:
         blank = Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now)
         async with self._db.transaction():
             await self.check(draft, pagerduty_connected)  # the code may have been taken meanwhile
-            rotation = self._apply_draft(blank, draft, now)
+            rotation = self._apply_draft(await self._knowing_accounts(blank, draft), draft, now)
             if rotation.on_duty:
                 rotation = replace(rotation, duty_rev=1, duty_changed_at=now)
             rotation = replace(rotation, id=await store.insert(self._db, rotation))
@@ -233,7 +233,7 @@ class RotationService:
             if expected_rev is not None and before.config_rev != expected_rev:
                 raise AlreadyChanged(await self._edited_meanwhile(before))
             await self.check(draft, pagerduty_connected, except_id=rotation_id)
-            rotation = self._apply_draft(before, draft, now)
+            rotation = self._apply_draft(await self._knowing_accounts(before, draft), draft, now)
             rotation = replace(rotation, config_rev=before.config_rev + 1)
             duty_changed = rotation.on_duty != before.on_duty
             if duty_changed:
@@ -312,6 +312,12 @@ class RotationService:
             await store.delete(self._db, rotation_id)  # the rest of its pending Slack work goes with it
         self._ring(effects=True, handoffs=True)
         return rotation
+
+    async def _knowing_accounts(self, rotation: Rotation, draft: RotationDraft) -> Rotation:
+        """The rotation with what the directory knows of its people and the draft's (who goes on duty
+        first, and who the group holds, depend on it)."""
+        people = {*rotation.members, *(draft.members or ())}
+        return replace(rotation, unavailable=await directory.unavailable(self._db, people))
 
     def _apply_draft(self, rotation: Rotation, draft: RotationDraft, now: float) -> Rotation:
         updated = replace(

@@ -277,3 +277,14 @@ def test_the_card_and_details_flag_who_left_with_a_remove_button_for_managers(ca
 @pytest.mark.parametrize("value", ["1:U2:3", "x:U2", "1:<!here>", "²:U0ADA", "9" * 19 + ":U0ADA", None, 7])
 def test_a_remove_button_value_must_be_well_formed(value):
     assert parse_member_value(value) is None
+
+
+async def test_a_new_rotation_starts_with_someone_who_can_be_on_duty(service, db):
+    await slack_says(db, U1={"is_restricted": True})  # a guest: Slack keeps them out of the group
+    r = await service.create(ops(), "U9", False)
+    assert r.on_duty == ("U2",)
+    assert (await outbox.group(db, r.id)).desired == GroupState(True, ("U2",))
+    without_group = await service.create(
+        ops(code="docs", usergroup_id=None, usergroup_handle=None), "U9", False
+    )
+    assert without_group.on_duty == ("U1",), "without a group, a guest takes their turn"
