@@ -39,6 +39,7 @@ coverage-html: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sync_scale.py
 	$(BIN)/python bench/slack_storm.py
+	$(BIN)/python bench/slack_outage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

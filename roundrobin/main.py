@@ -31,6 +31,7 @@ from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import Scheduler
 from roundrobin.services import Services
+from roundrobin.slack.accounts import AccountWatch
 from roundrobin.slack.app import build_slack_app
 from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
@@ -155,6 +156,8 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     stack.push_async_callback(services.background.drain)
     await services.delivery.start()  # work a crash or an outage left behind goes out now
     stack.push_async_callback(services.delivery.close)
+    await services.accounts.start()  # rotations follow Slack accounts as they come and go
+    stack.push_async_callback(services.accounts.close)
     expiry = RequestExpiry(services.requests, clock)
     await expiry.start()  # requests that expired while the app was down are closed now, once
     stack.push_async_callback(expiry.close)
@@ -206,7 +209,8 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     signals = Signals.new()
     roles = SlackRoles(slack, clock)
     access = Access(db, roles, settings.owners)
-    directory = SlackDirectory(slack, db, clock)
+    accounts_changed = Doorbell()  # the directory learned that someone's Slack account changed
+    directory = SlackDirectory(slack, db, clock, changed=accounts_changed)
     usergroups = Usergroups(slack, clock)
     workspace = SlackWorkspace(slack, directory, usergroups)
     rotations = RotationService(db, access, workspace, signals, clock)
@@ -263,6 +267,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         requests=RequestService(db, signals.effects, Doorbell(), clock),
         modals=Modals(slack, db, clock),
         replies=Replies(http, settings.slack_api_url),
+        accounts=AccountWatch(directory, rotations, sync, accounts_changed),
     )
 
 

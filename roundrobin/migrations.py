@@ -281,4 +281,11 @@ MIGRATIONS: list[str] = [
     -- Whose words each custom template is (surface → Slack user): messages say so.
     ALTER TABLE rotations ADD COLUMN template_authors TEXT NOT NULL DEFAULT '{}';
     """,
+    # 7: who Slack keeps out of user groups, as the directory learns it: guests (single-channel or
+    # not), and ids Slack no longer knows (users.info: user_not_found) met in an on-duty group.
+    """
+    ALTER TABLE slack_directory ADD COLUMN is_restricted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE slack_directory ADD COLUMN is_ultra_restricted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE slack_directory ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

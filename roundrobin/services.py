@@ -19,6 +19,7 @@ from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
 from roundrobin.rotations.requests import RequestService
 from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.slack.accounts import AccountWatch
 from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.home_publisher import HomePublisher
@@ -57,6 +58,7 @@ class Services:
     requests: RequestService
     modals: Modals
     replies: Replies
+    accounts: AccountWatch
     socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
         None  # set once Socket Mode starts
     )

@@ -175,9 +175,12 @@ def mirror(
     links: Mapping[str, str],
     slack_by_email: Mapping[str, str],
     now: float,
+    gone: Mapping[str, str] | None = None,
 ) -> Mirror:
     """A bound rotation as PagerDuty has it at `now`: members, who is on call and until when, and
-    who comes next and when."""
+    who comes next and when. `gone`: PagerDuty user → why their Slack account cannot be on duty
+    (deactivated…): they are named with the reason, like people Slack does not know."""
+    gone = gone or {}
     current = [s for s in shifts if s.start <= now and (s.end is None or s.end > now)]
     on_call_ids = list(
         dict.fromkeys(s.pd_user_id for s in sorted(current, key=lambda s: (s.start, s.pd_user_id)))
@@ -185,6 +188,8 @@ def mirror(
     member_ids = list(dict.fromkeys([*schedule.member_ids, *(s.pd_user_id for s in shifts)]))
 
     def slack_of(pd_id: str) -> str | None:
+        if pd_id in gone:
+            return None
         if pd_id in links:
             return links[pd_id]
         email = (people.get(pd_id) or PdUser(pd_id, pd_id)).email
@@ -194,9 +199,8 @@ def mirror(
     for pd_id in member_ids:
         if slack_of(pd_id) is None:
             person = people.get(pd_id) or PdUser(pd_id, pd_id)
-            unmatched.append(
-                {"id": pd_id, "name": person.name, "email": person.email, "on_call": pd_id in on_call_ids}
-            )
+            entry = {"id": pd_id, "name": person.name, "email": person.email, "on_call": pd_id in on_call_ids}
+            unmatched.append({**entry, "why": gone[pd_id]} if pd_id in gone else entry)
     ends = [s.end for s in current if s.end is not None]
     on_duty = tuple(dict.fromkeys(m for pd_id in on_call_ids if (m := slack_of(pd_id))))
     next_up, next_change_at = next_change(shifts, now, on_duty, slack_of)

@@ -41,10 +41,12 @@ from roundrobin.pagerduty.client import (
 )
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.reading import PAGE, Reader
+from roundrobin.rotations.model import GONE
 from roundrobin.rotations.service import DutyChange, RotationService
+from roundrobin.store import directory as slack_directory
 from roundrobin.store import pagerduty as store
 from roundrobin.store import rotations as rotation_store
-from roundrobin.store.pagerduty import PdSchedule
+from roundrobin.store.pagerduty import PdSchedule, PdUser
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +158,13 @@ class PagerDutySync:
         changes, _ = await self._follow(due_only=True)
         if changes:
             log.info("pagerduty hand-overs", extra={"rotations": len(changes)})
+        self.plan_changed.ring()
+        return changes
+
+    async def follow_accounts(self) -> list[DutyChange]:
+        """Slack accounts changed: mirror the stored plan again, without asking PagerDuty, so someone
+        deactivated in Slack leaves duty (and is named as such) and someone reactivated comes back."""
+        changes, _ = await self._follow()
         self.plan_changed.ring()
         return changes
 
@@ -361,6 +370,7 @@ class PagerDutySync:
             )
             links = await store.links(self._db)
             slack_by_email = await self._directory.match(u.email for u in people.values() if u.email)
+            gone = await self._gone_from_slack(people, links, slack_by_email)
             changes: list[DutyChange] = []
             unmatched = 0
             for rotation in bound:
@@ -381,7 +391,9 @@ class PagerDutySync:
                 schedule = schedules.get(schedule_id)
                 if schedule is None:
                     continue
-                m = plan.mirror(schedule, shifts.get(schedule_id, []), people, links, slack_by_email, now)
+                m = plan.mirror(
+                    schedule, shifts.get(schedule_id, []), people, links, slack_by_email, now, gone
+                )
                 unmatched += len(m.unmatched)
                 status = plan.status(self._known.routed.get(schedule_id), rotation.pd_status)
                 if plan.mirrored(rotation, m, status):
@@ -400,3 +412,21 @@ class PagerDutySync:
                 if change:
                     changes.append(change)
             return changes, unmatched
+
+    async def _gone_from_slack(
+        self, people: dict[str, PdUser], links: dict[str, str], matched: dict[str, str]
+    ) -> dict[str, str]:
+        """PagerDuty user → why nobody can reach them in Slack (model.GONE: a deactivated account, a
+        bot, an id Slack no longer knows), for people linked by hand to such an account or whose
+        email only such an account has."""
+        emails = {
+            (p.email or "").lower()
+            for pd_id, p in people.items()
+            if pd_id not in links and p.email and p.email.lower() not in matched
+        }
+        by_email = await slack_directory.by_emails(self._db, emails, active_only=False)
+        accounts = {
+            pd_id: links.get(pd_id) or by_email.get((p.email or "").lower()) for pd_id, p in people.items()
+        }
+        why = await slack_directory.unavailable(self._db, {a for a in accounts.values() if a})
+        return {pd_id: why[a] for pd_id, a in accounts.items() if a and why.get(a) in GONE}

@@ -6,6 +6,32 @@ from dataclasses import dataclass, field
 
 from roundrobin.rotations.schedule import Schedule
 
+# Why Slack keeps someone out of user groups (docs.slack.dev, usergroups.users.update: deactivated
+# accounts are `invalid_users`, guests and bots `invalid_user`, single-channel guests
+# `single_channel_guests_cannot_be_added`, people of another workspace `failed_for_some_users`).
+DEACTIVATED = "deactivated"
+BOT = "bot"
+MISSING = "missing"  # Slack does not know the id (any more): gone, or of another workspace
+GUEST = "guest"
+SINGLE_CHANNEL_GUEST = "single_channel_guest"
+GUESTS = frozenset({GUEST, SINGLE_CHANNEL_GUEST})
+# Nobody can reach these people in Slack: a turn order passes them by.
+GONE = frozenset({DEACTIVATED, BOT, MISSING})
+# A duty change that follows the turn order (and so may pass people by).
+IN_TURN = frozenset({"rotated", "handoff", "handed_over", "left"})
+WHY_NOT = {
+    DEACTIVATED: "their Slack account is deactivated",
+    BOT: "it is a bot, not a person",
+    MISSING: "Slack does not know them (any more): not in this workspace",
+    GUEST: "they are a guest, and Slack keeps guests out of user groups",
+    SINGLE_CHANNEL_GUEST: "they are a single-channel guest, and Slack keeps guests out of user groups",
+}
+
+
+def why_not(reason: str) -> str:
+    """Why someone cannot be on duty (or in the group), in plain words: "their Slack account is …"."""
+    return WHY_NOT.get(reason, "Slack will not have them in a user group")
+
 
 @dataclass(frozen=True)
 class GroupState:
@@ -66,30 +92,77 @@ class Rotation:
     template_authors: dict[str, str] = field(default_factory=dict)  # surface → who wrote its template
     request_expiry_minutes: int = 60  # an @Round Robin request nobody answers expires after this
     members_may_rotate: bool = True  # members may hand over and Rotate, not only managers
+    # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
+    # facts from the cached Slack directory, read with the rotation and never stored with it.
+    unavailable: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def bound(self) -> bool:
         return self.source == "pagerduty"
 
+    def can_serve(self, user_id: str) -> bool:
+        """Whether the turn order may put this person on duty: not a deactivated account, a bot or an
+        id Slack no longer knows; not a guest either when the rotation keeps a user group (Slack keeps
+        guests out of groups, and the group is how people reach whoever is on duty)."""
+        why = self.unavailable.get(user_id)
+        return why is None or (why in GUESTS and not self.usergroup_id)
+
     @property
     def next_up(self) -> str | None:
-        """Who follows the people on duty: in turn order, or as PagerDuty has it."""
+        """Who follows the people on duty: in turn order (passing by whoever cannot be on duty), or
+        as PagerDuty has it."""
         if self.bound:
             return next((u for u in self.next_on_duty if u not in self.on_duty), None)
         if len(self.members) < 2:
             return None
-        on_duty = [i for i, m in enumerate(self.members) if m in self.on_duty]
-        start = on_duty[-1] if on_duty else -1
-        for step in range(1, len(self.members) + 1):
-            candidate = self.members[(start + step) % len(self.members)]
-            if candidate not in self.on_duty:
-                return candidate
-        return None
+        return next(iter(self.turn_after(self.on_duty, exclude=self.on_duty)), None)
+
+    def turn_after(self, people: tuple[str, ...], exclude: tuple[str, ...] = ()) -> list[str]:
+        """Members who can be on duty, in turn order from just after the last of `people` (from the
+        top when none of them is a member), without those in `exclude`."""
+        if not self.members:
+            return []
+        places = [i for i, m in enumerate(self.members) if m in people]
+        start = places[-1] if places else -1
+        count = len(self.members)
+        ordered = (self.members[(start + step) % count] for step in range(1, count + 1))
+        return [u for u in ordered if u not in exclude and self.can_serve(u)]
+
+    def passed_over(self, before: tuple[str, ...], after: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """(person, why) for the members the turn order passed by going from `before` to `after`:
+        those between them who cannot be on duty."""
+        if not after or after[0] not in self.members:
+            return ()
+        places = [i for i, m in enumerate(self.members) if m in before]
+        start = places[-1] if places else -1
+        count, found = len(self.members), []
+        for step in range(1, count + 1):
+            person = self.members[(start + step) % count]
+            if person == after[0]:
+                return tuple(found)
+            if person not in before and not self.can_serve(person):
+                found.append((person, self.unavailable[person]))
+        return ()
+
+    @property
+    def cannot_serve(self) -> tuple[tuple[str, str], ...]:
+        """(member, why) for members the turn order passes by: shown so a manager can remove them."""
+        return tuple((u, self.unavailable[u]) for u in self.members if not self.can_serve(u))
+
+    @property
+    def out_of_group(self) -> tuple[tuple[str, str], ...]:
+        """(person, why) for people on duty whom Slack will not have in the user group."""
+        if not self.usergroup_id:
+            return ()
+        return tuple((u, self.unavailable[u]) for u in self.on_duty if u in self.unavailable)
 
     @property
     def group_state(self) -> GroupState | None:
-        """What the on-duty user group should be, when the rotation has one."""
-        return GroupState.of(self.on_duty) if self.usergroup_id else None
+        """What the on-duty user group should be, when the rotation has one: the people on duty whom
+        Slack takes (one bad account never blocks the rest); disabled when that is nobody."""
+        if not self.usergroup_id:
+            return None
+        return GroupState.of(tuple(u for u in self.on_duty if u not in self.unavailable))
 
     @property
     def unmatched_on_call(self) -> tuple[dict, ...]:
@@ -103,10 +176,14 @@ class DutyChange:
 
     rotation: Rotation  # as it is now
     before: tuple[str, ...]
-    reason: str  # created | rotated | handoff | set | edited | pagerduty
+    reason: str  # created | rotated | handoff | handed_over | set | edited | pagerduty | left
     actor: str | None = None
     next_up: tuple[str, ...] = ()
     at: float = 0.0
+    # (person, why): people who went off duty because they cannot be on duty any more (reason
+    # "left"), and members the turn order passed by on the way to who is on duty now.
+    left: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def announcement(self) -> dict:
         """What the channels are told, as plain data; rendered into a message when it is sent."""
@@ -119,7 +196,9 @@ class DutyChange:
             "reason": self.reason,
             "actor": self.actor,
             "at": self.at,
-            "unmatched": [{"name": p.get("name"), "email": p.get("email")} for p in r.unmatched_on_call],
+            "unmatched": [_unmatched(p) for p in r.unmatched_on_call],
+            **({"left": [list(p) for p in self.left]} if self.left else {}),
+            **({"skipped": [list(p) for p in self.skipped]} if self.skipped else {}),
         }
 
 
@@ -142,6 +221,12 @@ def merge_announcements(earlier: dict, later: dict) -> dict:
     }
 
 
+def _unmatched(person: dict) -> dict:
+    """Someone PagerDuty has on call whom Slack cannot have on duty, as a message names them."""
+    named = {"name": person.get("name"), "email": person.get("email")}
+    return {**named, "why": person["why"]} if person.get("why") else named
+
+
 def next_in_turn(rotation: Rotation) -> tuple[str, ...]:
     if rotation.bound:
         return tuple(u for u in rotation.next_on_duty if u not in rotation.on_duty)
@@ -154,5 +239,5 @@ def topic_state(rotation: Rotation) -> dict:
         "on_duty": list(rotation.on_duty),
         "until": rotation.on_duty_until,
         "next_up": list(next_in_turn(rotation)),
-        "unmatched": [{"name": p.get("name"), "email": p.get("email")} for p in rotation.unmatched_on_call],
+        "unmatched": [_unmatched(p) for p in rotation.unmatched_on_call],
     }

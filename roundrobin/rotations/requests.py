@@ -287,7 +287,10 @@ class RequestService:
 
 
 def _unmatched(rotation: Rotation) -> list[dict]:
-    return [{"name": p.get("name"), "email": p.get("email")} for p in rotation.unmatched_on_call]
+    return [
+        {"name": p.get("name"), "email": p.get("email"), **({"why": p["why"]} if p.get("why") else {})}
+        for p in rotation.unmatched_on_call
+    ]
 
 
 class RequestExpiry:

@@ -21,16 +21,18 @@ from roundrobin.db import Database
 from roundrobin.rotations import codes, references, templates
 from roundrobin.rotations.draft import DraftError, RotationDraft, check, normalise_code
 from roundrobin.rotations.model import (
+    IN_TURN,
     DutyChange,
     GroupState,
     Rotation,
     merge_announcements,
     next_in_turn,
     topic_state,
+    why_not,
 )
 from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
-from roundrobin.store import events, outbox, topics
+from roundrobin.store import directory, events, outbox, topics
 from roundrobin.store import rotations as store
 from roundrobin.text import clean_text
 
@@ -218,8 +220,12 @@ class RotationService:
             self._db, draft.code, existing.id if existing else None
         ):
             errors["code"] = f"Another rotation already uses the code {normalise_code(draft.code)}."
+        # Limits first: ids of a field already refused (1,000 members) are never looked up.
+        checked = (
+            replace(draft, members=existing.members if existing else ()) if "members" in errors else draft
+        )
         for name, problem in (
-            await references.problems(draft, actor, existing, self._workspace, self._access, self._db)
+            await references.problems(checked, actor, existing, self._workspace, self._access, self._db)
         ).items():
             errors.setdefault(name, problem)
         if errors:
@@ -251,7 +257,7 @@ class RotationService:
         blank = Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now)
         async with self._transaction():
             await self.check(draft, pagerduty_connected)  # the code may have been taken meanwhile
-            rotation = self._apply_draft(blank, draft, now)
+            rotation = self._apply_draft(await self._knowing_accounts(blank, draft), draft, now)
             if rotation.on_duty:
                 rotation = replace(rotation, duty_rev=1, duty_changed_at=now)
             rotation = replace(rotation, id=await store.insert(self._db, rotation))
@@ -288,7 +294,7 @@ class RotationService:
             before = await self._get(rotation_id)
             self._require_edit(who, before, expected_rev)
             await self.check(draft, pagerduty_connected, except_id=rotation_id)
-            rotation = self._apply_draft(before, draft, now)
+            rotation = self._apply_draft(await self._knowing_accounts(before, draft), draft, now)
             rotation = replace(rotation, config_rev=before.config_rev + 1)
             duty_changed = rotation.on_duty != before.on_duty
             if duty_changed:
@@ -420,6 +426,12 @@ class RotationService:
             if person not in before and person != actor:
                 await outbox.enqueue(self._db, "added", rotation.id, person, {"actor": actor}, now)
 
+    async def _knowing_accounts(self, rotation: Rotation, draft: RotationDraft) -> Rotation:
+        """The rotation with what the directory knows of its people and the draft's (who goes on duty
+        first, and who the group holds, depend on it)."""
+        people = {*rotation.members, *(draft.members or ())}
+        return replace(rotation, unavailable=await directory.unavailable(self._db, people))
+
     def _apply_draft(self, rotation: Rotation, draft: RotationDraft, now: float) -> Rotation:
         updated = replace(
             rotation,
@@ -451,7 +463,8 @@ class RotationService:
         members = rotation.members if draft.members is None else tuple(dict.fromkeys(draft.members))
         on_duty = tuple(u for u in rotation.on_duty if u in members)
         if not on_duty and members:
-            on_duty = members[:1]  # the first member listed goes first
+            # The first member listed goes first (the first who can be on duty, that is).
+            on_duty = tuple(replace(updated, members=members).turn_after(())[:1]) or members[:1]
         schedule = draft.schedule
         if (schedule != rotation.schedule or rotation.bound) and not _chosen_start(schedule):
             schedule = anchored(schedule, _utc(now))
@@ -523,7 +536,13 @@ class RotationService:
         def follower(rotation: Rotation) -> tuple[str, ...]:
             if not rotation.members:
                 raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
-            return (rotation.next_up or rotation.members[0],)
+            follower = rotation.next_up or next(iter(rotation.turn_after(rotation.on_duty)), None)
+            if follower is None:
+                raise NotAllowed(
+                    f"Nobody in {rotation.code} can be on duty: their Slack accounts are deactivated (or "
+                    "Slack keeps them out of the user group). Add people in Edit."
+                )
+            return (follower,)
 
         return await self._move_duty(rotation_id, actor, "rotated", follower, expected_duty_rev)
 
@@ -533,6 +552,8 @@ class RotationService:
         def chosen(rotation: Rotation) -> tuple[str, ...]:
             if user_id not in rotation.members:
                 raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
+            if not rotation.can_serve(user_id):
+                raise NotAllowed(f"That person cannot be on duty: {why_not(rotation.unavailable[user_id])}.")
             return (user_id,)
 
         return await self._move_duty(rotation_id, actor, "set", chosen, expected_duty_rev)
@@ -618,7 +639,7 @@ class RotationService:
                     next_handoff_at=handoff.timestamp() if handoff else None,
                     on_duty_until=handoff.timestamp() if handoff else None,
                 )
-                follower = rotation.next_up or (rotation.members[0] if rotation.members else None)
+                follower = rotation.next_up or next(iter(rotation.turn_after(rotation.on_duty)), None)
                 change = await self._change_duty(
                     rotation, (follower,) if follower else (), "handoff", None, now, force_save=True
                 )
@@ -705,6 +726,69 @@ class RotationService:
         self._ring(effects=bool(reverted))
         return reverted
 
+    async def follow_accounts(self) -> list[DutyChange]:
+        """Slack accounts changed (deactivated, reactivated, guests, bots): in a Manual rotation,
+        whoever is on duty and can no longer be hands over at once to the next in turn who can; every
+        user group is set to the people on duty whom Slack takes (reactivated people come back)."""
+        now = self._clock()
+        wanted = {g.rotation_id: g.desired for g in await outbox.all_groups(self._db)}
+        changes, replanned = [], 0
+        for seen in await store.everything(self._db):
+            group_stale = seen.id in wanted and wanted[seen.id] != seen.group_state
+            if _leavers_replaced(seen) is None and not group_stale:
+                continue
+            async with self._db.transaction():
+                rotation = await store.get(self._db, seen.id)
+                if rotation is None:
+                    continue
+                taking_over = _leavers_replaced(rotation)
+                change = None
+                if taking_over is not None:
+                    change = await self._change_duty(rotation, taking_over, "left", None, now)
+                if change:
+                    changes.append(change)
+                elif rotation.group_state is not None:
+                    await outbox.want_group(
+                        self._db, rotation.id, rotation.usergroup_id, rotation.group_state
+                    )
+                    replanned += 1
+        if changes or replanned:
+            log.info("slack accounts changed", extra={"handed_over": len(changes), "groups": replanned})
+        self._ring(effects=bool(changes or replanned))
+        self._signals.changed.ring()  # cards flag (or stop flagging) people who left Slack
+        return changes
+
+    async def remove_member(self, rotation_id: int, user_id: str, actor: str) -> Rotation:
+        """A manager takes someone who cannot be on duty any more (they left Slack) out of a Manual
+        rotation, in one click."""
+        who = await self._access.actor(actor)
+        now = self._clock()
+        async with self._transaction():
+            rotation = await self._get(rotation_id)
+            self._require_edit(who, rotation, None)
+            if rotation.bound:
+                raise NotAllowed(f"{rotation.code} follows PagerDuty: its members come from there.")
+            if user_id not in rotation.members:
+                raise AlreadyChanged(f"That person is no longer in {rotation.code}.")
+            if rotation.can_serve(user_id):
+                raise AlreadyChanged(
+                    f"That person can be on duty for {rotation.code} again (they are back in Slack): "
+                    "use Edit to change the members."
+                )
+            members = tuple(u for u in rotation.members if u != user_id)
+            on_duty = tuple(u for u in rotation.on_duty if u != user_id)
+            if not on_duty:
+                on_duty = tuple(rotation.turn_after((user_id,), exclude=(user_id,))[:1])
+            updated = replace(rotation, members=members, config_rev=rotation.config_rev + 1, updated_at=now)
+            await events.record(
+                self._db, "rotation.edited", now, actor, rotation_id, part="members", removed=user_id
+            )
+            change = await self._change_duty(updated, on_duty, "edited", actor, now)
+            if change is None:
+                await self._save(updated, now)
+        self._ring(effects=True)
+        return change.rotation if change else updated
+
     async def _change_duty(
         self,
         rotation: Rotation,
@@ -731,8 +815,20 @@ class RotationService:
             duty_changed_at=now,
         )
         await self._save(updated, now)
+        left, skipped = (), ()
+        if not rotation.bound:
+            left = tuple((u, rotation.unavailable[u]) for u in before if not rotation.can_serve(u))
+            left = tuple(p for p in left if p[0] not in on_duty)
+            skipped = rotation.passed_over(before, on_duty) if reason in IN_TURN else ()
         change = DutyChange(
-            updated, before, reason, actor, next_in_turn(updated) if next_up is None else next_up, now
+            updated,
+            before,
+            reason,
+            actor,
+            next_in_turn(updated) if next_up is None else next_up,
+            now,
+            left=left,
+            skipped=skipped,
         )
         await self._record_duty(change)
         return change
@@ -831,6 +927,22 @@ class RotationService:
         if rotation is None:
             raise NotAllowed("That rotation no longer exists.")
         return rotation
+
+
+def _leavers_replaced(rotation: Rotation) -> tuple[str, ...] | None:
+    """Who is on duty in a Manual rotation once each person on duty who can no longer be is replaced
+    by the next in turn who can; None when nothing changes (nobody left, or nobody can take over)."""
+    if rotation.bound or all(rotation.can_serve(u) for u in rotation.on_duty):
+        return None
+    staying: list[str] = []
+    for person in rotation.on_duty:
+        if rotation.can_serve(person):
+            staying.append(person)
+            continue
+        follower = rotation.turn_after((person,), exclude=(*rotation.on_duty, *staying))
+        if follower:
+            staying.append(follower[0])
+    return tuple(dict.fromkeys(staying)) or None
 
 
 def _chosen_start(schedule: Schedule) -> bool:

@@ -17,7 +17,9 @@ twice, the 3-second ack rule), so a green test means the app would work against 
 What people do besides the app's views: ``slack.user(U).say(channel, text, thread_ts)`` (an
 @mention of the bot reaches the app as app_mention), ``.click_in_message(message, action_id)``,
 ``.set_topic(channel, text)`` and ``slack.edit_usergroup_by_hand(group, users=...)``; none is a Web
-API call. Reading conversations: ``history``, ``thread``, ``dms_to``, ``channel(id).topic``.
+API call. Admins change accounts with ``await slack.deactivate(U)``, ``reactivate(U)`` and
+``change_account(U, is_restricted=True)``: the app hears of it through a user_change event (unless
+``tell_app=False``: an event that never reached it). Reading conversations: ``history``, ``thread``, ``dms_to``, ``channel(id).topic``.
 
 Slack failing: ``fail_next``, ``fail_next_html``, ``hang_next``, ``reset_next``, ``outage`` and
 rate tiers with ``enforce_rate_limits`` (off by default); ``rate_limited`` and ``faults_served``
@@ -35,11 +37,12 @@ from typing import Any
 from aiohttp import web
 
 from roundrobin.sim.slack_api import WebApi
+from roundrobin.sim.slack_api_directory import user_json
 from roundrobin.sim.slack_controls import FaultControls
 from roundrobin.sim.slack_faults import WRITE_METHODS, Outage
 from roundrobin.sim.slack_http import WebApiServer
-from roundrobin.sim.slack_payloads import interaction
-from roundrobin.sim.slack_people import edit_usergroup
+from roundrobin.sim.slack_payloads import interaction, user_change
+from roundrobin.sim.slack_people import change_account, edit_usergroup
 from roundrobin.sim.slack_ratelimit import METHOD_TIERS
 from roundrobin.sim.slack_user import SlackUser
 from roundrobin.sim.slack_views import ConfirmRequired
@@ -191,6 +194,7 @@ class FakeSlack(FaultControls):
         deleted: bool = False,
         tz: str = "Europe/London",
         is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> User:
         """Add (or replace) a workspace member."""
         user = User(
@@ -204,10 +208,29 @@ class FakeSlack(FaultControls):
             is_bot=is_bot,
             deleted=deleted,
             tz=tz,
-            is_restricted=is_restricted,
+            is_restricted=is_restricted or is_ultra_restricted,
+            is_ultra_restricted=is_ultra_restricted,
         )
         self.workspace.users[id] = user
         return user
+
+    async def change_account(self, user_id: str, *, tell_app: bool = True, **changes: Any) -> dict:
+        """An admin changes an account (``deleted``, ``is_restricted``, ``is_ultra_restricted``,
+        ``real_name``); Slack sends user_change to the app over Socket Mode when ``tell_app`` (and the
+        app is connected). Returns the user object as users.info shows it now."""
+        user = change_account(self.workspace, user_id, **changes)
+        shown = user_json(self.workspace, user)
+        if tell_app and self.connected.is_set():
+            await self.send_envelope("events_api", user_change(self.workspace, shown))
+        return shown
+
+    async def deactivate(self, user_id: str, *, tell_app: bool = True) -> dict:
+        """An admin deactivates the account: users.info says ``deleted``, user groups refuse it."""
+        return await self.change_account(user_id, deleted=True, tell_app=tell_app)
+
+    async def reactivate(self, user_id: str, *, tell_app: bool = True) -> dict:
+        """An admin reactivates a deactivated account."""
+        return await self.change_account(user_id, deleted=False, tell_app=tell_app)
 
     def add_channel(
         self,
@@ -347,6 +370,11 @@ class FakeSlack(FaultControls):
     def acks(self) -> list[AckRecord]:
         """Every ack the app sent, with how long it took."""
         return self.socket.acks
+
+    @property
+    def refused(self) -> list[tuple[str, str]]:
+        """(method, error) of every call Slack itself refused (not injected faults), in order."""
+        return self.api.refused
 
     def calls_to(self, method: str) -> list[dict]:
         """The args of every call to one Web API method."""

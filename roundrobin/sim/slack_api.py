@@ -87,6 +87,7 @@ class WebApi:
         self.calls: list[tuple[str, dict]] = []
         self.rate_limited: Counter[str] = Counter()  # 429 answers per method, whatever their cause
         self.faults_served: list[tuple[str, str]] = []  # (method, kind) of every injected fault met
+        self.refused: list[tuple[str, str]] = []  # (method, error) of every call Slack itself refused
         self.faults = FaultPlan(ws.clock)
         self.limiter: RateLimiter | None = None
 
@@ -135,6 +136,7 @@ class WebApi:
         try:
             return Answer(200, {"ok": True, **METHODS[method](self.ws, args)}, headers)
         except SlackError as error:
+            self.refused.append((method, error.body()["error"]))
             return Answer(200, error.body(), headers)
 
     def _headers(self, token: str | None) -> dict[str, str]:

@@ -40,7 +40,7 @@ def user_json(ws: Workspace, user: User) -> dict:
         "is_owner": user.is_owner,
         "is_primary_owner": user.is_primary_owner,
         "is_restricted": user.is_restricted,
-        "is_ultra_restricted": False,
+        "is_ultra_restricted": user.is_ultra_restricted,
         "is_bot": user.is_bot,
         "is_app_user": False,
         "updated": int(ws.clock()),

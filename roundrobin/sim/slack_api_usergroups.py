@@ -1,9 +1,15 @@
 """usergroups.*: Slack user groups (@handles), the way a rotation keeps its @oncall group current.
 
 Notes from Slack's reference that matter to the app: a group's user list cannot be emptied (an empty
-``users`` is ``no_users_provided``; disable the group instead), bots and deactivated users are
-``invalid_users``, names and handles are unique, and a workspace can restrict who may edit groups
-(``permission_denied`` for the bot then).
+``users`` is ``no_users_provided``; disable the group instead), names and handles are unique, and a
+workspace can restrict who may edit groups (``permission_denied`` for the bot then).
+
+Who usergroups.users.update refuses (docs.slack.dev/reference/methods/usergroups.users.update):
+"Guests or bot users cannot be added to user groups; attempting to do so will result in an
+invalid_user error (or in the case of single channel guests, a single_channel_guests_cannot_be_added
+error)"; ``invalid_users`` is "Value passed for users was empty or invalid" (a deactivated account,
+as apps meet it); ``failed_for_some_users`` is "User(s) are not in the workspace where this usergroup
+exists". The whole update is refused, and the answer does not say which user it was.
 """
 
 from __future__ import annotations
@@ -97,14 +103,31 @@ def usergroups_users_update(ws: Workspace, args: dict) -> dict:
     user_ids = list(dict.fromkeys(id_list(args.get("users"))))
     if not user_ids:
         raise SlackError("no_users_provided")
-    for user_id in user_ids:
-        user = ws.users.get(user_id)
-        if user is None or user.deleted or user.is_bot:
-            raise SlackError("invalid_users")
+    refusal = next((e for e in map(_refused(ws), user_ids) if e), None)
+    if refusal:
+        raise SlackError(refusal)
     group["users"] = user_ids
     group["date_update"] = int(ws.clock())
     group["updated_by"] = ws.bot_user_id
     return {"usergroup": usergroup_json(ws, group)}
+
+
+def _refused(ws: Workspace):
+    """Why Slack would not put a user id in a group (its documented error), or None."""
+
+    def why(user_id: str) -> str | None:
+        user = ws.users.get(user_id)
+        if user is None:
+            return "failed_for_some_users"
+        if user.deleted:
+            return "invalid_users"
+        if user.is_ultra_restricted:
+            return "single_channel_guests_cannot_be_added"
+        if user.is_bot or user.is_restricted:
+            return "invalid_user"
+        return None
+
+    return why
 
 
 def usergroups_disable(ws: Workspace, args: dict) -> dict:

@@ -79,6 +79,19 @@ def app_home_opened(ws: Workspace, user_id: str, home: dict | None) -> dict:
     return event_callback(ws, event, context=channel)
 
 
+def user_change(ws: Workspace, user: dict) -> dict:
+    """The events_api payload Slack sends every connection when a member's data changes (a profile,
+    a deactivation, a reactivation): the whole user object, as users.info returns it
+    (docs.slack.dev/reference/events/user_change)."""
+    event = {
+        "type": "user_change",
+        "user": user,
+        "cache_ts": int(ws.clock()),
+        "event_ts": f"{ws.clock():.6f}",
+    }
+    return event_callback(ws, event, context=user["id"])
+
+
 def app_mention(ws: Workspace, message: dict) -> dict:
     """The events_api payload for a person's message that mentions the app's bot user.
 

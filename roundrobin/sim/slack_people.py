@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from roundrobin.sim.slack_workspace import MAX_TOPIC_LENGTH, Channel, Workspace
+from roundrobin.sim.slack_workspace import MAX_TOPIC_LENGTH, Channel, User, Workspace
 
 # <@U123> or <@U123|alice>: how a mention looks in a message's text.
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -138,6 +138,42 @@ def edit_usergroup(
     if by is not None:
         group["updated_by"] = by
     return group
+
+
+def change_account(
+    ws: Workspace,
+    user_id: str,
+    *,
+    deleted: bool | None = None,
+    is_restricted: bool | None = None,
+    is_ultra_restricted: bool | None = None,
+    real_name: str | None = None,
+) -> User:
+    """An admin deactivates or reactivates an account, or makes it a guest (or a full member again),
+    in Slack's admin pages; a person renames themselves. Slack then tells every app with user_change.
+
+    Nothing else changes: the account keeps its user groups and channels as far as the Web API shows
+    (Slack's documentation does not say that deactivation empties them; it says only that groups
+    refuse such accounts).
+    """
+    user = ws.users.get(user_id)
+    if user is None:
+        raise LookupError(f"no user {user_id!r} in the fake workspace: add_user() first")
+    if user.is_bot or user_id == ws.bot_user_id:
+        raise AssertionError("bots are not deactivated or made guests in Slack's admin pages")
+    if user.is_primary_owner and deleted:
+        raise AssertionError("Slack: no one can deactivate the Primary Owner")
+    for name, value in (
+        ("deleted", deleted),
+        ("is_restricted", is_restricted),
+        ("is_ultra_restricted", is_ultra_restricted),
+        ("real_name", real_name),
+    ):
+        if value is not None:
+            setattr(user, name, value)
+    if user.is_ultra_restricted:
+        user.is_restricted = True  # a single-channel guest is a guest too, as users.info shows it
+    return user
 
 
 def _channel(ws: Workspace, channel_id: str) -> Channel:

@@ -56,7 +56,8 @@ class User:
     is_bot: bool = False
     deleted: bool = False
     tz: str = "Europe/London"
-    is_restricted: bool = False
+    is_restricted: bool = False  # a guest
+    is_ultra_restricted: bool = False  # a single-channel guest (is_restricted too, as Slack shows it)
 
 
 def no_topic() -> dict:

@@ -31,6 +31,7 @@ def build_slack_app(services: Services) -> AsyncApp:
         rotation_form,
         rotations,
         settings,
+        user_events,
     )
 
     bolt_log = logging.getLogger("slack_bolt")
@@ -59,7 +60,18 @@ def build_slack_app(services: Services) -> AsyncApp:
                 icon=":warning:",
             )
 
-    for surface in (home, settings, pagerduty, rotations, rotation_form, commands, notifications, mentions):
+    surfaces = (
+        home,
+        settings,
+        pagerduty,
+        rotations,
+        rotation_form,
+        commands,
+        notifications,
+        mentions,
+        user_events,
+    )
+    for surface in surfaces:
         surface.register(app)
     return app
 

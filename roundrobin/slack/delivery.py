@@ -14,6 +14,12 @@ allows and a slow channel never holds up a user group.
   back off (and show on the rotation only once they have lasted), refusals show at once.
 - Every few minutes one `usergroups.list` reads every group back; a group someone changed by hand
   is set back and the rotation says so.
+- One bad account never blocks a group: when Slack refuses an update over some of its people (a
+  deactivated account, a guest, a bot; the answer does not say who), each is asked about afresh
+  (users.info), the directory learns who it was, and the rotation's group is set to the others.
+- Recovery is as fast as Slack: while Slack is unreachable one piece of work asks every few seconds
+  whether it is back, and the first that gets through releases everything waiting out a backoff,
+  paced by the tiers (calls that never reached Slack do not count against them).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
-from roundrobin.rotations.model import GroupState, Rotation
+from roundrobin.rotations.model import GroupState, Rotation, why_not
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.failures import SlackFailure, classify, describe
 from roundrobin.slack.pacing import Pacer
@@ -53,6 +59,13 @@ SHOW_AFTER = 120.0  # a temporary failure shows on the rotation once it has last
 DRIFT_EVERY = 300.0
 IDLE_WAKE = 30.0
 RATE_LIMIT_RETRIES = 20
+PROBE_EVERY = 2.0  # while Slack is unreachable, one piece of work asks this often whether it is back
+# Slack refused a group update over some of its people (docs.slack.dev, usergroups.users.update):
+# deactivated accounts (invalid_users), guests and bots (invalid_user), single-channel guests, people
+# of another workspace (failed_for_some_users). The answer names nobody.
+NAMES_PEOPLE = frozenset(
+    {"invalid_users", "invalid_user", "single_channel_guests_cannot_be_added", "failed_for_some_users"}
+)
 
 GROUP_PROBLEMS = {
     "permission_denied": (
@@ -62,11 +75,24 @@ GROUP_PROBLEMS = {
     ),
     "missing_scope": "Round Robin lacks the usergroups:write scope: add it from manifest.yml and reinstall the app.",
     "invalid_users": (
-        "Slack would not put some on-duty people in {group} (guests, bots and deactivated people can't be added)."
+        "Slack would not put some on-duty people in {group} (guests, bots and deactivated people can't be "
+        "added), and they all look like active members to Round Robin. It tries again every 15 minutes."
     ),
     "no_such_subteam": "The user group {group} no longer exists: choose another in Edit.",
-    "plan_upgrade_required": "User groups need a paid Slack plan.",
+    "plan_upgrade_required": "User groups need a paid Slack plan (Standard or above).",
+    "subteam_max_users_exceeded": (
+        "Slack limits how many people a user group holds, and {group} cannot take everyone on duty."
+    ),
+    "no_users_provided": "Slack refused to set {group} to nobody: Round Robin disables it instead.",
+    "not_allowed_token_type": "Slack refused Round Robin's token for {group}: it must be the bot token (xoxb-).",
 }
+for _code in ("invalid_user", "single_channel_guests_cannot_be_added", "failed_for_some_users"):
+    GROUP_PROBLEMS[_code] = GROUP_PROBLEMS["invalid_users"]
+for _code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
+    GROUP_PROBLEMS[_code] = (
+        "Slack no longer accepts Round Robin's bot token ({error}), so {group} cannot be set: reinstall "
+        "the app and restart Round Robin with the new SLACK_BOT_TOKEN."
+    )
 TOPIC_PROBLEMS = {
     "not_in_channel": "Round Robin is not in {channel}, so it cannot set its topic: invite it with /invite @Round Robin.",
     "channel_not_found": "Round Robin cannot see {channel}: invite it to the channel, or choose another.",
@@ -116,6 +142,8 @@ class SlackDelivery:
         self._worker: asyncio.Task | None = None
         self._drift: asyncio.Task | None = None
         self._progress = asyncio.Event()  # set whenever a piece of work finishes
+        self._unreachable_since: float | None = None  # Slack could not be reached, and has not been since
+        self._next_probe = 0.0
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -170,6 +198,7 @@ class SlackDelivery:
     async def _dispatch(self) -> float:
         """Start a task for every piece of due work not already under way; seconds until more is due."""
         now = self._clock()
+        await self._probe(now)
         for work in await outbox.due_groups(self._db, now):
             self._spawn(("group", work.rotation_id), self._deliver_group(work))
         for message in await outbox.due_messages(self._db, now):
@@ -182,10 +211,43 @@ class SlackDelivery:
             if t is not None
         ]
         upcoming = min(times) if times else None
+        if self._unreachable_since is not None:
+            upcoming = min(upcoming or self._next_probe, self._next_probe)
         if upcoming is None or upcoming <= now:
             # Nothing, or only work already under way: its task rings when it is done.
             return IDLE_WAKE
         return min(IDLE_WAKE, max(0.05, upcoming - now))
+
+    # --- recovery ----------------------------------------------------------------------------
+
+    def _met(self, failure: SlackFailure) -> None:
+        """Note a failure: one that means Slack could not be reached starts the probing."""
+        unreachable = failure.code in ("timeout", "connection") or failure.code.startswith("http_5")
+        if unreachable and self._unreachable_since is None:
+            self._unreachable_since = self._clock()
+            self._next_probe = self._clock() + PROBE_EVERY
+
+    async def _probe(self, now: float) -> None:
+        """While Slack is unreachable, the work waiting out a backoff that is due soonest goes now,
+        every PROBE_EVERY seconds: the first to get through tells everything else to go."""
+        if self._unreachable_since is None or now < self._next_probe:
+            return
+        self._next_probe = now + PROBE_EVERY
+        if not (await outbox.probe(self._db, now) or await topics.probe(self._db, now)):
+            self._unreachable_since = None  # nothing is waiting for Slack any more
+
+    async def _slack_took_it(self) -> None:
+        """A piece of work went through: if Slack was unreachable until now, everything waiting out
+        a backoff goes at once (paced by the tiers), not a backoff later."""
+        if self._unreachable_since is None:
+            return
+        down_for = self._clock() - self._unreachable_since
+        self._unreachable_since = None
+        now = self._clock()
+        released = await outbox.release_waiting(self._db, now) + await topics.release_waiting(self._db, now)
+        log.info("slack is reachable again", extra={"released": released, "down_seconds": round(down_for, 1)})
+        if released:
+            self._doorbell.ring()
 
     def _spawn(self, key: tuple[str, int | str], work) -> None:
         if key in self._tasks or self._closing:
@@ -208,7 +270,7 @@ class SlackDelivery:
         """One paced Web API call (`lane`: the channel, for per-channel limits); rate limits are
         waited out here, anything else raises _Failed."""
         for _ in range(RATE_LIMIT_RETRIES):
-            await self._pacer.slot(method, lane)
+            counted = await self._pacer.slot(method, lane)
             task = asyncio.current_task()
             self._calling.add(task)
             try:
@@ -219,6 +281,8 @@ class SlackDelivery:
                 failure = classify(error)
                 if failure.code.startswith("unexpected"):
                     log.error("unexpected error calling slack", exc_info=error, extra={"method": method})
+                if failure.code == "connection" or failure.code.startswith("http_5"):
+                    self._pacer.refund(counted)  # it never reached Slack's limits
                 if not failure.rate_limited:
                     raise _Failed(failure) from None
                 log.info("slack rate limited", extra={"method": method, "wait_seconds": failure.retry_after})
@@ -258,15 +322,49 @@ class SlackDelivery:
                         "usergroups.users.update", usergroup=group, users=",".join(desired.users)
                     )
         except _Failed as failed:
+            if failed.failure.code in NAMES_PEOPLE and await self._leave_out(current):
+                return
             await self._group_failed(current, failed.failure)
             return
         await outbox.group_applied(self._db, work.rotation_id, group, desired)
+        await self._slack_took_it()
+
+    async def _leave_out(self, work: GroupWork) -> bool:
+        """Slack refused the group over some of its people and did not say whom: ask Slack about each
+        afresh, so the directory learns who cannot be in a group (and the rotations follow: the group
+        is set to the others). False when everyone looks fine (then it is a refusal like any other)."""
+        if self._directory is None or not work.desired.users:
+            return False
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                kept_out = await self._directory.recheck(work.desired.users)
+        except Exception as error:  # noqa: BLE001 - Slack could not say now: ask again after a backoff
+            await self._group_failed(work, SlackFailure(classify(error).code, True))
+            return True
+        if not kept_out:
+            return False
+        rotation = await rotation_store.get(self._db, work.rotation_id)
+        label = mention(work.usergroup_id, handle=rotation.usergroup_handle if rotation else None)
+        who = ", ".join(f"{mention(u)} ({why_not(why)})" for u, why in sorted(kept_out.items()))
+        log.info("user group update refused over some people", extra={"rotation": work.rotation_id})
+        # Retried soon (the rotation's new wish, without them, resets this at once).
+        await outbox.group_failed(
+            self._db,
+            work.rotation_id,
+            work.usergroup_id,
+            f"Slack would not put {who} in {label}; Round Robin is setting it to the others.",
+            self._clock() + self._backoff(work.attempts),
+            False,
+            self._clock(),
+        )
+        return True
 
     async def _group_failed(self, work: GroupWork, failure: SlackFailure) -> None:
         now = self._clock()
         rotation = await rotation_store.get(self._db, work.rotation_id)
         label = mention(work.usergroup_id, handle=rotation.usergroup_handle if rotation else None)
         if failure.temporary:
+            self._met(failure)
             words = f"{describe(failure)} while setting {label}; Round Robin keeps trying."
             retry_at = now + self._backoff(work.attempts)
         else:
@@ -295,6 +393,7 @@ class SlackDelivery:
                 await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
                 return
             await self._call("chat.postMessage", message.target, channel=message.target, **payload)
+            await self._slack_took_it()
         except _Failed as failed:
             await self._message_failed(rotation, message, failed.failure)
             return
@@ -329,6 +428,7 @@ class SlackDelivery:
         now = self._clock()
         channel = mention(message.target)
         if failure.temporary:
+            self._met(failure)
             words = f"{describe(failure)} while telling {channel}; Round Robin keeps trying."
         else:
             words = CHANNEL_PROBLEMS.get(
@@ -347,6 +447,7 @@ class SlackDelivery:
     async def _deliver_topic(self, work: TopicWork) -> None:
         try:
             await self._set_topic(work)
+            await self._slack_took_it()
         except _Failed as failed:
             await self._topic_failed(work, failed.failure)
         except asyncio.CancelledError:
@@ -388,6 +489,7 @@ class SlackDelivery:
         now = self._clock()
         channel = mention(work.channel_id)
         if failure.temporary:
+            self._met(failure)
             words = f"{describe(failure)} while setting the topic of {channel}; Round Robin keeps trying."
             retry_at = now + self._backoff(work.attempts)
         else:

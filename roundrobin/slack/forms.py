@@ -10,7 +10,7 @@ from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.schedule import Schedule, normalise_time
 from roundrobin.rotations.service import Notifications
 from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
-from roundrobin.slack.views.blocks import read_metadata
+from roundrobin.slack.views.blocks import is_id, read_metadata
 from roundrobin.slack.views.rotation_modals import NO_GROUP, RotationForm, members_block_id, order_block_id
 
 
@@ -57,6 +57,17 @@ def parse_menu_value(value: object) -> tuple[str, int | None, int | None]:
     numbers = [number(p) for p in parts[1:3]]
     numbers += [None] * (2 - len(numbers))
     return parts[0], numbers[0], numbers[1]
+
+
+def parse_member_value(value: object) -> tuple[int, str] | None:
+    """A button's `<rotation id>:<user id>`, or None unless both are well-formed (ASCII digits that
+    fit SQLite's integer, a Slack user id)."""
+    if not isinstance(value, str) or value.count(":") != 1:
+        return None
+    number, user = value.split(":")
+    if not (number.isascii() and number.isdigit() and len(number) <= 18) or not is_id("user", user):
+        return None
+    return int(number), user
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class Rotations(StrEnum):
     SLACK_USER = "rot_slack_user"
     # self-service and the people of a bound rotation
     HAND_OVER = "rot.hand_over"
+    REMOVE_MEMBER = "rot.remove_member"  # one click takes out a member who left Slack
     SET_ON_DUTY_OPEN = "rot.set_on_duty.open"
     UNLINK = "rot.unlink"
     LEAVE = "rot.leave"  # in the DM telling someone they were added to a rotation

@@ -11,6 +11,7 @@ answers 429, `hold` stops that method for the Retry-After it asked for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -75,12 +76,14 @@ class Pacer:
             for rate in self._rates.get(method, ())
         ]
 
-    async def slot(self, method: str, channel: str = "") -> None:
-        """Wait until one call of `method` (to `channel`) may go out under every limit, and count it."""
-        for rate, bucket in self._buckets_for(method, channel):
-            await self._take(rate, bucket)
+    async def slot(self, method: str, channel: str = "") -> list[tuple[_Bucket, float]]:
+        """Wait until one call of `method` (to `channel`) may go out under every limit, and count it;
+        returns what was counted (for `refund`)."""
+        return [
+            (bucket, await self._take(rate, bucket)) for rate, bucket in self._buckets_for(method, channel)
+        ]
 
-    async def _take(self, rate: Rate, bucket: _Bucket) -> None:
+    async def _take(self, rate: Rate, bucket: _Bucket) -> float:
         async with bucket.lock:  # fair: waiters are served in the order they came
             while True:
                 now = self._clock()
@@ -92,8 +95,16 @@ class Pacer:
                     wait = max(wait, bucket.sent[0] + rate.per * 1.02 - now)
                 if wait <= 0:
                     bucket.sent.append(now)
-                    return
+                    return now
                 await self._sleep(wait)
+
+    @staticmethod
+    def refund(counted: list[tuple[_Bucket, float]]) -> None:
+        """The call never reached Slack (a reset connection, a load balancer's 5xx page): it does not
+        count against the limit, so the backlog waiting for Slack is not held up by calls that failed."""
+        for bucket, at in counted:
+            with contextlib.suppress(ValueError):  # already out of the window
+                bucket.sent.remove(at)
 
     def hold(self, method: str, channel: str, seconds: float) -> None:
         """Slack answered 429: no call of this method (to this channel) for `seconds`."""

@@ -14,7 +14,7 @@ from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
 from roundrobin.slack.app import deps, refusals
-from roundrobin.slack.forms import field, number, parse_id, parse_menu_value
+from roundrobin.slack.forms import field, number, parse_id, parse_member_value, parse_menu_value
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.rotation_form import open_form
 from roundrobin.slack.views.blocks import esc, mention, modal, option, read_metadata, section
@@ -43,6 +43,7 @@ def register(app: AsyncApp) -> None:
     app.action(Rotations.UNLINK)(on_unlink)
     app.action(Rotations.HAND_OVER)(on_hand_over)
     app.action(Rotations.LEAVE)(on_leave)
+    app.action(Rotations.REMOVE_MEMBER)(on_remove_member)
     app.action(Rotations.SET_ON_DUTY_OPEN)(on_set_on_duty_open)
     app.view(Rotations.SET_ON_DUTY_VIEW)(on_set_on_duty)
     app.view(Rotations.DELETE_VIEW)(on_delete)
@@ -212,6 +213,24 @@ async def on_hand_over(ack: AsyncAck, body: dict, action: dict, context: AsyncBo
     await services.home.publish(
         user_id, notice=f"You handed {esc(change.rotation.name)} over: {who} is on duty now. Thank you!"
     )
+
+
+@refusals()
+async def on_remove_member(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
+    """One click takes a member who left Slack out of the rotation (on the card or in Details)."""
+    await ack()
+    services, user_id = deps(context), body["user"]["id"]
+    chosen = parse_member_value(action.get("value"))
+    if chosen is None:
+        return
+    rotation = await services.rotations.remove_member(*chosen, user_id)
+    notice = f"Removed {mention(chosen[1])} from {esc(rotation.name)}."
+    view = body.get("view") or {}
+    if view.get("type") == "modal" and await services.modals.owns(body):
+        details = await _details(services, rotation, user_id, notice=notice)
+        await services.modals.update(body, details, use_hash=False)
+        return
+    await services.home.publish(user_id, notice=notice)
 
 
 async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:

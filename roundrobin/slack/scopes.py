@@ -5,7 +5,10 @@ BOT_SCOPES = {
     "app_mentions:read": "requests made with @Round Robin CODE in channels the app is in (the app_mention event)",
     "chat:write": "duty-change messages in a rotation's channels",
     "chat:write.public": "those messages in public channels Round Robin was not invited to",
-    "users:read": "who is a workspace admin (users.info), the directory (users.list), the app id (bots.info)",
+    "users:read": (
+        "who is a workspace admin (users.info), the directory (users.list) and who leaves or comes back "
+        "(the user_change event), the app id (bots.info)"
+    ),
     "users:read.email": "matching PagerDuty users to Slack users by email",
     "usergroups:read": "the on-duty user group picker (usergroups.list)",
     "usergroups:write": "creating on-duty user groups and keeping them equal to who is on duty",

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from roundrobin.rotations.model import GONE
 from roundrobin.rotations.references import Group, GroupRefused
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.usergroups import UsergroupError, Usergroups
@@ -29,11 +30,8 @@ class SlackWorkspace:
 
     async def not_people(self, user_ids: Iterable[str]) -> list[str]:
         ids = list(dict.fromkeys(user_ids))
-        well_formed = [u for u in ids if is_id("user", u)]
-        people = await self._directory.people(well_formed)
-        return [
-            u for u in ids if u not in people or people[u].deleted or people[u].is_bot or u == "USLACKBOT"
-        ]
+        people = await self._directory.people(ids)  # well-formed ids only, and at most 100
+        return [u for u in ids if u not in people or people[u].why_unavailable in GONE]
 
     async def channel_problem(self, channel_id: str) -> str | None:
         if not is_id("channel", channel_id):

@@ -1,4 +1,5 @@
-"""The cached Slack directory: who is in the workspace and their email, for matching PagerDuty users."""
+"""The cached Slack directory: who is in the workspace, their email (for matching PagerDuty users),
+and whether Slack takes them in a user group (deactivated accounts, bots and guests it does not)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from roundrobin.db import Database
+from roundrobin.rotations.model import BOT, DEACTIVATED, GUEST, MISSING, SINGLE_CHANNEL_GUEST
+
+_FIELDS = "id, name, real_name, email, is_bot, deleted, is_restricted, is_ultra_restricted, missing"
+# Rows Slack would refuse in a user group.
+_UNAVAILABLE = "(deleted = 1 OR is_bot = 1 OR is_restricted = 1 OR is_ultra_restricted = 1 OR missing = 1)"
 
 
 @dataclass(frozen=True)
@@ -16,38 +22,71 @@ class SlackUser:
     email: str | None = None
     is_bot: bool = False
     deleted: bool = False
+    is_restricted: bool = False  # a guest
+    is_ultra_restricted: bool = False  # a single-channel guest
+    missing: bool = False  # users.info: user_not_found (kept only for ids met in an on-duty group)
+
+    @property
+    def why_unavailable(self) -> str | None:
+        """Why Slack keeps this person out of user groups (model.DEACTIVATED, …), or None."""
+        if self.missing:
+            return MISSING
+        if self.deleted:
+            return DEACTIVATED
+        if self.is_bot or self.id == "USLACKBOT":
+            return BOT
+        if self.is_ultra_restricted:
+            return SINGLE_CHANNEL_GUEST
+        if self.is_restricted:
+            return GUEST
+        return None
+
+
+def _row(u: SlackUser, now: float) -> tuple:
+    return (
+        u.id,
+        u.name,
+        u.real_name,
+        (u.email or "").lower() or None,
+        int(u.is_bot),
+        int(u.deleted),
+        int(u.is_restricted),
+        int(u.is_ultra_restricted),
+        int(u.missing),
+        now,
+    )
+
+
+def _user(r) -> SlackUser:
+    data = dict(r)
+    for flag in ("is_bot", "deleted", "is_restricted", "is_ultra_restricted", "missing"):
+        data[flag] = bool(data[flag])
+    return SlackUser(**data)
 
 
 async def replace_all(db: Database, users: Iterable[SlackUser], now: float) -> None:
+    """The whole directory, as users.list has it. Ids Slack said it does not know stay known as
+    such (users.list does not list them either), unless the list has them again."""
     async with db.transaction():
-        await db.execute("DELETE FROM slack_directory")
+        await db.execute("DELETE FROM slack_directory WHERE missing = 0")
         await db.executemany(
-            """INSERT INTO slack_directory (id, name, real_name, email, is_bot, deleted, seen_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (
-                    u.id,
-                    u.name,
-                    u.real_name,
-                    (u.email or "").lower() or None,
-                    int(u.is_bot),
-                    int(u.deleted),
-                    now,
-                )
-                for u in users
-            ],
+            f"INSERT OR REPLACE INTO slack_directory ({_FIELDS}, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_row(u, now) for u in users],
         )
 
 
-async def by_emails(db: Database, emails: Iterable[str]) -> dict[str, str]:
-    """Lower-cased email → Slack user id, for active people only."""
+async def by_emails(db: Database, emails: Iterable[str], active_only: bool = True) -> dict[str, str]:
+    """Lower-cased email → Slack user id: for active people only, or (`active_only=False`) for any
+    account, an active one winning over a deactivated one with the same email."""
     wanted = sorted({e.lower() for e in emails if e})
     found: dict[str, str] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         rows = await db.fetchall(
             f"""SELECT email, id FROM slack_directory
-                WHERE email IN ({", ".join("?" for _ in chunk)}) AND deleted = 0 AND is_bot = 0""",
+                WHERE email IN ({", ".join("?" for _ in chunk)})
+                {"AND deleted = 0 AND is_bot = 0 AND missing = 0" if active_only else ""}
+                ORDER BY deleted DESC, id""",
             chunk,
         )
         found.update({r["email"]: r["id"] for r in rows})
@@ -64,29 +103,34 @@ async def by_ids(db: Database, ids: Iterable[str]) -> dict[str, SlackUser]:
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         rows = await db.fetchall(
-            f"""SELECT id, name, real_name, email, is_bot, deleted FROM slack_directory
-                WHERE id IN ({", ".join("?" for _ in chunk)})""",
+            f"SELECT {_FIELDS} FROM slack_directory WHERE id IN ({', '.join('?' for _ in chunk)})", chunk
+        )
+        found.update({r["id"]: _user(r) for r in rows})
+    return found
+
+
+async def unavailable(db: Database, ids: Iterable[str]) -> dict[str, str]:
+    """Slack user id → why Slack keeps them out of user groups, for those of `ids` it does."""
+    wanted = sorted(set(ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = await db.fetchall(
+            f"""SELECT {_FIELDS} FROM slack_directory
+                WHERE id IN ({", ".join("?" for _ in chunk)}) AND {_UNAVAILABLE}""",
             chunk,
         )
-        found.update(
-            {
-                r["id"]: SlackUser(**{**dict(r), "is_bot": bool(r["is_bot"]), "deleted": bool(r["deleted"])})
-                for r in rows
-            }
-        )
+        found.update({r["id"]: _user(r).why_unavailable for r in rows})
     return found
 
 
 async def upsert(db: Database, users: Iterable[SlackUser], now: float) -> None:
-    """People learned one at a time (users.info) between two full refreshes."""
+    """People learned one at a time (users.info, user_change) between two full refreshes."""
     await db.executemany(
-        """INSERT INTO slack_directory (id, name, real_name, email, is_bot, deleted, seen_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+        f"""INSERT INTO slack_directory ({_FIELDS}, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, real_name = excluded.real_name,
                email = excluded.email, is_bot = excluded.is_bot, deleted = excluded.deleted,
-               seen_at = excluded.seen_at""",
-        [
-            (u.id, u.name, u.real_name, (u.email or "").lower() or None, int(u.is_bot), int(u.deleted), now)
-            for u in users
-        ],
+               is_restricted = excluded.is_restricted, is_ultra_restricted = excluded.is_ultra_restricted,
+               missing = excluded.missing, seen_at = excluded.seen_at""",
+        [_row(u, now) for u in users],
     )

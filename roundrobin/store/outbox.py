@@ -290,6 +290,47 @@ async def forget_targets(db: Database, rotation_id: int, keep: tuple[str, ...], 
     )
 
 
+# --- after an outage --------------------------------------------------------------------------
+
+
+async def release_waiting(db: Database, now: float) -> int:
+    """Slack is back: every group and message waiting out a backoff after a temporary failure is due
+    now (refusals keep their own pace, and messages not yet due for other reasons stay as planned)."""
+    groups = await db.execute(
+        """UPDATE usergroup_sync SET next_attempt_at = ?
+           WHERE permanent = 0 AND attempts > 0 AND next_attempt_at > ?
+             AND (applied IS NULL OR applied != desired)""",
+        (now, now),
+    )
+    messages = await db.execute(
+        "UPDATE slack_outbox SET due_at = ? WHERE failed = 0 AND attempts > 0 AND due_at > ?", (now, now)
+    )
+    return groups + messages
+
+
+async def probe(db: Database, now: float) -> bool:
+    """One piece of work waiting out a backoff (the one due soonest) is due now: it asks whether
+    Slack is back. False when nothing waits."""
+    group = await db.execute(
+        """UPDATE usergroup_sync SET next_attempt_at = ? WHERE rotation_id = (
+               SELECT rotation_id FROM usergroup_sync
+               WHERE permanent = 0 AND attempts > 0 AND next_attempt_at > ?
+                 AND (applied IS NULL OR applied != desired)
+               ORDER BY next_attempt_at LIMIT 1)""",
+        (now, now),
+    )
+    if group:
+        return True
+    return bool(
+        await db.execute(
+            """UPDATE slack_outbox SET due_at = ? WHERE id = (
+                   SELECT id FROM slack_outbox WHERE failed = 0 AND attempts > 0 AND due_at > ?
+                   ORDER BY due_at LIMIT 1)""",
+            (now, now),
+        )
+    )
+
+
 # --- what people see -------------------------------------------------------------------------
 
 

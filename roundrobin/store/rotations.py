@@ -9,7 +9,7 @@ from dataclasses import replace
 from roundrobin.db import Database
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.store import outbox
+from roundrobin.store import directory, outbox
 
 _COLUMNS = (
     "id, name, code, created_by, description, source, pd_schedule_id, schedule, on_duty_since, "
@@ -33,6 +33,8 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
             chunk,
         ):
             members[m["rotation_id"]].append((m["slack_user_id"], bool(m["on_duty"])))
+    # Who of them Slack keeps out of user groups (deactivated, guests…), from the cached directory.
+    unavailable = await directory.unavailable(db, {u for people in members.values() for u, _ in people})
     result = []
     for r in rows:
         data = dict(r)
@@ -47,6 +49,7 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
             data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
+        data["unavailable"] = {u: unavailable[u] for u in data["members"] if u in unavailable}
         result.append(Rotation(**data))
     return result
 
@@ -148,6 +151,10 @@ async def next_due_at(db: Database) -> float | None:
 
 async def bound(db: Database) -> list[Rotation]:
     return await _select(db, "WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL")
+
+
+async def everything(db: Database) -> list[Rotation]:
+    return await _select(db, "")
 
 
 async def with_source(db: Database, source: str) -> list[Rotation]:

@@ -169,3 +169,25 @@ async def problems(
 
 async def pending(db: Database) -> int:
     return (await db.fetchone("SELECT COUNT(*) FROM channel_topics WHERE desired_rev != applied_rev"))[0]
+
+
+async def release_waiting(db: Database, now: float) -> int:
+    """Slack is back: topics waiting out a backoff after a temporary failure are due now."""
+    return await db.execute(
+        """UPDATE channel_topics SET next_attempt_at = ?
+           WHERE permanent = 0 AND attempts > 0 AND next_attempt_at > ? AND desired_rev != applied_rev""",
+        (now, now),
+    )
+
+
+async def probe(db: Database, now: float) -> bool:
+    """The topic waiting out a backoff that is due soonest is due now; False when none waits."""
+    return bool(
+        await db.execute(
+            """UPDATE channel_topics SET next_attempt_at = ? WHERE rowid = (
+                   SELECT rowid FROM channel_topics
+                   WHERE permanent = 0 AND attempts > 0 AND next_attempt_at > ? AND desired_rev != applied_rev
+                   ORDER BY next_attempt_at LIMIT 1)""",
+            (now, now),
+        )
+    )

@@ -6,6 +6,7 @@ Slack is back: the on-duty group holds the new person, and the channel was told 
 
 import asyncio
 import sqlite3
+import time
 
 import pytest
 
@@ -130,3 +131,38 @@ async def test_a_group_changed_by_hand_in_slack_is_set_back_and_the_rotation_say
     text = await open_rotations(slack, slack.user(ADMIN))
     assert "changed the on-duty group by hand" in text
     assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'usergroup.repaired'") == [(1,)]
+
+
+async def test_after_an_outage_every_group_is_right_and_every_hand_over_told_within_10_s(app, slack, pd):
+    """Recovery is as fast as Slack: work waiting out its own backoff (up to a minute) goes out as
+    soon as Slack answers again, paced by the tiers (issue 15, item 11)."""
+    admin, teams = slack.user(ADMIN), range(8)
+    for i in teams:
+        slack.add_channel(f"C0TEAM{i}", f"team-{i}", bot_is_member=True, members=[ADMIN, BOB, CAROL])
+        ack = await create_rotation(
+            slack, admin, name=f"Team {i}", code=f"T{i}", channels=[f"C0TEAM{i}"], new_group=f"team{i}-oncall"
+        )
+        assert ack == {}
+    for i in teams:
+        await slack.wait_for(lambda i=i: group_of(slack, f"team{i}-oncall")["users"] == [BOB], timeout=10)
+        await slack.wait_for(lambda i=i: told(slack, f"C0TEAM{i}", "<@U0BOB>", "on duty now"), timeout=10)
+
+    # A soak of faults, ending in an 8 s outage of all of Slack with every team handing over in it.
+    slack.fail_next("usergroups.users.update", "internal_error")
+    slack.reset_next("chat.postMessage")
+    outage = slack.outage(8, status=503)
+    for i in teams:
+        answer = await admin.command(f"rotate T{i}", channel_id=f"C0TEAM{i}")
+        assert "<@U0CAROL> is on duty now" in str(answer)
+    await asyncio.sleep(max(0.0, outage.until - time.time()))
+    back = time.monotonic()
+
+    def right() -> bool:
+        return all(
+            group_of(slack, f"team{i}-oncall")["users"] == [CAROL] and told(slack, f"C0TEAM{i}", "<@U0CAROL>")
+            for i in teams
+        )
+
+    await slack.wait_for(right, timeout=10, description="every group right and every channel told")
+    assert time.monotonic() - back <= 10
+    assert ("usergroups.users.update", "html") in slack.faults_served, "Slack was down for the groups"

@@ -176,10 +176,20 @@ async def test_usergroup_edits(slack, client):
 
     await client.usergroups_users_update(usergroup=group_id, users=["U1", "U2"])
     assert slack.usergroups[group_id]["users"] == ["U1", "U2"]
-    for users in (["U1", "U0BOT"], ["U1", "U3"], ["U404"]):
-        assert (await _error(client.usergroups_users_update(usergroup=group_id, users=users)))[
-            "error"
-        ] == "invalid_users"
+    # Slack's errors for people it refuses (docs.slack.dev, usergroups.users.update); the whole
+    # update is refused, and the answer names nobody.
+    slack.add_user("U5", "gail", is_restricted=True)
+    slack.add_user("U6", "sam", is_ultra_restricted=True)
+    for users, error in (
+        (["U1", "U0BOT"], "invalid_user"),
+        (["U1", "U5"], "invalid_user"),
+        (["U1", "U6"], "single_channel_guests_cannot_be_added"),
+        (["U1", "U3"], "invalid_users"),
+        (["U404"], "failed_for_some_users"),
+    ):
+        answer = await _error(client.usergroups_users_update(usergroup=group_id, users=users))
+        assert answer["error"] == error and set(answer) == {"ok", "error"}
+        assert slack.usergroups[group_id]["users"] == ["U1", "U2"]
     assert (await _error(client.usergroups_users_update(usergroup=group_id, users=[])))[
         "error"
     ] == "no_users_provided"

@@ -15,7 +15,11 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_app_uses():
 def test_the_manifest_turns_on_what_the_app_needs():
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
-    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_mention"]
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_mention",
+        "user_change",
+    ]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/rr"]
 
@@ -25,7 +29,8 @@ def test_the_fake_slack_installs_with_the_manifest_scopes():
 
 
 def test_every_event_the_app_subscribes_to_has_its_scope():
-    needs = {"app_home_opened": None, "app_mention": "app_mentions:read"}
+    # Slack's event reference: user_change needs users:read (which the directory already uses).
+    needs = {"app_home_opened": None, "app_mention": "app_mentions:read", "user_change": "users:read"}
     events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert set(events) <= set(needs)
     assert {needs[e] for e in events if needs[e]} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])

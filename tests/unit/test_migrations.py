@@ -6,7 +6,8 @@ import pytest
 
 from roundrobin.db import Database
 from roundrobin.migrations import MIGRATIONS
-from roundrobin.store import integrations, owners
+from roundrobin.rotations.model import DEACTIVATED
+from roundrobin.store import directory, integrations, owners
 from roundrobin.store import rotations as store
 
 # Rows an installation at each schema version could hold (written with that version's columns).
@@ -25,6 +26,9 @@ FIXTURES = {
         "UPDATE rotations SET usergroup_id = 'S0OPS', usergroup_handle = 'ops', slack_problem = 'old' WHERE id = 7",
         """INSERT INTO rotations (id, name, code, created_by, created_at, updated_at, usergroup_id, usergroup_handle)
                VALUES (8, 'Web', 'WEB', 'U1', 4.0, 4.0, 'S0OPS', 'ops')""",
+        # The person on duty in OPS was deactivated (version 6 adds guests and unknown ids).
+        """INSERT INTO slack_directory (id, name, email, is_bot, deleted, seen_at)
+               VALUES ('U4', 'dora', 'dora@corp.example', 0, 1, 5.0)""",
     ],
 }
 
@@ -61,11 +65,16 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
         if version >= 2:
             assert (await store.get(db, 7)).usergroup_id == "S0OPS", "the older rotation keeps the group"
             assert (await store.get(db, 8)).usergroup_id is None
+            dora = (await directory.by_ids(db, ["U4"]))["U4"]
+            assert dora.why_unavailable == DEACTIVATED and not dora.is_restricted and not dora.missing
+            assert (await store.get(db, 7)).unavailable == {"U4": DEACTIVATED}
     finally:
         await db.close()
 
 
 def test_every_migration_has_fixtures_or_is_new_tables_only():
     """A reminder for whoever adds migration N+1: add rows for it to FIXTURES when it changes data."""
-    # 6 adds a table of its own (slack_views) and changes no data.
-    assert len(MIGRATIONS) == 6, "new migration: extend FIXTURES and this test"
+    # 6 adds a table of its own (slack_views) and columns whose defaults are right for every row, and
+    # lets a group shared by two rotations go from the later one (no fixture shares one).
+    # 7 adds columns to slack_directory (their defaults are right for every row: see version 2's).
+    assert len(MIGRATIONS) == 7, "new migration: extend FIXTURES and this test"

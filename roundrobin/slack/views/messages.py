@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from roundrobin.rotations import templates
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, why_not
 from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
 
 
@@ -30,10 +30,30 @@ def unmatched_words(unmatched: list[dict] | tuple[dict, ...]) -> str:
     return ", ".join(names)
 
 
+def not_in_slack(unmatched: list[dict] | tuple[dict, ...], until: str = "") -> str:
+    """People PagerDuty has on call whom Slack cannot have on duty, and why: 'Priya Patel
+    (priya@corp.example), not linked to Slack; Alan Turing — their Slack account is deactivated'."""
+    unlinked = [p for p in unmatched if not p.get("why")]
+    parts = [f"{unmatched_words(unlinked)}{until}, not linked to Slack"] if unlinked else []
+    for person in unmatched:
+        if person.get("why"):
+            name = unmatched_words([{"name": person.get("name") or person.get("email")}])
+            parts.append(f"{name}{'' if parts else until} — {why_not(person['why'])}")
+    return "; ".join(parts)
+
+
+def passed_by_words(body: dict) -> list[str]:
+    """Who left duty at once or was skipped in turn because they cannot be on duty, and why."""
+    words = [f"{mention(u)} left duty at once: {why_not(why)}." for u, why in body.get("left") or []]
+    words += [f"Skipped {mention(u)}: {why_not(why)}." for u, why in body.get("skipped") or []]
+    return words
+
+
 def duty_message(rotation: Rotation, body: dict) -> dict:
     title = f"*{esc(rotation.name)}* (`{esc(rotation.code)}`)"
     on_duty = body.get("on_duty") or []
     unmatched = body.get("unmatched") or []
+    unlinked = any(not p.get("why") for p in unmatched)
     if on_duty:
         verb = "are" if len(on_duty) > 1 else "is"
         line = f"{people(on_duty)} {verb} on duty now"
@@ -41,15 +61,17 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
             line += f", until {slack_date(body['until'])}"
         line += "."
     elif unmatched:
-        line = (
-            f"On call in PagerDuty: {unmatched_words(unmatched)}, not linked to Slack. An admin can "
-            "link them in the rotation's Details."
-        )
+        hint = " An admin can link them in the rotation's Details." if unlinked else ""
+        line = f"On call in PagerDuty: {not_in_slack(unmatched)}.{hint}"
     else:
         line = "Nobody is on duty now."
-    details = []
+    custom = fill(rotation, "announcement", body)
+    passed_by = passed_by_words(body)
+    if passed_by and not custom:
+        line += " " + " ".join(passed_by)
+    details = [] if not custom else [w.rstrip(".") for w in passed_by]
     if on_duty and unmatched:
-        details.append(f"Also on call in PagerDuty, not linked to Slack: {unmatched_words(unmatched)}")
+        details.append(f"Also on call in PagerDuty: {not_in_slack(unmatched)}")
     if body.get("next_up"):
         details.append(f"Next: {people(body['next_up'])}")
     if rotation.usergroup_id and on_duty:
@@ -58,17 +80,22 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
     details += [by] if by else []
     if rotation.bound:
         details.append("Follows PagerDuty")
-    custom = fill(rotation, "announcement", body)
     if custom:
-        # The rotation's own words say what they want; the footer only says whose words they are.
-        details = [authorship(rotation, "announcement"), *([by] if by else [])]
+        # The rotation's own words say what they want; the footer says whose words they are, and
+        # who was passed by or did it.
+        details = [
+            authorship(rotation, "announcement"),
+            *(w.rstrip(".") for w in passed_by),
+            *([by] if by else []),
+        ]
     blocks = [section(custom if custom else f"{title}: {line}")]
     if details:
         blocks.append(context(" · ".join(details)))
     if on_duty:
         fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): {people(on_duty)} on duty now"
     elif unmatched:
-        fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): on call in PagerDuty, not linked to Slack"
+        where = "not linked to Slack" if unlinked else "not reachable in Slack"
+        fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): on call in PagerDuty, {where}"
     else:
         fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): nobody is on duty now"
     if custom:

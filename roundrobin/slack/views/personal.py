@@ -129,7 +129,8 @@ def topic_text(rotation: Rotation, body: dict) -> str:
             if plain["UNTIL"]:
                 text += f" until {plain['UNTIL']}"
         elif body.get("unmatched"):
-            text = f"Round Robin: {rotation.name} is on call in PagerDuty (not linked to Slack)"
+            where = "not in Slack" if all(p.get("why") for p in body["unmatched"]) else "not linked to Slack"
+            text = f"Round Robin: {rotation.name} is on call in PagerDuty ({where})"
         else:
             text = f"Round Robin: nobody is on duty for {rotation.name}"
         if plain["DUTYHANDLE"] and on_duty:

@@ -24,7 +24,7 @@ from roundrobin.slack.views.blocks import (
     section,
     slack_date,
 )
-from roundrobin.slack.views.messages import people, unmatched_words
+from roundrobin.slack.views.messages import not_in_slack, people, unmatched_words
 from roundrobin.store.requests import ACKED, EXPIRED, UNANSWERED, Request
 
 APP = "@Round Robin"
@@ -197,11 +197,15 @@ def thread_words(rotation: Rotation, body: dict) -> str:
         )
     if event == "nobody":
         words = f"{requester}, nobody is on duty for {who} right now, so nobody was asked."
-        if body.get("unmatched"):
+        unlinked = [p for p in body.get("unmatched") or [] if not p.get("why")]
+        gone = [p for p in body.get("unmatched") or [] if p.get("why")]
+        if unlinked:
             words += (
-                f" PagerDuty has {unmatched_words(body['unmatched'])} on call, not linked to anyone in "
+                f" PagerDuty has {unmatched_words(unlinked)} on call, not linked to anyone in "
                 "Slack: an admin can link them in the rotation's Details."
             )
+        if gone:
+            words += f" {'Also on' if unlinked else 'On'} call in PagerDuty: {not_in_slack(gone)}."
         return words
     if event == ACKED:
         return f"{requester}, {mention(body['by'])} has it."

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, why_not
 from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_handoff, zone
 from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
@@ -34,6 +34,7 @@ from roundrobin.slack.views.rotations import (
     DETAILS,
     DETAILS_LINKER,
     on_duty_line,
+    remove_offer,
     schedule_words,
     summary_notes,
 )
@@ -142,7 +143,7 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         "max_selected_items": 100,
     }
     if d.members:
-        users["initial_users"] = list(d.members)
+        users["initial_users"] = list(d.members)[:100]  # Slack's picker holds 100 (more is a forgery)
     if form.kept_members:
         # Slack's user picker holds 100 people; a rotation that came from PagerDuty may have more.
         members_block = section(
@@ -462,11 +463,14 @@ def details_modal(d: Details) -> dict:
     duty = section(f"{source}\n{on_duty_line(r, where)}")
     if d.can_rotate and not r.bound and r.members:
         duty["accessory"] = button("Set on duty…", Rotations.SET_ON_DUTY_OPEN, value=str(r.id))
-    blocks += [duty, context(*summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked, where))]
+    offers = r.cannot_serve[:10] if d.can_edit and not r.bound else ()
+    notes = summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked, where, len(offers))
+    blocks += [duty, context(*notes)]
     blocks.append(notifications_line(r, d.can_edit))
     blocks.append(
         section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))
     )
+    blocks += [remove_offer(r, user, why) for user, why in offers]
     if r.bound:
         blocks += _unmatched_blocks(d)
         blocks += _linked_blocks(d)
@@ -504,6 +508,8 @@ def _members_text(r: Rotation) -> str:
     lines = []
     for i, user in enumerate(r.members[:40], 1):
         mark = " · :bust_in_silhouette: on duty" if user in r.on_duty else ""
+        if user in r.unavailable:
+            mark += f" · :warning: {why_not(r.unavailable[user])}"
         lines.append(f"{i}. {mention(user)}{mark}")
     if len(r.members) > 40:
         lines.append(f"…and {len(r.members) - 40} more")
@@ -519,7 +525,8 @@ def _unmatched_blocks(d: Details) -> list[Block]:
         state = "on call now, " if person.get("on_call") else ""
         if not state and person.get("id") in ahead:
             state = f"on call from {slack_date(ahead[person['id']]['start'])}, "
-        text = f":grey_question: {who} ({email}): {state}not found in Slack"
+        found = why_not(person["why"]) if person.get("why") else "not found in Slack"
+        text = f":grey_question: {who} ({email}): {state}{found}"
         if not d.can_link:
             text += ". Workspace admins and Round Robin owners can link them to a Slack user here"
         accessory = button("Link…", Rotations.LINK, value=person["id"]) if d.can_link else None
@@ -574,8 +581,12 @@ def _event_line(e: Event) -> str:
             "rotated": "rotated",
             "set": "set on duty",
             "handed_over": "handed over",
+            "left": "the person on duty left Slack",
+            "edited": "edited",
         }.get(e.detail.get("reason"), e.detail.get("reason", ""))
         return f"{when}: {after} on duty ({reason}){by}"
+    if e.kind == "rotation.edited" and e.detail.get("removed"):
+        return f"{when}: {mention(e.detail['removed'])} removed from the rotation{by}"
     words = {
         "rotation.created": "created",
         "rotation.edited": "edited",

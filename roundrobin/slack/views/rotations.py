@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import GONE, Rotation, why_not
 from roundrobin.rotations.schedule import WEEKDAYS
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.views.blocks import (
@@ -22,9 +22,10 @@ from roundrobin.slack.views.blocks import (
     slack_date,
     static_select,
 )
-from roundrobin.slack.views.messages import group_mention, unmatched_words
+from roundrobin.slack.views.messages import group_mention, not_in_slack, unmatched_words
 
 PAGE_SIZE = 10  # 2 blocks per rotation (3 where the reader is on duty): a page stays near 30 blocks
+FLAGS_ON_CARD = 2  # people who left Slack, offered for removal on the card (the rest in Details)
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,33 @@ def _empty_text(state: RotationsPage) -> str:
 
 def rotation_summary(row: RotationRow) -> list[Block]:
     r = row.rotation
+    offers = r.cannot_serve[:FLAGS_ON_CARD] if row.can_edit and not r.bound else ()
     blocks = [
         section(summary_text(r, row.schedule_name), accessory=_menu(row)),
-        context(*summary_notes(r, row.problems, row.group_repaired, row.upcoming_unlinked)),
+        context(
+            *summary_notes(r, row.problems, row.group_repaired, row.upcoming_unlinked, flagged=len(offers))
+        ),
     ]
     if row.can_rotate and row.viewer in r.on_duty and not r.bound and r.next_up:
         blocks.append(_hand_over(r))
+    blocks += [remove_offer(r, user, why) for user, why in offers]
     return blocks
+
+
+def member_flag(user: str, why: str) -> str:
+    """A member the turn order passes by, in words: '@alan left Slack — remove them from the rotation?'"""
+    if why in GONE:
+        left = "left Slack" if why != "bot" else "is a bot, not a person"
+        return f":warning: {mention(user)} {left} — remove them from the rotation?"
+    return f":warning: {mention(user)} is skipped in turn: {why_not(why)}."
+
+
+def remove_offer(r: Rotation, user: str, why: str) -> Block:
+    """One click takes someone who cannot be on duty out of the rotation (for its managers)."""
+    return section(
+        member_flag(user, why),
+        accessory=button("Remove", Rotations.REMOVE_MEMBER, value=f"{r.id}:{user}"),
+    )
 
 
 def _hand_over(r: Rotation) -> Block:
@@ -173,16 +194,14 @@ def on_duty_line(r: Rotation, where: str = CARD) -> str:
     until = f" until {slack_date(r.on_duty_until)}" if r.on_duty_until else ""
     unmatched = r.unmatched_on_call if r.bound else ()
     if not r.on_duty and unmatched:
-        return (
-            f":pager: On call in PagerDuty: {unmatched_words(unmatched)}{until}, not linked to Slack. "
-            + link_hint(where)
-        )
+        hint = f" {link_hint(where)}" if any(not p.get("why") for p in unmatched) else ""
+        return f":pager: On call in PagerDuty: {not_in_slack(unmatched, until)}.{hint}"
     if not r.on_duty:
         return ":zzz: Nobody is on duty"
     who = ", ".join(mention(u) for u in r.on_duty)
     line = f":bust_in_silhouette: On duty: {who}{until}"
     if unmatched:
-        line += f"\n:pager: Also on call in PagerDuty, not linked to Slack: {unmatched_words(unmatched)}"
+        line += f"\n:pager: Also on call in PagerDuty: {not_in_slack(unmatched)}"
     return line
 
 
@@ -192,7 +211,10 @@ def summary_notes(
     group_repaired: bool = False,
     upcoming_unlinked: tuple[dict, ...] = (),
     where: str = CARD,
+    flagged: int = 0,
 ) -> list[str]:
+    """The small print under a rotation; `flagged`: members who cannot be on duty already offered
+    for removal in blocks of their own (the others are named here)."""
     notes = []
     if r.bound:
         total = len(r.members) + len([u for u in r.pd_unmatched if u.get("id")])
@@ -207,10 +229,17 @@ def summary_notes(
             notes.append(_ahead_warning(upcoming_unlinked, where))
     else:
         notes.append(f"{len(r.members)} member{'s' if len(r.members) != 1 else ''}")
+        if rest := r.cannot_serve[flagged:]:
+            notes.append(
+                " ".join(member_flag(u, why) for u, why in rest[:3]) + (" …" if len(rest) > 3 else "")
+            )
     if r.channels:
         notes.append(" ".join(mention(c) for c in r.channels))
     if r.usergroup_id:
         notes.append(mention(r.usergroup_id, handle=r.usergroup_handle))
+        if r.out_of_group:
+            out = "; ".join(f"{mention(u)} — {why_not(why)}" for u, why in r.out_of_group[:5])
+            notes.append(f":no_entry_sign: Not in the group: {out}")
         if group_repaired:
             notes.append(
                 ":wrench: Someone changed the on-duty group by hand in Slack; Round Robin set it back"
