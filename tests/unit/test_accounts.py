@@ -127,7 +127,8 @@ def ops(**kw) -> RotationDraft:
 
 
 async def announced(db, rotation_id) -> dict:
-    [message] = [m for m in await outbox.due_messages(db, time.time() + 60) if m.rotation_id == rotation_id]
+    due = await outbox.due_messages(db, time.time() + 60)
+    [message] = [m for m in due if m.rotation_id == rotation_id and m.kind == "duty"]
     return message.body
 
 
