@@ -257,6 +257,8 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             drift_every=settings.slack_check_interval_seconds,
             renderers=request_renderers(identity.url),
             directory=directory,
+            group_created=rotations.group_created,
+            bot_user_id=identity.bot_user_id,
         ),
         directory=directory,
         sync=sync,

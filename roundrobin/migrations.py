@@ -262,13 +262,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX slack_views_opened ON slack_views (opened_at);
 
-    -- One user group follows one rotation: the rule is checked when a rotation is saved, and this
-    -- index is its backstop. Were two rotations ever to share one, the later keeps its members but
-    -- lets the group go (its Details history shows the edit that bound it).
-    UPDATE rotations SET usergroup_id = NULL, usergroup_handle = NULL
-        WHERE usergroup_id IS NOT NULL
-          AND id NOT IN (SELECT MIN(id) FROM rotations WHERE usergroup_id IS NOT NULL GROUP BY usergroup_id);
-    CREATE UNIQUE INDEX rotations_one_group ON rotations (usergroup_id) WHERE usergroup_id IS NOT NULL;
+    -- A new user group is created after the rotation is saved, by the delivery worker: a save that
+    -- fails never leaves a group behind in Slack. Until then the rotation has only its handle.
+    ALTER TABLE rotations ADD COLUMN usergroup_create INTEGER NOT NULL DEFAULT 0;
 
     -- A PagerDuty login is bound to the browser that opened it: the Slack modal's link goes to the
     -- app's own start URL first (single use), which sets a cookie the callback then requires.

@@ -73,6 +73,7 @@ class Rotation:
     channels: tuple[str, ...] = ()
     usergroup_id: str | None = None
     usergroup_handle: str | None = None
+    usergroup_create: bool = False  # the group is still to be created in Slack (with usergroup_handle)
     pd_status: str | None = None
     pd_unmatched: tuple[dict, ...] = ()
     created_at: float = 0.0
@@ -157,10 +158,18 @@ class Rotation:
         return tuple((u, self.unavailable[u]) for u in self.on_duty if u in self.unavailable)
 
     @property
+    def group_key(self) -> str | None:
+        """What the group work is keyed by: the group's id, or "+handle" while it is still to be
+        created (no Slack id begins with "+")."""
+        if self.usergroup_id:
+            return self.usergroup_id
+        return f"+{self.usergroup_handle}" if self.usergroup_create and self.usergroup_handle else None
+
+    @property
     def group_state(self) -> GroupState | None:
         """What the on-duty user group should be, when the rotation has one: the people on duty whom
         Slack takes (one bad account never blocks the rest); disabled when that is nobody."""
-        if not self.usergroup_id:
+        if not self.usergroup_id and not self.usergroup_create:
             return None
         return GroupState.of(tuple(u for u in self.on_duty if u not in self.unavailable))
 

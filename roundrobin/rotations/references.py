@@ -31,10 +31,6 @@ class Group:
     enabled: bool
 
 
-class GroupRefused(Exception):
-    """Slack would not create the group; str() says what to do instead."""
-
-
 class Workspace(Protocol):
     """Facts about the Slack workspace (implemented over the Web API in slack/workspace.py)."""
 
@@ -57,8 +53,6 @@ class Workspace(Protocol):
     async def groups(self, query: str) -> list[Group]:
         """The workspace's user groups whose handle or name contains `query`, by handle."""
         ...
-
-    async def create_group(self, handle: str, name: str) -> str: ...
 
 
 async def problems(
@@ -86,11 +80,23 @@ async def problems(
     new_channels = [c for c in draft.channels if not existing or c not in existing.channels]
     if problem := await channel_problem(new_channels, actor, manager, workspace):
         errors["channels"] = problem
+    handle = draft.new_usergroup_handle
+    asked_before = existing and existing.usergroup_create and existing.usergroup_handle == handle
+    if handle and not asked_before and (taken := await _taken(handle, workspace)):
+        errors["new_usergroup"] = taken
     group_id = draft.usergroup_id
     changed_group = group_id and group_id != (existing.usergroup_id if existing else None)
     if changed_group and (error := await _group_problem(group_id, actor, manager, existing, workspace, db)):
         errors["usergroup"] = error
     return errors
+
+
+async def _taken(handle: str, workspace: Workspace) -> str | None:
+    """Why a new group cannot have this handle (another group has it), or None. Checked before the
+    rotation is saved; the group itself is made once it is."""
+    if any(g.handle.lower() == handle.lower() for g in await workspace.groups(handle)):
+        return f"@{handle} is taken: choose that group from the list above, or another handle."
+    return None
 
 
 async def channel_problem(channels: list[str], actor: str, manager: bool, workspace: Workspace) -> str | None:

@@ -231,28 +231,35 @@ class RotationService:
         if errors:
             raise DraftError(errors)
 
-    async def _with_group(self, draft: RotationDraft) -> tuple[RotationDraft, bool]:
-        """Create the new group asked for (once the draft is valid), or learn the chosen one's handle."""
-        if draft.new_usergroup_handle:
-            try:
-                group_id = await self._workspace.create_group(
-                    draft.new_usergroup_handle, f"{draft.name} on duty"
-                )
-            except references.GroupRefused as refused:
-                raise DraftError({"new_usergroup": str(refused)}) from None
-            handle = draft.new_usergroup_handle
-            return replace(
-                draft, usergroup_id=group_id, usergroup_handle=handle, new_usergroup_handle=None
-            ), True
-        if draft.usergroup_id:
+    async def _with_group(self, draft: RotationDraft) -> RotationDraft:
+        """Learn the chosen group's handle. A new group is not created here: the delivery worker
+        creates it once the rotation is saved, so a save that fails leaves nothing in Slack."""
+        if draft.usergroup_id and not draft.new_usergroup_handle:
             group = await self._workspace.group(draft.usergroup_id)
-            return replace(draft, usergroup_handle=group.handle if group else draft.usergroup_handle), False
-        return draft, False
+            return replace(draft, usergroup_handle=group.handle if group else draft.usergroup_handle)
+        return draft
+
+    async def group_created(self, rotation_id: int, handle: str, group_id: str) -> bool:
+        """Slack created (or gave back) the group a rotation asked for: the rotation keeps it now, and
+        the group follows who is on duty. False when the rotation no longer wants it."""
+        async with self._transaction():
+            rotation = await store.get(self._db, rotation_id)
+            if rotation is None or not rotation.usergroup_create or rotation.usergroup_handle != handle:
+                return False
+            kept = replace(rotation, usergroup_id=group_id, usergroup_create=False)
+            await self._save(kept, self._clock())
+            # Made a moment ago: enabled and empty, so only its members need setting.
+            await outbox.group_applied(self._db, rotation_id, group_id, GroupState(True, ()))
+            await events.record(
+                self._db, "usergroup.created", self._clock(), None, rotation_id, handle=handle
+            )
+        self._ring(effects=True)
+        return True
 
     async def create(self, draft: RotationDraft, actor: str, pagerduty_connected: bool) -> Rotation:
         draft = draft.normalised()
         await self.validate(draft, actor, pagerduty_connected)
-        draft, group_created = await self._with_group(draft)
+        draft = await self._with_group(draft)
         now = self._clock()
         blank = Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now)
         async with self._transaction():
@@ -263,8 +270,6 @@ class RotationService:
             rotation = replace(rotation, id=await store.insert(self._db, rotation))
             await self._plan(rotation, now)
             await events.record(self._db, "rotation.created", now, actor, rotation.id, code=rotation.code)
-            if group_created:
-                await self._group_is_new(rotation)
             if rotation.on_duty:
                 await self._record_duty(
                     DutyChange(rotation, (), "created", actor, next_in_turn(rotation), now)
@@ -288,7 +293,7 @@ class RotationService:
             self._require_edit(who, current, expected_rev)  # fails fast; checked again inside
         draft = draft.normalised()
         await self.validate(draft, actor, pagerduty_connected, current)
-        draft, group_created = await self._with_group(draft)
+        draft = await self._with_group(draft)
         now = self._clock()
         async with self._transaction():
             before = await self._get(rotation_id)
@@ -304,8 +309,6 @@ class RotationService:
             await self._save(rotation, now)
             await events.record(self._db, "rotation.edited", now, actor, rotation_id)
             await outbox.forget_targets(self._db, rotation_id, rotation.channels)
-            if group_created:
-                await self._group_is_new(rotation)
             if duty_changed:
                 await self._record_duty(
                     DutyChange(rotation, before.on_duty, "edited", actor, next_in_turn(rotation), now)
@@ -439,8 +442,7 @@ class RotationService:
             code=normalise_code(draft.code),
             description=draft.description.strip(),
             channels=tuple(draft.channels),
-            usergroup_id=draft.usergroup_id,
-            usergroup_handle=draft.usergroup_handle if draft.usergroup_id else None,
+            **_group_of(rotation, draft),
             members_may_rotate=draft.members_may_rotate,
             updated_at=now,
         )
@@ -484,10 +486,6 @@ class RotationService:
             next_handoff_at=handoff.timestamp() if handoff else None,
             on_duty_until=handoff.timestamp() if handoff else None,
         )
-
-    async def _group_is_new(self, rotation: Rotation) -> None:
-        # Round Robin just created it: enabled and empty, so only its members need setting.
-        await outbox.group_applied(self._db, rotation.id, rotation.usergroup_id, GroupState(True, ()))
 
     def _require_edit(self, who: Actor, rotation: Rotation, expected_rev: int | None) -> None:
         """Refuse an edit by someone who may not make it, or of a rotation changed since the form
@@ -943,6 +941,28 @@ def _leavers_replaced(rotation: Rotation) -> tuple[str, ...] | None:
         if follower:
             staying.append(follower[0])
     return tuple(dict.fromkeys(staying)) or None
+
+
+def _group_of(rotation: Rotation, draft: RotationDraft) -> dict:
+    """The group fields an edit leaves the rotation with: the group chosen, or a new one still to be
+    created (kept waiting if the same handle was asked for again before Slack made it)."""
+    if draft.new_usergroup_handle:
+        return {
+            "usergroup_id": None,
+            "usergroup_handle": draft.new_usergroup_handle,
+            "usergroup_create": True,
+        }
+    if (
+        rotation.usergroup_create
+        and draft.usergroup_id is None
+        and draft.usergroup_handle == rotation.usergroup_handle
+    ):
+        return {}
+    return {
+        "usergroup_id": draft.usergroup_id,
+        "usergroup_handle": draft.usergroup_handle if draft.usergroup_id else None,
+        "usergroup_create": False,
+    }
 
 
 def _chosen_start(schedule: Schedule) -> bool:

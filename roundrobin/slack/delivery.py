@@ -29,7 +29,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -68,6 +68,19 @@ NAMES_PEOPLE = frozenset(
 )
 
 GROUP_PROBLEMS = {
+    "create_handle_already_exists": (
+        "Slack would not create {group}: the handle is taken (a channel, a person or another group has "
+        "it). Edit the rotation to choose another handle, or choose that group."
+    ),
+    "create_name_already_exists": (
+        "Slack would not create {group}: other groups already have its name. Edit the rotation to "
+        "choose an existing group instead."
+    ),
+    "create_permission_denied": (
+        "Slack would not let Round Robin create {group} (permission_denied): this workspace only lets "
+        "some people manage user groups. Ask a Slack admin to create it, then choose it in Edit."
+    ),
+    "create_bad_handle": "Slack would not create {group}: it does not take that handle. Edit the rotation to choose another.",
     "permission_denied": (
         "Slack refused to change the user group {group} (permission_denied): this workspace only lets "
         "some people manage user groups. A Slack admin can allow it under Settings & administration › "
@@ -113,6 +126,9 @@ class _Failed(Exception):
         self.failure = failure
 
 
+GroupCreated = Callable[[int, str, str], Awaitable[bool]]
+
+
 class SlackDelivery:
     def __init__(
         self,
@@ -125,6 +141,8 @@ class SlackDelivery:
         drift_every: float = DRIFT_EVERY,
         renderers: dict[str, Renderer] | None = None,
         directory: SlackDirectory | None = None,
+        group_created: GroupCreated | None = None,
+        bot_user_id: str = "",
     ):
         self._client = client
         self._db = db
@@ -136,6 +154,10 @@ class SlackDelivery:
         # kind → (rotation, body) → chat.postMessage arguments, or None when it is no longer worth sending
         self._renderers = {**RENDERERS, **PERSONAL, **(renderers or {})}
         self._directory = directory  # names for plain-text words (topics, _TEXTONLY tokens)
+        # A group this worker created is handed to the rotation that asked for it (the rotation
+        # service decides whether it still wants it); `bot_user_id` recognises groups it made.
+        self._group_created = group_created
+        self._bot_user_id = bot_user_id
         self._tasks: dict[tuple[str, int | str], asyncio.Task] = {}
         self._calling: set[asyncio.Task] = set()  # tasks with a request to Slack on the wire
         self._closing = False
@@ -309,6 +331,9 @@ class SlackDelivery:
         current = await outbox.group(self._db, work.rotation_id)
         if current is None or current.usergroup_id != work.usergroup_id:
             return
+        if current.usergroup_id.startswith("+"):
+            await self._create_group(current)
+            return
         desired, applied, group = current.desired, current.applied, current.usergroup_id
         try:
             if not desired.enabled:
@@ -359,10 +384,59 @@ class SlackDelivery:
         )
         return True
 
-    async def _group_failed(self, work: GroupWork, failure: SlackFailure) -> None:
+    async def _create_group(self, work: GroupWork) -> None:
+        """Make the group a rotation asked for, now that the rotation is saved, and hand it over.
+
+        A create that reached Slack just before a crash meets "handle_already_exists" when it is
+        tried again: a group with that handle that this bot made and no rotation keeps is that one."""
+        handle = work.usergroup_id[1:]
+        rotation = await rotation_store.get(self._db, work.rotation_id)
+        if rotation is None or self._group_created is None:
+            return
+        group_id = None
+        for name in (f"{rotation.name} on duty", f"{rotation.name} on duty ({rotation.code})"):
+            try:
+                created = await self._call("usergroups.create", handle=handle, name=name[:80])
+                group_id = created["usergroup"]["id"]
+                break
+            except _Failed as failed:
+                if failed.failure.code == "name_already_exists":
+                    continue  # another group has the name: the rotation's code tells them apart
+                if failed.failure.code == "handle_already_exists" and (group_id := await self._ours(handle)):
+                    break
+                await self._group_failed(work, failed.failure, handle=handle)
+                return
+        if group_id is None:
+            await self._group_failed(work, SlackFailure("name_already_exists", False), handle=handle)
+            return
+        await self._slack_took_it()
+        if not await self._group_created(work.rotation_id, handle, group_id):
+            # Edited meanwhile to another group: the one made for nothing is disabled, not left on.
+            with contextlib.suppress(_Failed):
+                await self._call("usergroups.disable", usergroup=group_id)
+        self._doorbell.ring()
+
+    async def _ours(self, handle: str) -> str | None:
+        """The id of a group with this handle that Round Robin made and no rotation keeps."""
+        listed = await self._call("usergroups.list", include_disabled=True)
+        for group in listed.get("usergroups", []):
+            made_here = group.get("created_by") == self._bot_user_id
+            if group.get("handle", "").lower() != handle.lower() or not made_here:
+                continue
+            if await rotation_store.holder_of_group(self._db, group["id"]):
+                continue
+            if group.get("date_delete"):
+                await self._call("usergroups.enable", usergroup=group["id"])
+            return group["id"]
+        return None
+
+    async def _group_failed(self, work: GroupWork, failure: SlackFailure, handle: str | None = None) -> None:
         now = self._clock()
         rotation = await rotation_store.get(self._db, work.rotation_id)
         label = mention(work.usergroup_id, handle=rotation.usergroup_handle if rotation else None)
+        if handle is not None and not failure.temporary:
+            failure = SlackFailure(f"create_{failure.code}", False)
+            label = f"@{esc(handle)}"
         if failure.temporary:
             self._met(failure)
             words = f"{describe(failure)} while setting {label}; Round Robin keeps trying."

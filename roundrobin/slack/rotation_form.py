@@ -80,6 +80,8 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         channels=rotation.channels,
         usergroup_id=rotation.usergroup_id,
         usergroup_handle=rotation.usergroup_handle,
+        # A group still being made is shown as what was asked for: saving again keeps asking.
+        new_usergroup_handle=rotation.usergroup_handle if rotation.usergroup_create else None,
         schedule=rotation.schedule,
         pd_schedule_id=rotation.pd_schedule_id,
         members_may_rotate=rotation.members_may_rotate,

@@ -9,10 +9,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 
-class UsergroupError(Exception):
-    """Creating the on-duty group failed; str() goes under the modal field."""
-
-
 class Usergroups:
     def __init__(self, client: AsyncWebClient, clock: Callable[[], float] = time.time, ttl: float = 60.0):
         self._client = client
@@ -46,21 +42,3 @@ class Usergroups:
 
     def forget(self) -> None:
         self._cached = None
-
-    async def create(self, handle: str, name: str) -> str:
-        """A new, empty, enabled group; returns its id."""
-        try:
-            response = await self._client.usergroups_create(handle=handle, name=name[:80])
-        except SlackApiError as e:
-            error = e.response.get("error", "unknown_error")
-            raise UsergroupError(
-                {
-                    "name_already_exists": f"A user group named “{name}” already exists: choose it from the list instead.",
-                    "handle_already_exists": f"@{handle} is taken: choose that group from the list, or another handle.",
-                    "permission_denied": "This workspace does not let apps create user groups: ask a Slack admin "
-                    "to create one, then choose it from the list.",
-                    "missing_scope": "Round Robin lacks the usergroups:write scope: add it from manifest.yml and reinstall.",
-                }.get(error, f"Slack could not create the group ({error}).")
-            ) from None
-        self.forget()
-        return response["usergroup"]["id"]

@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations.model import GONE
-from roundrobin.rotations.references import Group, GroupRefused
+from roundrobin.rotations.references import Group
 from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.usergroups import UsergroupError, Usergroups
+from roundrobin.slack.usergroups import Usergroups
 from roundrobin.slack.views.blocks import is_id
 
 CHANNEL_TYPES = "public_channel,private_channel"
@@ -84,12 +84,6 @@ class SlackWorkspace:
             self._usergroups.forget()  # made a moment ago, perhaps
             found = await self._usergroups.get(group_id)
         return _group(found) if found is not None else None
-
-    async def create_group(self, handle: str, name: str) -> str:
-        try:
-            return await self._usergroups.create(handle, name)
-        except UsergroupError as e:
-            raise GroupRefused(str(e)) from None
 
 
 def _group(found: dict) -> Group:

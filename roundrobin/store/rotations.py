@@ -16,7 +16,7 @@ _COLUMNS = (
     "on_duty_until, next_handoff_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
     "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, next_on_duty, next_change_at, "
     "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
-    "template_authors"
+    "template_authors, usergroup_create"
 )
 
 
@@ -45,7 +45,7 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data["topic_channels"] = tuple(json.loads(data["topic_channels"]))
         data["templates"] = json.loads(data["templates"])
         data["template_authors"] = json.loads(data["template_authors"])
-        for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate"):
+        for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate", "usergroup_create"):
             data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
@@ -190,7 +190,7 @@ async def save(db: Database, rotation: Rotation) -> None:
             "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
             [(rotation.id, i, u, int(u in rotation.on_duty)) for i, u in enumerate(rotation.members)],
         )
-        await outbox.want_group(db, rotation.id, rotation.usergroup_id, rotation.group_state)
+        await outbox.want_group(db, rotation.id, rotation.group_key, rotation.group_state)
 
 
 class GroupHeld(Exception):
@@ -205,7 +205,8 @@ async def _update(db: Database, rotation: Rotation) -> None:
                    usergroup_id = ?, usergroup_handle = ?, pd_status = ?, pd_unmatched = ?, updated_at = ?,
                    config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?, next_on_duty = ?,
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
-                   templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?
+                   templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?,
+                   usergroup_create = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -237,6 +238,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 rotation.request_expiry_minutes,
                 int(rotation.members_may_rotate),
                 json.dumps(rotation.template_authors, sort_keys=True),
+                int(rotation.usergroup_create),
                 rotation.id,
             ),
         )

@@ -87,7 +87,12 @@ async def open_rotations(slack: FakeSlack, user: SlackUser) -> str:
 
 
 def group_of(slack: FakeSlack, handle: str) -> dict:
-    return next(g for g in slack.usergroups.values() if g["handle"] == handle)
+    """The user group with this handle as Slack holds it (a new one is made just after the rotation
+    is saved: until then, an empty stand-in that no wait is satisfied by)."""
+    return next(
+        (g for g in slack.usergroups.values() if g["handle"] == handle),
+        {"handle": handle, "users": None, "enabled": None, "id": None},
+    )
 
 
 def told(slack: FakeSlack, channel: str, *words: str) -> list[dict]:

@@ -84,6 +84,9 @@ async def test_delete_a_rotation_whose_group_handle_was_never_learned(app, slack
     admin = slack.user(ADMIN)
     assert await create_rotation(slack, admin, new_group="first-week") == {}
     rotation_id = rotation_id_of(app, "OPS")
+    await slack.wait_for(
+        lambda: rows(app, "SELECT usergroup_id FROM rotations")[0][0], description="the group made"
+    )
     with sqlite3.connect(app.db_path) as db:
         db.execute("UPDATE rotations SET usergroup_handle = NULL")
     await rotations_tab(slack, admin, showing="Primary on-call")

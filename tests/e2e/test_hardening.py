@@ -153,3 +153,44 @@ async def test_a_hanging_users_info_never_holds_the_database(app, slack, pd):
     )
     assert "Bob Builder changed who is on duty for OPS a moment ago" in said
     assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(4,)]
+
+
+async def test_a_save_that_fails_leaves_no_group_in_slack(app, slack, pd):
+    from tests.e2e.conftest import CAROL
+    from tests.e2e.steps import modal_after
+
+    admin, carol = slack.user(ADMIN), slack.user(CAROL)
+    assert await create_rotation(slack, carol, name="Desk", code="desk", members=(BOB, CAROL)) == {}
+    [(rotation_id,)] = rows(app, "SELECT id FROM rotations")
+    await admin.open_home()
+    await modal_after(slack, admin, admin.click(Rotations.MENU, option=f"edit:{rotation_id}"))
+    await carol.open_home()  # Carol renames it while the admin's form is open
+    await modal_after(slack, carol, carol.click(Rotations.MENU, option=f"edit:{rotation_id}"))
+    await carol.fill(Rotations.NAME, "Help desk")
+    assert await carol.submit() == {}
+    await admin.fill(Rotations.NEW_GROUP, "desk-oncall")
+    refused = await admin.submit()
+    assert "changed DESK while you were editing it" in str(refused["errors"])
+    await asyncio.sleep(0.5)
+    assert not [g for g in slack.usergroups.values() if g["handle"] == "desk-oncall"], "nothing left behind"
+    assert not slack.calls_to("usergroups.create")
+
+
+async def test_a_new_group_is_made_after_the_save_and_a_create_lost_on_the_way_back_is_adopted(
+    app, slack, pd
+):
+    admin = slack.user(ADMIN)
+    slack.reset_next("usergroups.create", took_effect=True)  # Slack made it; the answer never came
+    assert (
+        await create_rotation(slack, admin, code="ops", members=(BOB, "U0CAROL"), new_group="ops-oncall")
+        == {}
+    )
+    group = await slack.wait_for(
+        lambda: next(
+            (g for g in slack.usergroups.values() if g["handle"] == "ops-oncall" and g["users"]), None
+        ),
+        timeout=15,
+    )
+    assert group["users"] == [BOB]
+    assert [g["handle"] for g in slack.usergroups.values()].count("ops-oncall") == 1, "one group, adopted"
+    assert rows(app, "SELECT usergroup_id, usergroup_create FROM rotations") == [(group["id"], 0)]

@@ -74,7 +74,6 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
 
 def test_every_migration_has_fixtures_or_is_new_tables_only():
     """A reminder for whoever adds migration N+1: add rows for it to FIXTURES when it changes data."""
-    # 6 adds a table of its own (slack_views) and columns whose defaults are right for every row, and
-    # lets a group shared by two rotations go from the later one (no fixture shares one).
+    # 6 adds a table of its own (slack_views) and columns whose defaults are right for every row.
     # 7 adds columns to slack_directory (their defaults are right for every row: see version 2's).
     assert len(MIGRATIONS) == 7, "new migration: extend FIXTURES and this test"

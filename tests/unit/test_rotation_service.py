@@ -41,8 +41,7 @@ class Workspace:
     def __init__(self):
         self.people = {"U1", "U2", "U3", "U5", "U9", ADMIN}
         self.channels = {"C1": {"U9"}, "C2": {"U9"}, "C9": {"U9"}}
-        self.groups = {"S1": Group("S1", "ops", "Ops", ("U9",), True)}
-        self.created = []
+        self.known_groups = {"S1": Group("S1", "ops", "Ops", ("U9",), True)}
 
     async def not_people(self, user_ids):
         return [u for u in user_ids if u not in self.people]
@@ -56,14 +55,11 @@ class Workspace:
     async def channel_name(self, channel_id):
         return f"#{channel_id.lower()}" if channel_id in self.channels else None
 
-    async def group(self, group_id):
-        return self.groups.get(group_id)
+    async def groups(self, query):
+        return [g for g in self.known_groups.values() if query.lower() in (g.handle + g.name).lower()]
 
-    async def create_group(self, handle, name):
-        group_id = f"SNEW{len(self.created)}"
-        self.groups[group_id] = Group(group_id, handle, name, (), True)
-        self.created.append(group_id)
-        return group_id
+    async def group(self, group_id):
+        return self.known_groups.get(group_id)
 
 
 @pytest.fixture
@@ -284,7 +280,7 @@ async def test_forged_ids_are_field_errors_and_nothing_is_stored(service, db):
 
 
 async def test_a_member_binds_only_groups_they_are_in_and_channels_they_are_in(service, db, workspace):
-    workspace.groups["S2"] = Group("S2", "security-oncall", "Security", ("U3",), True)
+    workspace.known_groups["S2"] = Group("S2", "security-oncall", "Security", ("U3",), True)
     with pytest.raises(DraftError) as e:
         await service.create(draft(usergroup_id="S2", channels=("C1",)), "U5", False)
     assert "only if you are in it" in e.value.errors["usergroup"]
@@ -292,7 +288,21 @@ async def test_a_member_binds_only_groups_they_are_in_and_channels_they_are_in(s
     # An admin may bind any group; a member may create a new one.
     await service.create(draft(code="SEC", usergroup_id="S2"), ADMIN, False)
     mine = await service.create(draft(code="MINE", new_usergroup_handle="mine-oncall"), "U5", False)
-    assert mine.usergroup_handle == "mine-oncall" and workspace.created == [mine.usergroup_id]
+    assert (mine.usergroup_handle, mine.usergroup_create, mine.usergroup_id) == ("mine-oncall", True, None)
+    # made in Slack by the delivery worker once the rotation is saved (test_hardening, e2e)
+
+
+async def test_a_new_group_is_the_rotations_once_slack_made_it_and_only_if_still_wanted(service, db):
+    mine = await service.create(draft(code="MINE", new_usergroup_handle="mine-oncall"), "U9", False)
+    work = await outbox.group(db, mine.id)
+    assert work.usergroup_id == "+mine-oncall" and work.desired == GroupState(True, ("U1",))
+    assert not await service.group_created(mine.id, "other-handle", "S9")
+    assert await service.group_created(mine.id, "mine-oncall", "S7")
+    kept = await store.get(db, mine.id)
+    assert (kept.usergroup_id, kept.usergroup_create) == ("S7", False)
+    work = await outbox.group(db, mine.id)
+    assert work.usergroup_id == "S7" and work.applied == GroupState(True, ()), "only its members to set"
+    assert not await service.group_created(mine.id, "mine-oncall", "S8"), "once"
 
 
 async def test_one_group_follows_one_rotation(service):

@@ -361,7 +361,7 @@ def _notify_fields(form: RotationForm) -> list[Block]:
         input_block(
             Rotations.NEW_GROUP,
             "…or create a new user group",
-            text_input(Rotations.NEW_GROUP, None, "handle, like ops-oncall", max_length=80),
+            text_input(Rotations.NEW_GROUP, d.new_usergroup_handle, "handle, like ops-oncall", max_length=80),
             optional=True,
         ),
     ]
