@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from roundrobin.access import Access
 from roundrobin.db import Database
+from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import Rotation
-from roundrobin.rotations.service import NotAllowed
 from roundrobin.store import events
 from roundrobin.store import pagerduty as store
 from roundrobin.store.pagerduty import PdUser, Shift

@@ -40,14 +40,6 @@ class RotationDraft:
         )
 
 
-class DraftError(Exception):
-    """Field name → what to fix. Nothing was saved."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
 def normalise_code(code: str) -> str:
     return code.strip().upper()
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
+from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import Rotation, next_in_turn
-from roundrobin.rotations.service import NotAllowed
 from roundrobin.store import outbox
 from roundrobin.store import requests as store
 from roundrobin.store import rotations as rotation_store

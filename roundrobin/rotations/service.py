@@ -19,7 +19,8 @@ from roundrobin.access import Access, Actor
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations import codes, references, templates
-from roundrobin.rotations.draft import DraftError, RotationDraft, check, normalise_code
+from roundrobin.rotations.draft import RotationDraft, check, normalise_code
+from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
 from roundrobin.rotations.model import (
     IN_TURN,
     DutyChange,
@@ -79,14 +80,6 @@ class _Later(Exception):
     def __init__(self, refusal: Callable[[], Awaitable[Exception]]):
         super().__init__("refused")
         self.refusal = refusal
-
-
-class NotAllowed(Exception):
-    """The action does not apply to this rotation; str() is safe to show."""
-
-
-class AlreadyChanged(NotAllowed):
-    """Someone else changed the rotation since the person looked at it; str() says who and what."""
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import asyncio
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.access import PermissionDenied
+from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import Rotation
-from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
-from roundrobin.slack.app import deps
+from roundrobin.slack.deps import deps
 from roundrobin.slack.views.blocks import context, esc, mention, section
 from roundrobin.slack.views.rotations import rotation_line, who_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from roundrobin.slack.app import deps
+from roundrobin.slack.deps import deps
 from roundrobin.slack.ids import Home
 
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.rotations import templates
-from roundrobin.rotations.draft import DraftError
+from roundrobin.rotations.errors import DraftError
 from roundrobin.rotations.model import DutyChange, Rotation, next_in_turn
 from roundrobin.rotations.service import Notifications
 from roundrobin.services import Services
-from roundrobin.slack.app import deps, refusals
+from roundrobin.slack.deps import deps, refusals
 from roundrobin.slack.forms import notification_errors, number, parse_id, parse_notifications
 from roundrobin.slack.ids import NotificationIds, Preferences
 from roundrobin.slack.views.blocks import esc, read_metadata

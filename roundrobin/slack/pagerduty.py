@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.pagerduty.connection import ClientRejected, KeyRejected
 from roundrobin.pagerduty.sync import SyncReport
-from roundrobin.slack.app import deps, refusals
+from roundrobin.slack.deps import deps, refusals
 from roundrobin.slack.forms import parse_api_key_form, parse_oauth_form
 from roundrobin.slack.ids import PagerDuty
 from roundrobin.slack.views.blocks import esc

@@ -13,13 +13,13 @@ from dataclasses import replace
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.rotations import codes
-from roundrobin.rotations.draft import MAX_MEMBERS, DraftError, RotationDraft
+from roundrobin.rotations.draft import MAX_MEMBERS, RotationDraft
+from roundrobin.rotations.errors import DraftError, NotAllowed
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule, zone_names
-from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
-from roundrobin.slack.app import deps, refusals
+from roundrobin.slack.deps import deps, refusals
 from roundrobin.slack.forms import parse_id, parse_rotation_form, rotation_errors, turn_order_move
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.views.blocks import esc, option, read_metadata

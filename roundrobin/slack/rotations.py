@@ -10,10 +10,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.access import PermissionDenied
 from roundrobin.pagerduty.people import Linked
+from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import Rotation
-from roundrobin.rotations.service import NotAllowed
 from roundrobin.services import Services
-from roundrobin.slack.app import deps, refusals
+from roundrobin.slack.deps import deps, refusals
 from roundrobin.slack.forms import field, number, parse_id, parse_member_value, parse_menu_value
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.rotation_form import open_form

@@ -8,6 +8,7 @@ import pytest
 from roundrobin.access import Access, PermissionDenied
 from roundrobin.pagerduty.plan import mirror
 from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
 from roundrobin.rotations.model import (
     BOT,
     DEACTIVATED,
@@ -17,7 +18,7 @@ from roundrobin.rotations.model import (
     GroupState,
     Rotation,
 )
-from roundrobin.rotations.service import AlreadyChanged, NotAllowed, RotationService, Signals
+from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.slack.forms import parse_member_value
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.views.messages import duty_message

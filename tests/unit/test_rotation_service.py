@@ -6,11 +6,12 @@ import time
 import pytest
 
 from roundrobin.access import Access, PermissionDenied
-from roundrobin.rotations.draft import DraftError, RotationDraft
+from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
 from roundrobin.rotations.model import GroupState
 from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.rotations.service import AlreadyChanged, NotAllowed, RotationService, Signals
+from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.store import outbox
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store

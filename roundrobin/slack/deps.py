@@ -1,0 +1,52 @@
+"""What every listener gets from its context: the services, and one way to tell a refusal."""
+
+from __future__ import annotations
+
+import functools
+
+from slack_bolt.async_app import AsyncBoltContext
+
+from roundrobin.access import PermissionDenied
+from roundrobin.rotations.errors import NotAllowed
+from roundrobin.services import Services
+from roundrobin.slack.views.blocks import esc
+
+
+def deps(context: AsyncBoltContext) -> Services:
+    """The services of this process (put in every context by the middleware below)."""
+    return context["services"]
+
+
+def refusals(field: str | None = None):
+    """A listener decorator: a refusal raised by a service (PermissionDenied, NotAllowed) reaches the
+    person where they are: under `field` in a submitted modal, as the answer to /rr, or as a notice
+    on their App Home. The listener must take `ack`, `body` and `context`."""
+
+    def decorate(listener):
+        @functools.wraps(listener)
+        async def run(**kwargs):
+            try:
+                return await listener(**kwargs)
+            except (PermissionDenied, NotAllowed) as refusal:
+                await _tell_refusal(
+                    kwargs["ack"], kwargs["body"], deps(kwargs["context"]), str(refusal), field
+                )
+
+        return run
+
+    return decorate
+
+
+async def _tell_refusal(ack, body: dict, services: Services, words: str, field: str | None) -> None:
+    acked = ack.response is not None
+    if body.get("type") == "view_submission" and field and not acked:
+        await ack(response_action="errors", errors={field: words})
+        return
+    if body.get("command") and not acked:
+        await ack(text=f":no_entry: {esc(words)}")
+        return
+    if not acked:
+        await ack()
+    user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+    if user_id:
+        await services.home.publish(user_id, notice=esc(words), icon=":no_entry:")
