@@ -172,7 +172,8 @@ class PagerDutyClient:
             ) as response:
                 body = await response.read()
                 return _interpret(response.status, response.headers, body, path)
-        except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as e:
+        except (TimeoutError, aiohttp.ClientError) as e:
+            # ClientError includes an answer that is not HTTP (a bad status line from a proxy).
             reason = (
                 "PagerDuty did not answer in time"
                 if isinstance(e, TimeoutError)
@@ -192,9 +193,12 @@ class _Retry(Exception):
 def _interpret(status: int, headers: Any, body: bytes, path: str) -> dict[str, Any]:
     if status == 200:
         try:
-            return json.loads(body)
+            value = json.loads(body)
         except ValueError:
-            raise _Retry("PagerDuty sent an answer that is not JSON") from None
+            value = None
+        if not isinstance(value, dict):  # every v2 answer is an object; callers read it with .get
+            raise _Retry("PagerDuty sent an answer that is not a JSON object")
+        return value
     if status == 429:
         raise _Retry("rate limited", wait=_reset_seconds(headers), rate_limited=True)
     if status == 408 or status >= 500:

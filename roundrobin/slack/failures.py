@@ -42,11 +42,18 @@ class SlackFailure:
 def classify(error: BaseException) -> SlackFailure:
     if isinstance(error, SlackApiError):
         response = error.response
-        status = getattr(response, "status_code", 200) or 200
+        # A body labelled JSON that does not parse comes with aiohttp's own response (`status`, no
+        # `data`) instead of a SlackResponse (`status_code`, `data`).
+        status = getattr(response, "status_code", None) or getattr(response, "status", None) or 200
         data = response.data if isinstance(getattr(response, "data", None), dict) else {}
-        code = data.get("error") or f"http_{status}"
+        code = data.get("error")
         if status == 429 or code == "ratelimited":
             return SlackFailure("ratelimited", True, _retry_after(response))
+        if not code and status == 200:
+            # A 200 without Slack's {"ok": false, "error": ...}: the body was cut short or garbled
+            # on the way (not JSON, not an object), which is worth another try.
+            return SlackFailure("connection", True)
+        code = code or f"http_{status}"
         return SlackFailure(code, status >= 500 or status == 408 or code in TEMPORARY_ERRORS)
     if isinstance(error, TimeoutError | asyncio.TimeoutError):
         return SlackFailure("timeout", True)

@@ -30,6 +30,7 @@ TEST_ONLY = (
     "openapi_spec_validator",
     "importlinter",
     "playwright",
+    "aioresponses",
 )
 
 HIDE = """
@@ -49,7 +50,11 @@ runpy.run_path({app!r}, run_name="__main__")
 def test_the_hidden_packages_are_exactly_the_extras():
     """Keeps TEST_ONLY honest: every package the extras name is hidden (by its import name)."""
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    import_names = {"import-linter": "importlinter", "openapi-core": "openapi_core"}
+    import_names = {
+        "import-linter": "importlinter",
+        "openapi-core": "openapi_core",
+        "aioresponses-ng": "aioresponses",
+    }
     named = set()
     for requirement in (*extras["test"], *extras["browser"]):
         name = requirement.split(";")[0].split("[")[0]

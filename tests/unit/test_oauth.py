@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlparse
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from roundrobin.access import Access
 from roundrobin.config import load_settings
@@ -16,6 +15,7 @@ from roundrobin.pagerduty.client import PagerDutyAuthError, PagerDutyUnavailable
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.store import integrations as store
 from roundrobin.store.integrations import Connection
+from tests.unit.mock_http import RESETS, TIMEOUTS, CutShort, MockHttp, not_http
 from tests.unit.test_rotation_service import Roles
 
 
@@ -57,51 +57,31 @@ def test_region_comes_from_the_id_token_audience():
     assert oauth.region_from_claims(us) == "us"
 
 
-# --- the token endpoint's answers, from a tiny loopback server -------------------------------------
+# --- the token endpoint: what is sent, and every kind of answer (scripted with aioresponses) --------
 
-
-class TokenEndpoint:
-    """Answers POST /oauth/token with whatever the test sets: a status and body, a stall, or a reset."""
-
-    def __init__(self):
-        self.status = 200
-        self.body: bytes | str | dict | list = {}
-        self.stall = False
-        self.reset = False
-        self.calls = 0
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        self.calls += 1
-        await request.read()
-        if self.stall:
-            await asyncio.sleep(1)
-        if self.reset:
-            request.transport.abort()  # the connection drops mid-answer, as a reset would
-            await asyncio.sleep(0.1)
-        if isinstance(self.body, dict | list):
-            return web.json_response(self.body, status=self.status)
-        return web.Response(status=self.status, body=self.body, content_type="text/html")
+IDENTITY = "https://identity.pagerduty.com"
+TOKEN_URL = IDENTITY + "/oauth/token"
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 
 
 @pytest.fixture
-async def identity():
-    endpoint = TokenEndpoint()
-    app = web.Application()
-    app.router.add_post("/oauth/token", endpoint.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    endpoint.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield endpoint
-    await runner.cleanup()
+def identity():
+    with MockHttp() as mock:
+        yield mock
 
 
 @pytest.fixture
-async def http(monkeypatch):
-    monkeypatch.setattr(oauth, "TOKEN_TIMEOUT", aiohttp.ClientTimeout(total=0.3))
+async def http():
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+def answer(identity: MockHttp, status: int, body, **kw) -> None:
+    """The token endpoint's next answer: a dict or list goes as JSON, text as an HTML page."""
+    if isinstance(body, dict | list):
+        identity.post(TOKEN_URL, status=status, body=json.dumps(body), **kw)
+    else:
+        identity.post(TOKEN_URL, status=status, body=body, content_type="text/html", **kw)
 
 
 GOOD = {
@@ -111,6 +91,45 @@ GOOD = {
     "expires_in": 86400,
     "scope": "openid schedules.read users.read oncalls.read",
 }
+
+
+async def test_a_code_exchange_posts_the_form_pagerduty_documents(identity, http):
+    answer(identity, 200, {**GOOD, "id_token": _jwt({"subdomain": "acme"})})
+    tokens = await oauth.exchange_code(
+        http, IDENTITY + "/", "client-1", "secret-1", "code-1", "https://rr.example/cb", "v" * 43
+    )
+    [sent] = identity.sent
+    assert (sent.method, str(sent.url), sent.allow_redirects) == ("POST", TOKEN_URL, False)
+    assert sent.headers == FORM_HEADERS and sent.kwargs["timeout"] == oauth.TOKEN_TIMEOUT
+    assert sent.form == {
+        "grant_type": "authorization_code",
+        "code": "code-1",
+        "redirect_uri": "https://rr.example/cb",
+        "client_id": "client-1",
+        "client_secret": "secret-1",  # Scoped OAuth apps are confidential clients: always sent
+        "code_verifier": "v" * 43,
+    }
+    assert (tokens.access_token, tokens.refresh_token, tokens.scopes) == (
+        "pdus+access-1",
+        "pdus+refresh-1",
+        {"openid", "schedules.read", "users.read", "oncalls.read"},
+    )
+    assert oauth.id_token_claims(tokens.id_token) == {"subdomain": "acme"}
+
+
+async def test_a_refresh_posts_the_refresh_token_with_the_client(identity, http):
+    answer(identity, 200, GOOD)
+    await oauth.refresh(http, IDENTITY, "client-1", "secret-1", "pdus+refresh-0")
+    [sent] = identity.sent
+    assert (sent.method, str(sent.url), sent.allow_redirects) == ("POST", TOKEN_URL, False)
+    assert sent.headers == FORM_HEADERS and sent.kwargs["timeout"] == oauth.TOKEN_TIMEOUT
+    assert sent.form == {
+        "grant_type": "refresh_token",
+        "refresh_token": "pdus+refresh-0",
+        "client_id": "client-1",
+        "client_secret": "secret-1",
+    }
+
 
 TEMPORARY = [
     pytest.param(429, {"error": "rate_limited"}, "rate limiting Round Robin (HTTP 429)", id="429"),
@@ -123,7 +142,11 @@ TEMPORARY = [
     ),
     pytest.param(401, "", "cannot use (HTTP 401)", id="401 without OAuth body"),
     pytest.param(403, "<html>blocked</html>", "cannot use (HTTP 403)", id="403 page"),
+    pytest.param(400, {"error": ""}, "cannot use (HTTP 400)", id="400 with an empty error"),
+    pytest.param(400, {"error": {"code": 1}}, "cannot use (HTTP 400)", id="400 with an error object"),
+    pytest.param(302, "", "cannot use (HTTP 302)", id="302 redirect"),
     pytest.param(200, "<html>maintenance</html>", "it is not a JSON object", id="200 not JSON"),
+    pytest.param(200, '{"access_token": "pdus+acc', "it is not a JSON object", id="200 cut-off JSON"),
     pytest.param(200, ["access_token"], "it is not a JSON object", id="200 JSON list"),
     pytest.param(200, {"token_type": "bearer"}, "it has no access_token", id="200 no access_token"),
     pytest.param(200, {**GOOD, "access_token": 42}, "it has no access_token", id="200 access_token not text"),
@@ -131,6 +154,7 @@ TEMPORARY = [
     pytest.param(
         200, {**GOOD, "expires_in": True}, "expires_in is not a number", id="200 boolean expires_in"
     ),
+    pytest.param(200, {**GOOD, "expires_in": -5}, "expires_in is not a number", id="200 negative expires_in"),
     pytest.param(200, {**GOOD, "scope": ["openid"]}, "scope or id_token is not text", id="200 scope list"),
     pytest.param(200, {**GOOD, "refresh_token": {"x": 1}}, "it has no refresh_token", id="200 refresh dict"),
 ]
@@ -140,22 +164,31 @@ TEMPORARY = [
 async def test_a_refresh_answered_by_a_busy_broken_or_garbled_server_is_temporary(
     identity, http, status, body, words
 ):
-    identity.status, identity.body = status, body
+    answer(identity, status, body)
     with pytest.raises(oauth.OAuthError) as e:
-        await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
-    assert e.value.permanent is False
+        await oauth.refresh(http, IDENTITY, "client-1", "secret-1", "pdus+refresh-0")
+    assert e.value.permanent is False and e.value.error is None
     assert words in str(e.value)
     assert "secret-1" not in str(e.value) and "pdus+" not in str(e.value)
+    assert len(identity.sent) == 1, "nothing is retried or followed here: the next sync tries again"
 
 
-@pytest.mark.parametrize(
-    ("trouble", "words"),
-    [("stall", "did not answer in time"), ("reset", "could not be reached")],
-)
-async def test_a_refresh_that_times_out_or_is_reset_is_temporary(identity, http, trouble, words):
-    setattr(identity, trouble, True)
+FAULTS = [
+    *(pytest.param({"exception": make()}, "could not be reached", id=name) for name, make in RESETS.items()),
+    *(
+        pytest.param({"exception": make()}, "did not answer in time", id=name)
+        for name, make in TIMEOUTS.items()
+    ),
+    pytest.param({"response_class": CutShort, "body": "{}"}, "could not be reached", id="body cut short"),
+    pytest.param({"exception": not_http("POST", TOKEN_URL)}, "could not be reached", id="not HTTP"),
+]
+
+
+@pytest.mark.parametrize(("fault", "words"), FAULTS)
+async def test_a_refresh_that_times_out_or_is_reset_is_temporary(identity, http, fault, words):
+    identity.post(TOKEN_URL, **fault)
     with pytest.raises(oauth.OAuthError) as e:
-        await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+        await oauth.refresh(http, IDENTITY, "client-1", "secret-1", "pdus+refresh-0")
     assert e.value.permanent is False and words in str(e.value)
 
 
@@ -169,29 +202,27 @@ async def test_a_refresh_that_times_out_or_is_reset_is_temporary(identity, http,
     ],
 )
 async def test_only_pagerdutys_own_refusals_are_permanent(identity, http, status, error, words):
-    identity.status, identity.body = status, {"error": error, "error_description": "no"}
+    answer(identity, status, {"error": error, "error_description": "no"})
     with pytest.raises(oauth.OAuthError) as e:
-        await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+        await oauth.refresh(http, IDENTITY, "client-1", "secret-1", "pdus+refresh-0")
     assert e.value.permanent is True and e.value.error == error
     assert words in str(e.value)
 
 
 async def test_a_good_answer_is_read(identity, http):
-    identity.body = {**GOOD, "expires_in": "3600", "id_token": _jwt({"subdomain": "acme"})}
-    tokens = await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+    answer(identity, 200, {**GOOD, "expires_in": "3600", "id_token": _jwt({"subdomain": "acme"})})
+    tokens = await oauth.refresh(http, IDENTITY, "client-1", "secret-1", "pdus+refresh-0")
     assert (tokens.access_token, tokens.refresh_token) == ("pdus+access-1", "pdus+refresh-1")
     assert 3500 < tokens.expires_at - time.time() <= 3600
     assert oauth.id_token_claims(tokens.id_token) == {"subdomain": "acme"}
 
 
 async def test_a_refresh_may_keep_its_refresh_token_but_a_first_login_must_bring_one(identity, http):
-    identity.body = {k: v for k, v in GOOD.items() if k != "refresh_token"}
-    tokens = await oauth.refresh(http, identity.url, "client-1", "secret-1", "pdus+refresh-0")
+    answer(identity, 200, {k: v for k, v in GOOD.items() if k != "refresh_token"}, repeat=True)
+    tokens = await oauth.refresh(http, IDENTITY, "client-1", "secret-1", "pdus+refresh-0")
     assert tokens.refresh_token == ""  # the caller keeps the one it has
     with pytest.raises(oauth.OAuthError, match="it has no refresh_token") as e:
-        await oauth.exchange_code(
-            http, identity.url, "client-1", "secret-1", "code", "https://rr/cb", "v" * 43
-        )
+        await oauth.exchange_code(http, IDENTITY, "client-1", "secret-1", "code", "https://rr/cb", "v" * 43)
     assert e.value.permanent is False
 
 
@@ -217,15 +248,15 @@ def test_no_id_token_is_no_claims_and_odd_claims_are_ignored():
     assert oauth.claim_text(claims, "subdomain") is None
 
 
-# --- what a refresh failure does to the stored connection -------------------------------------------
+# --- what a refresh does to the stored connection ----------------------------------------------------
 
 
-async def stored_oauth_connection(db, vault, identity_url: str):
+async def stored_oauth_connection(db, vault, http) -> PagerDutyConnection:
     settings = load_settings(
         {
             "SLACK_BOT_TOKEN": "xoxb-1-2-abcd",
             "SLACK_APP_TOKEN": "xapp-1-A1-2-abc",
-            "PAGERDUTY_IDENTITY_URL": identity_url,
+            "PAGERDUTY_IDENTITY_URL": IDENTITY,
         }
     )
     await store.save_connection(
@@ -244,12 +275,26 @@ async def stored_oauth_connection(db, vault, identity_url: str):
             granted_scopes="openid schedules.read users.read oncalls.read",
         ),
     )
-    session = aiohttp.ClientSession()
 
     async def revert(*args):
         return []
 
-    return PagerDutyConnection(db, vault, settings, session, revert, Access(db, Roles(), ())), session
+    return PagerDutyConnection(db, vault, settings, http, revert, Access(db, Roles(), ()))
+
+
+async def test_a_token_near_expiry_is_refreshed_once_however_many_ask_at_the_same_time(
+    db, vault, identity, http
+):
+    """PagerDuty rotates refresh tokens: a second refresh with the spent one would be refused."""
+    connection = await stored_oauth_connection(db, vault, http)
+    answer(identity, 200, GOOD)
+    tokens = await asyncio.gather(*(connection.access_token() for _ in range(3)))
+    assert tokens == ["pdus+access-1"] * 3
+    [sent] = identity.sent
+    assert sent.form["refresh_token"] == "pdus+refresh-0" and sent.form["client_secret"] == "secret-1"
+    stored = await connection.current()
+    assert vault.decrypt(stored.refresh_token_enc) == "pdus+refresh-1"
+    assert 86000 < stored.token_expires_at - time.time() <= 86400
 
 
 SOME_TEMPORARY = ("429", "502 empty", "503 json", "200 not JSON", "200 JSON list", "200 no access_token")
@@ -259,47 +304,43 @@ SOME_TEMPORARY = ("429", "502 empty", "503 json", "200 not JSON", "200 JSON list
 async def test_a_temporary_refresh_failure_is_retried_later_and_never_asks_for_reauthorisation(
     db, vault, identity, http, status, body, words
 ):
-    connection, session = await stored_oauth_connection(db, vault, identity.url)
-    identity.status, identity.body = status, body
-    try:
-        with pytest.raises(PagerDutyUnavailable, match="Round Robin will try again"):
-            await connection.access_token()
-        stored = await connection.current()
-        assert stored.status == "connected" and stored.last_error is None
-        assert vault.decrypt(stored.refresh_token_enc) == "pdus+refresh-0"
-        identity.status, identity.body = 200, GOOD  # PagerDuty is back: the same refresh token works
-        assert await connection.access_token() == "pdus+access-1"
-        assert vault.decrypt((await connection.current()).refresh_token_enc) == "pdus+refresh-1"
-    finally:
-        await session.close()
+    connection = await stored_oauth_connection(db, vault, http)
+    answer(identity, status, body)
+    with pytest.raises(PagerDutyUnavailable, match="Round Robin will try again"):
+        await connection.access_token()
+    stored = await connection.current()
+    assert stored.status == "connected" and stored.last_error is None
+    assert vault.decrypt(stored.refresh_token_enc) == "pdus+refresh-0"
+    answer(identity, 200, GOOD)  # PagerDuty is back: the same refresh token works
+    assert await connection.access_token() == "pdus+access-1"
+    assert [s.form["refresh_token"] for s in identity.sent] == ["pdus+refresh-0", "pdus+refresh-0"]
+    assert vault.decrypt((await connection.current()).refresh_token_enc) == "pdus+refresh-1"
 
 
 async def test_a_refused_refresh_asks_for_reauthorisation_and_keeps_everything(db, vault, identity, http):
-    connection, session = await stored_oauth_connection(db, vault, identity.url)
-    identity.status, identity.body = 400, {"error": "invalid_grant"}
-    try:
-        with pytest.raises(PagerDutyAuthError, match="PagerDuty refused to renew the login"):
-            await connection.access_token()
-    finally:
-        await session.close()
+    connection = await stored_oauth_connection(db, vault, http)
+    answer(identity, 400, {"error": "invalid_grant"})
+    with pytest.raises(PagerDutyAuthError, match="PagerDuty refused to renew the login"):
+        await connection.access_token()
     stored = await connection.current()
     assert stored.status == "needs_reauth" and "Reconnect with OAuth" in stored.last_error
     assert vault.decrypt(stored.refresh_token_enc) == "pdus+refresh-0"
+    with pytest.raises(PagerDutyAuthError, match="needs to be renewed"):
+        await connection.access_token()
+    assert len(identity.sent) == 1, "a refused login is not tried again until someone reconnects"
 
 
-async def test_the_connection_refuses_a_member_whatever_the_listener_did(db, vault, identity):
+async def test_the_connection_refuses_a_member_whatever_the_listener_did(db, vault, identity, http):
     from roundrobin.access import PermissionDenied
 
-    connection, session = await stored_oauth_connection(db, vault, identity.url)
-    try:
-        for attempt in (
-            connection.connect_api_key("U0MEMBER", "u+someKey1234", "us"),
-            connection.change_region("U0MEMBER", "eu"),
-            connection.start_oauth("U0MEMBER", "client", "secret"),
-            connection.disconnect("U0MEMBER"),
-        ):
-            with pytest.raises(PermissionDenied, match="Only Slack workspace admins"):
-                await attempt
-        assert (await connection.current()) is not None, "nothing was changed"
-    finally:
-        await session.close()
+    connection = await stored_oauth_connection(db, vault, http)
+    for attempt in (
+        connection.connect_api_key("U0MEMBER", "u+someKey1234", "us"),
+        connection.change_region("U0MEMBER", "eu"),
+        connection.start_oauth("U0MEMBER", "client", "secret"),
+        connection.disconnect("U0MEMBER"),
+    ):
+        with pytest.raises(PermissionDenied, match="Only Slack workspace admins"):
+            await attempt
+    assert (await connection.current()) is not None, "nothing was changed"
+    assert identity.sent == [], "nothing was asked of PagerDuty either"
