@@ -27,8 +27,10 @@ from bench.slack_storm import ADMIN, APP, BOT, _Roles  # noqa: E402
 from roundrobin.access import Access  # noqa: E402
 from roundrobin.db import Database  # noqa: E402
 from roundrobin.rotations.draft import RotationDraft  # noqa: E402
+from roundrobin.rotations.duty import DutyService
+from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.model import GroupState  # noqa: E402
-from roundrobin.rotations.service import RotationService, Signals  # noqa: E402
+from roundrobin.signals import Signals  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
 from roundrobin.slack.delivery import SlackDelivery  # noqa: E402
 from roundrobin.slack.directory import SlackDirectory  # noqa: E402
@@ -53,7 +55,8 @@ async def outage(rotations: int, seconds: float) -> tuple[float, int, int]:
             client = AsyncWebClient(token=BOT, base_url=slack.api_url, session=http)
             client.retry_handlers.clear()
             workspace = SlackWorkspace(client, SlackDirectory(client, db), Usergroups(client))
-            service = RotationService(db, Access(db, _Roles(), ()), workspace, signals)
+            access = Access(db, _Roles(), ())
+            editor, duty = RotationEditor(db, access, workspace, signals), DutyService(db, access, signals)
             ids = []
             for i in range(rotations):
                 draft = RotationDraft(
@@ -64,7 +67,7 @@ async def outage(rotations: int, seconds: float) -> tuple[float, int, int]:
                     usergroup_id=f"S{i:05d}",
                     usergroup_handle=f"oncall-{i}",
                 )
-                rotation = await service.create(draft, ADMIN, False)
+                rotation = await editor.create(draft, ADMIN, False)
                 ids.append(rotation.id)
                 await outbox.group_applied(
                     db, rotation.id, rotation.usergroup_id, GroupState(True, (f"U{i:05d}0",))
@@ -75,7 +78,7 @@ async def outage(rotations: int, seconds: float) -> tuple[float, int, int]:
             await delivery.start()
             down = slack.outage(seconds, status=503)
             for rotation_id in ids:
-                await service.rotate(rotation_id, ADMIN)
+                await duty.rotate(rotation_id, ADMIN)
             await asyncio.sleep(max(0.0, down.until - time.time()))
             back = time.perf_counter()
             await delivery.wait_idle(timeout=600)

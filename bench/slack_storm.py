@@ -28,8 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from roundrobin.access import Access  # noqa: E402
 from roundrobin.db import Database  # noqa: E402
 from roundrobin.rotations.draft import RotationDraft  # noqa: E402
+from roundrobin.rotations.duty import DutyService
+from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.model import GroupState  # noqa: E402
-from roundrobin.rotations.service import RotationService, Signals  # noqa: E402
+from roundrobin.signals import Signals  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
 from roundrobin.slack.delivery import SlackDelivery  # noqa: E402
 from roundrobin.slack.directory import SlackDirectory  # noqa: E402
@@ -96,7 +98,8 @@ async def storm(rotations: int, window: float = 2.0, folder: Path | None = None)
             client = AsyncWebClient(token=BOT, base_url=slack.api_url, session=http)
             client.retry_handlers.clear()
             workspace = SlackWorkspace(client, SlackDirectory(client, db), Usergroups(client))
-            service = RotationService(db, Access(db, _Roles(), ()), workspace, signals)
+            access = Access(db, _Roles(), ())
+            editor, duty = RotationEditor(db, access, workspace, signals), DutyService(db, access, signals)
             ids = []
             for i in range(rotations):
                 draft = RotationDraft(
@@ -107,7 +110,7 @@ async def storm(rotations: int, window: float = 2.0, folder: Path | None = None)
                     usergroup_id=f"S{i:05d}",
                     usergroup_handle=f"oncall-{i}",
                 )
-                rotation = await service.create(draft, ADMIN, False)
+                rotation = await editor.create(draft, ADMIN, False)
                 ids.append(rotation.id)
                 # Steady state before the storm: Slack already shows the first person.
                 await outbox.group_applied(
@@ -121,7 +124,7 @@ async def storm(rotations: int, window: float = 2.0, folder: Path | None = None)
             await delivery.start()
             started = time.perf_counter()
             for rotation_id in ids:  # 09:00: everyone hands over at once
-                await service.rotate(rotation_id, ADMIN)
+                await duty.rotate(rotation_id, ADMIN)
             await delivery.wait_idle(timeout=3600)
             drained = time.perf_counter() - started
             await delivery.close()

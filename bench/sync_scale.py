@@ -124,7 +124,7 @@ async def bind_all(services, account: SeededAccount) -> None:
             usergroup_id=f"S{n:05d}",
             usergroup_handle=f"oncall-{n}",
         )
-        await services.rotations.create(draft, ADMIN, pagerduty_connected=True)
+        await services.editor.create(draft, ADMIN, pagerduty_connected=True)
 
 
 async def slack_shows_the_truth(db: Database) -> None:

@@ -27,10 +27,13 @@ from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
+from roundrobin.rotations.duty import DutyService
+from roundrobin.rotations.editing import RotationEditor
+from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestExpiry, RequestService
-from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import Scheduler
 from roundrobin.services import Services
+from roundrobin.signals import Signals
 from roundrobin.slack.accounts import AccountWatch
 from roundrobin.slack.app import build_slack_app
 from roundrobin.slack.delivery import SlackDelivery
@@ -165,11 +168,11 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     await home_refresh.start()
     stack.push_async_callback(home_refresh.close)
     scheduler = Scheduler(
-        db, services.rotations, services.sync, services.signals, settings.sync_interval_seconds, clock
+        db, services.duty, services.sync, services.signals, settings.sync_interval_seconds, clock
     )
     scheduler.start()
     stack.push_async_callback(scheduler.shutdown)
-    await services.rotations.run_due()  # anything that came due while the app was down, once
+    await services.duty.run_due()  # anything that came due while the app was down, once
     await scheduler.rearm()
     log.info("ready: scheduler", extra={"sync_every_seconds": settings.sync_interval_seconds})
 
@@ -213,12 +216,12 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     directory = SlackDirectory(slack, db, clock, changed=accounts_changed)
     usergroups = Usergroups(slack, clock)
     workspace = SlackWorkspace(slack, directory, usergroups)
-    rotations = RotationService(db, access, workspace, signals, clock)
-    pagerduty = PagerDutyConnection(
-        db, vault, settings, http, rotations.revert_bound_to_manual, access, clock
-    )
+    rotations = RotationQueries(db, access, workspace)
+    editor = RotationEditor(db, access, workspace, signals, clock)
+    duty = DutyService(db, access, signals, clock)
+    pagerduty = PagerDutyConnection(db, vault, settings, http, duty.revert_bound_to_manual, access, clock)
     background = Background()
-    sync = PagerDutySync(db, pagerduty, rotations, directory, clock, background)
+    sync = PagerDutySync(db, pagerduty, duty, directory, clock, background)
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
     rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
     home = HomePublisher(
@@ -247,6 +250,8 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         background=background,
         clock=clock,
         rotations=rotations,
+        editor=editor,
+        duty=duty,
         delivery=SlackDelivery(
             effects_client,
             db,
@@ -257,7 +262,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             drift_every=settings.slack_check_interval_seconds,
             renderers=request_renderers(identity.url),
             directory=directory,
-            group_created=rotations.group_created,
+            group_created=editor.group_created,
             bot_user_id=identity.bot_user_id,
         ),
         directory=directory,
@@ -269,7 +274,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         requests=RequestService(db, signals.effects, Doorbell(), clock),
         modals=Modals(slack, db, clock),
         replies=Replies(http, settings.slack_api_url),
-        accounts=AccountWatch(directory, rotations, sync, accounts_changed),
+        accounts=AccountWatch(directory, duty, sync, accounts_changed),
     )
 
 

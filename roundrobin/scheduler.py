@@ -23,7 +23,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
 from roundrobin.pagerduty.sync import PagerDutySync
-from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.rotations.duty import DutyService
+from roundrobin.signals import Signals
 from roundrobin.store import integrations
 from roundrobin.store import rotations as store
 
@@ -40,7 +41,7 @@ class Scheduler:
     def __init__(
         self,
         db: Database,
-        rotations: RotationService,
+        rotations: DutyService,
         sync: PagerDutySync | None,
         signals: Signals,
         sync_interval_seconds: int,

@@ -17,8 +17,11 @@ from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
+from roundrobin.rotations.duty import DutyService
+from roundrobin.rotations.editing import RotationEditor
+from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
-from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.signals import Signals
 from roundrobin.slack.accounts import AccountWatch
 from roundrobin.slack.delivery import SlackDelivery
 from roundrobin.slack.directory import SlackDirectory
@@ -47,7 +50,9 @@ class Services:
     home: HomePublisher
     background: Background
     clock: Callable[[], float]
-    rotations: RotationService
+    rotations: RotationQueries
+    editor: RotationEditor
+    duty: DutyService
     delivery: SlackDelivery
     directory: SlackDirectory
     sync: PagerDutySync

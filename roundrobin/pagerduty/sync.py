@@ -41,8 +41,8 @@ from roundrobin.pagerduty.client import (
 )
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.reading import PAGE, Reader
-from roundrobin.rotations.model import GONE
-from roundrobin.rotations.service import DutyChange, RotationService
+from roundrobin.rotations.duty import DutyService
+from roundrobin.rotations.model import GONE, DutyChange
 from roundrobin.store import directory as slack_directory
 from roundrobin.store import pagerduty as store
 from roundrobin.store import rotations as rotation_store
@@ -97,7 +97,7 @@ class PagerDutySync:
         self,
         db: Database,
         connection: PagerDutyConnection,
-        rotations: RotationService,
+        rotations: DutyService,
         directory: Directory,
         clock: Callable[[], float] = time.time,
         background: Background | None = None,

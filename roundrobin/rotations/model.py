@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from roundrobin.rotations.schedule import Schedule
 
@@ -180,6 +180,29 @@ class Rotation:
 
 
 @dataclass(frozen=True)
+class Notifications:
+    """How a rotation tells people, beyond its channel messages and user group."""
+
+    topic_channels: tuple[str, ...] = ()
+    dm_on_duty: bool = False
+    dm_off_duty: bool = False
+    remind_before: int | None = None
+    templates: dict[str, str] = field(default_factory=dict)
+    request_expiry_minutes: int = 60
+
+    @classmethod
+    def of(cls, rotation: Rotation) -> Notifications:
+        return cls(
+            rotation.topic_channels,
+            rotation.dm_on_duty,
+            rotation.dm_off_duty,
+            rotation.remind_before,
+            dict(rotation.templates),
+            rotation.request_expiry_minutes,
+        )
+
+
+@dataclass(frozen=True)
 class DutyChange:
     """Everything the Slack effects of one duty change need, decided by whoever made the change."""
 
@@ -234,6 +257,35 @@ def _unmatched(person: dict) -> dict:
     """Someone PagerDuty has on call whom Slack cannot have on duty, as a message names them."""
     named = {"name": person.get("name"), "email": person.get("email")}
     return {**named, "why": person["why"]} if person.get("why") else named
+
+
+# What a message says about its rotation is taken from the rotation as it was when the message was
+# planned (a rename a moment later does not change an announcement already made).
+_SNAPSHOT = ("name", "code", "description", "usergroup_id", "usergroup_handle", "source")
+
+
+def snapshot(rotation: Rotation) -> dict:
+    """The words of a rotation a message needs, as plain data kept with the message."""
+    return {
+        **{name: getattr(rotation, name) for name in _SNAPSHOT},
+        "templates": dict(rotation.templates),
+        "template_authors": dict(rotation.template_authors),
+        "schedule": rotation.schedule.to_json(),
+    }
+
+
+def with_snapshot(rotation: Rotation, words: dict | None) -> Rotation:
+    """The rotation as it is now (who is on duty: is the message still true?), in the words it had
+    when the message was planned."""
+    if not words:
+        return rotation
+    kept = {name: words[name] for name in _SNAPSHOT if name in words}
+    if "templates" in words:
+        kept["templates"] = dict(words["templates"])
+        kept["template_authors"] = dict(words.get("template_authors") or {})
+    if "schedule" in words:
+        kept["schedule"] = Schedule.from_json(words["schedule"])
+    return replace(rotation, **kept)
 
 
 def next_in_turn(rotation: Rotation) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ import logging
 
 from roundrobin.background import Doorbell, cancel
 from roundrobin.pagerduty.sync import PagerDutySync
-from roundrobin.rotations.service import RotationService
+from roundrobin.rotations.duty import DutyService
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.store.directory import SlackUser
 
@@ -28,7 +28,7 @@ class AccountWatch:
     def __init__(
         self,
         directory: SlackDirectory,
-        rotations: RotationService,
+        rotations: DutyService,
         sync: PagerDutySync | None,
         changed: Doorbell,
         refresh_every: float = 6 * 3600,

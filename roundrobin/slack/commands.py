@@ -133,7 +133,7 @@ async def _one(services: Services, verb: str, args: list[str], channel: str, use
 
 async def _rotate(services: Services, rotation: Rotation, user_id: str) -> str:
     try:
-        change = await services.rotations.rotate(rotation.id, user_id)
+        change = await services.duty.rotate(rotation.id, user_id)
     except (NotAllowed, PermissionDenied) as e:
         return f":no_entry: {esc(str(e))}"
     who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
@@ -156,7 +156,7 @@ async def _done(services: Services, args: list[str], user_id: str) -> str:
             return f"You are on duty for {codes}. Which one are you done with? Like `/rr done {esc(on_duty[0].code)}`."
         rotation = on_duty[0]
     try:
-        change = await services.rotations.hand_over(rotation.id, user_id)
+        change = await services.duty.hand_over(rotation.id, user_id)
     except (NotAllowed, PermissionDenied) as e:
         return f":no_entry: {esc(str(e))}"
     who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"

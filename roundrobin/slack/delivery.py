@@ -35,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
-from roundrobin.rotations.model import GroupState, Rotation, why_not
+from roundrobin.rotations.model import GroupState, Rotation, why_not, with_snapshot
 from roundrobin.slack.directory import SlackDirectory
 from roundrobin.slack.failures import SlackFailure, classify, describe
 from roundrobin.slack.pacing import Pacer
@@ -457,9 +457,12 @@ class SlackDelivery:
     # --- messages -----------------------------------------------------------------------------
 
     async def _deliver_message(self, message: Message) -> None:
-        rotation = await rotation_store.get(self._db, message.rotation_id)
-        if rotation is None:
+        current = await rotation_store.get(self._db, message.rotation_id)
+        if current is None:
             return  # deleted: its outbox rows went with it
+        # Who is on duty as it is now (is the message still true?); the rotation's words as they
+        # were when the change was made (a rename a moment later does not rewrite it).
+        rotation = with_snapshot(current, message.body.get("rotation"))
         try:
             body = await self._enrich(message.body, message.target, names=bool(rotation.templates))
             payload = self._renderers[message.kind](rotation, body)

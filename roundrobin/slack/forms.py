@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.model import Notifications
 from roundrobin.rotations.schedule import Schedule, normalise_time
-from roundrobin.rotations.service import Notifications
 from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
 from roundrobin.slack.views.blocks import is_id, read_metadata
 from roundrobin.slack.views.rotation_modals import NO_GROUP, RotationForm, members_block_id, order_block_id

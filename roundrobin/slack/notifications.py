@@ -8,8 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.rotations import templates
 from roundrobin.rotations.errors import DraftError
-from roundrobin.rotations.model import DutyChange, Rotation, next_in_turn
-from roundrobin.rotations.service import Notifications
+from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next_in_turn
 from roundrobin.services import Services
 from roundrobin.slack.deps import deps, refusals
 from roundrobin.slack.forms import notification_errors, number, parse_id, parse_notifications
@@ -63,7 +62,7 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     services, user_id = deps(context), body["user"]["id"]
     meta = read_metadata(view.get("private_metadata"))
     try:
-        rotation = await services.rotations.update_notifications(
+        rotation = await services.editor.update_notifications(
             parse_id(meta.get("rotation_id")) or 0,
             parse_notifications(view),
             user_id,

@@ -200,7 +200,7 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     form = parse_rotation_form(view, connected)
     made_code = not form.draft.code and bool(form.draft.name)
     if made_code:
-        code = await services.rotations.free_code(form.draft.name, form.rotation_id)
+        code = await services.editor.free_code(form.draft.name, form.rotation_id)
         form = replace(form, draft=replace(form.draft, code=code))
     try:
         if (
@@ -208,15 +208,15 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         ) and not form.group_confirmed:
             # A group the person may not bind is refused for that first; only then is it confirmed.
             existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
-            await services.rotations.validate(form.draft.normalised(), user_id, connected, existing)
+            await services.editor.validate(form.draft.normalised(), user_id, connected, existing)
             await ack(response_action="errors", errors=await _confirm_group(services, removed, view))
             return
         if form.rotation_id:
-            rotation = await services.rotations.update(
+            rotation = await services.editor.update(
                 form.rotation_id, form.draft, user_id, connected, expected_rev=form.config_rev
             )
         else:
-            rotation = await services.rotations.create(form.draft, user_id, connected)
+            rotation = await services.editor.create(form.draft, user_id, connected)
     except DraftError as e:
         await ack(response_action="errors", errors=rotation_errors(e.errors, view))
         return

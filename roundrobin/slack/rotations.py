@@ -63,7 +63,7 @@ async def on_menu(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
         await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
         return
     if choice == MenuChoice.ROTATE:
-        change = await services.rotations.rotate(rotation.id, user_id, expected_duty_rev=rev)
+        change = await services.duty.rotate(rotation.id, user_id, expected_duty_rev=rev)
         who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
         await services.home.publish(user_id, notice=f"{esc(rotation.name)} rotated: {who} is on duty now.")
         return
@@ -153,7 +153,7 @@ async def on_set_on_duty(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
     services, user_id = deps(context), body["user"]["id"]
     meta = read_metadata(view.get("private_metadata"))
     chosen = (field(view, Rotations.ON_DUTY, Rotations.ON_DUTY).get("selected_option") or {}).get("value")
-    change = await services.rotations.set_on_duty(
+    change = await services.duty.set_on_duty(
         parse_id(meta.get("rotation_id")) or 0,
         chosen if isinstance(chosen, str) else "",
         user_id,
@@ -191,7 +191,7 @@ async def on_leave(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCo
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     try:
-        rotation = await services.rotations.leave(parse_id(action.get("value")) or 0, user_id)
+        rotation = await services.duty.leave(parse_id(action.get("value")) or 0, user_id)
         words = f":wave: You left *{esc(rotation.name)}* (`{esc(rotation.code)}`)."
     except NotAllowed as refusal:
         words = f":information_source: {esc(str(refusal))}"
@@ -206,7 +206,7 @@ async def on_hand_over(ack: AsyncAck, body: dict, action: dict, context: AsyncBo
     await ack()
     services, user_id = deps(context), body["user"]["id"]
     rotation_id = parse_id(action.get("value")) or 0
-    change = await services.rotations.hand_over(rotation_id, user_id)
+    change = await services.duty.hand_over(rotation_id, user_id)
     if change is None:
         return
     who = ", ".join(mention(u) for u in change.rotation.on_duty)
@@ -223,7 +223,7 @@ async def on_remove_member(ack: AsyncAck, body: dict, action: dict, context: Asy
     chosen = parse_member_value(action.get("value"))
     if chosen is None:
         return
-    rotation = await services.rotations.remove_member(*chosen, user_id)
+    rotation = await services.duty.remove_member(*chosen, user_id)
     notice = f"Removed {mention(chosen[1])} from {esc(rotation.name)}."
     view = body.get("view") or {}
     if view.get("type") == "modal" and await services.modals.owns(body):
@@ -240,7 +240,7 @@ async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         await ack()
         return
     try:
-        rotation = await services.rotations.delete(rotation_id, user_id)
+        rotation = await services.editor.delete(rotation_id, user_id)
     except PermissionDenied as refusal:
         await ack(response_action="update", view=_refused_modal(str(refusal)))
         return

@@ -178,7 +178,8 @@ async def insert(db: Database, rotation: Rotation) -> int:
 
 
 async def save(db: Database, rotation: Rotation) -> None:
-    """Write every field of an existing rotation, members, duty and its user group's desired state.
+    """Write every field of an existing rotation, its members and who of them is on duty (the Slack
+    work it wants is recorded by store/effects.py).
 
     Callers read the rotation inside the same transaction they save it in, so nothing another task
     wrote in between is overwritten.
@@ -190,7 +191,6 @@ async def save(db: Database, rotation: Rotation) -> None:
             "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
             [(rotation.id, i, u, int(u in rotation.on_duty)) for i, u in enumerate(rotation.members)],
         )
-        await outbox.want_group(db, rotation.id, rotation.group_key, rotation.group_state)
 
 
 class GroupHeld(Exception):

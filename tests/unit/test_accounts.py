@@ -18,7 +18,7 @@ from roundrobin.rotations.model import (
     GroupState,
     Rotation,
 )
-from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.signals import Signals
 from roundrobin.slack.forms import parse_member_value
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.views.messages import duty_message
@@ -29,6 +29,7 @@ from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 from roundrobin.store.directory import SlackUser
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
+from tests.support import Rotations as RotationServices
 from tests.unit.test_rotation_service import Roles, Workspace
 
 MEMBERS = ("U1", "U2", "U3", "U4")
@@ -103,7 +104,7 @@ def signals():
 
 @pytest.fixture
 async def service(db, signals):
-    return RotationService(db, Access(db, Roles(), ()), Workspace(), signals, clock=time.time)
+    return RotationServices(db, Access(db, Roles(), ()), Workspace(), signals, clock=time.time)
 
 
 async def slack_says(db, **accounts) -> None:

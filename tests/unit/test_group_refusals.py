@@ -15,7 +15,7 @@ from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import GroupState
-from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.signals import Signals
 from roundrobin.sim.slack import FakeSlack
 from roundrobin.slack.accounts import AccountWatch
 from roundrobin.slack.delivery import SHOW_AFTER, SlackDelivery
@@ -26,6 +26,7 @@ from roundrobin.slack.workspace import SlackWorkspace
 from roundrobin.store import outbox
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store.pagerduty import PdSchedule
+from tests.support import Rotations
 from tests.unit.test_rotation_service import Roles
 
 # Slack's list for usergroups.users.update, and what Round Robin does about each.
@@ -82,7 +83,7 @@ PEOPLE_OF_OPS = ("U0ADA", "U0ALAN", "U0GRACE")
 class World:
     slack: FakeSlack
     db: Database
-    rotations: RotationService
+    rotations: Rotations
     delivery: SlackDelivery
 
     async def group_row(self, rotation_id: int, timeout: float = 5.0):
@@ -112,7 +113,7 @@ async def world(tmp_path):
         directory = SlackDirectory(client, db, changed=changed)
         signals = Signals.new()
         workspace = SlackWorkspace(client, directory, Usergroups(client))
-        rotations = RotationService(db, Access(db, Roles(admins=("U0BOSS",)), ()), workspace, signals)
+        rotations = Rotations(db, Access(db, Roles(admins=("U0BOSS",)), ()), workspace, signals)
         delivery = SlackDelivery(client, db, signals.effects, Pacer(), drift_every=0, directory=directory)
         watch = AccountWatch(directory, rotations, None, changed)
         await delivery.start()

@@ -3,9 +3,8 @@
 import pytest
 
 from roundrobin.rotations import templates
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Notifications, Rotation
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.rotations.service import Notifications
 from roundrobin.slack.forms import notification_errors, parse_menu_value, parse_notifications
 from roundrobin.slack.ids import NotificationIds as N
 from roundrobin.slack.views.notifications import NotificationsForm, notifications_modal

@@ -11,12 +11,13 @@ from roundrobin.pagerduty.client import PagerDutyClient, StaticApiKey
 from roundrobin.pagerduty.reading import Reader
 from roundrobin.pagerduty.sync import REFRESH_EVERY, PagerDutySync
 from roundrobin.rotations.model import Rotation
-from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.signals import Signals
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
 from roundrobin.sim.pagerduty_contract import ContractChecker
 from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.pagerduty import PdSchedule
+from tests.support import Rotations
 from tests.unit.test_rotation_service import Roles, Workspace
 
 KEY = "u+syncTestReadOnlyKey"
@@ -71,7 +72,7 @@ async def pd(clock):
 @pytest.fixture
 async def sync(db, pd, clock):
     async with aiohttp.ClientSession() as http:
-        rotations = RotationService(db, Access(db, Roles(), ()), Workspace(), Signals.new(), clock=clock)
+        rotations = Rotations(db, Access(db, Roles(), ()), Workspace(), Signals.new(), clock=clock)
         slack = {f"{n}@corp.example": f"U{n.upper()}" for n in ("ann", "ben", "cat", "dan")}
         yield PagerDutySync(db, Connection(http, pd.url), rotations, Directory(slack), clock)
 
@@ -228,7 +229,7 @@ async def test_hourly_shifts_over_150_schedules_stay_under_the_paging_cap(db, cl
     big.rate_limit_per_minute = None
     slack = {p.email: f"U{p.id}" for p in account.people}
     async with big, aiohttp.ClientSession() as http:
-        rotations = RotationService(db, Access(db, Roles(), ()), Workspace(), Signals.new(), clock=clock)
+        rotations = Rotations(db, Access(db, Roles(), ()), Workspace(), Signals.new(), clock=clock)
         sync = PagerDutySync(db, Connection(http, big.url), rotations, Directory(slack), clock)
         ids = [await bind(db, f"H{n}", s) for n, s in enumerate(account.schedule_ids)]
 

@@ -11,11 +11,12 @@ from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
 from roundrobin.rotations.model import GroupState
 from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.rotations.service import RotationService, Signals
+from roundrobin.signals import Signals
 from roundrobin.store import outbox
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 from roundrobin.store.pagerduty import PdSchedule
+from tests.support import Rotations
 
 ADMIN = "UADMIN"
 
@@ -78,7 +79,7 @@ async def service(db, signals, workspace):
     await pd_store.save_schedules(
         db, [PdSchedule("PS1", "Ops"), PdSchedule("POLD", "Old")], time.time(), False
     )
-    return RotationService(db, Access(db, Roles(), ()), workspace, signals, clock=time.time)
+    return Rotations(db, Access(db, Roles(), ()), workspace, signals, clock=time.time)
 
 
 def draft(**kw) -> RotationDraft:

@@ -10,11 +10,12 @@ from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.scheduler import BOUNDARY_JOB, HANDOFF_JOB, Scheduler
+from roundrobin.signals import Signals
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
+from tests.support import Rotations
 from tests.unit.test_pagerduty_sync import Connection, Directory
 from tests.unit.test_rotation_service import Roles, Workspace
 
@@ -29,7 +30,7 @@ async def wait_for(predicate, timeout=2.0):
 
 async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
     signals = Signals.new()
-    rotations = RotationService(db, Access(db, Roles(), ()), Workspace(), signals)
+    rotations = Rotations(db, Access(db, Roles(), ()), Workspace(), signals)
     scheduler = Scheduler(db, rotations, None, signals, 3600)
     scheduler.start()
     try:
@@ -68,7 +69,7 @@ async def test_a_pagerduty_hand_over_happens_at_its_planned_time_without_a_sync(
         db, ["PS1"], [Shift("PS1", "PA", now - 100, boundary), Shift("PS1", "PB", boundary, now + 3600)]
     )
     signals = Signals.new()
-    rotations = RotationService(db, Access(db, Roles(), ()), Workspace(), signals)
+    rotations = Rotations(db, Access(db, Roles(), ()), Workspace(), signals)
     connection = Connection(None, "http://pagerduty.invalid")  # never asked: the plan is stored
     sync = PagerDutySync(
         db, connection, rotations, Directory({"ann@corp.example": "UANN", "ben@corp.example": "UBEN"})

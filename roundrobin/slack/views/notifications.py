@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roundrobin.rotations import templates
-from roundrobin.rotations.model import Rotation
-from roundrobin.rotations.service import REMINDER_CHOICES, Notifications
+from roundrobin.rotations.editing import REMINDER_CHOICES
+from roundrobin.rotations.model import Notifications, Rotation
 from roundrobin.slack.ids import NotificationIds as N
 from roundrobin.slack.views.blocks import (
     Block,

@@ -1,0 +1,192 @@
+"""What every change to a rotation shares: one transaction that re-reads the rotation and applies
+the rule to what is stored now; refusals worded once it is over; the rotation written together with
+its history and the Slack work it needs (rotations/effects.py decides it, store/effects.py records
+it); and the doorbells rung once it is committed. Slack is told afterwards by the delivery worker,
+which retries until Slack confirms; Slack refusing something never undoes a change.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+from roundrobin.access import Access, Actor
+from roundrobin.db import Database
+from roundrobin.rotations.effects import plan
+from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
+from roundrobin.rotations.model import IN_TURN, DutyChange, Rotation, next_in_turn
+from roundrobin.signals import Signals
+from roundrobin.store import effects, events
+from roundrobin.store import rotations as store
+
+log = logging.getLogger("roundrobin.rotations")
+
+# A burst of changes (ten Rotates in two seconds) is announced once, with the final state: a channel
+# message waits this long after the last change, but never longer than ANNOUNCE_MAX_DELAY after the first.
+ANNOUNCE_QUIET = 2.0
+ANNOUNCE_MAX_DELAY = 10.0
+
+
+class _Later(Exception):
+    """A refusal found inside a transaction; `refusal()` words it after the transaction ends."""
+
+    def __init__(self, refusal: Callable[[], Awaitable[Exception]]):
+        super().__init__("refused")
+        self.refusal = refusal
+
+
+class Changes:
+    """The base of the services that change rotations (editing.py, duty.py)."""
+
+    def __init__(
+        self,
+        db: Database,
+        access: Access,
+        signals: Signals,
+        clock: Callable[[], float] = time.time,
+        announce_quiet: float = ANNOUNCE_QUIET,
+        announce_max_delay: float = ANNOUNCE_MAX_DELAY,
+    ):
+        self._db = db
+        self._access = access
+        self._signals = signals
+        self._clock = clock
+        self._quiet = announce_quiet
+        self._max_delay = announce_max_delay
+
+    async def _commit(
+        self,
+        before: Rotation | None,
+        after: Rotation,
+        now: float,
+        change: DutyChange | None = None,
+        editor: str | None = None,
+        reverted_by: str | None = None,
+        reclaim: tuple[str, ...] = (),
+    ) -> None:
+        """Inside the caller's transaction: store the rotation and the Slack work the change needs."""
+        await store.save(self._db, after)
+        work = plan(before, after, change=change, editor=editor, reverted_by=reverted_by)
+        await effects.record(self._db, after.id, work, now, self._quiet, self._max_delay, reclaim)
+
+    async def _change_duty(
+        self,
+        rotation: Rotation,
+        on_duty: tuple[str, ...],
+        reason: str,
+        actor: str | None,
+        now: float,
+        next_up: tuple[str, ...] | None = None,
+        force_save: bool = False,
+    ) -> DutyChange | None:
+        """Inside the caller's transaction: store the new duty, its history and its Slack work."""
+        before = rotation.on_duty
+        if on_duty == before:
+            if force_save:
+                await self._commit(rotation, replace(rotation, updated_at=now), now)
+            return None
+        updated = replace(
+            rotation,
+            on_duty=on_duty,
+            on_duty_since=now,
+            updated_at=now,
+            duty_rev=rotation.duty_rev + 1,
+            duty_actor=actor,
+            duty_changed_at=now,
+        )
+        left, skipped = (), ()
+        if not rotation.bound:
+            left = tuple((u, rotation.unavailable[u]) for u in before if not rotation.can_serve(u))
+            left = tuple(p for p in left if p[0] not in on_duty)
+            skipped = rotation.passed_over(before, on_duty) if reason in IN_TURN else ()
+        change = DutyChange(
+            updated,
+            before,
+            reason,
+            actor,
+            next_in_turn(updated) if next_up is None else next_up,
+            now,
+            left=left,
+            skipped=skipped,
+        )
+        await self._commit(rotation, updated, now, change=change)
+        await self._record_duty(change)
+        return change
+
+    async def _record_duty(self, change: DutyChange) -> None:
+        """The duty change in the rotation's history, and in the log."""
+        rotation = change.rotation
+        await events.record(
+            self._db,
+            "duty.changed",
+            change.at,
+            change.actor,
+            rotation.id,
+            before=list(change.before),
+            after=list(rotation.on_duty),
+            reason=change.reason,
+        )
+        log.info(
+            "duty changed",
+            extra={
+                "rotation": rotation.code,
+                "reason": change.reason,
+                "on_duty": ",".join(rotation.on_duty) or "nobody",
+            },
+        )
+
+    def _require_edit(self, who: Actor, rotation: Rotation, expected_rev: int | None) -> None:
+        """Refuse an edit by someone who may not make it, or of a rotation changed since the form
+        opened. Safe inside a transaction: the words, which name people, come after it."""
+        if not who.may_edit(rotation):
+            raise _Later(lambda: self._access.edit_refusal(rotation))
+        if expected_rev is not None and rotation.config_rev != expected_rev:
+            raise _Later(lambda: self._edited_meanwhile(rotation))
+
+    async def _edited_meanwhile(self, rotation: Rotation) -> AlreadyChanged:
+        last = await events.recent(self._db, rotation.id, kinds=("rotation.edited",), limit=1)
+        who = await self._access.name(last[0].actor) if last and last[0].actor else "Someone"
+        return AlreadyChanged(
+            f"{who} changed {rotation.code} while you were editing it. Close this form and open Edit "
+            "again to see their changes."
+        )
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        """A transaction whose refusals are worded once it is over (see `_refusals`)."""
+        async with self._refusals(), self._db.transaction():
+            yield
+
+    @asynccontextmanager
+    async def _refusals(self) -> AsyncIterator[None]:
+        """Word the refusals raised inside (`_Later`) outside any transaction: naming people can ask
+        Slack, and no request may wait on Slack while the database is locked."""
+        try:
+            yield
+        except _Later as later:
+            raise await later.refusal() from None
+        except store.GroupHeld:
+            raise DraftError(
+                {
+                    "usergroup": "Another rotation took that group a moment ago: a group can follow one rotation."
+                }
+            ) from None
+
+    def _ring(self, effects: bool = False, handoffs: bool = False, sync: bool = False) -> None:
+        if effects or handoffs or sync:
+            self._signals.changed.ring()
+        if effects:
+            self._signals.effects.ring()
+        if handoffs:
+            self._signals.handoffs.ring()
+        if sync:
+            self._signals.sync.ring()
+
+    async def _get(self, rotation_id: int) -> Rotation:
+        rotation = await store.get(self._db, rotation_id)
+        if rotation is None:
+            raise NotAllowed("That rotation no longer exists.")
+        return rotation

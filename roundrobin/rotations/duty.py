@@ -1,0 +1,331 @@
+"""Every move of who is on duty: by a person (rotate, set, hand over, leave), by the clock (timed
+hand-overs), by PagerDuty (the sync mirrors it) and by Slack (accounts that left)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from roundrobin.rotations.changes import Changes, _Later
+from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
+from roundrobin.rotations.model import DutyChange, Rotation, why_not
+from roundrobin.rotations.schedule import Schedule, next_handoff
+from roundrobin.store import events, outbox
+from roundrobin.store import rotations as store
+
+log = logging.getLogger("roundrobin.rotations")
+
+# Two people pressing Rotate on /rr within this long of each other: the second is told, not obeyed.
+DOUBLE_PRESS = 10.0
+
+
+class DutyService(Changes):
+    async def rotate(
+        self, rotation_id: int, actor: str, expected_duty_rev: int | None = None
+    ) -> DutyChange | None:
+        """The next member in turn goes on duty."""
+
+        def follower(rotation: Rotation) -> tuple[str, ...]:
+            if not rotation.members:
+                raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
+            follower = rotation.next_up or next(iter(rotation.turn_after(rotation.on_duty)), None)
+            if follower is None:
+                raise NotAllowed(
+                    f"Nobody in {rotation.code} can be on duty: their Slack accounts are deactivated (or "
+                    "Slack keeps them out of the user group). Add people in Edit."
+                )
+            return (follower,)
+
+        return await self._move_duty(rotation_id, actor, "rotated", follower, expected_duty_rev)
+
+    async def set_on_duty(
+        self, rotation_id: int, user_id: str, actor: str, expected_duty_rev: int | None = None
+    ) -> DutyChange | None:
+        def chosen(rotation: Rotation) -> tuple[str, ...]:
+            if user_id not in rotation.members:
+                raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
+            if not rotation.can_serve(user_id):
+                raise NotAllowed(f"That person cannot be on duty: {why_not(rotation.unavailable[user_id])}.")
+            return (user_id,)
+
+        return await self._move_duty(rotation_id, actor, "set", chosen, expected_duty_rev)
+
+    async def hand_over(self, rotation_id: int, actor: str) -> DutyChange | None:
+        """The person on duty is done: the next in turn takes over ("I'm done — hand over")."""
+        rotation = await self._get(rotation_id)
+        if actor not in rotation.on_duty:
+            raise NotAllowed(f"You are not on duty for {rotation.code}, so there is nothing to hand over.")
+
+        def others(rotation: Rotation) -> tuple[str, ...]:
+            if actor not in rotation.on_duty:
+                raise AlreadyChanged(f"You are no longer on duty for {rotation.code}.")
+            if rotation.next_up is None:
+                raise NotAllowed(f"Nobody else is in {rotation.code} to hand over to. Add members first.")
+            return tuple(dict.fromkeys(rotation.next_up if u == actor else u for u in rotation.on_duty))
+
+        # Handing over one's own duty is never a double press: no staleness check.
+        return await self._move_duty(rotation_id, actor, "handed_over", others, check_stale=False)
+
+    async def leave(self, rotation_id: int, actor: str) -> Rotation:
+        """A member takes themselves out of a manual rotation; if they were on duty alone, the next
+        in turn takes over."""
+        now = self._clock()
+        async with self._db.transaction():
+            rotation = await self._get(rotation_id)
+            if rotation.bound:
+                raise NotAllowed(
+                    f"{rotation.name} follows PagerDuty: its members are the schedule's. Ask whoever runs "
+                    "the schedule to take you out of it."
+                )
+            if actor not in rotation.members:
+                raise NotAllowed(f"You are not in {rotation.code}, so there is nothing to leave.")
+            on_duty = tuple(u for u in rotation.on_duty if u != actor)
+            if not on_duty and actor in rotation.on_duty and rotation.next_up:
+                on_duty = (rotation.next_up,)
+            updated = replace(
+                rotation,
+                members=tuple(u for u in rotation.members if u != actor),
+                on_duty=tuple(u for u in rotation.on_duty if u != actor),
+                config_rev=rotation.config_rev + 1,
+                updated_at=now,
+            )
+            await events.record(self._db, "rotation.left", now, actor, rotation_id)
+            if on_duty != updated.on_duty:
+                await self._change_duty(updated, on_duty, "left", actor, now, force_save=True)
+            else:
+                await self._commit(rotation, updated, now)
+        self._ring(effects=True)
+        return updated
+
+    async def remove_member(self, rotation_id: int, user_id: str, actor: str) -> Rotation:
+        """A manager takes someone who cannot be on duty any more (they left Slack) out of a Manual
+        rotation, in one click."""
+        who = await self._access.actor(actor)
+        now = self._clock()
+        async with self._transaction():
+            rotation = await self._get(rotation_id)
+            self._require_edit(who, rotation, None)
+            if rotation.bound:
+                raise NotAllowed(f"{rotation.code} follows PagerDuty: its members come from there.")
+            if user_id not in rotation.members:
+                raise AlreadyChanged(f"That person is no longer in {rotation.code}.")
+            if rotation.can_serve(user_id):
+                raise AlreadyChanged(
+                    f"That person can be on duty for {rotation.code} again (they are back in Slack): "
+                    "use Edit to change the members."
+                )
+            members = tuple(u for u in rotation.members if u != user_id)
+            on_duty = tuple(u for u in rotation.on_duty if u != user_id)
+            if not on_duty:
+                on_duty = tuple(rotation.turn_after((user_id,), exclude=(user_id,))[:1])
+            updated = replace(rotation, members=members, config_rev=rotation.config_rev + 1, updated_at=now)
+            await events.record(
+                self._db, "rotation.edited", now, actor, rotation_id, part="members", removed=user_id
+            )
+            change = await self._change_duty(updated, on_duty, "edited", actor, now)
+            if change is None:
+                await self._commit(rotation, updated, now)
+        self._ring(effects=True)
+        return change.rotation if change else updated
+
+    async def _move_duty(
+        self,
+        rotation_id: int,
+        actor: str,
+        reason: str,
+        choose: Callable[[Rotation], tuple[str, ...]],
+        expected_duty_rev: int | None = None,
+        check_stale: bool = True,
+    ) -> DutyChange | None:
+        """A person changes who is on duty: `choose` picks the new people from the rotation as it is
+        now, inside the transaction (and may refuse)."""
+        who = await self._access.actor(actor)
+        now = self._clock()
+        async with self._transaction():
+            rotation = await self._get(rotation_id)
+            if not who.may_rotate(rotation):
+                raise _Later(lambda: self._access.rotate_refusal(rotation))
+            if check_stale:
+                self._refuse_stale(rotation, actor, expected_duty_rev, now)
+            if rotation.bound:
+                raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+            change = await self._change_duty(rotation, choose(rotation), reason, actor, now)
+        self._ring(effects=True)
+        return change
+
+    def _refuse_stale(
+        self, rotation: Rotation, actor: str, expected_duty_rev: int | None, now: float
+    ) -> None:
+        """Two people acting on the same view: the second is told what happened instead (in words
+        that name people, so said once the transaction is over)."""
+        if expected_duty_rev is not None:
+            stale = rotation.duty_rev != expected_duty_rev
+        else:
+            stale = (
+                rotation.duty_actor not in (None, actor)
+                and rotation.duty_changed_at is not None
+                and now - rotation.duty_changed_at < DOUBLE_PRESS
+            )
+        if stale:
+            raise _Later(lambda: self._changed_meanwhile(rotation))
+
+    async def _changed_meanwhile(self, rotation: Rotation) -> AlreadyChanged:
+        who = await self._access.name(rotation.duty_actor) if rotation.duty_actor else "A scheduled hand-over"
+        on_duty = ", ".join([await self._access.name(u) for u in rotation.on_duty]) or "nobody"
+        return AlreadyChanged(
+            f"{who} changed who is on duty for {rotation.code} a moment ago: {on_duty} is on duty now."
+        )
+
+    async def run_due(self) -> list[DutyChange]:
+        """Hand over every timed rotation whose time has come, once, however many slots it missed."""
+        now = self._clock()
+        changes = []
+        for due in await store.due(self._db, now):
+            async with self._db.transaction():
+                rotation = await store.get(self._db, due.id)
+                if rotation is None or rotation.next_handoff_at is None or rotation.next_handoff_at > now:
+                    continue  # edited or deleted meanwhile
+                if rotation.bound or not rotation.schedule.timed:
+                    continue
+                handoff = next_handoff(rotation.schedule, _utc(now))
+                rotation = replace(
+                    rotation,
+                    next_handoff_at=handoff.timestamp() if handoff else None,
+                    on_duty_until=handoff.timestamp() if handoff else None,
+                )
+                follower = rotation.next_up or next(iter(rotation.turn_after(rotation.on_duty)), None)
+                change = await self._change_duty(
+                    rotation, (follower,) if follower else (), "handoff", None, now, force_save=True
+                )
+            if change:
+                changes.append(change)
+        self._ring(effects=bool(changes), handoffs=True)
+        return changes
+
+    async def follow_pagerduty(
+        self,
+        rotation_id: int,
+        schedule_id: str,
+        members: tuple[str, ...],
+        on_duty: tuple[str, ...],
+        until: float | None,
+        unmatched: tuple[dict, ...],
+        status: str,
+        next_up: tuple[str, ...] = (),
+        next_change_at: float | None = None,
+    ) -> DutyChange | None:
+        """Mirror PagerDuty into the rotation as it is now; stores (and announces) only real changes.
+
+        Only the mirrored fields are written: a rename or a new channel saved during the sync stays.
+        `next_up` is who PagerDuty has on call after `next_change_at`, the next change of hands.
+        """
+        now = self._clock()
+        async with self._db.transaction():
+            rotation = await store.get(self._db, rotation_id)
+            if rotation is None or not rotation.bound or rotation.pd_schedule_id != schedule_id:
+                return None  # deleted, unbound or bound elsewhere while the sync was reading
+            members = tuple(dict.fromkeys((*on_duty, *members)))
+            updated = replace(
+                rotation,
+                members=members,
+                on_duty_until=until,
+                pd_unmatched=unmatched,
+                pd_status=status,
+                next_on_duty=tuple(next_up),
+                next_change_at=next_change_at,
+            )
+            change = None
+            if on_duty != rotation.on_duty:
+                change = await self._change_duty(updated, on_duty, "pagerduty", None, now, next_up=next_up)
+            elif updated != rotation:
+                # Members, links or the next change of hands moved: the cards that show them must too.
+                await self._commit(rotation, replace(updated, updated_at=now), now)
+            else:
+                return None
+        self._ring(effects=True)
+        return change
+
+    async def revert_bound_to_manual(self, actor: str, now: float) -> list[int]:
+        """Every PagerDuty-bound rotation becomes Manual, keeping its members and who is on duty;
+        its channels are told. Joins the caller's transaction (disconnecting PagerDuty)."""
+        reverted = []
+        async with self._db.transaction():
+            for rotation in await store.with_source(self._db, "pagerduty"):
+                manual = replace(
+                    rotation,
+                    source="manual",
+                    pd_schedule_id=None,
+                    pd_status=None,
+                    pd_unmatched=(),
+                    schedule=Schedule(),
+                    next_handoff_at=None,
+                    on_duty_until=None,
+                    next_on_duty=(),
+                    next_change_at=None,
+                    updated_at=now,
+                    config_rev=rotation.config_rev + 1,
+                )
+                await self._commit(rotation, manual, now, reverted_by=actor)
+                await events.record(
+                    self._db,
+                    "rotation.reverted_to_manual",
+                    now,
+                    actor,
+                    rotation.id,
+                    reason="pagerduty disconnected",
+                )
+                reverted.append(rotation.id)
+        self._ring(effects=bool(reverted))
+        return reverted
+
+    async def follow_accounts(self) -> list[DutyChange]:
+        """Slack accounts changed (deactivated, reactivated, guests, bots): in a Manual rotation,
+        whoever is on duty and can no longer be hands over at once to the next in turn who can; every
+        user group is set to the people on duty whom Slack takes (reactivated people come back)."""
+        now = self._clock()
+        wanted = {g.rotation_id: g.desired for g in await outbox.all_groups(self._db)}
+        changes, replanned = [], 0
+        for seen in await store.everything(self._db):
+            group_stale = seen.id in wanted and wanted[seen.id] != seen.group_state
+            if _leavers_replaced(seen) is None and not group_stale:
+                continue
+            async with self._db.transaction():
+                rotation = await store.get(self._db, seen.id)
+                if rotation is None:
+                    continue
+                taking_over = _leavers_replaced(rotation)
+                change = None
+                if taking_over is not None:
+                    change = await self._change_duty(rotation, taking_over, "left", None, now)
+                if change:
+                    changes.append(change)
+                elif rotation.group_state is not None:
+                    await outbox.want_group(self._db, rotation.id, rotation.group_key, rotation.group_state)
+                    replanned += 1
+        if changes or replanned:
+            log.info("slack accounts changed", extra={"handed_over": len(changes), "groups": replanned})
+        self._ring(effects=bool(changes or replanned))
+        self._signals.changed.ring()  # cards flag (or stop flagging) people who left Slack
+        return changes
+
+
+def _leavers_replaced(rotation: Rotation) -> tuple[str, ...] | None:
+    """Who is on duty in a Manual rotation once each person on duty who can no longer be is replaced
+    by the next in turn who can; None when nothing changes (nobody left, or nobody can take over)."""
+    if rotation.bound or all(rotation.can_serve(u) for u in rotation.on_duty):
+        return None
+    staying: list[str] = []
+    for person in rotation.on_duty:
+        if rotation.can_serve(person):
+            staying.append(person)
+            continue
+        follower = rotation.turn_after((person,), exclude=(*rotation.on_duty, *staying))
+        if follower:
+            staying.append(follower[0])
+    return tuple(dict.fromkeys(staying)) or None
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)

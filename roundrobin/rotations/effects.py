@@ -1,0 +1,112 @@
+"""The Slack work a change to a rotation needs, decided in one place.
+
+`plan` is a pure function of the rotation before and after a change (and the duty change, when who
+is on duty moved): what its user group should be, what each chosen channel's topic should say, which
+reminders should be waiting, and which messages and DMs to send. It reads nothing and writes
+nothing; store/effects.py records its answer in the same transaction as the change, and the
+delivery worker carries it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from roundrobin.rotations.model import (
+    DutyChange,
+    GroupState,
+    Rotation,
+    merge_announcements,
+    next_in_turn,
+    snapshot,
+    topic_state,
+)
+
+# Kinds of message (what renders them lives on the Slack side).
+DUTY, DM_ON, DM_OFF, REMINDER, ADDED, REVERTED = "duty", "dm_on", "dm_off", "reminder", "added", "reverted"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A message to send: to a channel (`target` C…) or a person (U…), rendered when it is sent."""
+
+    kind: str
+    target: str
+    body: dict
+    burst: bool = False  # waits a little and merges with the next of its kind (a burst is told once)
+
+
+@dataclass(frozen=True)
+class Effects:
+    group_key: str | None  # the group's id, "+handle" while it is to be made, None: no group
+    group: GroupState | None
+    topics: dict[str, dict | None]  # channel → what its topic should say (None: clear ours)
+    reminders: frozenset[tuple[str, float]]  # (person, hand-over) a reminder should be waiting for
+    remind_before: int | None
+    posts: tuple[Post, ...] = field(default=())
+
+
+def plan(
+    before: Rotation | None,
+    after: Rotation,
+    change: DutyChange | None = None,
+    editor: str | None = None,
+    reverted_by: str | None = None,
+) -> Effects:
+    """Everything Slack should be told of `after`, having been told of `before` (None: a new
+    rotation). `editor`: who saved a form (people they added are told); `reverted_by`: who
+    disconnected PagerDuty (the channels of a rotation that stopped following it are told)."""
+    posts: list[Post] = []
+    if change is not None:
+        posts += _duty_posts(change)
+    if editor is not None and not after.bound:
+        known = before.members if before else ()
+        posts += [
+            Post(ADDED, person, {"actor": editor, "rotation": snapshot(after)})
+            for person in after.members
+            if person not in known and person != editor
+        ]
+    if reverted_by is not None:
+        posts += [
+            Post(REVERTED, c, {"actor": reverted_by, "rotation": snapshot(after)}) for c in after.channels
+        ]
+    return Effects(
+        group_key=after.group_key,
+        group=after.group_state,
+        topics=_topics(before, after),
+        reminders=_reminders(after),
+        remind_before=after.remind_before,
+        posts=tuple(posts),
+    )
+
+
+def _duty_posts(change: DutyChange) -> list[Post]:
+    """Who is on duty now, to the rotation's channels; and a DM to whoever came on or went off duty,
+    when the rotation asks for it. One body for all, with the rotation as it was at the change."""
+    rotation = change.rotation
+    body = {**change.announcement(), "rotation": snapshot(rotation)}
+    posts = [Post(DUTY, channel, body, burst=True) for channel in rotation.channels]
+    came = sorted(set(rotation.on_duty) - set(change.before)) if rotation.dm_on_duty else []
+    went = sorted(set(change.before) - set(rotation.on_duty)) if rotation.dm_off_duty else []
+    posts += [Post(DM_ON, person, body, burst=True) for person in came]
+    posts += [Post(DM_OFF, person, body, burst=True) for person in went]
+    return posts
+
+
+def _topics(before: Rotation | None, after: Rotation) -> dict[str, dict | None]:
+    state = topic_state(after)
+    wanted: dict[str, dict | None] = {channel: state for channel in after.topic_channels}
+    for channel in before.topic_channels if before else ():
+        wanted.setdefault(channel, None)  # no longer chosen: Round Robin's own topic is cleared
+    return wanted
+
+
+def _reminders(rotation: Rotation) -> frozenset[tuple[str, float]]:
+    """A DM to whoever takes over, `remind_before` seconds before a planned hand-over."""
+    handoff = rotation.next_change_at if rotation.bound else rotation.next_handoff_at
+    incoming = [u for u in next_in_turn(rotation) if u not in rotation.on_duty]
+    if not rotation.remind_before or not handoff or not incoming:
+        return frozenset()
+    return frozenset((person, handoff) for person in incoming)
+
+
+MERGE = {DUTY: merge_announcements}  # how a burst of one kind is told once

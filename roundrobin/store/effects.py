@@ -1,0 +1,55 @@
+"""Records the Slack work a change needs (rotations/effects.py decides it), inside the change's own
+transaction: the user group's desired state, the topics, the reminders waiting, and the messages."""
+
+from __future__ import annotations
+
+from roundrobin.db import Database
+from roundrobin.rotations.effects import MERGE, REMINDER, Effects
+from roundrobin.store import outbox, topics
+
+
+async def record(
+    db: Database,
+    rotation_id: int,
+    effects: Effects,
+    now: float,
+    quiet: float,
+    max_delay: float,
+    reclaim: tuple[str, ...] = (),
+) -> None:
+    """Inside the caller's transaction. `reclaim`: channels whose topic the rotation's editor just
+    chose again, so a topic someone else set there may be replaced once more."""
+    await outbox.want_group(db, rotation_id, effects.group_key, effects.group)
+    for channel, state in effects.topics.items():
+        await topics.want(db, rotation_id, channel, state, reclaim=channel in reclaim)
+    for channel in await topics.channels_of(db, rotation_id) - set(effects.topics):
+        await topics.want(db, rotation_id, channel, None)
+    await _reminders(db, rotation_id, effects, now)
+    for post in effects.posts:
+        if post.burst:
+            await outbox.enqueue(
+                db,
+                post.kind,
+                rotation_id,
+                post.target,
+                post.body,
+                now,
+                quiet,
+                max_delay,
+                merge=MERGE.get(post.kind),
+            )
+        else:
+            await outbox.enqueue(db, post.kind, rotation_id, post.target, post.body, now)
+
+
+async def _reminders(db: Database, rotation_id: int, effects: Effects, now: float) -> None:
+    """Reminders are planned only ahead of time: an edit after one went out never sends it again."""
+    planned = await outbox.messages_of(db, rotation_id, REMINDER)
+    for message in planned:
+        if (message.target, message.body.get("handoff_at")) not in effects.reminders:
+            await outbox.forget(db, rotation_id, REMINDER, message.target)
+    have = {(m.target, m.body.get("handoff_at")) for m in planned}
+    for person, at in effects.reminders - have:
+        due = at - (effects.remind_before or 0)
+        if due > now:
+            await outbox.enqueue(db, REMINDER, rotation_id, person, {"handoff_at": at}, now, due_at=due)
