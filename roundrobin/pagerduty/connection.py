@@ -98,6 +98,11 @@ class PagerDutyConnection:
     async def current(self) -> Connection | None:
         return await store.get_connection(self._db)
 
+    async def connected(self) -> bool:
+        """Connected and working: rotations may follow PagerDuty schedules."""
+        connection = await self.current()
+        return connection is not None and connection.status == "connected"
+
     async def pending_login(self) -> LoginState | None:
         return await store.pending_login(self._db, self._clock())
 

@@ -40,10 +40,18 @@ class DutyService(Changes):
 
         return await self._move_duty(rotation_id, actor, "rotated", follower, expected_duty_rev)
 
+    async def may_set_on_duty(self, rotation: Rotation, actor: str) -> None:
+        """Refuse, in words, anyone who may not choose who is on duty for this rotation, and a
+        rotation nobody can be chosen for (before a form is opened, and again when it is saved)."""
+        if not (await self._access.actor(actor)).may_rotate(rotation):
+            raise await self._access.rotate_refusal(rotation)
+        _settable(rotation)
+
     async def set_on_duty(
         self, rotation_id: int, user_id: str, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
         def chosen(rotation: Rotation) -> tuple[str, ...]:
+            _settable(rotation)
             if user_id not in rotation.members:
                 raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
             if not rotation.can_serve(user_id):
@@ -309,6 +317,13 @@ class DutyService(Changes):
         self._ring(effects=bool(changes or replanned))
         self._signals.changed.ring()  # cards flag (or stop flagging) people who left Slack
         return changes
+
+
+def _settable(rotation: Rotation) -> None:
+    if rotation.bound:
+        raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+    if not rotation.members:
+        raise NotAllowed(f"{rotation.name} has nobody to set on duty yet: add members in Edit first.")
 
 
 def _leavers_replaced(rotation: Rotation) -> tuple[str, ...] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -35,9 +35,17 @@ class RotationEditor(Changes):
         clock: Callable[[], float] = time.time,
         announce_quiet: float = ANNOUNCE_QUIET,
         announce_max_delay: float = ANNOUNCE_MAX_DELAY,
+        pagerduty_connected: Callable[[], Awaitable[bool]] | None = None,
     ):
         super().__init__(db, access, signals, clock, announce_quiet, announce_max_delay)
         self._workspace = workspace
+        self._pagerduty_connected = pagerduty_connected
+
+    async def _connected(self, told: bool | None) -> bool:
+        """Whether PagerDuty is connected, asked of the connection itself (a surface never says)."""
+        if told is not None:
+            return told  # tests and tools that set the stage themselves
+        return bool(self._pagerduty_connected and await self._pagerduty_connected())
 
     async def free_code(self, name: str, except_id: int | None = None) -> str:
         """A short code made from the name that no other rotation uses: its first word, its
@@ -66,10 +74,14 @@ class RotationEditor(Changes):
             raise DraftError(errors)
 
     async def validate(
-        self, draft: RotationDraft, actor: str, pagerduty_connected: bool, existing: Rotation | None = None
+        self,
+        draft: RotationDraft,
+        actor: str,
+        pagerduty_connected: bool | None = None,
+        existing: Rotation | None = None,
     ) -> None:
         """Every problem with the draft, its ids and what the actor may bind, before anything is made."""
-        errors = check(draft, pagerduty_connected)
+        errors = check(draft, await self._connected(pagerduty_connected))
         if "code" not in errors and await store.code_taken(
             self._db, draft.code, existing.id if existing else None
         ):
@@ -110,7 +122,10 @@ class RotationEditor(Changes):
         self._ring(effects=True)
         return True
 
-    async def create(self, draft: RotationDraft, actor: str, pagerduty_connected: bool) -> Rotation:
+    async def create(
+        self, draft: RotationDraft, actor: str, pagerduty_connected: bool | None = None
+    ) -> Rotation:
+        pagerduty_connected = await self._connected(pagerduty_connected)
         draft = draft.normalised()
         await self.validate(draft, actor, pagerduty_connected)
         draft = await self._with_group(draft)
@@ -139,10 +154,11 @@ class RotationEditor(Changes):
         rotation_id: int,
         draft: RotationDraft,
         actor: str,
-        pagerduty_connected: bool,
+        pagerduty_connected: bool | None = None,
         expected_rev: int | None = None,
     ) -> Rotation:
         """Apply an edit to the rotation as it is now; refused when it changed since the form opened."""
+        pagerduty_connected = await self._connected(pagerduty_connected)
         who = await self._access.actor(actor)
         current = await self._get(rotation_id)
         async with self._refusals():

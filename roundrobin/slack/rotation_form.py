@@ -208,15 +208,15 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         ) and not form.group_confirmed:
             # A group the person may not bind is refused for that first; only then is it confirmed.
             existing = await services.rotations.get(form.rotation_id) if form.rotation_id else None
-            await services.editor.validate(form.draft.normalised(), user_id, connected, existing)
+            await services.editor.validate(form.draft.normalised(), user_id, existing=existing)
             await ack(response_action="errors", errors=await _confirm_group(services, removed, view))
             return
         if form.rotation_id:
             rotation = await services.editor.update(
-                form.rotation_id, form.draft, user_id, connected, expected_rev=form.config_rev
+                form.rotation_id, form.draft, user_id, expected_rev=form.config_rev
             )
         else:
-            rotation = await services.editor.create(form.draft, user_id, connected)
+            rotation = await services.editor.create(form.draft, user_id)
     except DraftError as e:
         await ack(response_action="errors", errors=rotation_errors(e.errors, view))
         return
@@ -250,5 +250,5 @@ async def _confirm_group(services: Services, removed: tuple[str, ...], view: dic
 
 
 async def _connected(services: Services) -> bool:
-    connection = await services.pagerduty.current()
-    return connection is not None and connection.status == "connected"
+    """Whether to offer PagerDuty as a source (the editor asks the connection again when saving)."""
+    return await services.pagerduty.connected()

@@ -90,21 +90,21 @@ async def on_details(ack: AsyncAck, body: dict, action: dict, context: AsyncBolt
 
 
 async def _details(services: Services, rotation: Rotation, user_id: str, notice: str | None = None) -> dict:
-    can_manage = await services.access.can_manage(user_id)
+    who = await services.access.actor(user_id)
     people = await services.people.of_rotation(rotation)
     ahead = await services.people.unlinked_ahead([rotation])
     problems, repaired = await services.rotations_home.delivery_notes([rotation.id])
     return details_modal(
         Details(
             rotation=rotation,
-            can_edit=can_manage or rotation.created_by == user_id,
-            can_link=can_manage,
+            can_edit=who.may_edit(rotation),
+            can_link=who.manager,
             schedule_name=people.schedule_name,
             shifts=people.shifts,
             pd_names=people.names,
             pd_slack=people.slack_of,
             history=await services.rotations.history(rotation.id, limit=10),
-            can_rotate=await services.access.can_rotate(user_id, rotation),
+            can_rotate=who.may_rotate(rotation),
             by_hand=people.by_hand,
             pd_emails=people.emails,
             upcoming_unlinked=ahead.get(rotation.id, ()),
@@ -178,11 +178,7 @@ async def on_set_on_duty_open(ack: AsyncAck, body: dict, action: dict, context: 
 
 
 async def _set_on_duty_view(services: Services, user_id: str, rotation) -> dict:
-    await services.access.require_rotate(user_id, rotation)
-    if rotation.bound:
-        raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
-    if not rotation.members:
-        raise NotAllowed(f"{rotation.name} has nobody to set on duty yet: add members in Edit first.")
+    await services.duty.may_set_on_duty(rotation, user_id)
     return set_on_duty_modal(rotation, await _names(services, rotation))
 
 

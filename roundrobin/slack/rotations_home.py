@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
-from roundrobin.access import Access
+from roundrobin.access import Access, Actor
 from roundrobin.db import Database
 from roundrobin.rotations.model import Rotation
 from roundrobin.slack.delivery import SHOW_AFTER
@@ -47,15 +47,16 @@ class RotationsHome:
         names = await pd_store.schedules(self._db, {r.pd_schedule_id for r in rotations if r.pd_schedule_id})
         problems, repaired = await self.delivery_notes([r.id for r in rotations])
         ahead = await self._unlinked_ahead(rotations) if self._unlinked_ahead else {}
+        who = Actor(user_id, can_manage)  # the rules of access.py, from the fact the Home already has
         rows = [
             RotationRow(
                 rotation=r,
-                can_edit=can_manage or r.created_by == user_id,
+                can_edit=who.may_edit(r),
                 schedule_name=names[r.pd_schedule_id].name if r.pd_schedule_id in names else None,
                 problems=tuple(problems.get(r.id, ())),
                 group_repaired=r.id in repaired,
                 viewer=user_id,
-                can_rotate=await self._access.can_rotate(user_id, r),
+                can_rotate=who.may_rotate(r),
                 upcoming_unlinked=ahead.get(r.id, ()),
             )
             for r in rotations
