@@ -176,12 +176,14 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     await scheduler.rearm()
     log.info("ready: scheduler", extra={"sync_every_seconds": settings.sync_interval_seconds})
 
-    handler = AsyncSocketModeHandler(build_slack_app(services), settings.slack_app_token, web_client=slack)
+    handler = AsyncSocketModeHandler(
+        build_slack_app(services, slack), settings.slack_app_token, web_client=slack
+    )
     await handler.connect_async()
     stack.push_async_callback(handler.close_async)
     log.info("ready: socket mode", extra={"team": identity.team_id, "app": identity.app_id})
 
-    web_url = await _start_web(services, handler.client.is_connected, stack)
+    web_url = await _start_web(services, db, handler.client.is_connected, stack)
     log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
     return Running(services, web_url, handler)
 
@@ -237,10 +239,6 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     )
     return Services(
         settings=settings,
-        db=db,
-        vault=vault,
-        http=http,
-        slack=slack,
         identity=identity,
         signals=signals,
         roles=roles,
@@ -287,9 +285,9 @@ async def sync_summary(db: Database) -> SyncSummary:
     )
 
 
-async def _start_web(services: Services, socket_mode_connected, stack: AsyncExitStack) -> str:
+async def _start_web(services: Services, db: Database, socket_mode_connected, stack: AsyncExitStack) -> str:
     settings = services.settings
-    runner = web.AppRunner(build_web_app(services, socket_mode_connected), access_log=None)
+    runner = web.AppRunner(build_web_app(services, db, socket_mode_connected), access_log=None)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
     site = web.TCPSite(runner, settings.http_host, settings.http_port)

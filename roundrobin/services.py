@@ -1,18 +1,16 @@
-"""The services the composition root builds once and hands to every surface (Slack, web, scheduler)."""
+"""The services the composition root builds once and hands to every surface (Slack, web, scheduler).
+
+No database handle, HTTP session, vault or raw Slack client here: a surface reaches data and the
+outside world only through a service."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import aiohttp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.access import Access
 from roundrobin.background import Background
 from roundrobin.config import Settings
-from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
@@ -32,16 +30,11 @@ from roundrobin.slack.permissions import SlackRoles
 from roundrobin.slack.replies import Replies
 from roundrobin.slack.rotations_home import RotationsHome
 from roundrobin.slack.usergroups import Usergroups
-from roundrobin.vault import Vault
 
 
 @dataclass
 class Services:
     settings: Settings
-    db: Database
-    vault: Vault
-    http: aiohttp.ClientSession
-    slack: AsyncWebClient
     identity: SlackIdentity
     signals: Signals
     roles: SlackRoles
@@ -64,6 +57,3 @@ class Services:
     modals: Modals
     replies: Replies
     accounts: AccountWatch
-    socket_mode_connected: Callable[[], Coroutine[Any, Any, bool]] | None = (
-        None  # set once Socket Mode starts
-    )

@@ -12,6 +12,7 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
 from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
+from roundrobin.db import Database
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
@@ -24,14 +25,16 @@ SERVICES = web.AppKey("services", Services)
 
 
 SOCKET_MODE = web.AppKey("socket_mode_connected", object)
+DB = web.AppKey("db", Database)
 # /healthz patience: a sync failing for this many intervals, or Slack work undelivered this long.
 SYNC_FAILING_INTERVALS = 3
 EFFECTS_STUCK_SECONDS = 300.0
 
 
-def build_web_app(services: Services, socket_mode_connected=None) -> web.Application:
+def build_web_app(services: Services, db: Database, socket_mode_connected=None) -> web.Application:
     app = web.Application(middlewares=[_security_headers])
     app[SERVICES] = services
+    app[DB] = db  # /healthz asks the database itself whether it answers
     app[SOCKET_MODE] = socket_mode_connected
     app.router.add_get(LOGIN_START_PATH, pagerduty_login_start)
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
@@ -125,7 +128,7 @@ async def _tell_slack(services: Services, user_id: str, view_id: str | None, ok:
         if view_id:
             # A closed modal cannot be updated; the App Home already says it all.
             with contextlib.suppress(SlackApiError):
-                await services.slack.views_update(view_id=view_id, view=outcome_modal(ok, message))
+                await services.modals.replace(view_id, outcome_modal(ok, message))
     except (SlackApiError, aiohttp.ClientError, TimeoutError) as e:
         log.warning("could not tell Slack how the login ended", extra={"error": type(e).__name__})
 
@@ -154,7 +157,7 @@ async def healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     problems = []
     try:
-        await services.db.fetchone("SELECT 1")
+        await request.app[DB].fetchone("SELECT 1")
         database = "ok"
     except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
         database = f"error: {type(e).__name__}"
@@ -171,7 +174,7 @@ async def healthz(request: web.Request) -> web.Response:
         pagerduty = _pagerduty_health(connection, now, services.settings.sync_interval_seconds)
         if pagerduty["state"] == "needs_reauth" or pagerduty.get("sync") == "failing":
             problems.append("pagerduty")
-        backlog = await outbox.backlog(services.db, now, EFFECTS_STUCK_SECONDS)
+        backlog = await outbox.backlog(request.app[DB], now, EFFECTS_STUCK_SECONDS)
         effects = {"pending": backlog.pending, "stuck": backlog.stuck}
         if backlog.stuck:
             problems.append("slack_effects")

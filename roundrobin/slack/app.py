@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.services import Services
 from roundrobin.slack import (
@@ -23,12 +24,12 @@ from roundrobin.slack import (
 log = logging.getLogger(__name__)
 
 
-def build_slack_app(services: Services) -> AsyncApp:
+def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
     bolt_log = logging.getLogger("slack_bolt")
     # AsyncApp also reads SLACK_BOT_TOKEN from the environment and warns that `client` wins, which
     # is exactly what we want: the client carries SLACK_API_URL. Keep that warning out of the log.
     bolt_log.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
-    app = AsyncApp(client=services.slack, logger=bolt_log)
+    app = AsyncApp(client=client, logger=bolt_log)
 
     @app.middleware
     async def inject_services(context: AsyncBoltContext, next):  # noqa: A002 - Bolt's name

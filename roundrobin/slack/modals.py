@@ -48,6 +48,10 @@ class Modals:
             view_id=shown["id"], hash=shown.get("hash") if use_hash else None, view=view
         )
 
+    async def replace(self, view_id: str, view: dict) -> None:
+        """Redraw a modal Round Robin opened, on its own account (the PagerDuty login's outcome)."""
+        await self._client.views_update(view_id=view_id, view=view)
+
     async def require_own(self, body: dict) -> None:
         """Refuse a payload that names a view Round Robin did not open for the person sending it."""
         if not await self.owns(body):
