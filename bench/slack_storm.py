@@ -33,11 +33,11 @@ from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.model import GroupState  # noqa: E402
 from roundrobin.signals import Signals  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
-from roundrobin.slack.delivery import SlackDelivery  # noqa: E402
-from roundrobin.slack.directory import SlackDirectory  # noqa: E402
-from roundrobin.slack.pacing import Pacer  # noqa: E402
-from roundrobin.slack.usergroups import Usergroups  # noqa: E402
-from roundrobin.slack.workspace import SlackWorkspace  # noqa: E402
+from roundrobin.slack.gateway.delivery import SlackDelivery  # noqa: E402
+from roundrobin.slack.gateway.directory import SlackDirectory  # noqa: E402
+from roundrobin.slack.gateway.pacing import Pacer  # noqa: E402
+from roundrobin.slack.gateway.usergroups import Usergroups  # noqa: E402
+from roundrobin.slack.gateway.workspace import SlackWorkspace  # noqa: E402
 from roundrobin.store import outbox  # noqa: E402
 
 BOT, APP = "xoxb-storm-0000", "xapp-1-A0001-storm"

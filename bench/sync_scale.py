@@ -47,7 +47,7 @@ from roundrobin.scheduler import Scheduler  # noqa: E402
 from roundrobin.sim.pagerduty import FakePagerDuty  # noqa: E402
 from roundrobin.sim.pagerduty_scenarios import DAILY, AccountShape, SeededAccount, seed_account  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
-from roundrobin.slack.identity import fetch_identity  # noqa: E402
+from roundrobin.slack.gateway.identity import fetch_identity  # noqa: E402
 from roundrobin.store import outbox  # noqa: E402
 from roundrobin.store import rotations as rotation_store  # noqa: E402
 from roundrobin.vault import Vault  # noqa: E402

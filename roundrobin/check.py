@@ -18,8 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.config import Settings
 from roundrobin.migrations import MIGRATIONS
 from roundrobin.pagerduty.client import PagerDutyClient, PagerDutyError, StaticApiKey
-from roundrobin.slack.identity import fetch_identity
-from roundrobin.slack.scopes import BOT_SCOPES
+from roundrobin.slack.gateway.identity import fetch_identity
+from roundrobin.slack.gateway.scopes import BOT_SCOPES
 from roundrobin.slack.views.blocks import ago
 from roundrobin.store.integrations import Connection
 from roundrobin.vault import Vault, VaultError, is_valid_key

@@ -34,22 +34,22 @@ from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.scheduler import Scheduler
 from roundrobin.services import Services
 from roundrobin.signals import Signals
-from roundrobin.slack.accounts import AccountWatch
-from roundrobin.slack.app import build_slack_app
-from roundrobin.slack.delivery import SlackDelivery
-from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.home_publisher import HomePublisher
-from roundrobin.slack.home_refresh import HomeRefresh
-from roundrobin.slack.identity import SlackIdentity, fetch_identity
-from roundrobin.slack.modals import Modals
-from roundrobin.slack.pacing import Pacer
-from roundrobin.slack.permissions import SlackRoles
-from roundrobin.slack.replies import Replies
-from roundrobin.slack.rotations_home import RotationsHome
-from roundrobin.slack.usergroups import Usergroups
+from roundrobin.slack.gateway.accounts import AccountWatch
+from roundrobin.slack.gateway.delivery import SlackDelivery
+from roundrobin.slack.gateway.directory import SlackDirectory
+from roundrobin.slack.gateway.home_publisher import HomePublisher
+from roundrobin.slack.gateway.home_refresh import HomeRefresh
+from roundrobin.slack.gateway.identity import SlackIdentity, fetch_identity
+from roundrobin.slack.gateway.modals import Modals
+from roundrobin.slack.gateway.pacing import Pacer
+from roundrobin.slack.gateway.permissions import SlackRoles
+from roundrobin.slack.gateway.replies import Replies
+from roundrobin.slack.gateway.rotations_home import RotationsHome
+from roundrobin.slack.gateway.usergroups import Usergroups
+from roundrobin.slack.gateway.workspace import SlackWorkspace
+from roundrobin.slack.surfaces.app import build_slack_app
 from roundrobin.slack.views.requests import renderers as request_renderers
 from roundrobin.slack.views.settings import SyncSummary
-from roundrobin.slack.workspace import SlackWorkspace
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as rotation_store
 from roundrobin.vault import Vault, VaultError, load_or_create_key

@@ -20,16 +20,16 @@ from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
 from roundrobin.signals import Signals
-from roundrobin.slack.accounts import AccountWatch
-from roundrobin.slack.delivery import SlackDelivery
-from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.home_publisher import HomePublisher
-from roundrobin.slack.identity import SlackIdentity
-from roundrobin.slack.modals import Modals
-from roundrobin.slack.permissions import SlackRoles
-from roundrobin.slack.replies import Replies
-from roundrobin.slack.rotations_home import RotationsHome
-from roundrobin.slack.usergroups import Usergroups
+from roundrobin.slack.gateway.accounts import AccountWatch
+from roundrobin.slack.gateway.delivery import SlackDelivery
+from roundrobin.slack.gateway.directory import SlackDirectory
+from roundrobin.slack.gateway.home_publisher import HomePublisher
+from roundrobin.slack.gateway.identity import SlackIdentity
+from roundrobin.slack.gateway.modals import Modals
+from roundrobin.slack.gateway.permissions import SlackRoles
+from roundrobin.slack.gateway.replies import Replies
+from roundrobin.slack.gateway.rotations_home import RotationsHome
+from roundrobin.slack.gateway.usergroups import Usergroups
 
 
 @dataclass

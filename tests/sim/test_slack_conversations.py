@@ -6,7 +6,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.sim.slack import DEFAULT_SCOPES, FakeSlack
-from roundrobin.slack.scopes import BOT_SCOPES
+from roundrobin.slack.gateway.scopes import BOT_SCOPES
 
 NOW = 1_700_000_000
 

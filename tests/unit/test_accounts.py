@@ -19,8 +19,8 @@ from roundrobin.rotations.model import (
     Rotation,
 )
 from roundrobin.signals import Signals
-from roundrobin.slack.forms import parse_member_value
 from roundrobin.slack.ids import Rotations
+from roundrobin.slack.surfaces.forms import parse_member_value
 from roundrobin.slack.views.messages import duty_message
 from roundrobin.slack.views.rotation_modals import Details, details_modal
 from roundrobin.slack.views.rotations import RotationRow, on_duty_line, rotation_summary

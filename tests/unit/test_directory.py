@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.background import Doorbell
 from roundrobin.rotations.model import DEACTIVATED, GUEST, MISSING
 from roundrobin.sim.slack import FakeSlack
-from roundrobin.slack.directory import LOOKUPS_PER_CHECK, SlackDirectory
+from roundrobin.slack.gateway.directory import LOOKUPS_PER_CHECK, SlackDirectory
 from roundrobin.store import directory as store
 
 MADE_UP = [f"U{n:09d}" for n in range(1000)]

@@ -10,8 +10,8 @@ from roundrobin.pagerduty.sync import SyncReport
 from roundrobin.rotations import codes
 from roundrobin.rotations.model import DutyChange, Rotation
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.slack.pagerduty import sync_words
-from roundrobin.slack.settings import owners_words
+from roundrobin.slack.surfaces.pagerduty import sync_words
+from roundrobin.slack.surfaces.settings import owners_words
 from roundrobin.slack.views.rotation_modals import first_handoffs
 from roundrobin.slack.views.settings import SyncSummary, disconnect_words
 

@@ -17,12 +17,12 @@ from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import GroupState
 from roundrobin.signals import Signals
 from roundrobin.sim.slack import FakeSlack
-from roundrobin.slack.accounts import AccountWatch
-from roundrobin.slack.delivery import SHOW_AFTER, SlackDelivery
-from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.pacing import Pacer
-from roundrobin.slack.usergroups import Usergroups
-from roundrobin.slack.workspace import SlackWorkspace
+from roundrobin.slack.gateway.accounts import AccountWatch
+from roundrobin.slack.gateway.delivery import SHOW_AFTER, SlackDelivery
+from roundrobin.slack.gateway.directory import SlackDirectory
+from roundrobin.slack.gateway.pacing import Pacer
+from roundrobin.slack.gateway.usergroups import Usergroups
+from roundrobin.slack.gateway.workspace import SlackWorkspace
 from roundrobin.store import outbox
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store.pagerduty import PdSchedule

@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 from roundrobin.sim.pagerduty import ManualClock
-from roundrobin.slack.home_publisher import HomePublisher
+from roundrobin.slack.gateway.home_publisher import HomePublisher
 from roundrobin.slack.views.blocks import section
 from roundrobin.slack.views.settings import SyncSummary
 

@@ -3,8 +3,8 @@
 import asyncio
 
 from roundrobin.background import Doorbell
-from roundrobin.slack.home_refresh import HomeRefresh
-from roundrobin.slack.pacing import Pacer, Rate
+from roundrobin.slack.gateway.home_refresh import HomeRefresh
+from roundrobin.slack.gateway.pacing import Pacer, Rate
 
 
 class Homes:

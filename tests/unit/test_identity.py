@@ -1,4 +1,4 @@
-from roundrobin.slack.identity import SlackIdentity
+from roundrobin.slack.gateway.identity import SlackIdentity
 
 
 def test_app_redirect_goes_to_slack_com_for_real_slack():

@@ -5,8 +5,8 @@ import pytest
 from roundrobin.rotations import templates
 from roundrobin.rotations.model import Notifications, Rotation
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.slack.forms import notification_errors, parse_menu_value, parse_notifications
 from roundrobin.slack.ids import NotificationIds as N
+from roundrobin.slack.surfaces.forms import notification_errors, parse_menu_value, parse_notifications
 from roundrobin.slack.views.notifications import NotificationsForm, notifications_modal
 from roundrobin.slack.views.personal import dm_off_message, dm_on_message, reminder_message, topic_text
 

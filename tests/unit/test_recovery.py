@@ -5,8 +5,8 @@ import asyncio
 import time
 
 from roundrobin.rotations.model import GroupState
-from roundrobin.slack.delivery import PROBE_EVERY
-from roundrobin.slack.pacing import Pacer, Rate
+from roundrobin.slack.gateway.delivery import PROBE_EVERY
+from roundrobin.slack.gateway.pacing import Pacer, Rate
 from roundrobin.store import outbox, topics
 from tests.unit.test_group_refusals import PEOPLE_OF_OPS, hand_to_both, two_on_call, world  # noqa: F401
 

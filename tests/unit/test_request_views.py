@@ -6,7 +6,7 @@ from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.requests import OFFER, THREAD, RequestRefused
 from roundrobin.sim.blockkit import validate_blocks
 from roundrobin.slack.ids import Requests
-from roundrobin.slack.mentions import parse_mention
+from roundrobin.slack.surfaces.mentions import parse_mention
 from roundrobin.slack.views.requests import (
     answered_dm,
     no_code_reply,

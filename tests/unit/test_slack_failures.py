@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.slack.failures import SlackFailure, classify, describe
+from roundrobin.slack.gateway.failures import SlackFailure, classify, describe
 from tests.unit.mock_http import RESETS, TIMEOUTS, CutShort, MockHttp, not_http
 
 API = "https://slack.com/api/"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.access import MAX_OWNERS
-from roundrobin.slack.deps import deps, refusals
 from roundrobin.slack.ids import Owners
+from roundrobin.slack.surfaces.deps import deps, refusals
 from roundrobin.slack.views.blocks import mention
 
 

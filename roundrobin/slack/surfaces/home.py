@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from roundrobin.slack.deps import deps
 from roundrobin.slack.ids import Home
+from roundrobin.slack.surfaces.deps import deps
 
 
 def register(app: AsyncApp) -> None:

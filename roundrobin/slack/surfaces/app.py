@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.services import Services
-from roundrobin.slack import (
+from roundrobin.slack.surfaces import (
     commands,
     home,
     mentions,

@@ -36,9 +36,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations.model import GroupState, Rotation, why_not, with_snapshot
-from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.failures import SlackFailure, classify, describe
-from roundrobin.slack.pacing import Pacer
+from roundrobin.slack.gateway.directory import SlackDirectory
+from roundrobin.slack.gateway.failures import SlackFailure, classify, describe
+from roundrobin.slack.gateway.pacing import Pacer
 from roundrobin.slack.views.blocks import esc, mention
 from roundrobin.slack.views.messages import RENDERERS
 from roundrobin.slack.views.personal import RENDERERS as PERSONAL

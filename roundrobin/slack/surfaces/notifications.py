@@ -10,9 +10,9 @@ from roundrobin.rotations import templates
 from roundrobin.rotations.errors import DraftError
 from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next_in_turn
 from roundrobin.services import Services
-from roundrobin.slack.deps import deps, refusals
-from roundrobin.slack.forms import notification_errors, number, parse_id, parse_notifications
 from roundrobin.slack.ids import NotificationIds, Preferences
+from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.forms import notification_errors, number, parse_id, parse_notifications
 from roundrobin.slack.views.blocks import esc, read_metadata
 from roundrobin.slack.views.messages import fill
 from roundrobin.slack.views.notifications import SURFACE_LABELS, NotificationsForm, notifications_modal

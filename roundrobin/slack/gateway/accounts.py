@@ -16,7 +16,7 @@ import logging
 from roundrobin.background import Doorbell, cancel
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.duty import DutyService
-from roundrobin.slack.directory import SlackDirectory
+from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.store.directory import SlackUser
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from roundrobin.pagerduty.people import Linked
 from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import Rotation
 from roundrobin.services import Services
-from roundrobin.slack.deps import deps, refusals
-from roundrobin.slack.forms import field, number, parse_id, parse_member_value, parse_menu_value
 from roundrobin.slack.ids import MenuChoice, Rotations
-from roundrobin.slack.rotation_form import open_form
+from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.forms import field, number, parse_id, parse_member_value, parse_menu_value
+from roundrobin.slack.surfaces.rotation_form import open_form
 from roundrobin.slack.views.blocks import esc, mention, modal, option, read_metadata, section
 from roundrobin.slack.views.messages import unmatched_words
 from roundrobin.slack.views.rotation_modals import (

@@ -16,9 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.requests import RequestRefused
 from roundrobin.services import Services
-from roundrobin.slack.deps import deps
-from roundrobin.slack.forms import parse_id
 from roundrobin.slack.ids import Requests
+from roundrobin.slack.surfaces.deps import deps
+from roundrobin.slack.surfaces.forms import parse_id
 from roundrobin.slack.views.blocks import esc, section
 from roundrobin.slack.views.requests import (
     APP,

@@ -14,7 +14,7 @@ from roundrobin.access import PermissionDenied
 from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import Rotation
 from roundrobin.services import Services
-from roundrobin.slack.deps import deps
+from roundrobin.slack.surfaces.deps import deps
 from roundrobin.slack.views.blocks import context, esc, mention, section
 from roundrobin.slack.views.rotations import rotation_line, who_text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from roundrobin.slack.deps import deps
+from roundrobin.slack.surfaces.deps import deps
 
 
 def register(app: AsyncApp) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from roundrobin.access import Access, Actor
 from roundrobin.db import Database
 from roundrobin.rotations.model import Rotation
-from roundrobin.slack.delivery import SHOW_AFTER
+from roundrobin.slack.gateway.delivery import SHOW_AFTER
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
 from roundrobin.store import outbox, topics

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from roundrobin.background import Doorbell, cancel
-from roundrobin.slack.pacing import Pacer, Rate
+from roundrobin.slack.gateway.pacing import Pacer, Rate
 
 log = logging.getLogger(__name__)
 

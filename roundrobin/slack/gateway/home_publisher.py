@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.access import Access
 from roundrobin.db import Database
 from roundrobin.pagerduty.connection import PagerDutyConnection
-from roundrobin.slack.identity import SlackIdentity
+from roundrobin.slack.gateway.identity import SlackIdentity
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.home import TABS, HomeState, home_view
 from roundrobin.slack.views.settings import SettingsState, SyncSummary

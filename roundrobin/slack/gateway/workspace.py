@@ -14,8 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations.model import GONE
 from roundrobin.rotations.references import Group
-from roundrobin.slack.directory import SlackDirectory
-from roundrobin.slack.usergroups import Usergroups
+from roundrobin.slack.gateway.directory import SlackDirectory
+from roundrobin.slack.gateway.usergroups import Usergroups
 from roundrobin.slack.views.blocks import is_id
 
 CHANNEL_TYPES = "public_channel,private_channel"

@@ -19,9 +19,9 @@ from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule, zone_names
 from roundrobin.services import Services
-from roundrobin.slack.deps import deps, refusals
-from roundrobin.slack.forms import parse_id, parse_rotation_form, rotation_errors, turn_order_move
 from roundrobin.slack.ids import Rotations
+from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.forms import parse_id, parse_rotation_form, rotation_errors, turn_order_move
 from roundrobin.slack.views.blocks import esc, option, read_metadata
 from roundrobin.slack.views.rotation_modals import NO_GROUP, NO_GROUP_LABEL, RotationForm, rotation_modal
 

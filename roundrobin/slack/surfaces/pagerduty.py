@@ -8,9 +8,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.pagerduty.connection import ClientRejected, KeyRejected
 from roundrobin.pagerduty.sync import SyncReport
-from roundrobin.slack.deps import deps, refusals
-from roundrobin.slack.forms import parse_api_key_form, parse_oauth_form
 from roundrobin.slack.ids import PagerDuty
+from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.forms import parse_api_key_form, parse_oauth_form
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import connect_modal, login_modal, oauth_modal
 

@@ -1,0 +1,1 @@
+"""What Slack calls: the Bolt listeners, one module per surface, with the forms they parse."""
