@@ -45,6 +45,7 @@ from roundrobin.slack.views.requests import renderers as request_renderers
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.slack.workspace import SlackWorkspace
 from roundrobin.store import pagerduty as pd_store
+from roundrobin.store import pd_failures
 from roundrobin.store import rotations as rotation_store
 from roundrobin.vault import Vault, VaultError, load_or_create_key
 from roundrobin.web import build_web_app
@@ -189,7 +190,9 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         db, vault, settings, http, rotations.revert_bound_to_manual, access, clock
     )
     background = Background()
-    sync = PagerDutySync(db, pagerduty, rotations, directory, clock, background)
+    sync = PagerDutySync(
+        db, pagerduty, rotations, directory, clock, background, interval=settings.sync_interval_seconds
+    )
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
     rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
     home = HomePublisher(
@@ -240,11 +243,14 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
 
 
 async def sync_summary(db: Database) -> SyncSummary:
-    bound = await rotation_store.with_source(db, "pagerduty")
+    failing = await pd_failures.failing(db)
+    failing_schedules = [f.schedule_id for f in failing if f.schedule_id][:10]
     return SyncSummary(
-        schedules=await pd_store.count_schedules(db),
-        bound_rotations=len(bound),
-        bound_names=tuple(f"{r.name} ({r.code})" for r in bound),
+        census=await pd_store.census(db),
+        bound_rotations=await rotation_store.count(db, "pagerduty"),
+        bound_names=tuple(label for _, label in await rotation_store.bound_labels(db, limit=3)),
+        failing=tuple(failing),
+        failing_names=dict(await rotation_store.bound_labels(db, failing_schedules)),
     )
 
 

@@ -344,7 +344,7 @@ class PagerDutyConnection:
 
     # --- clients and tokens ----------------------------------------------------------------
 
-    async def client(self, timeout: float = 10.0) -> PagerDutyClient | None:
+    async def client(self, timeout: float = 10.0, max_retries: int = 3) -> PagerDutyClient | None:
         """A REST client for the stored connection, or None when there is none usable."""
         connection = await self.current()
         if connection is None or connection.status != "connected":
@@ -354,7 +354,11 @@ class PagerDutyConnection:
         else:
             credentials = _StoredOAuth(self)
         return PagerDutyClient(
-            self._session, self._settings.pagerduty_api_base(connection.region), credentials, timeout=timeout
+            self._session,
+            self._settings.pagerduty_api_base(connection.region),
+            credentials,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def access_token(self, force_refresh: bool = False) -> str:
