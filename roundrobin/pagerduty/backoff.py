@@ -29,7 +29,9 @@ CREDENTIAL = (
 
 def lasting(error: PagerDutyError) -> bool:
     """The read will fail the same way until someone changes something."""
-    return isinstance(error, PagerDutyScopeError | PagerDutyRequestError | PagerDutyListTooLong | PagerDutyNotFound)
+    return isinstance(
+        error, PagerDutyScopeError | PagerDutyRequestError | PagerDutyListTooLong | PagerDutyNotFound
+    )
 
 
 def retry_delay(attempts: int) -> float:

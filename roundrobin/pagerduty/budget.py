@@ -24,7 +24,9 @@ from roundrobin.store.pagerduty import PdSchedule
 
 BUDGET_PER_MINUTE = 96.0  # a tenth of PagerDuty's 960 requests a minute per credential
 POLL_SHARE = 0.5  # of an interval's credit, at most, for the poll
-REFRESH_EVERY = 15 * 60.0  # a schedule's week ahead is read again this long after it was read, budget allowing
+REFRESH_EVERY = (
+    15 * 60.0
+)  # a schedule's week ahead is read again this long after it was read, budget allowing
 DETAIL_EVERY = 24 * 3600.0  # and its own page (members not on call this week, policies, name) once a day
 SYNC_NOW_SPEND = 5 * BUDGET_PER_MINUTE  # Sync now may read ahead five minutes' worth at once
 PAGE = 100  # rows per /oncalls page, ids per /oncalls request
@@ -44,7 +46,9 @@ class Credit:
 
     def earn(self, now: float, interval: float) -> None:
         """What the time since the last cycle earned (the first cycle starts with one interval's worth)."""
-        earned = self.per_tick(interval) if self._at is None else self.per_minute * max(0.0, now - self._at) / 60
+        earned = (
+            self.per_tick(interval) if self._at is None else self.per_minute * max(0.0, now - self._at) / 60
+        )
         self.balance = min(2 * self.per_tick(interval), self.balance + earned)
         self._at = now
 

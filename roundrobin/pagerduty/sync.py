@@ -296,7 +296,9 @@ class PagerDutySync:
         levels = {s: known[s].levels or 1.0 for s in polled}
         groups = [polled]
         if cycle.kind == "tick":
-            groups = budget.poll_groups(polled, levels, self._credit.per_tick(cycle.interval) * budget.POLL_SHARE)
+            groups = budget.poll_groups(
+                polled, levels, self._credit.per_tick(cycle.interval) * budget.POLL_SHARE
+            )
         group = groups[self._poll_turn % len(groups)]
         self._poll_turn += 1
         report.polled, report.poll_groups = len(group), len(groups)
@@ -338,13 +340,17 @@ class PagerDutySync:
         since, until = int(now), int(now) + LOOKAHEAD
         read: set[str] = set()
         gone: set[str] = set()
-        listed = [s for s in ids if s not in detailed and (known.get(s) is None or known[s].routed is not False)]
+        listed = [
+            s for s in ids if s not in detailed and (known.get(s) is None or known[s].routed is not False)
+        ]
         weeks = {s: known[s].week_rows for s in listed if s in known and known[s].week_rows}
         own_page = [s for s in ids if s not in listed]
         for batch in plan.batches(listed, weeks, budget.DAILY_WEEK_ROWS, PAGE, ROWS_PER_BATCH):
             try:
                 # references only: emails come from the user list (_learn_people), not 8 rows each
-                found = await reader.oncalls(batch, since, until, weeks, budget.DAILY_WEEK_ROWS, ROWS_PER_BATCH, False)
+                found = await reader.oncalls(
+                    batch, since, until, weeks, budget.DAILY_WEEK_ROWS, ROWS_PER_BATCH, False
+                )
             except PagerDutyError as e:
                 if not backoff.lasting(e):
                     raise
@@ -355,7 +361,13 @@ class PagerDutySync:
             await self._store_weeks(
                 {s: found.of(s) for s in on_list},
                 [
-                    Learned(s, routed=True, week_rows=found.rows[s], levels=len(found.placements[s]), planned_at=now)
+                    Learned(
+                        s,
+                        routed=True,
+                        week_rows=found.rows[s],
+                        levels=len(found.placements[s]),
+                        planned_at=now,
+                    )
                     for s in on_list
                 ],
                 now,
@@ -425,7 +437,9 @@ class PagerDutySync:
 
     # --- people and the census ----------------------------------------------------------------
 
-    async def _learn_people(self, reader: Reader, schedule_ids: list[str], now: float, report: SyncReport) -> None:
+    async def _learn_people(
+        self, reader: Reader, schedule_ids: list[str], now: float, report: SyncReport
+    ) -> None:
         """Emails of the schedules' members and of whoever holds their shifts: the full user list
         now and then, a few newcomers one by one."""
         schedules = await store.schedules(self._db, schedule_ids)

@@ -112,7 +112,8 @@ def sync_words(report: SyncReport) -> str:
     changes = [c.rotation.code for c in report.changes]
     following = f"{_count(report.bound, 'rotation')} following {'it' if report.bound == 1 else 'them'}"
     census = report.census
-    counts = f"{schedules_in_pagerduty(census)}, {following}" if census else following.capitalize()
+    counts = f"{schedules_in_pagerduty(census)}, {following}" if census else following
+    counts = counts[0].upper() + counts[1:]
     if changes:
         codes = ", ".join(esc(code) for code in changes[:5]) + (" …" if len(changes) > 5 else "")
         what = f"{_count(len(changes), 'hand-over')} ({codes})"
@@ -142,7 +143,7 @@ def sync_words(report: SyncReport) -> str:
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 @refusals()

@@ -211,7 +211,9 @@ async def forget_unfollowed(db: Database, bound: Iterable[str], seen_before: flo
     that were last offered before `seen_before`."""
     keep = set(bound)
     stored = {r[0] for r in await db.fetchall("SELECT DISTINCT schedule_id FROM pd_shifts")}
-    listed = {r[0] for r in await db.fetchall("SELECT id FROM pd_schedules WHERE seen_at < ?", (seen_before,))}
+    listed = {
+        r[0] for r in await db.fetchall("SELECT id FROM pd_schedules WHERE seen_at < ?", (seen_before,))
+    }
     async with db.transaction():
         await db.executemany("DELETE FROM pd_shifts WHERE schedule_id = ?", [(s,) for s in stored - keep])
         await db.executemany("DELETE FROM pd_schedules WHERE id = ?", [(s,) for s in listed - keep])

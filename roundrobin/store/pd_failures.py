@@ -44,7 +44,9 @@ async def record(
         old = before.get(what)
         attempts = (old.attempts if old else 0) + 1
         recorded.append(
-            ReadFailure(what, error, advice, old.first_at if old else now, now, now + delay(attempts), attempts)
+            ReadFailure(
+                what, error, advice, old.first_at if old else now, now, now + delay(attempts), attempts
+            )
         )
     await db.executemany(
         """INSERT OR REPLACE INTO pd_read_failures (what, error, advice, first_at, last_at, retry_at, attempts)

@@ -166,7 +166,9 @@ async def bound_changing_by(db: Database, at: float) -> list[Rotation]:
     )
 
 
-async def bound_labels(db: Database, schedule_ids: Iterable[str] | None = None, limit: int = 10) -> list[tuple[str, str]]:
+async def bound_labels(
+    db: Database, schedule_ids: Iterable[str] | None = None, limit: int = 10
+) -> list[tuple[str, str]]:
     """(schedule id, "Name (CODE)") of bound rotations (following these schedules), by name: for
     words about them, without loading thousands of rotations."""
     where, params = "WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL", []

@@ -7,6 +7,7 @@ import pytest
 from roundrobin.db import Database
 from roundrobin.migrations import MIGRATIONS
 from roundrobin.store import integrations, owners
+from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 
 # Rows an installation at each schema version could hold (written with that version's columns).
@@ -25,6 +26,8 @@ FIXTURES = {
         "UPDATE rotations SET usergroup_id = 'S0OPS', usergroup_handle = 'ops', slack_problem = 'old' WHERE id = 7",
         """INSERT INTO rotations (id, name, code, created_by, created_at, updated_at, usergroup_id, usergroup_handle)
                VALUES (8, 'Web', 'WEB', 'U1', 4.0, 4.0, 'S0OPS', 'ops')""",
+        # the schedule catalogue of versions 2 to 5 (every schedule the account had)
+        "INSERT INTO pd_schedules (id, name, member_ids, seen_at) VALUES ('PS1', 'Ops', '[\"PU1\"]', 5.0)",
     ],
 }
 
@@ -60,6 +63,9 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
             assert not rotation.schedule.timed and rotation.channels == () and rotation.pd_unmatched == ()
         if version >= 2:
             assert (await store.get(db, 7)).usergroup_id == "S0OPS", "the older rotation keeps the group"
+            [schedule] = (await pd_store.schedules(db, ["PS1"])).values()
+            assert (schedule.name, schedule.member_ids) == ("Ops", ("PU1",))
+            assert schedule.planned_at is None and schedule.routed is None, "read again after the upgrade"
             assert (await store.get(db, 8)).usergroup_id is None
     finally:
         await db.close()
@@ -67,4 +73,4 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
 
 def test_every_migration_has_fixtures_or_is_new_tables_only():
     """A reminder for whoever adds migration N+1: add rows for it to FIXTURES when it changes data."""
-    assert len(MIGRATIONS) == 5, "new migration: extend FIXTURES and this test"
+    assert len(MIGRATIONS) == 6, "new migration: extend FIXTURES and this test"
