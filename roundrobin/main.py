@@ -47,6 +47,7 @@ from roundrobin.slack.workspace import SlackWorkspace
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import pd_failures
 from roundrobin.store import rotations as rotation_store
+from roundrobin.store.pd_failures import SCHEDULE
 from roundrobin.vault import Vault, VaultError, load_or_create_key
 from roundrobin.web import build_web_app
 
@@ -244,13 +245,15 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
 
 async def sync_summary(db: Database) -> SyncSummary:
     failing = await pd_failures.failing(db)
-    failing_schedules = [f.schedule_id for f in failing if f.schedule_id][:10]
+    ids = [f.schedule_id for f in failing if f.schedule_id][:10]
+    names = {s.id: s.name for s in (await pd_store.schedules(db, ids)).values()}
+    followers = dict(await rotation_store.bound_labels(db, ids))
     return SyncSummary(
         census=await pd_store.census(db),
         bound_rotations=await rotation_store.count(db, "pagerduty"),
         bound_names=tuple(label for _, label in await rotation_store.bound_labels(db, limit=3)),
         failing=tuple(failing),
-        failing_names=dict(await rotation_store.bound_labels(db, failing_schedules)),
+        failing_names={f"{SCHEDULE}{s}": (names.get(s, s), followers.get(s)) for s in ids},
     )
 
 

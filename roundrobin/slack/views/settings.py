@@ -40,7 +40,8 @@ class SyncSummary:
     bound_rotations: int = 0
     bound_names: tuple[str, ...] = ()  # "Ops primary (OPS)": the rotations a disconnect reverts
     failing: tuple[ReadFailure, ...] = ()  # reads failing for a reason that will not change by itself
-    failing_names: dict[str, str] = field(default_factory=dict)  # failure "what" -> "Ops primary (OPS)"
+    # failure "what" -> (schedule name, "Ops primary (OPS)": a rotation that follows it, if any)
+    failing_names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -199,14 +200,16 @@ def failing_reads(sync: SyncSummary, now: float) -> list[str]:
 def _what_failed(failed: list[ReadFailure], names: dict[str, str]) -> str:
     parts = [READS[f.what] for f in failed if f.what in READS]
     schedules = [f for f in failed if f.schedule_id is not None]
-    followers = [esc(names[f.what]) for f in schedules if f.what in names][:3]
-    if len(schedules) == 1 and followers:
-        parts.append(f"the week ahead of the schedule {followers[0]} follows")
-    elif len(schedules) == 1:
-        parts.append(f"the week ahead of schedule {esc(schedules[0].schedule_id or '')}")
+    named = [names.get(f.what, (f.schedule_id or "", None)) for f in schedules]
+    if len(schedules) == 1:
+        schedule, follower = named[0]
+        parts.append(
+            f"the week ahead of {esc(schedule)}" + (f", which {esc(follower)} follows" if follower else "")
+        )
     elif schedules:
-        those = f" ({', '.join(followers)}{' …' if len(schedules) > len(followers) else ''} follow them)"
-        parts.append(f"the week ahead of {len(schedules):,} schedules{those if followers else ''}")
+        shown = ", ".join(esc(schedule) for schedule, _ in named[:3])
+        more = f" and {len(schedules) - 3:,} more" if len(schedules) > 3 else ""
+        parts.append(f"the week ahead of {len(schedules):,} schedules ({shown}{more})")
     return " and ".join(parts)
 
 
