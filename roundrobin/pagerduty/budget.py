@@ -17,6 +17,7 @@ the number of bound schedules, so the same key can serve other tools:
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -100,7 +101,9 @@ def due_reads(
         if row.routed is False:  # no escalation policy uses it: only its own page says who is on call
             detail_due = week_due
         elif row.detail_at is None:
-            detail_due = week_due  # the first look at its page, with its first week read again
+            # Its page was never read (bound in bulk, or before an upgrade): spread over the day
+            # after its first read, so thousands bound at once do not all come due together.
+            detail_due = row.planned_at + _spread(schedule_id)
         else:
             detail_due = row.detail_at + DETAIL_EVERY
         due = min(week_due, detail_due, now) if everything else min(week_due, detail_due)
@@ -111,9 +114,22 @@ def due_reads(
     return reads
 
 
+def _spread(schedule_id: str) -> float:
+    """A stable moment within DETAIL_EVERY for this schedule (the same after a restart)."""
+    return REFRESH_EVERY + zlib.crc32(schedule_id.encode()) % int(DETAIL_EVERY - REFRESH_EVERY)
+
+
 def _week_cost(row: PdSchedule | None) -> float:
     rows = row.week_rows if row is not None and row.week_rows else DAILY_WEEK_ROWS
     return rows / PAGE
+
+
+def from_own_page(reads: Sequence[Read], few: int) -> list[Read]:
+    """A few schedules just bound are read from their own page: their members show at once (one
+    request each). Many at once (a bulk bind, an upgrade) take /oncalls, 100 to a request."""
+    if sum(r.new for r in reads) > few:
+        return list(reads)
+    return [Read(r.schedule_id, True, 1.0, r.due_at) if r.new else r for r in reads]
 
 
 def take(reads: Sequence[Read], allowance: float) -> list[Read]:

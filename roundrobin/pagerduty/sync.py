@@ -62,6 +62,7 @@ ROWS_PER_BATCH = 9_000  # expected /oncalls rows per batch of the week ahead: un
 USERS_REFRESH_EVERY = 6 * 3600
 USERS_REFRESHED_AT = "pd_users_refreshed_at"
 FEW_NEWCOMERS = 10  # fewer unknown people than this are read one by one, not the whole user list
+FEW_NEW = 20  # schedules just bound, up to this many, are read from their own page (members at once)
 CENSUS_EVERY = 3600.0
 CENSUS_LISTS_UP_TO = 1000  # schedules: fewer are listed (10 pages), to say which are new and which gone
 CENSUS_IDS = "pd_census_ids"
@@ -254,7 +255,7 @@ class PagerDutySync:
             allowance = max(allowance, budget.SYNC_NOW_SPEND)
         if cycle.kind == "soon":
             due = [r for r in due if r.new]
-        chosen = budget.take(due, allowance)
+        chosen = budget.take(budget.from_own_page(due, FEW_NEW), allowance)
         report.deferred = len(due) - len(chosen)
         wanted = [*differ, *(r.schedule_id for r in chosen)]
         detailed = {r.schedule_id for r in chosen if r.detail}

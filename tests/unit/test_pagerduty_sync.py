@@ -200,20 +200,21 @@ async def test_a_rotation_just_bound_is_read_at_once_then_its_week_every_refresh
 ):
     pd.set_on_call("PSOPS", "PANN")
     ops = await bind(db, "OPS", "PSOPS")
+    pd.reset_requests()
     await sync.request_soon()
     assert (await shown(db, ops))[0] == ("UANN",), "a rotation just bound shows who is on call at once"
+    # from its own page: the members who are not on call this week too
+    assert set((await rotation_store.get(db, ops)).members) == {"UANN", "UBEN"}
+    assert pd.request_counts()["GET /schedules/{id}"] == 1
 
     reads = []
     for _ in range(int(REFRESH_EVERY // INTERVAL)):
         clock.advance(INTERVAL)
         pd.reset_requests()
         report = await sync.tick(INTERVAL)
-        reads.append((report.read, sum(pd.request_counts().values())))
-    assert reads[:-1] == [(0, 1)] * (len(reads) - 1), "one poll request a minute, nothing read ahead"
-    assert reads[-1][0] == 1, "15 minutes on, its week ahead is read again"
-    # its first re-read comes from its own page: the members who are not on call this week
-    assert pd.request_counts()["GET /schedules/{id}"] == 1
-    assert set((await rotation_store.get(db, ops)).members) == {"UANN", "UBEN"}
+        reads.append((report.read, dict(pd.request_counts())))
+    assert reads[:-1] == [(0, {"GET /oncalls": 1})] * (len(reads) - 1), "one poll a minute, no more"
+    assert reads[-1] == (1, {"GET /oncalls": 2}), "15 minutes on, the poll and its week ahead again"
 
 
 async def test_a_schedule_deleted_between_refreshes_is_flagged_by_the_next_poll(db, pd, sync, clock):
@@ -314,9 +315,9 @@ async def test_a_lasting_refusal_of_the_poll_backs_off_and_the_look_ahead_goes_o
         pd.reset_requests()
         report = await sync.tick(INTERVAL)
         polls.append(pd.request_counts()["GET /oncalls"])
-    assert polls[0] == 1 and sum(polls) == 2, "asked once, then again after RETRY_FIRST (15 minutes)"
+    assert polls[0] == 1 and sum(polls) == 2, "the poll once; its week, due after 15 minutes, once"
     assert report.ok, "a lasting failure is not a failed sync: the card shows it with what to do"
-    assert [f.what for f in await pd_failures.failing(db)] == ["poll"]
+    assert [f.what for f in await pd_failures.failing(db)] == ["poll", "schedule:PSOPS"]
     clock.advance(3 * HOUR)
     await sync.hand_over_due()
     assert (await shown(db, desk))[0] == ("UDAN",), "hand-overs go on from the plan"
@@ -512,9 +513,9 @@ def test_reads_come_due_most_overdue_first_and_new_ones_always_go():
         ("PNEW", False),
         ("POLD", False),
         ("PDESK", True),  # no policy uses it: its own page
-        ("PPAGE", True),  # its first re-read comes from its own page (members)
+        ("PPAGE", False),  # its own page comes later in the day, spread: this time /oncalls
         ("PMID", False),
     ]
-    assert [r.schedule_id for r in budget.take(due, allowance=1.2)] == ["PNEW", "POLD", "PDESK"]
+    assert [r.schedule_id for r in budget.take(due, allowance=1.3)] == ["PNEW", "POLD", "PDESK", "PPAGE"]
     assert [r.schedule_id for r in budget.take(due, allowance=0)] == ["PNEW"]
     assert len(budget.due_reads(known, known, now, everything=True)) == 6
