@@ -35,7 +35,8 @@ DAILY_WEEK_ROWS = 9.0  # a guess for a schedule never read: a daily rotation's s
 
 
 class Credit:
-    """Requests the sync may still make."""
+    """Requests the sync may still make. A debt (a Sync now, thousands of schedules bound at once) is
+    paid back over at most five minutes' worth: past that it is forgiven, so reading ahead resumes."""
 
     def __init__(self, per_minute: float = BUDGET_PER_MINUTE):
         self.per_minute = per_minute
@@ -54,7 +55,7 @@ class Credit:
         self._at = now
 
     def spend(self, requests: float) -> None:
-        self.balance -= requests
+        self.balance = max(self.balance - requests, -5 * self.per_minute)
 
 
 def poll_cost(ids: Sequence[str], levels: Mapping[str, float]) -> int:
@@ -120,8 +121,9 @@ def _spread(schedule_id: str) -> float:
 
 
 def _week_cost(row: PdSchedule | None) -> float:
+    """A share of a batched /oncalls read: its rows, and its share of the batch's last, part-full page."""
     rows = row.week_rows if row is not None and row.week_rows else DAILY_WEEK_ROWS
-    return rows / PAGE
+    return (rows + 0.5) / PAGE
 
 
 def from_own_page(reads: Sequence[Read], few: int) -> list[Read]:

@@ -68,6 +68,7 @@ CENSUS_LISTS_UP_TO = 1000  # schedules: fewer are listed (10 pages), to say whic
 CENSUS_IDS = "pd_census_ids"
 OFFERED_FOR = 86400.0  # a schedule offered in a search, and not bound, is forgotten after this
 DUE_SLACK = 0.001  # a wake-up a hair early still hands over
+FOLLOW_CHUNK = 250  # rotations mirrored at a time
 
 
 class Directory(Protocol):
@@ -265,12 +266,13 @@ class PagerDutySync:
             await self._learn_people(reader, sorted(read), now, report)
         if "census" not in waiting and (cycle.count or await self._census_due(now)):
             await self._count(reader, now, report, news=cycle.kind == "sync_now")
-        await store.forget_unfollowed(self._db, bound, now - OFFERED_FOR)
-        await failures.clear(self._db, await self._unfollowed_failures(bound))
         # Mirroring every rotation now and then catches what no read shows: a new Slack account with
         # a PagerDuty person's email, a link made by hand.
         last = self._followed_all_at
         follow_all = cycle.follow_all or last is None or now - last >= budget.REFRESH_EVERY
+        if follow_all:
+            await store.forget_unfollowed(self._db, bound, now - OFFERED_FOR)
+            await failures.clear(self._db, await self._unfollowed_failures(bound))
         report.changes, report.unmatched = await self._follow(
             not_found=gone, only=None if follow_all else read | gone
         )
@@ -317,8 +319,13 @@ class PagerDutySync:
             return []
         await failures.clear(self._db, ["poll"])
         await store.save_users(self._db, seen.users.values(), since)
-        stored = await store.shifts_of(self._db, group, since)
-        differ = [s for s in group if not plan.agrees(stored[s], seen.of(s), since, until)]
+        stored = await store.shifts_of(self._db, group, since, until)
+        differ = []
+        for n, s in enumerate(group):
+            if n % 500 == 499:
+                await asyncio.sleep(0)  # thousands of schedules: let Slack's acks through meanwhile
+            if not plan.agrees(stored[s], seen.of(s), since, until):
+                differ.append(s)
         if differ:
             log.info("pagerduty plan differs", extra={"schedules": ",".join(differ[:20])})
         report.reread = len(differ)
@@ -515,18 +522,25 @@ class PagerDutySync:
         async with self._following:
             now = self._clock()
             if due_only:
-                bound = await rotation_store.bound_changing_by(self._db, now + DUE_SLACK)
-            elif only is not None:
-                bound = await rotation_store.bound_to(self._db, only)
-            else:
-                bound = await rotation_store.bound(self._db)
-            if not bound:
-                return [], 0
-            return await self._mirror(bound, not_found, now)
+                return await self._mirror(
+                    await rotation_store.bound_changing_by(self._db, now + DUE_SLACK), not_found, now
+                )
+            ids = sorted(only if only is not None else await rotation_store.bound_schedule_ids(self._db))
+            changes: list[DutyChange] = []
+            unmatched = 0
+            # A few hundred at a time: thousands of rotations never hold the loop (Slack's acks) long.
+            for start in range(0, len(ids), FOLLOW_CHUNK):
+                bound = await rotation_store.bound_to(self._db, ids[start : start + FOLLOW_CHUNK])
+                more, some = await self._mirror(bound, not_found, now)
+                changes += more
+                unmatched += some
+            return changes, unmatched
 
     async def _mirror(
         self, bound: list[Rotation], not_found: AbstractSet[str], now: float
     ) -> tuple[list[DutyChange], int]:
+        if not bound:
+            return [], 0
         ids = {r.pd_schedule_id for r in bound}
         schedules = await store.schedules(self._db, ids)
         shifts = await store.shifts_of(self._db, ids, now)
@@ -539,9 +553,7 @@ class PagerDutySync:
         slack_by_email = await self._directory.match(u.email for u in people.values() if u.email)
         changes: list[DutyChange] = []
         unmatched = 0
-        for n, rotation in enumerate(bound):
-            if n % 200 == 199:
-                await asyncio.sleep(0)  # thousands of rotations: let Slack's acks through meanwhile
+        for rotation in bound:
             schedule_id = rotation.pd_schedule_id
             if schedule_id in not_found:
                 if rotation.pd_status != plan.NOT_FOUND:

@@ -189,17 +189,22 @@ async def replace_shifts(db: Database, schedule_ids: Iterable[str], shifts: Iter
         )
 
 
-async def shifts_of(db: Database, schedule_ids: Iterable[str], ending_after: float) -> dict[str, list[Shift]]:
-    """Every stored shift of these schedules that ends after `ending_after`, per schedule, by start."""
+async def shifts_of(
+    db: Database, schedule_ids: Iterable[str], ending_after: float, starting_before: float | None = None
+) -> dict[str, list[Shift]]:
+    """Every stored shift of these schedules that ends after `ending_after` (and starts before
+    `starting_before`), per schedule, by start."""
     ids = list(schedule_ids)
     found: dict[str, list[Shift]] = {s: [] for s in ids}
+    before = float("inf") if starting_before is None else starting_before
     for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
         chunk = ids[start : start + 500]
         rows = await db.fetchall(
             f"""SELECT schedule_id, pd_user_id, start, end FROM pd_shifts
                 WHERE schedule_id IN ({", ".join("?" for _ in chunk)}) AND (end IS NULL OR end > ?)
+                    AND start < ?
                 ORDER BY schedule_id, start, pd_user_id""",
-            (*chunk, ending_after),
+            (*chunk, ending_after, before),
         )
         for r in rows:
             found[r["schedule_id"]].append(Shift(**dict(r)))
