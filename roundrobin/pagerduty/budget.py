@@ -3,7 +3,7 @@
 PagerDuty allows a credential 960 requests a minute. Round Robin keeps to a tenth of that, whatever
 the number of bound schedules, so the same key can serve other tools:
 
-- The **credit** grows by BUDGET_PER_MINUTE as time passes (at most two intervals' worth is saved up)
+- The **credit** grows by BUDGET_PER_MINUTE as time passes (at most one interval's worth is saved up)
   and every request spends it. A Sync now may run it below zero; later ticks pay it back by reading
   less ahead, never by skipping the poll.
 - The **poll** (who is on call now) may take half of an interval's credit. When asking about every
@@ -51,7 +51,8 @@ class Credit:
         earned = (
             self.per_tick(interval) if self._at is None else self.per_minute * max(0.0, now - self._at) / 60
         )
-        self.balance = min(2 * self.per_tick(interval), self.balance + earned)
+        # Nothing is saved up past one interval's worth: no minute spends more than the budget.
+        self.balance = min(self.per_tick(interval), self.balance + earned)
         self._at = now
 
     def spend(self, requests: float) -> None:

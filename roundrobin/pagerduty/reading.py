@@ -38,7 +38,7 @@ SHORTEST_WINDOW = 3600  # seconds: one schedule's window is halved down to this 
 
 @dataclass(frozen=True)
 class Found:
-    """A search's answer: up to `limit` schedules, and whether they are all PagerDuty has."""
+    """A search's answer from one list: up to `limit` schedules, and whether they are all it has."""
 
     schedules: list[PdSchedule]
     complete: bool
@@ -99,22 +99,20 @@ class Reader:
     def __init__(self, client: PagerDutyClient):
         self._client = client
 
-    async def search(self, query: str, limit: int) -> Found:
-        """Schedules whose name matches `query` (PagerDuty's `query`), layer-based and shift-based:
-        one page of each list, never more."""
+    async def search(self, query: str, limit: int, version: int) -> Found:
+        """Schedules whose name matches `query` (PagerDuty's `query`) in one list, layer-based
+        (`version` 2) or shift-based (3): one page, never more. An account without shift-based
+        schedules (or a credential that may not read them) has none."""
+        path = "/schedules" if version == 2 else "/v3/schedules"
         params: list[tuple[str, str | int]] = [("query", query)] if query else []
-        page = await self._client.get("/schedules", [*params, ("limit", limit), ("offset", 0)])
-        found = [schedule_from(s, 2) for s in page.get("schedules") or []]
-        complete = not page.get("more")
         try:
-            v3 = await self._client.get("/v3/schedules", [*params, ("limit", limit), ("offset", 0)])
+            page = await self._client.get(path, [*params, ("limit", limit), ("offset", 0)])
         except (PagerDutyNotFound, PagerDutyScopeError, PagerDutyRequestError) as e:
-            log.info("v3 schedules unavailable", extra={"error": str(e)})  # no shift-based schedules here
-        else:
-            found += [schedule_from(s, 3) for s in v3.get("schedules") or []]
-            complete = complete and not v3.get("more")
-        found.sort(key=lambda s: (s.name.casefold(), s.id))
-        return Found(found[:limit], complete and len(found) <= limit)
+            if version == 2:
+                raise
+            log.info("v3 schedules unavailable", extra={"error": str(e)})
+            return Found([], True)
+        return Found([schedule_from(s, version) for s in page.get("schedules") or []], not page.get("more"))
 
     async def count(self, list_up_to: int) -> Count:
         """How many schedules PagerDuty has: one request per list (`total=true`), and their ids too

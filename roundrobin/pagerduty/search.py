@@ -5,8 +5,9 @@ person types is sent as `query` to GET /schedules and GET /v3/schedules, one pag
 
 - Each answer is kept for CACHE_SECONDS, for everyone.
 - An answer that held every match answers any longer query that contains it, with no request: a
-  name that contains "payments pr" contains "payments". So typing costs requests only until the
-  matches fit on one page, then none, however fast or long anyone types.
+  name that contains "payments pr" contains "payments". Each list on its own: an account with few
+  shift-based schedules stops asking /v3/schedules after the first key. So typing costs requests
+  only until the matches fit on one page, then none, however fast or long anyone types.
 - The same query asked twice at once is asked once; an answer that takes longer than ANSWER_SECONDS
   is not waited for (Slack wants the options within 3 s), and lands in the cache for the next key.
 - The schedules offered are remembered for a day, so the one chosen is known when the form is saved.
@@ -30,11 +31,13 @@ log = logging.getLogger(__name__)
 
 LIMIT = 100  # Slack shows at most 100 options
 CACHE_SECONDS = 60.0
-CACHE_ENTRIES = 500
+CACHE_ENTRIES = 1000
 ANSWER_SECONDS = 2.0
 LONGEST_QUERY = 100  # characters sent to PagerDuty; a crafted payload may carry any length
+LISTS = (2, 3)  # layer-based schedules (GET /schedules), shift-based ones (GET /v3/schedules)
 
 Clients = Callable[[], Awaitable[PagerDutyClient | None]]
+Key = tuple[int, str]  # (list, normalised query)
 
 
 @dataclass(frozen=True)
@@ -49,19 +52,27 @@ class ScheduleSearch:
         self._clients = clients
         self._clock = clock
         self._background = background
-        self._answers: dict[str, _Answer] = {}  # by normalised query, oldest first
-        self._asking: dict[str, asyncio.Task[Found | None]] = {}
+        self._answers: dict[Key, _Answer] = {}  # oldest first
+        self._asking: dict[Key, asyncio.Task[Found | None]] = {}
         self.requests = 0  # PagerDuty requests made by searches (for the benchmark and the tests)
 
     async def search(self, typed: str) -> list[PdSchedule]:
         """Schedules whose name contains what was typed, by name, at most LIMIT."""
         query = " ".join(typed.split())[:LONGEST_QUERY]
-        key = query.casefold()
+        self._forget_old()
+        found = await asyncio.gather(*(self._search(version, query) for version in LISTS))
+        merged = sorted(
+            (s for schedules in found for s in schedules), key=lambda s: (s.name.casefold(), s.id)
+        )
+        return merged[:LIMIT]
+
+    async def _search(self, version: int, query: str) -> list[PdSchedule]:
+        key = (version, query.casefold())
         if (known := self._known(key)) is not None:
             return known
         task = self._asking.get(key)
         if task is None:
-            task = self._background.run(self._ask(query, key), "pagerduty-schedule-search")
+            task = self._background.run(self._ask(version, query, key), "pagerduty-schedule-search")
             self._asking[key] = task
             task.add_done_callback(lambda _: self._asking.pop(key, None))
         try:
@@ -71,27 +82,30 @@ class ScheduleSearch:
             return []
         return found.schedules if found else []
 
-    def _known(self, key: str) -> list[PdSchedule] | None:
-        """An answer still fresh for this query, or one that held every match of a part of it."""
+    def _forget_old(self) -> None:
         now = self._clock()
-        for cached, answer in list(self._answers.items()):
+        for key, answer in list(self._answers.items()):
             if now - answer.at > CACHE_SECONDS:
-                del self._answers[cached]
+                del self._answers[key]
+
+    def _known(self, key: Key) -> list[PdSchedule] | None:
+        """An answer still fresh for this query, or one that held every match of a part of it."""
         if (answer := self._answers.get(key)) is not None:
             return answer.found.schedules
-        for cached, answer in self._answers.items():
-            if answer.found.complete and cached in key:
-                narrowed = [s for s in answer.found.schedules if key in s.name.casefold()]
+        version, text = key
+        for (cached_version, cached), answer in self._answers.items():
+            if cached_version == version and answer.found.complete and cached in text:
+                narrowed = [s for s in answer.found.schedules if text in s.name.casefold()]
                 self._keep(key, Found(narrowed, True), answer.at)
                 return narrowed
         return None
 
-    async def _ask(self, query: str, key: str) -> Found | None:
+    async def _ask(self, version: int, query: str, key: Key) -> Found | None:
         client = await self._clients()
         if client is None:
             return None
         try:
-            found = await Reader(client).search(query, LIMIT)
+            found = await Reader(client).search(query, LIMIT, version)
         except PagerDutyError as e:
             log.warning("pagerduty schedule search failed", extra={"error": str(e)})
             return None
@@ -102,7 +116,7 @@ class ScheduleSearch:
         self._keep(key, found, now)
         return found
 
-    def _keep(self, key: str, found: Found, at: float) -> None:
+    def _keep(self, key: Key, found: Found, at: float) -> None:
         self._answers.pop(key, None)
         self._answers[key] = _Answer(at, found)
         while len(self._answers) > CACHE_ENTRIES:
