@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import resource
 import statistics
@@ -236,6 +237,31 @@ async def hand_overs_until(sync, db, clock: BenchClock, until: float, steady: St
 # -- hand-over lag and acks, in real time ----------------------------------------------------------
 
 
+class GcPauses:
+    """How long each collection of the oldest generation held the process."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._began)
+
+
+async def loop_stalls(stalls: list[float], every: float = 0.005) -> None:
+    """How late a 5 ms sleep wakes up: how long the event loop was held by something else (the app's
+    work, or the simulators', which share the process here)."""
+    while True:
+        began = time.perf_counter()
+        await asyncio.sleep(every)
+        stalls.append(time.perf_counter() - began - every)
+
+
 async def planned_hand_overs(pd, account: SeededAccount, bound: list[str], boundary: float) -> dict[str, str]:
     """MEASURED daily schedules (some in no escalation policy) get a new person from `boundary` on,
     an override made well before it: schedule id -> who takes over."""
@@ -369,6 +395,10 @@ async def main(args: argparse.Namespace) -> None:
         print(f"seeding {args.schedules} schedules, {args.people} people ...", file=sys.stderr)
         account = seed(pd, slack, shape, bound_count)
         bound = bound_ids(account, bound_count)
+        # The simulators' millions of objects live as long as the run: kept out of the collector's
+        # way, so its pauses are the app's (the app keeps its state in SQLite, not in memory).
+        gc.collect()
+        gc.freeze()
         memory["simulators, seeded"] = rss_mb()
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         settings = load_settings(
@@ -434,9 +464,15 @@ async def main(args: argparse.Namespace) -> None:
         ]
         pd.reset_requests()
         searched_before = sync.search.requests
+        stalls: list[float] = []
+        collections = GcPauses()
+        gc.callbacks.append(collections)
+        monitor = asyncio.create_task(loop_stalls(stalls))
         probes = asyncio.create_task(probe_acks(slack, sync.search, names, boundary + 8))
         grouped, told = await watch_slack(slack, targets, boundary + 15)
         acks = await probes
+        monitor.cancel()
+        gc.callbacks.remove(collections)
         typed_requests = sync.search.requests - searched_before
         memory["after the hand-over and the acks"] = rss_mb()
         asked_at_boundary = [
@@ -469,7 +505,7 @@ async def main(args: argparse.Namespace) -> None:
     report_cold(cold, cold_counts, cold_seconds, cold_offset)
     report_steady(steady, args)
     report_lag(grouped, told, boundary, takers, asked_at_boundary)
-    report_acks(acks, typed_requests, names)
+    report_acks(acks, typed_requests, names, stalls, collections.pauses)
     report_memory(memory)
     if naive:
         report_naive(args, steady, *naive)
@@ -530,7 +566,13 @@ def report_lag(grouped, told, boundary, takers, asked) -> None:
     print(f"PagerDuty requests (other than searches) in the 5 s after the boundary: {len(asked)}.")
 
 
-def report_acks(acks: dict[str, list[float]], typed_requests: int, names: list[str]) -> None:
+def report_acks(
+    acks: dict[str, list[float]],
+    typed_requests: int,
+    names: list[str],
+    stalls: list[float],
+    pauses: list[float],
+) -> None:
     print("\n| Slack's ack, while the hand-over happens | acks | median | p99 | max |")
     print("|---|---|---|---|---|")
     for kind, seconds in acks.items():
@@ -540,6 +582,12 @@ def report_acks(acks: dict[str, list[float]], typed_requests: int, names: list[s
     print(
         f"Typing {len(names)} schedule names key by key, twice each ({keys} keys), cost {typed_requests} "
         "PagerDuty requests."
+    )
+    held = sorted(s * 1000 for s in stalls)
+    print(
+        f"Meanwhile the event loop (app and simulators) was held {_pct(held, 50)} at the median, "
+        f"{_pct(held, 99)} at the 99th percentile, {_pct(held, 100)} at most; the garbage collector's "
+        f"full collections: {len(pauses)}, the longest {max(pauses, default=0) * 1000:.0f} ms."
     )
 
 

@@ -69,6 +69,7 @@ CENSUS_IDS = "pd_census_ids"
 OFFERED_FOR = 86400.0  # a schedule offered in a search, and not bound, is forgotten after this
 DUE_SLACK = 0.001  # a wake-up a hair early still hands over
 FOLLOW_CHUNK = 250  # rotations mirrored at a time
+MARGIN = 2  # requests of an interval's credit the look-ahead leaves unspent
 
 
 class Directory(Protocol):
@@ -251,7 +252,8 @@ class PagerDutySync:
             for r in budget.due_reads(bound, known, now, cycle.everything)
             if SCHEDULE + r.schedule_id not in waiting and r.schedule_id not in differ
         ]
-        allowance = self._credit.balance - client.requests_made
+        # a few requests' margin: the census and newcomers' emails are not known in advance
+        allowance = self._credit.balance - client.requests_made - MARGIN
         if cycle.everything:
             allowance = max(allowance, budget.SYNC_NOW_SPEND)
         if cycle.kind == "soon":
@@ -490,22 +492,24 @@ class PagerDutySync:
         return last is None or now - last.at >= CENSUS_EVERY
 
     async def _count(self, reader: Reader, now: float, report: SyncReport, news: bool) -> None:
-        """How many schedules PagerDuty has; with `news`, which are new and which gone since the last
-        count (only when there are few enough to list)."""
+        """How many schedules PagerDuty has (two requests). On Sync now (`news`), and the first time,
+        their ids too when there are few enough to list, to say which are new and which gone since."""
+        raw = await store.get_meta(self._db, CENSUS_IDS)
+        listing = news or raw is None
         try:
-            counted = await reader.count(CENSUS_LISTS_UP_TO)
+            counted = await reader.count(CENSUS_LISTS_UP_TO if listing else 0)
         except PagerDutyError as e:
             if not backoff.lasting(e):
                 raise
             report.failed += await self._failed(["census"], e)
             return
         await failures.clear(self._db, ["census"])
-        raw = await store.get_meta(self._db, CENSUS_IDS)
         before = set(raw.split(",")) if raw else None  # the first count finds everything new: not news
         new = gone = None
         if news and before is not None and counted.ids is not None:
             new, gone = len(counted.ids - before), len(before - counted.ids)
-        await store.set_meta(self._db, CENSUS_IDS, ",".join(sorted(counted.ids or ())))
+        if listing:
+            await store.set_meta(self._db, CENSUS_IDS, ",".join(sorted(counted.ids or ())))
         report.census = Census(counted.count, counted.exact, now, new, gone)
         await store.save_census(self._db, report.census)
 
