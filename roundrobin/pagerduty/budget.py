@@ -136,13 +136,15 @@ def from_own_page(reads: Sequence[Read], few: int) -> list[Read]:
 
 
 def take(reads: Sequence[Read], allowance: float) -> list[Read]:
-    """The reads to make now: every never-read schedule, then the most overdue while `allowance` lasts."""
+    """The reads to make now: every never-read schedule, then the most overdue while `allowance` lasts
+    (the first of them even if it costs more than is left, as long as something is: the credit never
+    saves up past one interval's worth, so a read dearer than that would wait for ever)."""
     chosen = [r for r in reads if r.new]
     spent = sum(r.cost for r in chosen)
     for read in reads:
         if read.new:
             continue
-        if spent + read.cost > allowance:
+        if spent + read.cost > allowance and (spent > 0 or allowance <= 0):
             break
         chosen.append(read)
         spent += read.cost

@@ -69,7 +69,7 @@ CENSUS_IDS = "pd_census_ids"
 OFFERED_FOR = 86400.0  # a schedule offered in a search, and not bound, is forgotten after this
 DUE_SLACK = 0.001  # a wake-up a hair early still hands over
 FOLLOW_CHUNK = 250  # rotations mirrored at a time
-MARGIN = 2  # requests of an interval's credit the look-ahead leaves unspent
+MARGIN = 0.02  # of an interval's credit, the look-ahead leaves unspent
 
 
 class Directory(Protocol):
@@ -252,8 +252,10 @@ class PagerDutySync:
             for r in budget.due_reads(bound, known, now, cycle.everything)
             if SCHEDULE + r.schedule_id not in waiting and r.schedule_id not in differ
         ]
-        # a few requests' margin: the census and newcomers' emails are not known in advance
-        allowance = self._credit.balance - client.requests_made - MARGIN
+        # a margin: the census and newcomers' emails are not known in advance
+        allowance = (
+            self._credit.balance - client.requests_made - MARGIN * self._credit.per_tick(cycle.interval)
+        )
         if cycle.everything:
             allowance = max(allowance, budget.SYNC_NOW_SPEND)
         if cycle.kind == "soon":
