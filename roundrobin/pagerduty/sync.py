@@ -40,10 +40,9 @@ from roundrobin.pagerduty.client import (
     PagerDutyAuthError,
     PagerDutyClient,
     PagerDutyError,
-    PagerDutyListTooLong,
-    PagerDutyNotFound,
 )
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.lookahead import LookAhead
 from roundrobin.pagerduty.reading import PAGE, Reader
 from roundrobin.pagerduty.search import ScheduleSearch
 from roundrobin.rotations.model import Rotation
@@ -51,21 +50,13 @@ from roundrobin.rotations.service import DutyChange, RotationService
 from roundrobin.store import pagerduty as store
 from roundrobin.store import pd_failures as failures
 from roundrobin.store import rotations as rotation_store
-from roundrobin.store.pagerduty import Census, Learned, PdSchedule
+from roundrobin.store.pagerduty import Census, PdSchedule
 from roundrobin.store.pd_failures import SCHEDULE, ReadFailure
 
 log = logging.getLogger(__name__)
 
-LOOKAHEAD = 7 * 86400
 POLL_MARGIN = 15  # seconds a poll looks past the schedule's next one, so no hand-over falls between
-ROWS_PER_BATCH = 9_000  # expected /oncalls rows per batch of the week ahead: under the 10,000 cap
-USERS_REFRESH_EVERY = 6 * 3600
-USERS_REFRESHED_AT = "pd_users_refreshed_at"
-FEW_NEWCOMERS = 10  # fewer unknown people than this are read one by one, not the whole user list
 FEW_NEW = 20  # schedules just bound, up to this many, are read from their own page (members at once)
-CENSUS_EVERY = 3600.0
-CENSUS_LISTS_UP_TO = 1000  # schedules: fewer are listed (10 pages), to say which are new and which gone
-CENSUS_IDS = "pd_census_ids"
 OFFERED_FOR = 86400.0  # a schedule offered in a search, and not bound, is forgotten after this
 DUE_SLACK = 0.001  # a wake-up a hair early still hands over
 FOLLOW_CHUNK = 250  # rotations mirrored at a time
@@ -128,6 +119,7 @@ class PagerDutySync:
         self._following = asyncio.Lock()  # nor do mirroring steps (a cycle's, a hand-over's)
         self._pending: asyncio.Task | None = None  # a requested cycle that has not started yet
         self._credit = budget.Credit(budget_per_minute)
+        self._ahead = LookAhead(db, clock)
         self._poll_turn = 0
         self._followed_all_at: float | None = None
         self.search = ScheduleSearch(
@@ -247,41 +239,64 @@ class PagerDutySync:
         if cycle.poll and "poll" not in waiting:
             differ = await self._poll(reader, known, waiting, report, cycle)
             report.poll_requests = client.requests_made
+        chosen = self._choose(bound, known, waiting, differ, now, cycle, report, client.requests_made)
+        wanted = [*differ, *(r.schedule_id for r in chosen)]
+        detailed = {r.schedule_id for r in chosen if r.detail}
+        read, gone = await self._ahead.read_weeks(reader, wanted, detailed, known, now, report.failed)
+        report.read = len(read)
+        if read and "people" not in waiting:
+            await self._ahead.learn_people(reader, sorted(read), now, report.failed)
+        if "census" not in waiting and (cycle.count or await self._ahead.census_due(now)):
+            report.census = await self._ahead.count(reader, now, report.failed, news=cycle.kind == "sync_now")
+        await self._follow_read(bound, read, gone, now, cycle, report)
+
+    def _choose(
+        self,
+        bound: AbstractSet[str],
+        known: dict[str, PdSchedule],
+        waiting: AbstractSet[str],
+        differ: list[str],
+        now: float,
+        cycle: _Cycle,
+        report: SyncReport,
+        spent: int,
+    ) -> list[budget.Read]:
+        """The weeks to read ahead in this cycle: as far as the credit goes (Sync now: further)."""
         due = [
             r
             for r in budget.due_reads(bound, known, now, cycle.everything)
             if SCHEDULE + r.schedule_id not in waiting and r.schedule_id not in differ
         ]
-        # a margin: the census and newcomers' emails are not known in advance
-        allowance = (
-            self._credit.balance - client.requests_made - MARGIN * self._credit.per_tick(cycle.interval)
-        )
-        if cycle.everything:
-            allowance = max(allowance, budget.SYNC_NOW_SPEND)
         if cycle.kind == "soon":
             due = [r for r in due if r.new]
+        # a margin: the census and newcomers' emails are not known in advance
+        allowance = self._credit.balance - spent - MARGIN * self._credit.per_tick(cycle.interval)
+        if cycle.everything:
+            allowance = max(allowance, budget.SYNC_NOW_SPEND)
         chosen = budget.take(budget.from_own_page(due, FEW_NEW), allowance)
         report.deferred = len(due) - len(chosen)
-        wanted = [*differ, *(r.schedule_id for r in chosen)]
-        detailed = {r.schedule_id for r in chosen if r.detail}
-        read, gone = await self._read_weeks(reader, wanted, detailed, known, now, report)
-        report.read = len(read)
-        if read and "people" not in waiting:
-            await self._learn_people(reader, sorted(read), now, report)
-        if "census" not in waiting and (cycle.count or await self._census_due(now)):
-            await self._count(reader, now, report, news=cycle.kind == "sync_now")
-        # Mirroring every rotation now and then catches what no read shows: a new Slack account with
-        # a PagerDuty person's email, a link made by hand.
+        return chosen
+
+    async def _follow_read(
+        self,
+        bound: AbstractSet[str],
+        read: AbstractSet[str],
+        gone: AbstractSet[str],
+        now: float,
+        cycle: _Cycle,
+        report: SyncReport,
+    ) -> None:
+        """Mirror what was read into its rotations, and every rotation now and then: that catches what
+        no read shows (a new Slack account with a PagerDuty person's email, a link made by hand)."""
         last = self._followed_all_at
-        follow_all = cycle.follow_all or last is None or now - last >= budget.REFRESH_EVERY
-        if follow_all:
+        everyone = cycle.follow_all or last is None or now - last >= budget.REFRESH_EVERY
+        if everyone:
             await store.forget_unfollowed(self._db, bound, now - OFFERED_FOR)
             await failures.clear(self._db, await self._unfollowed_failures(bound))
-        report.changes, report.unmatched = await self._follow(
-            not_found=gone, only=None if follow_all else read | gone
-        )
-        if follow_all:
             self._followed_all_at = now
+        report.changes, report.unmatched = await self._follow(
+            not_found=gone, only=None if everyone else read | gone
+        )
 
     # --- the poll -----------------------------------------------------------------------------
 
@@ -319,7 +334,7 @@ class PagerDutySync:
         except PagerDutyError as e:
             if not backoff.lasting(e):
                 raise
-            report.failed += await self._failed(["poll"], e)
+            report.failed += await self._ahead.failed(["poll"], e)
             return []
         await failures.clear(self._db, ["poll"])
         await store.save_users(self._db, seen.users.values(), since)
@@ -335,110 +350,6 @@ class PagerDutySync:
         report.reread = len(differ)
         return differ
 
-    # --- reading the week ahead ---------------------------------------------------------------
-
-    async def _read_weeks(
-        self,
-        reader: Reader,
-        ids: list[str],
-        detailed: AbstractSet[str],
-        known: dict[str, PdSchedule],
-        now: float,
-        report: SyncReport,
-    ) -> tuple[set[str], set[str]]:
-        """Store the week ahead of these schedules (from their own page for those in `detailed`);
-        returns those read, and those PagerDuty no longer has. Each batch is stored as it comes, so
-        a failure halfway keeps what was read before it."""
-        since, until = int(now), int(now) + LOOKAHEAD
-        read: set[str] = set()
-        gone: set[str] = set()
-        listed = [
-            s for s in ids if s not in detailed and (known.get(s) is None or known[s].routed is not False)
-        ]
-        weeks = {s: known[s].week_rows for s in listed if s in known and known[s].week_rows}
-        own_page = [s for s in ids if s not in listed]
-        for batch in plan.batches(listed, weeks, budget.DAILY_WEEK_ROWS, PAGE, ROWS_PER_BATCH):
-            try:
-                # references only: emails come from the user list (_learn_people), not 8 rows each
-                found = await reader.oncalls(
-                    batch, since, until, weeks, budget.DAILY_WEEK_ROWS, ROWS_PER_BATCH, False
-                )
-            except PagerDutyError as e:
-                if not backoff.lasting(e):
-                    raise
-                report.failed += await self._failed([SCHEDULE + s for s in batch], e)
-                continue
-            on_list = [s for s in batch if s in found.shifts]
-            await store.save_users(self._db, found.users.values(), now)
-            await self._store_weeks(
-                {s: found.of(s) for s in on_list},
-                [
-                    Learned(
-                        s,
-                        routed=True,
-                        week_rows=found.rows[s],
-                        levels=len(found.placements[s]),
-                        planned_at=now,
-                    )
-                    for s in on_list
-                ],
-                now,
-            )
-            read |= set(on_list)
-            # Not on /oncalls this week: no policy uses it (or nobody is on call all week, which its
-            # final schedule says as well).
-            own_page += [s for s in batch if s not in found.shifts]
-        for schedule_id in own_page:
-            schedule = known.get(schedule_id) or PdSchedule(schedule_id, schedule_id)
-            try:
-                final = await reader.final_schedule(schedule, since, until)
-            except PagerDutyNotFound as e:
-                # Deleted (or moved out of reach): asked about again only after a while, in case
-                # it comes back; its rotation keeps its people and says the schedule is gone.
-                gone.add(schedule_id)
-                report.failed += await self._failed([SCHEDULE + schedule_id], e)
-                continue
-            except PagerDutyError as e:
-                if not backoff.lasting(e):
-                    raise
-                # One schedule this credential may not read must not stop the others: it keeps the
-                # week it had, and is tried again after a while.
-                report.failed += await self._failed([SCHEDULE + schedule_id], e)
-                continue
-            learned = Learned(
-                schedule_id,
-                name=final.name,
-                version=final.version,
-                time_zone=final.time_zone,
-                member_ids=final.member_ids if final.version == 2 or final.member_ids else None,
-                routed=final.routed,
-                planned_at=now,
-                detail_at=now,
-            )
-            await self._store_weeks({schedule_id: final.shifts}, [learned], now)
-            read.add(schedule_id)
-        # Deleted in PagerDuty: forgotten now, so no later cycle mirrors an empty week into its
-        # rotation (which keeps its people and says the schedule is gone).
-        await store.forget_schedules(self._db, gone)
-        await failures.clear(self._db, [SCHEDULE + s for s in read])
-        return read, gone
-
-    async def _store_weeks(self, shifts: dict[str, list], learned: list[Learned], now: float) -> None:
-        await store.replace_shifts(self._db, shifts, [shift for held in shifts.values() for shift in held])
-        await store.learn(self._db, learned, now)
-
-    async def _failed(self, whats: list[str], error: PagerDutyError) -> list[ReadFailure]:
-        """Lasting failures: recorded, and not tried again until their backoff has passed."""
-        recorded = await failures.record(
-            self._db, whats, str(error), backoff.advice(error, whats[0]), self._clock(), backoff.retry_delay
-        )
-        log.warning(
-            "pagerduty read failing",
-            extra={"what": ",".join(whats[:5]), "reads": len(whats), "error": str(error),
-                   "retry_in": int(recorded[0].retry_at - self._clock())},
-        )  # fmt: skip
-        return recorded
-
     async def _unfollowed_failures(self, bound: AbstractSet[str]) -> list[str]:
         """Failures of schedules no rotation follows any more: nothing to warn about."""
         return [
@@ -446,74 +357,6 @@ class PagerDutySync:
             for f in await failures.failing(self._db)
             if f.schedule_id is not None and f.schedule_id not in bound
         ]
-
-    # --- people and the census ----------------------------------------------------------------
-
-    async def _learn_people(
-        self, reader: Reader, schedule_ids: list[str], now: float, report: SyncReport
-    ) -> None:
-        """Emails of the schedules' members and of whoever holds their shifts: the full user list
-        now and then, a few newcomers one by one."""
-        schedules = await store.schedules(self._db, schedule_ids)
-        shifts = await store.shifts_of(self._db, schedule_ids, now)
-        wanted = {m for s in schedules.values() for m in s.member_ids}
-        wanted |= {shift.pd_user_id for held in shifts.values() for shift in held}
-        unknown = wanted - (await store.users(self._db, wanted)).keys()
-        last = float(await store.get_meta(self._db, USERS_REFRESHED_AT) or 0)
-        stale = now - last >= USERS_REFRESH_EVERY
-        try:
-            if not unknown and not stale:
-                return
-            if not stale and len(unknown) <= FEW_NEWCOMERS:
-                await self._read_users_one_by_one(reader, unknown, now)
-            else:
-                await self._read_everyone(reader, unknown, now)
-        except PagerDutyError as e:
-            if not backoff.lasting(e):
-                raise
-            report.failed += await self._failed(["people"], e)
-            return
-        await failures.clear(self._db, ["people"])
-
-    async def _read_everyone(self, reader: Reader, unknown: set[str], now: float) -> None:
-        try:
-            everyone = await reader.everyone()
-        except PagerDutyListTooLong:
-            # More people than PagerDuty pages through: read only those the rotations need.
-            await self._read_users_one_by_one(reader, unknown, now)
-            return
-        await store.save_users(self._db, everyone, now)
-        await store.set_meta(self._db, USERS_REFRESHED_AT, str(now))
-
-    async def _read_users_one_by_one(self, reader: Reader, user_ids: set[str], now: float) -> None:
-        found = [await reader.user(user_id) for user_id in sorted(user_ids)]
-        await store.save_users(self._db, [u for u in found if u], now)
-
-    async def _census_due(self, now: float) -> bool:
-        last = await store.census(self._db)
-        return last is None or now - last.at >= CENSUS_EVERY
-
-    async def _count(self, reader: Reader, now: float, report: SyncReport, news: bool) -> None:
-        """How many schedules PagerDuty has (two requests). On Sync now (`news`), and the first time,
-        their ids too when there are few enough to list, to say which are new and which gone since."""
-        raw = await store.get_meta(self._db, CENSUS_IDS)
-        listing = news or raw is None
-        try:
-            counted = await reader.count(CENSUS_LISTS_UP_TO if listing else 0)
-        except PagerDutyError as e:
-            if not backoff.lasting(e):
-                raise
-            report.failed += await self._failed(["census"], e)
-            return
-        await failures.clear(self._db, ["census"])
-        before = set(raw.split(",")) if raw else None  # the first count finds everything new: not news
-        new = gone = None
-        if news and before is not None and counted.ids is not None:
-            new, gone = len(counted.ids - before), len(before - counted.ids)
-        if listing:
-            await store.set_meta(self._db, CENSUS_IDS, ",".join(sorted(counted.ids or ())))
-        report.census = Census(counted.count, counted.exact, now, new, gone)
-        await store.save_census(self._db, report.census)
 
     # --- mirroring the plan -------------------------------------------------------------------
 
