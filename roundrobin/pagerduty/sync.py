@@ -337,7 +337,10 @@ class PagerDutySync:
             report.failed += await self._ahead.failed(["poll"], e)
             return []
         await failures.clear(self._db, ["poll"])
-        await store.save_users(self._db, seen.users.values(), since)
+        # thousands of the same people every interval: only those new or changed are written
+        users = list(seen.users.values())
+        stored_users = await store.users(self._db, [u.id for u in users])
+        await store.save_users(self._db, [u for u in users if stored_users.get(u.id) != u], since)
         stored = await store.shifts_of(self._db, group, since, until)
         differ = []
         for n, s in enumerate(group):
