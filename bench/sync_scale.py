@@ -433,6 +433,7 @@ async def main(args: argparse.Namespace) -> None:
         began = time.perf_counter()
         await bind_all(services, pd, bound, clock())
         bind_seconds = time.perf_counter() - began
+        slack.calls.clear()  # the simulator's log of every Web API call: its memory is not the app's
         memory["rotations bound"] = rss_mb()
 
         print("the first Sync now ...", file=sys.stderr)
@@ -445,6 +446,7 @@ async def main(args: argparse.Namespace) -> None:
         if not cold.ok:
             raise SystemExit(f"the first Sync now failed: {cold.error}")
         await slack_shows_the_truth(db)
+        slack.calls.clear()
         memory["after the first Sync now"] = rss_mb()
 
         print(f"measuring {MEASURED} planned hand-overs ({LEAD:.0f} s) and Slack's acks ...", file=sys.stderr)

@@ -60,7 +60,7 @@ FEW_NEW = 20  # schedules just bound, up to this many, are read from their own p
 OFFERED_FOR = 86400.0  # a schedule offered in a search, and not bound, is forgotten after this
 DUE_SLACK = 0.001  # a wake-up a hair early still hands over
 FOLLOW_CHUNK = 250  # rotations mirrored at a time
-MARGIN = 0.02  # of an interval's credit, the look-ahead leaves unspent
+MARGIN = 0.04  # of an interval's credit, the look-ahead leaves unspent: its costs are estimates
 
 
 class Directory(Protocol):
