@@ -24,8 +24,9 @@ from roundrobin.pagerduty.client import (
     PagerDutyUnavailable,
     StaticApiKey,
 )
-from roundrobin.store import events
+from roundrobin.store import events, pd_failures
 from roundrobin.store import integrations as store
+from roundrobin.store import pagerduty as pd_store
 from roundrobin.store.integrations import Connection, LoginState
 from roundrobin.vault import Vault, VaultError
 
@@ -113,6 +114,7 @@ class PagerDutyConnection:
         )
         async with self._db.transaction():
             await store.save_connection(self._db, connection)
+            await self._forget_reads()
             await store.cancel_pending_logins(self._db, self._clock())
             await events.record(
                 self._db, "pagerduty.connected", self._clock(), slack_user_id, method="api_key", region=region
@@ -132,6 +134,7 @@ class PagerDutyConnection:
         changed = replace(connection, region=region, pd_account=account or connection.pd_account)
         async with self._db.transaction():
             await store.save_connection(self._db, changed)
+            await self._forget_reads()
             await events.record(
                 self._db, "pagerduty.region_changed", self._clock(), slack_user_id, region=region
             )
@@ -280,6 +283,7 @@ class PagerDutyConnection:
         )
         async with self._db.transaction():
             await store.save_connection(self._db, connection)
+            await self._forget_reads()
             await store.cancel_pending_logins(self._db, now)
             await events.record(
                 self._db, "pagerduty.connected", now, login.slack_user_id, method="oauth", pd_user=user_name
@@ -427,6 +431,12 @@ class PagerDutyConnection:
             )
         return message
 
+    async def _forget_reads(self) -> None:
+        """New credentials (or none): what the old ones could not read, and how many schedules their
+        account had, say nothing about the new."""
+        await pd_failures.clear_all(self._db)
+        await pd_store.forget_census(self._db)
+
     async def record_sync(self, error: str | None) -> None:
         await store.record_sync(self._db, self._clock(), error)
 
@@ -438,6 +448,7 @@ class PagerDutyConnection:
         now = self._clock()
         async with self._db.transaction():
             had = await store.delete_connection(self._db)
+            await self._forget_reads()
             reverted = await self._revert(slack_user_id, now)
             if had:
                 await events.record(

@@ -32,7 +32,6 @@ USERS_REFRESHED_AT = "pd_users_refreshed_at"
 FEW_NEWCOMERS = 10  # fewer unknown people than this are read one by one, not the whole user list
 CENSUS_EVERY = 3600.0
 CENSUS_LISTS_UP_TO = 1000  # schedules: fewer are listed (10 pages), to say which are new and which gone
-CENSUS_IDS = "pd_census_ids"
 
 
 class LookAhead:
@@ -191,7 +190,7 @@ class LookAhead:
     async def count(self, reader: Reader, now: float, failed: list[ReadFailure], news: bool) -> Census | None:
         """How many schedules PagerDuty has (two requests). On Sync now (`news`), and the first time,
         their ids too when there are few enough to list, to say which are new and which gone since."""
-        raw = await store.get_meta(self._db, CENSUS_IDS)
+        raw = await store.get_meta(self._db, store.CENSUS_IDS)
         listing = news or raw is None
         try:
             counted = await reader.count(CENSUS_LISTS_UP_TO if listing else 0)
@@ -206,7 +205,7 @@ class LookAhead:
         if news and before is not None and counted.ids is not None:
             new, gone = len(counted.ids - before), len(before - counted.ids)
         if listing:
-            await store.set_meta(self._db, CENSUS_IDS, ",".join(sorted(counted.ids or ())))
+            await store.set_meta(self._db, store.CENSUS_IDS, ",".join(sorted(counted.ids or ())))
         census = Census(counted.count, counted.exact, now, new, gone)
         await store.save_census(self._db, census)
         return census

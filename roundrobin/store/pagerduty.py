@@ -232,13 +232,6 @@ async def forget_schedules(db: Database, schedule_ids: Iterable[str]) -> None:
         await db.executemany("DELETE FROM pd_schedules WHERE id = ?", ids)
 
 
-async def set_members(db: Database, schedule_id: str, member_ids: Iterable[str]) -> None:
-    """The people a schedule names, learned from its detail (the v3 list gives references only)."""
-    await db.execute(
-        "UPDATE pd_schedules SET member_ids = ? WHERE id = ?", (json.dumps(list(member_ids)), schedule_id)
-    )
-
-
 async def shifts(db: Database, schedule_id: str, ending_after: float, limit: int = 20) -> list[Shift]:
     rows = await db.fetchall(
         """SELECT schedule_id, pd_user_id, start, end FROM pd_shifts
@@ -261,6 +254,7 @@ async def set_meta(db: Database, key: str, value: str) -> None:
 
 
 CENSUS = "pd_census"
+CENSUS_IDS = "pd_census_ids"  # the schedule ids of the last census that listed them
 
 
 async def save_census(db: Database, census: Census) -> None:
@@ -270,3 +264,8 @@ async def save_census(db: Database, census: Census) -> None:
 async def census(db: Database) -> Census | None:
     raw = await get_meta(db, CENSUS)
     return Census(**json.loads(raw)) if raw else None
+
+
+async def forget_census(db: Database) -> None:
+    """Another account (or none): its count and ids say nothing about the next."""
+    await db.execute("DELETE FROM meta WHERE key IN (?, ?)", (CENSUS, CENSUS_IDS))
