@@ -36,7 +36,7 @@ coverage-html: $(STAMP)
 	$(BIN)/python -m coverage html
 	@echo "open $(VENV)/htmlcov/index.html"
 
-# About 25 minutes on a 2-core machine: the two runs at 10,000 schedules take most of it.
+# About 20 minutes on a 2-core machine (and the storm): the runs at 10,000 schedules take most of it.
 bench: $(STAMP)
 	$(BIN)/python bench/sync_scale.py --naive
 	$(BIN)/python bench/sync_scale.py --schedules 10000 --bound 20
