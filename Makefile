@@ -36,8 +36,11 @@ coverage-html: $(STAMP)
 	$(BIN)/python -m coverage html
 	@echo "open $(VENV)/htmlcov/index.html"
 
+# About 20 minutes on a 2-core machine (and the storm): the runs at 10,000 schedules take most of it.
 bench: $(STAMP)
-	$(BIN)/python bench/sync_scale.py
+	$(BIN)/python bench/sync_scale.py --naive
+	$(BIN)/python bench/sync_scale.py --schedules 10000 --bound 20
+	$(BIN)/python bench/sync_scale.py --schedules 10000
 	$(BIN)/python bench/slack_storm.py
 	$(BIN)/python bench/slack_outage.py
 

@@ -1,26 +1,36 @@
-"""What following PagerDuty costs at scale, and how soon a planned hand-over reaches Slack.
+"""What following PagerDuty costs at scale, how soon a planned hand-over reaches Slack, and whether
+Slack's acks stay fast meanwhile.
 
-Runs the app's real services (the sync, the scheduler and the Slack delivery worker, wired as in
-production) against the loopback simulators of PagerDuty and Slack, with a realistic account from
-the scenario generator: daily hand-overs at each team's local hour across the 7-day window, two
-escalation levels, 10% of the schedules in no escalation policy, 5% follow-the-sun with 8-hour
-shifts; every schedule bound to a rotation with its own channel and user group. It prints:
+Runs the app's real services (the sync, the scheduler, the Slack delivery worker and the Bolt app
+over Socket Mode, wired as in production) against the loopback simulators of PagerDuty and Slack,
+with a realistic account from the scenario generator: daily hand-overs at each team's local hour
+across the 7-day window, two escalation levels, 10% of the schedules in no escalation policy, 5%
+follow-the-sun with 8-hour shifts. `--bound` of them (all by default) are bound to a rotation with
+its own channel and user group. It prints:
 
-- PagerDuty requests per steady poll and per look-ahead refresh, and both per minute;
-- the lag from a planned boundary to the user group and to the channel message, measured;
-- the same for the loop every open-source sync runs (one request per schedule per cycle): its
-  requests counted by running it against the same simulator, its lag worked out from that run's
-  timing (when each schedule is read) for every hand-over of the next 24 hours, at random phases;
-- how many cycles the 10,000 offset+limit cap failed, and the largest offset+limit asked.
+- the first Sync now after binding them (cold: everyone goes on duty);
+- PagerDuty requests in steady state, measured over `--minutes` of ticks on a clock moved one
+  interval a tick: per poll, per look-ahead pass (every bound schedule's week read again), per minute
+  (mean and the busiest minute), against Round Robin's budget of 96 a minute (a tenth of PagerDuty's
+  960); and how long applying the plan took at the busiest change of hands;
+- the lag from a planned boundary to the user group and to the channel message, in real time;
+- Slack's ack times for opening the App Home, `/rr list` and typing in the schedule picker,
+  measured while that happens, and the PagerDuty requests the typing cost;
+- the process's memory (the simulators' share measured before the app starts);
+- with `--naive`, the loop most open-source syncs run (one request per schedule per cycle): its
+  requests counted against the same simulator, its lag worked out from that run's timing.
 
-    .venv/bin/python bench/sync_scale.py [--schedules 1000] [--people 5000] [--interval 60] [--hourly 0]
+    .venv/bin/python bench/sync_scale.py [--schedules 1000] [--bound N] [--people 5000]
+        [--interval 60] [--minutes 60] [--hourly 0] [--naive]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -32,6 +42,7 @@ from pathlib import Path
 
 import aiohttp
 from cryptography.fernet import Fernet
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,70 +50,90 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from roundrobin.config import load_settings  # noqa: E402
 from roundrobin.db import Database  # noqa: E402
 from roundrobin.main import build_services  # noqa: E402
+from roundrobin.pagerduty.budget import BUDGET_PER_MINUTE  # noqa: E402
 from roundrobin.pagerduty.client import MAX_OFFSET_PLUS_LIMIT, PagerDutyClient, StaticApiKey  # noqa: E402
 from roundrobin.pagerduty.plan import iso  # noqa: E402
-from roundrobin.pagerduty.sync import REFRESH_EVERY, SyncReport  # noqa: E402
 from roundrobin.rotations.draft import RotationDraft  # noqa: E402
 from roundrobin.scheduler import Scheduler  # noqa: E402
 from roundrobin.sim.pagerduty import FakePagerDuty  # noqa: E402
 from roundrobin.sim.pagerduty_scenarios import DAILY, AccountShape, SeededAccount, seed_account  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
 from roundrobin.slack.gateway.identity import fetch_identity  # noqa: E402
+from roundrobin.slack.ids import Rotations  # noqa: E402
+from roundrobin.slack.surfaces.app import build_slack_app  # noqa: E402
 from roundrobin.store import outbox  # noqa: E402
+from roundrobin.store import pagerduty as pd_store  # noqa: E402
 from roundrobin.store import rotations as rotation_store  # noqa: E402
 from roundrobin.vault import Vault  # noqa: E402
 
 BOT, APP = "xoxb-bench-0000", "xapp-1-A0001-bench"
 KEY = "u+benchReadOnlyKey1"
-ADMIN = "U0ADMIN"
+ADMIN, GENERAL = "U0ADMIN", "C0GENERAL"
 DAY, WEEK = 86400, 7 * 86400
-STEADY_POLLS = 3
-CHANGED = 10
+WARM_UP = 15  # simulated minutes before the steady state is measured (a Sync now's debt is paid back)
 # Planned hand-overs measured at once: within Slack's Tier 2 burst (20 group updates a minute), so
 # the lag is Round Robin's, not Slack's (bench/slack_storm.py measures a storm under the tiers).
 MEASURED = 15
 LEAD = 25.0  # seconds from the plan being read to the measured boundary
+TYPED = 6  # schedule names typed key by key in the picker while the hand-over is measured
+
+
+class BenchClock:
+    """Real time, which the steady-state phase moves ahead one interval a tick."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def jump_to(self, moment: float) -> None:
+        self.offset = max(self.offset, moment - time.time())
 
 
 @dataclass
-class Cycle:
-    name: str
-    requests: Counter[str]
+class Cold:
+    """The first Sync now after binding."""
+
+    requests: int
     changes: int
     seconds: float
-    ok: bool
-
-    @property
-    def total(self) -> int:
-        return sum(self.requests.values())
+    endpoints: Counter[str]
 
 
 @dataclass
-class Cap:
-    """What the 10,000 offset+limit cap did to every cycle run."""
+class Steady:
+    """The steady state, tick by tick."""
 
-    cycles: int = 0
+    poll: list[int] = field(default_factory=list)  # requests of each tick's poll
+    ahead: list[int] = field(default_factory=list)  # requests of each tick's look-ahead (and people, census)
+    groups: int = 1
+    per_minute: list[int] = field(default_factory=list)
+    endpoints: Counter[str] = field(default_factory=Counter)
+    tick_seconds: list[float] = field(default_factory=list)
+    pass_minutes: float | None = None  # until every bound schedule's week was read again
+    pass_requests: int = 0
     failed: int = 0
-    largest: int = 0
-    pages: list[int] = field(default_factory=list)
+    largest_offset: int = 0
 
-    def note(self, pd: FakePagerDuty, report: SyncReport) -> None:
-        self.cycles += 1
-        self.failed += not report.ok and "paging limit" in (report.error or "")
-        for r in pd.requests:
-            if "offset" in r.query and not r.path.startswith("/v3/"):  # v3 lists have no such cap
-                self.largest = max(self.largest, int(r.query["offset"][0]) + int(r.query["limit"][0]))
+
+def rss_mb() -> tuple[float, float]:
+    """(resident now, peak) in MB."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- the world -----------------------------------------------------------------------------------
 
 
-def seed(pd: FakePagerDuty, slack: FakeSlack, shape: AccountShape) -> SeededAccount:
+def seed(pd: FakePagerDuty, slack: FakeSlack, shape: AccountShape, bound: int) -> SeededAccount:
     account = seed_account(pd, shape)
     slack.add_user(ADMIN, "admin", "Admin", "admin@corp.example", is_admin=True)
+    slack.add_channel(GENERAL, "general", bot_is_member=True, members=[ADMIN])
     for n, person in enumerate(account.people):
         slack.add_user(slack_id(n), person.id.lower(), person.name, person.email)
-    for n, _ in enumerate(account.schedule_ids):
+    for n in range(bound):
         slack.add_channel(f"C{n:05d}", f"team-{n}", bot_is_member=True, members=[ADMIN])
         slack.add_usergroup(f"S{n:05d}", f"oncall-{n}", f"On call {n}")
     pd.add_api_key(KEY, read_only=True)
@@ -113,8 +144,18 @@ def slack_id(n: int) -> str:
     return f"U{n:06d}"
 
 
-async def bind_all(services, account: SeededAccount) -> None:
-    for n, schedule_id in enumerate(account.schedule_ids):
+def bound_ids(account: SeededAccount, bound: int) -> list[str]:
+    """Which schedules are bound: spread over the account, so every kind is among them."""
+    ids = account.schedule_ids
+    step = len(ids) / bound
+    return [ids[int(n * step)] for n in range(bound)]
+
+
+async def bind_all(services, pd: FakePagerDuty, schedule_ids: list[str], now: float) -> None:
+    # As if each had been offered in the picker's search (the rotation service checks it was).
+    offered = [pd_store.PdSchedule(s, pd.directory.schedules[s].name) for s in schedule_ids]
+    await pd_store.remember_schedules(services.db, offered, now)
+    for n, schedule_id in enumerate(schedule_ids):
         draft = RotationDraft(
             name=f"Rotation {n}",
             code=f"R{n}",
@@ -134,27 +175,121 @@ async def slack_shows_the_truth(db: Database) -> None:
     await db.execute("DELETE FROM slack_outbox")
 
 
-async def measure(name: str, pd: FakePagerDuty, cap: Cap, run) -> Cycle:
-    pd.reset_requests()
-    started = time.perf_counter()
-    report = await run()
-    seconds = time.perf_counter() - started
-    cap.note(pd, report)
-    if not report.ok:
-        raise SystemExit(f"{name} failed: {report.error}")
-    return Cycle(name, pd.request_counts(), len(report.changes), seconds, report.ok)
+def largest_offset(pd: FakePagerDuty) -> int:
+    found = 0
+    for r in pd.requests:
+        if "offset" in r.query and not r.path.startswith("/v3/"):  # v3 lists have no such cap
+            found = max(found, int(r.query["offset"][0]) + int(r.query.get("limit", ["25"])[0]))
+    return found
 
 
-# -- hand-over lag, measured -----------------------------------------------------------------------
+# -- the steady state, on a clock moved one interval a tick ----------------------------------------
 
 
-async def planned_hand_overs(pd, account: SeededAccount, boundary: float) -> dict[str, str]:
+async def steady_state(services, pd, clock: BenchClock, bound: list[str], args) -> Steady:
+    sync, db = services.sync, services.db
+    steady = Steady()
+    ticks = int((WARM_UP + args.minutes) * 60 / args.interval)
+    measured_from = int(WARM_UP * 60 / args.interval)
+    started = None
+    minute_requests = 0
+    for tick in range(ticks):
+        target = clock() + args.interval
+        await hand_overs_until(sync, db, clock, target)
+        clock.jump_to(target)
+        pd.reset_requests()
+        began = time.perf_counter()
+        report = await sync.tick(args.interval)
+        seconds = time.perf_counter() - began
+        await db.execute("DELETE FROM slack_outbox")  # nobody delivers it in this phase
+        if not report.ok:
+            raise SystemExit(f"a tick failed: {report.error}")
+        if tick < measured_from:
+            continue
+        if started is None:
+            started = clock()
+        counts = pd.request_counts()
+        steady.poll.append(report.poll_requests)
+        steady.ahead.append(report.requests - report.poll_requests)
+        steady.groups = max(steady.groups, report.poll_groups)
+        steady.endpoints += counts
+        steady.tick_seconds.append(seconds)
+        steady.largest_offset = max(steady.largest_offset, largest_offset(pd))
+        minute_requests += report.requests
+        if (tick - measured_from + 1) * args.interval % 60 == 0:
+            steady.per_minute.append(minute_requests)
+            minute_requests = 0
+        if steady.pass_minutes is None:
+            steady.pass_requests += report.requests - report.poll_requests
+            oldest = await db.fetchone(
+                "SELECT MIN(planned_at) FROM pd_schedules WHERE id IN "
+                "(SELECT pd_schedule_id FROM rotations WHERE source = 'pagerduty')"
+            )
+            if oldest[0] is not None and oldest[0] >= started:
+                steady.pass_minutes = (clock() - started) / 60
+    return steady
+
+
+async def busiest_boundary(sync, db, clock: BenchClock) -> tuple[int, float]:
+    """The moment when the most rotations have their next change of hands: how long applying the
+    plan there takes (duty stored, Slack work queued), every change before it applied first."""
+    row = await db.fetchone(
+        "SELECT next_change_at, COUNT(*) FROM rotations WHERE next_change_at IS NOT NULL "
+        "GROUP BY next_change_at ORDER BY COUNT(*) DESC, next_change_at LIMIT 1"
+    )
+    if row is None:
+        return 0, 0.0
+    await hand_overs_until(sync, db, clock, row[0])  # every change of hands before it, in order
+    clock.jump_to(row[0])
+    began = time.perf_counter()
+    changes = await sync.hand_over_due()
+    return len(changes), time.perf_counter() - began
+
+
+async def hand_overs_until(sync, db, clock: BenchClock, until: float) -> None:
+    """Apply PagerDuty's planned changes of hands at their own second, as the scheduler does."""
+    last = None
+    while (due := await rotation_store.next_change_at(db)) is not None and due < until and due != last:
+        clock.jump_to(due)
+        await sync.hand_over_due()
+        last = due
+
+
+# -- hand-over lag and acks, in real time ----------------------------------------------------------
+
+
+class GcPauses:
+    """How long each collection of the oldest generation held the process."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._began)
+
+
+async def loop_stalls(stalls: list[float], every: float = 0.005) -> None:
+    """How late a 5 ms sleep wakes up: how long the event loop was held by something else (the app's
+    work, or the simulators', which share the process here)."""
+    while True:
+        began = time.perf_counter()
+        await asyncio.sleep(every)
+        stalls.append(time.perf_counter() - began - every)
+
+
+async def planned_hand_overs(pd, account: SeededAccount, bound: list[str], boundary: float) -> dict[str, str]:
     """MEASURED daily schedules (some in no escalation policy) get a new person from `boundary` on,
     an override made well before it: schedule id -> who takes over."""
-    unrouted = [s for s in account.unrouted if account.kinds[s] == DAILY][: MEASURED // 5]
-    routed = [s for s in account.routed if account.kinds[s] == DAILY][: MEASURED - len(unrouted)]
+    unrouted = [s for s in bound if s in set(account.unrouted) and account.kinds[s] == DAILY][: MEASURED // 5]
+    routed = [s for s in bound if s not in set(account.unrouted) and account.kinds[s] == DAILY]
     takers = {}
-    for schedule_id in [*routed, *unrouted]:
+    for schedule_id in [*routed[: MEASURED - len(unrouted)], *unrouted]:
         [current] = pd.directory.schedules[schedule_id].shifts_between(boundary, boundary)
         members = account.members[schedule_id]
         takers[schedule_id] = next(m for m in members if m not in current.user_ids)
@@ -173,7 +308,7 @@ async def watch_slack(slack: FakeSlack, targets: dict[int, str], until: float) -
             if n not in grouped and slack.usergroups[f"S{n:05d}"]["users"] == [person]:
                 grouped[n] = now
         for message in slack.messages[seen_messages:]:
-            n = int(message["channel"][1:]) if message["channel"].startswith("C") else -1
+            n = int(message["channel"][1:]) if message["channel"][1:].isdigit() else -1
             if n in targets and n not in told and f"<@{targets[n]}>" in message["text"]:
                 told[n] = now
         seen_messages = len(slack.messages)
@@ -181,17 +316,58 @@ async def watch_slack(slack: FakeSlack, targets: dict[int, str], until: float) -
     return grouped, told
 
 
+async def probe_acks(slack: FakeSlack, search, names: list[str], until: float) -> dict[str, list[float]]:
+    """A person types schedule names into the picker key by key (each name twice), opens the App Home
+    and runs /rr list, round after round until `until`: Slack's ack time for each."""
+    admin = slack.user(ADMIN)
+    acks: dict[str, list[float]] = {
+        "App Home opened": [],
+        "/rr list": [],
+        "picker: a key PagerDuty was asked about": [],
+        "picker: a key answered from the cache": [],
+    }
+
+    async def timed(kind: str, action) -> None:
+        before, asked = len(slack.acks), search.requests
+        await action
+        if kind == "picker":
+            kind = f"picker: a key {'PagerDuty was asked about' if search.requests > asked else 'answered from the cache'}"
+        acks[kind] += [a.seconds for a in slack.acks[before:]]
+
+    await admin.open_home()
+    await admin.click(Rotations.CREATE)
+    await slack.wait_for(lambda: admin.modal is not None, description="the rotation form")
+    await admin.fill(Rotations.SOURCE, "pagerduty")
+    await slack.wait_for(lambda: _has(admin, Rotations.PD_SCHEDULE), description="the schedule picker")
+    for round_ in range(2 * len(names)):
+        name = names[round_ // 2]
+        for n in range(1, len(name) + 1):
+            await timed("picker", admin.suggest(Rotations.PD_SCHEDULE, name[:n]))
+        await timed("App Home opened", admin.open_home())
+        await timed("/rr list", admin.command("list"))
+        await asyncio.sleep(max(0.0, (until - time.time()) / (2 * len(names) - round_)))
+    return acks
+
+
+def _has(user, action_id: str) -> bool:
+    try:
+        user.find(action_id)
+    except LookupError:
+        return False
+    return True
+
+
 # -- the naive loop --------------------------------------------------------------------------------
 
 
-async def naive_cycle(client: PagerDutyClient, account: SeededAccount, pd: FakePagerDuty) -> dict[str, float]:
+async def naive_cycle(client: PagerDutyClient, ids: list[str], pd: FakePagerDuty) -> dict[str, float]:
     """One request per schedule: its final schedule from now on. Returns when each one was read
     (seconds from the cycle's start)."""
     read_at = {}
     started = time.perf_counter()
     now = time.time()
     window = [("since", iso(now)), ("until", iso(now + WEEK)), ("time_zone", "UTC")]
-    for schedule_id in account.schedule_ids:
+    for schedule_id in ids:
         if pd.directory.schedules[schedule_id].shift_based:
             await client.get(f"/v3/schedules/{schedule_id}", [("include[]", "final_schedule"), *window])
         else:
@@ -221,6 +397,7 @@ def naive_lags(pd: FakePagerDuty, read_at: dict[str, float], interval: float, no
 
 
 async def main(args: argparse.Namespace) -> None:
+    bound_count = args.bound or args.schedules
     shape = AccountShape(
         schedules=args.schedules,
         people=args.people,
@@ -230,13 +407,20 @@ async def main(args: argparse.Namespace) -> None:
         hourly_schedules=args.hourly,
         window_days=7,
     )
-    cap = Cap()
+    clock = BenchClock()
+    memory: dict[str, tuple[float, float]] = {}
     async with AsyncExitStack() as stack:
-        pd = await stack.enter_async_context(FakePagerDuty())
+        pd = await stack.enter_async_context(FakePagerDuty(clock=clock))
         pd.rate_limit_per_minute = None
         slack = await stack.enter_async_context(FakeSlack(bot_token=BOT, app_token=APP))
         print(f"seeding {args.schedules} schedules, {args.people} people ...", file=sys.stderr)
-        account = seed(pd, slack, shape)
+        account = seed(pd, slack, shape, bound_count)
+        bound = bound_ids(account, bound_count)
+        # The simulators' millions of objects live as long as the run: kept out of the collector's
+        # way, so its pauses are the app's (the app keeps its state in SQLite, not in memory).
+        gc.collect()
+        gc.freeze()
+        memory["simulators, seeded"] = rss_mb()
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         settings = load_settings(
             {
@@ -259,127 +443,208 @@ async def main(args: argparse.Namespace) -> None:
         effects.retry_handlers.clear()
         identity = await fetch_identity(client)
         vault = Vault(Fernet.generate_key().decode())
-        services = build_services(settings, db, vault, http, client, effects, identity, time.time)
+        services = build_services(settings, db, vault, http, client, effects, identity, clock)
         stack.push_async_callback(services.background.drain)
+        handler = AsyncSocketModeHandler(build_slack_app(services, client), APP, web_client=client)
+        await handler.connect_async()
+        stack.push_async_callback(handler.close_async)
         sync = services.sync
         await services.pagerduty.connect_api_key(ADMIN, KEY, "us")
-        await sync.run()  # learn the schedules, so rotations can bind to them
-        print("binding a rotation to every schedule ...", file=sys.stderr)
-        await bind_all(services, account)
+        print(f"binding {bound_count} rotations ...", file=sys.stderr)
+        began = time.perf_counter()
+        await bind_all(services, pd, bound, clock())
+        bind_seconds = time.perf_counter() - began
+        slack.calls.clear()  # the simulator's log of every Web API call: its memory is not the app's
+        memory["rotations bound"] = rss_mb()
 
-        print("measuring cycles ...", file=sys.stderr)
-        cycles = [await measure("first refresh (cold: everyone goes on duty)", pd, cap, sync.run)]
+        print("the first Sync now ...", file=sys.stderr)
+        pd.reset_requests()
+        began = time.perf_counter()
+        report = await sync.run()
+        cold = Cold(report.requests, len(report.changes), time.perf_counter() - began, pd.request_counts())
+        cold_offset = largest_offset(pd)
+        if not report.ok:
+            raise SystemExit(f"the first Sync now failed: {report.error}")
+        del report  # its 10,000 duty changes are not the app's to keep
         await slack_shows_the_truth(db)
-        polls = [
-            await measure("poll", pd, cap, lambda: sync.tick(args.interval)) for _ in range(STEADY_POLLS)
-        ]
-        refresh = await measure("look-ahead refresh", pd, cap, sync.run)
-        changed = [s for s in account.routed if account.kinds[s] == DAILY][-CHANGED:]
-        for schedule_id in changed:
-            now = pd.account.now()
-            [current] = pd.directory.schedules[schedule_id].shifts_between(now, now)
-            members = account.members[schedule_id]
-            pd.add_override(
-                schedule_id, next(m for m in members if m not in current.user_ids), now, current.end
-            )
-        after_change = await measure(
-            f"poll after {CHANGED} schedules changed hands", pd, cap, lambda: sync.tick(args.interval)
-        )
+        slack.calls.clear()
+        # What the simulators made while answering (the PagerDuty one renders shifts lazily) lives
+        # as long as the run too: out of the collector's way as well, with the app's few long-lived
+        # objects (its caches).
+        gc.collect()
+        gc.freeze()
+        memory["after the first Sync now"] = rss_mb()
 
-        print(f"measuring {MEASURED} planned hand-overs ({LEAD:.0f} s) ...", file=sys.stderr)
+        print(f"measuring {MEASURED} planned hand-overs ({LEAD:.0f} s) and Slack's acks ...", file=sys.stderr)
         boundary = float(int(time.time() + LEAD))
-        takers = await planned_hand_overs(pd, account, boundary)
-        await measure("refresh that reads the plan", pd, cap, sync.run)
+        takers = await planned_hand_overs(pd, account, bound, boundary)
+        await sync.run()  # Sync now: the poll sees the overrides, and those weeks are read again
         await slack_shows_the_truth(db)
         await services.delivery.start()
-        stack.push_async_callback(services.delivery.close)
-        scheduler = Scheduler(db, services.rotations, sync, services.signals, args.interval)
+        scheduler = Scheduler(db, services.rotations, sync, services.signals, args.interval, clock)
         scheduler.start()
-        stack.push_async_callback(scheduler.shutdown)
         await scheduler.rearm()
         person = {p.id: slack_id(n) for n, p in enumerate(account.people)}
-        index = {s: n for n, s in enumerate(account.schedule_ids)}
+        index = {s: n for n, s in enumerate(bound)}
         targets = {index[s]: person[taker] for s, taker in takers.items()}
+        names = [
+            pd.directory.schedules[s].name for s in random.Random(3).sample(bound, min(TYPED, len(bound)))
+        ]
         pd.reset_requests()
+        searched_before = sync.search.requests
+        stalls: list[float] = []
+        collections = GcPauses()
+        gc.callbacks.append(collections)
+        monitor = asyncio.create_task(loop_stalls(stalls))
+        probes = asyncio.create_task(probe_acks(slack, sync.search, names, boundary + 8))
         grouped, told = await watch_slack(slack, targets, boundary + 15)
-        asked_at_boundary = [r for r in pd.requests if boundary - 1 <= r.at <= boundary + 5]
+        acks = await probes
+        monitor.cancel()
+        gc.callbacks.remove(collections)
+        typed_requests = sync.search.requests - searched_before
+        memory["after the hand-over and the acks"] = rss_mb()
+        asked_at_boundary = [
+            r for r in pd.requests if boundary - 1 <= r.at <= boundary + 5 and "query" not in r.query
+        ]
+        await scheduler.shutdown()
+        await services.delivery.close()
 
-        print("running the naive loop ...", file=sys.stderr)
-        naive_client = PagerDutyClient(http, pd.url, StaticApiKey(KEY))
-        pd.reset_requests()
-        started = time.perf_counter()
-        read_at = await naive_cycle(naive_client, account, pd)
-        naive_seconds = time.perf_counter() - started
-        naive_requests = len(pd.requests)
-        lags = naive_lags(pd, read_at, args.interval, time.time())
+        print(f"steady state: {WARM_UP} + {args.minutes} simulated minutes of ticks ...", file=sys.stderr)
+        steady = await steady_state(services, pd, clock, bound, args)
+        memory["end"] = rss_mb()
+        busiest = await busiest_boundary(sync, db, clock)
 
-    report(args, account, cycles, polls, refresh, after_change, grouped, told, boundary, takers)
-    report_naive(args, polls, refresh, naive_requests, naive_seconds, lags)
+        naive = None
+        if args.naive:
+            print("running the naive loop ...", file=sys.stderr)
+            naive_client = PagerDutyClient(http, pd.url, StaticApiKey(KEY))
+            pd.reset_requests()
+            began = time.perf_counter()
+            read_at = await naive_cycle(naive_client, bound, pd)
+            naive = (
+                len(pd.requests),
+                time.perf_counter() - began,
+                naive_lags(pd, read_at, args.interval, time.time()),
+            )
+
     print(
-        f"\nCycles failed by the {MAX_OFFSET_PLUS_LIMIT:,} offset+limit cap: {cap.failed} of {cap.cycles}; "
-        f"largest offset+limit asked: {cap.largest:,}. PagerDuty requests in the 5 s after the measured "
-        f"boundary: {len(asked_at_boundary)} (the hand-overs came from the stored plan)."
+        f"\n## PagerDuty sync: {args.schedules:,} schedules, {bound_count:,} bound, {args.interval} s interval"
     )
+    print(f"\n{account.summary()}. Binding took {bind_seconds:.0f} s.")
+    report_cold(cold, cold_offset)
+    report_steady(steady, args, busiest)
+    report_lag(grouped, told, boundary, takers, asked_at_boundary)
+    report_acks(acks, typed_requests, names, stalls, collections.pauses)
+    report_memory(memory)
+    if naive:
+        report_naive(args, steady, *naive)
 
 
-def per_minute(polls: list[Cycle], refresh: Cycle, interval: int) -> tuple[float, float, float]:
-    poll = statistics.mean(c.total for c in polls)
-    cycles = REFRESH_EVERY / interval  # one of them a refresh
-    per_min = (refresh.total + (cycles - 1) * poll) / (REFRESH_EVERY / 60)
-    return poll, refresh.total / (REFRESH_EVERY / 60), per_min
-
-
-def report(args, account, cycles, polls, refresh, after_change, grouped, told, boundary, takers) -> None:
+def report_cold(cold: Cold, offset: int) -> None:
+    endpoints = ", ".join(f"{k.removeprefix('GET ')} {v}" for k, v in sorted(cold.endpoints.items()))
     print(
-        f"\nPagerDuty sync, {args.schedules} bound schedules, {args.interval} s interval (loopback simulators)"
+        f"\nFirst Sync now after binding (cold: everyone goes on duty): {cold.requests:,} requests "
+        f"({endpoints}), {cold.changes:,} duty changes, {cold.seconds:.1f} s; largest offset+limit "
+        f"asked {offset:,} (PagerDuty's cap: {MAX_OFFSET_PLUS_LIMIT:,})."
     )
-    print(account.summary())
-    print("\n| cycle | PagerDuty requests | by endpoint | duty changes | wall time |")
-    print("|---|---|---|---|---|")
-    mean_poll = Cycle(
-        f"steady poll, nothing changed (mean of {len(polls)})",
-        sum((c.requests for c in polls), Counter()),
-        0,
-        statistics.mean(c.seconds for c in polls),
-        True,
+
+
+def report_steady(s: Steady, args, busiest: tuple[int, float]) -> None:
+    minutes = s.per_minute or [0]
+    mean = statistics.mean(minutes)
+    print(f"\n| steady state, {args.minutes} simulated minutes | requests |")
+    print("|---|---|")
+    print(
+        f"| per poll (the poll goes round in {s.groups} tick{'s' if s.groups != 1 else ''}) | {_mean(s.poll)} |"
     )
-    for c in [*cycles, mean_poll, refresh, after_change]:
-        divisor = len(polls) if c is mean_poll else 1
-        total = c.total / divisor
-        endpoints = ", ".join(
-            f"{k.removeprefix('GET ')} {v / divisor:g}" for k, v in sorted(c.requests.items())
+    print(f"| per tick, reading ahead (weeks, pages, people, census) | {_mean(s.ahead)} |")
+    if s.pass_minutes is not None:
+        print(
+            f"| per look-ahead pass (every bound week read again), taking {s.pass_minutes:.0f} min | "
+            f"{s.pass_requests:,} |"
         )
-        print(f"| {c.name} | {total:g} | {endpoints} | {c.changes} | {c.seconds:.2f} s |")
-    poll, refresh_per_min, total = per_minute(polls, refresh, args.interval)
+    else:
+        print(f"| look-ahead pass | not complete within {args.minutes} minutes |")
     print(
-        f"\nPer minute at a {args.interval} s interval: {poll * 60 / args.interval:.1f} for polls + "
-        f"{refresh_per_min:.1f} for the refresh every {REFRESH_EVERY / 60:.0f} min (amortised) = "
-        f"{total:.1f} of PagerDuty's 960 requests a minute ({total / 9.6:.1f}%)."
+        f"| per minute: mean / busiest minute | {mean:.1f} / {max(minutes)} "
+        f"({mean / 9.6:.1f}% / {max(minutes) / 9.6:.1f}% of PagerDuty's 960; budget {BUDGET_PER_MINUTE:.0f}) |"
     )
+    endpoints = ", ".join(
+        f"{k.removeprefix('GET ')} {v / len(minutes):.1f}" for k, v in sorted(s.endpoints.items())
+    )
+    print(f"| by endpoint, per minute | {endpoints} |")
+    print(
+        f"\nA tick took {_med(s.tick_seconds)} at the median, {_max(s.tick_seconds)} at most (loopback); "
+        f"largest offset+limit asked {s.largest_offset:,}."
+    )
+    print(
+        f"The busiest next change of hands moves {busiest[0]} rotations at once: applied "
+        f"from the stored plan in {busiest[1]:.2f} s (duty stored, their Slack work queued)."
+    )
+
+
+def report_lag(grouped, told, boundary, takers, asked) -> None:
     g = [grouped[n] - boundary for n in grouped]
     t = [told[n] - boundary for n in told]
     print(f"\n| after a planned boundary ({len(takers)} rotations at once) | seen | median | max |")
     print("|---|---|---|---|")
     print(f"| user group set to the new person | {len(g)}/{len(takers)} | {_med(g)} | {_max(g)} |")
     print(f"| channel told | {len(t)}/{len(takers)} | {_med(t)} | {_max(t)} |")
+    print(f"PagerDuty requests (other than searches) in the 5 s after the boundary: {len(asked)}.")
 
 
-def report_naive(args, polls, refresh, requests, seconds, lags) -> None:
-    poll, _, total = per_minute(polls, refresh, args.interval)
+def report_acks(
+    acks: dict[str, list[float]],
+    typed_requests: int,
+    names: list[str],
+    stalls: list[float],
+    pauses: list[float],
+) -> None:
+    print("\n| Slack's ack, while the hand-over happens | acks | median | p99 | max |")
+    print("|---|---|---|---|---|")
+    for kind, seconds in acks.items():
+        ms = sorted(s * 1000 for s in seconds)
+        print(f"| {kind} | {len(ms)} | {_pct(ms, 50)} | {_pct(ms, 99)} | {_pct(ms, 100)} |")
+    keys = sum(len(v) for k, v in acks.items() if k.startswith("picker"))
+    print(
+        f"Typing {len(names)} schedule names key by key, twice each ({keys} keys), cost {typed_requests} "
+        "PagerDuty requests."
+    )
+    held = sorted(s * 1000 for s in stalls)
+    print(
+        f"Meanwhile the event loop (app and simulators) was held {_pct(held, 50)} at the median, "
+        f"{_pct(held, 99)} at the 99th percentile, {_pct(held, 100)} at most; the garbage collector's "
+        f"full collections: {len(pauses)}, the longest {max(pauses, default=0) * 1000:.0f} ms."
+    )
+
+
+def report_memory(memory: dict[str, tuple[float, float]]) -> None:
+    base = memory["simulators, seeded"][0]
+    print(
+        "\n| memory (one process: simulators and app) | resident | peak | app's share (resident - simulators) |"
+    )
+    print("|---|---|---|---|")
+    for moment, (now, peak) in memory.items():
+        print(f"| {moment} | {now:.0f} MB | {peak:.0f} MB | {now - base:.0f} MB |")
+
+
+def report_naive(args, steady: Steady, requests: int, seconds: float, lags: list[float]) -> None:
+    mean = statistics.mean(steady.per_minute or [0])
     print("\n| | Round Robin | naive loop (one request per schedule per cycle) |")
     print("|---|---|---|")
-    print(f"| PagerDuty requests per cycle | {poll:g} (poll), {refresh.total} (refresh) | {requests} |")
+    print(f"| PagerDuty requests per cycle | {_mean(steady.poll)} (poll) | {requests} |")
     print(
-        f"| requests per minute at a {args.interval} s interval | {total:.1f} | "
-        f"{requests * 60 / args.interval:.0f} |"
+        f"| requests per minute at a {args.interval} s interval | {mean:.1f} | {requests * 60 / args.interval:.0f} |"
     )
-    print(
-        f"| wall time of a cycle (loopback) | {statistics.mean(c.seconds for c in polls):.2f} s | {seconds:.2f} s |"
-    )
+    print(f"| wall time of a cycle (loopback) | {_med(steady.tick_seconds)} | {seconds:.2f} s |")
     print(
         f"| hand-over seen by the sync, median / p95 / max | at the boundary (wake-up) | "
         f"{_p(lags, 50)} / {_p(lags, 95)} / {_max(lags)} ({len(lags)} hand-overs in the next 24 h) |"
     )
+
+
+def _mean(values: list[int]) -> str:
+    return f"{statistics.mean(values):.1f}" if values else "-"
 
 
 def _med(values: list[float]) -> str:
@@ -388,6 +653,12 @@ def _med(values: list[float]) -> str:
 
 def _max(values: list[float]) -> str:
     return f"{max(values):.2f} s" if values else "-"
+
+
+def _pct(ms: list[float], percent: int) -> str:
+    if not ms:
+        return "-"
+    return f"{ms[min(len(ms) - 1, int(len(ms) * percent / 100))]:.1f} ms"
 
 
 def _p(values: list[float], percent: int) -> str:
@@ -402,7 +673,10 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--schedules", type=int, default=1000)
+    parser.add_argument("--bound", type=int, default=0, help="schedules bound to a rotation (0: all)")
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--interval", type=int, default=60, help="SYNC_INTERVAL_SECONDS")
+    parser.add_argument("--minutes", type=int, default=60, help="simulated minutes of steady state measured")
     parser.add_argument("--hourly", type=int, default=0, help="schedules handing over every hour")
+    parser.add_argument("--naive", action="store_true", help="also run one request per schedule per cycle")
     asyncio.run(main(parser.parse_args()))

@@ -51,7 +51,9 @@ from roundrobin.slack.surfaces.app import build_slack_app
 from roundrobin.slack.views.requests import renderers as request_renderers
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.store import pagerduty as pd_store
+from roundrobin.store import pd_failures
 from roundrobin.store import rotations as rotation_store
+from roundrobin.store.pd_failures import SCHEDULE
 from roundrobin.vault import Vault, VaultError, load_or_create_key
 from roundrobin.web import build_web_app
 
@@ -223,7 +225,9 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     pagerduty = PagerDutyConnection(db, vault, settings, http, duty.revert_bound_to_manual, access, clock)
     editor = RotationEditor(db, access, workspace, signals, clock, pagerduty_connected=pagerduty.connected)
     background = Background()
-    sync = PagerDutySync(db, pagerduty, duty, directory, clock, background)
+    sync = PagerDutySync(
+        db, pagerduty, duty, directory, clock, background, interval=settings.sync_interval_seconds
+    )
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
     rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
     home = HomePublisher(
@@ -277,11 +281,16 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
 
 
 async def sync_summary(db: Database) -> SyncSummary:
-    bound = await rotation_store.with_source(db, "pagerduty")
+    failing = await pd_failures.failing(db)
+    ids = [f.schedule_id for f in failing if f.schedule_id][:10]
+    names = {s.id: s.name for s in (await pd_store.schedules(db, ids)).values()}
+    followers = dict(await rotation_store.bound_labels(db, ids))
     return SyncSummary(
-        schedules=await pd_store.count_schedules(db),
-        bound_rotations=len(bound),
-        bound_names=tuple(f"{r.name} ({r.code})" for r in bound),
+        census=await pd_store.census(db),
+        bound_rotations=await rotation_store.count(db, "pagerduty"),
+        bound_names=tuple(label for _, label in await rotation_store.bound_labels(db, limit=3)),
+        failing=tuple(failing),
+        failing_names={f"{SCHEDULE}{s}": (names.get(s, s), followers.get(s)) for s in ids},
     )
 
 

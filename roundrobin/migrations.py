@@ -284,4 +284,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE slack_directory ADD COLUMN is_ultra_restricted INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE slack_directory ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: following only the bound PagerDuty schedules (no catalogue): what reads taught about each,
+    # and the reads that fail for a reason that will not change by itself, backed off.
+    """
+    ALTER TABLE pd_schedules ADD COLUMN routed INTEGER;     -- some escalation policy uses it; NULL: not known yet
+    ALTER TABLE pd_schedules ADD COLUMN week_rows REAL;     -- /oncalls rows in a week, to size batches
+    ALTER TABLE pd_schedules ADD COLUMN levels REAL;        -- /oncalls rows per stint (policy, level pairs)
+    ALTER TABLE pd_schedules ADD COLUMN planned_at REAL;    -- when its week ahead was last read; NULL: never
+    ALTER TABLE pd_schedules ADD COLUMN detail_at REAL;     -- when its own page (members, policies) was last read
+
+    CREATE TABLE pd_read_failures (
+        what               TEXT PRIMARY KEY,       -- 'poll', 'people', 'census', or 'schedule:<id>'
+        error              TEXT NOT NULL,          -- in plain words, safe to show to an admin
+        advice             TEXT NOT NULL,          -- what to do about it
+        first_at           REAL NOT NULL,
+        last_at            REAL NOT NULL,
+        retry_at           REAL NOT NULL,
+        attempts           INTEGER NOT NULL
+    );
+    """,
 ]

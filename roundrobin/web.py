@@ -17,7 +17,8 @@ from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import outcome_modal
-from roundrobin.store import outbox
+from roundrobin.store import outbox, pd_failures
+from roundrobin.store.pd_failures import ReadFailure
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,10 @@ async def healthz(request: web.Request) -> web.Response:
         now = services.clock()
         connection = await services.pagerduty.current()
         pagerduty = _pagerduty_health(connection, now, services.settings.sync_interval_seconds)
-        if pagerduty["state"] == "needs_reauth" or pagerduty.get("sync") == "failing":
+        if connection is not None:
+            pagerduty["reads"] = _reads_health(await pd_failures.failing(services.db))
+        failing = pagerduty.get("sync") == "failing" or pagerduty.get("reads", {}).get("failing")
+        if pagerduty["state"] == "needs_reauth" or failing:
             problems.append("pagerduty")
         backlog = await outbox.backlog(request.app[DB], now, EFFECTS_STUCK_SECONDS)
         effects = {"pending": backlog.pending, "stuck": backlog.stuck}
@@ -202,3 +206,17 @@ def _pagerduty_health(connection, now: float, interval: int) -> dict:
     if connection.last_error and now - since > SYNC_FAILING_INTERVALS * interval:
         health["sync"] = "failing"
     return health
+
+
+def _reads_health(failing: list[ReadFailure]) -> dict:
+    """Reads failing for a reason that will not change by itself (backed off, shown on the card with
+    what to do): which parts, since when, the next try. No third-party text."""
+    if not failing:
+        return {"failing": 0}
+    parts = sorted({"schedules" if f.schedule_id else f.what for f in failing})
+    return {
+        "failing": len(failing),
+        "parts": parts,
+        "since": min(f.first_at for f in failing),
+        "next_try_at": min(f.retry_at for f in failing),
+    }

@@ -26,8 +26,9 @@ from roundrobin.pagerduty.client import (
     PagerDutyUnavailable,
     StaticApiKey,
 )
-from roundrobin.store import events
+from roundrobin.store import events, pd_failures
 from roundrobin.store import integrations as store
+from roundrobin.store import pagerduty as pd_store
 from roundrobin.store.integrations import Connection, LoginState
 from roundrobin.vault import Vault, VaultError
 
@@ -129,6 +130,7 @@ class PagerDutyConnection:
         )
         async with self._db.transaction():
             await store.save_connection(self._db, connection)
+            await self._forget_reads()
             await store.cancel_pending_logins(self._db, self._clock())
             await events.record(
                 self._db, "pagerduty.connected", self._clock(), slack_user_id, method="api_key", region=region
@@ -148,6 +150,7 @@ class PagerDutyConnection:
         changed = replace(connection, region=region, pd_account=account or connection.pd_account)
         async with self._db.transaction():
             await store.save_connection(self._db, changed)
+            await self._forget_reads()
             await events.record(
                 self._db, "pagerduty.region_changed", self._clock(), slack_user_id, region=region
             )
@@ -335,6 +338,7 @@ class PagerDutyConnection:
         )
         async with self._db.transaction():
             await store.save_connection(self._db, connection)
+            await self._forget_reads()
             await store.cancel_pending_logins(self._db, now)
             await events.record(
                 self._db, "pagerduty.connected", now, login.slack_user_id, method="oauth", pd_user=user_name
@@ -399,7 +403,7 @@ class PagerDutyConnection:
 
     # --- clients and tokens ----------------------------------------------------------------
 
-    async def client(self, timeout: float = 10.0) -> PagerDutyClient | None:
+    async def client(self, timeout: float = 10.0, max_retries: int = 3) -> PagerDutyClient | None:
         """A REST client for the stored connection, or None when there is none usable."""
         connection = await self.current()
         if connection is None or connection.status != "connected":
@@ -409,7 +413,11 @@ class PagerDutyConnection:
         else:
             credentials = _StoredOAuth(self)
         return PagerDutyClient(
-            self._session, self._settings.pagerduty_api_base(connection.region), credentials, timeout=timeout
+            self._session,
+            self._settings.pagerduty_api_base(connection.region),
+            credentials,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def access_token(self, force_refresh: bool = False) -> str:
@@ -478,6 +486,12 @@ class PagerDutyConnection:
             )
         return message
 
+    async def _forget_reads(self) -> None:
+        """New credentials (or none): what the old ones could not read, and how many schedules their
+        account had, say nothing about the new."""
+        await pd_failures.clear_all(self._db)
+        await pd_store.forget_census(self._db)
+
     async def record_sync(self, error: str | None) -> None:
         await store.record_sync(self._db, self._clock(), error)
 
@@ -489,6 +503,7 @@ class PagerDutyConnection:
         now = self._clock()
         async with self._db.transaction():
             had = await store.delete_connection(self._db)
+            await self._forget_reads()
             reverted = await self._revert(slack_user_id, now)
             if had:
                 await events.record(

@@ -1,5 +1,9 @@
 """What the sync reads from PagerDuty, shaped for it, and every list kept under the paging cap.
 
+Nothing here pages through all of an account's schedules: the schedule picker searches them by name
+(`query`, one page), the census asks for their number (`total=true`) and lists them only when there
+are few, and the sync reads only the schedules rotations follow.
+
 GET /oncalls pages stop at offset + limit = 10,000. A batch of schedule ids is sized from the rows
 its schedules gave last time, asks for the total on its first page, and when that is still too many
 it is split in two (and a single schedule's window in halves), so no page ever passes the cap,
@@ -28,14 +32,25 @@ log = logging.getLogger(__name__)
 
 BATCH_IDS = 100  # schedule ids per /oncalls request: keeps the URL short
 PAGE = 100  # PagerDuty's largest classic page
+V3_PAGE = 1000  # /v3/schedules pages up to 1,000
 SHORTEST_WINDOW = 3600  # seconds: one schedule's window is halved down to this before giving up
 
 
 @dataclass(frozen=True)
-class Catalogue:
-    schedules: dict[str, PdSchedule]
-    routed: dict[str, bool]  # layer-based schedules only: the list says which policies use them
-    complete: bool  # both lists were read (a schedule absent from them is gone)
+class Found:
+    """A search's answer from one list: up to `limit` schedules, and whether they are all it has."""
+
+    schedules: list[PdSchedule]
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many schedules PagerDuty has, and their ids when there were few enough to list."""
+
+    count: int
+    exact: bool
+    ids: frozenset[str] | None
 
 
 @dataclass
@@ -67,9 +82,15 @@ class OnCalls:
 
 @dataclass(frozen=True)
 class FinalSchedule:
+    """A schedule's own page: who is on call over a window (layers and overrides merged), and the
+    schedule itself: whether a policy uses it, who its layers name, what it is called."""
+
     shifts: list[Shift]
     routed: bool
     member_ids: tuple[str, ...]
+    name: str | None = None
+    time_zone: str | None = None
+    version: int = 2
 
 
 class Reader:
@@ -78,45 +99,51 @@ class Reader:
     def __init__(self, client: PagerDutyClient):
         self._client = client
 
-    async def catalogue(self) -> Catalogue:
-        """Layer-based schedules from /schedules and shift-based ones from /v3/schedules."""
-        found: dict[str, PdSchedule] = {}
-        routed: dict[str, bool] = {}
-        async for s in self._client.paginate("/schedules", "schedules", [("time_zone", "UTC")]):
-            found[s["id"]] = PdSchedule(
-                id=s["id"],
-                name=s.get("name") or s.get("summary") or s["id"],
-                version=2,
-                time_zone=s.get("time_zone"),
-                html_url=s.get("html_url"),
-                member_ids=tuple(u["id"] for u in s.get("users") or []),
-            )
-            routed[s["id"]] = plan.routed(s)
-        complete = True
+    async def search(self, query: str, limit: int, version: int) -> Found:
+        """Schedules whose name matches `query` (PagerDuty's `query`) in one list, layer-based
+        (`version` 2) or shift-based (3): one page, never more. An account without shift-based
+        schedules (or a credential that may not read them) has none."""
+        path = "/schedules" if version == 2 else "/v3/schedules"
+        params: list[tuple[str, str | int]] = [("query", query)] if query else []
         try:
-            async for s in self._v3_schedules():
-                found[s["id"]] = PdSchedule(
-                    id=s["id"],
-                    name=s.get("name") or s.get("summary") or s["id"],  # the list holds references
-                    version=3,
-                    time_zone=s.get("time_zone"),
-                    html_url=s.get("html_url"),
-                )
+            page = await self._client.get(path, [*params, ("limit", limit), ("offset", 0)])
         except (PagerDutyNotFound, PagerDutyScopeError, PagerDutyRequestError) as e:
-            # Accounts without shift-based schedules, or tokens without access to them.
+            if version == 2:
+                raise
             log.info("v3 schedules unavailable", extra={"error": str(e)})
-            complete = False
-        return Catalogue(found, routed, complete)
+            return Found([], True)
+        return Found([schedule_from(s, version) for s in page.get("schedules") or []], not page.get("more"))
 
-    async def _v3_schedules(self):
-        offset, limit = 0, 1000
+    async def count(self, list_up_to: int) -> Count:
+        """How many schedules PagerDuty has: one request per list (`total=true`), and their ids too
+        when there are at most `list_up_to` (a few more pages)."""
+        v2 = await self._count("/schedules", PAGE, list_up_to)
+        try:
+            v3 = await self._count("/v3/schedules", V3_PAGE, list_up_to)
+        except (PagerDutyNotFound, PagerDutyScopeError, PagerDutyRequestError) as e:
+            log.info("v3 schedules unavailable", extra={"error": str(e)})
+            v3 = Count(0, True, frozenset())
+        ids = v2.ids | v3.ids if v2.ids is not None and v3.ids is not None else None
+        return Count(v2.count + v3.count, v2.exact and v3.exact, ids)
+
+    async def _count(self, path: str, page_size: int, list_up_to: int) -> Count:
+        first = await self._client.get(path, [("limit", PAGE), ("offset", 0), ("total", "true")])
+        items = first.get("schedules") or []
+        ids = {s["id"] for s in items if s.get("id")}
+        total = first.get("total")
+        if not first.get("more"):
+            return Count(len(items), True, frozenset(ids))
+        if not isinstance(total, int):  # v3 lists may leave it out: more than this page, how many unknown
+            return Count(len(items), False, None)
+        if total > list_up_to:
+            return Count(total, True, None)
+        offset = len(items)
         while True:
-            page = await self._client.get("/v3/schedules", [("limit", limit), ("offset", offset)])
-            for item in page.get("schedules", []):
-                yield item
-            offset += limit
-            if not page.get("more"):
-                return
+            page = await self._client.get(path, [("limit", page_size), ("offset", offset)])
+            ids |= {s["id"] for s in page.get("schedules") or [] if s.get("id")}
+            offset += page_size
+            if not page.get("more") or offset >= list_up_to:
+                return Count(total, True, frozenset(ids))
 
     async def oncalls(
         self,
@@ -180,7 +207,12 @@ class Reader:
             path, params = f"/v3/schedules/{schedule_id}", [("include[]", "final_schedule"), *window]
             body = (await self._client.get(path, params)).get("schedule") or {}
             return FinalSchedule(
-                plan.shifts_from_v3(schedule_id, body), plan.routed(body), plan.v3_member_ids(body)
+                plan.shifts_from_v3(schedule_id, body),
+                plan.routed(body),
+                plan.v3_member_ids(body),
+                body.get("name"),
+                body.get("time_zone"),
+                version=3,
             )
         # overflow=true: the shifts' real ends, not cut at the window
         body = (await self._client.get(f"/schedules/{schedule_id}", [*window, ("overflow", "true")])).get(
@@ -190,6 +222,9 @@ class Reader:
             plan.shifts_from_final_schedule(schedule_id, body),
             plan.routed(body),
             tuple(u["id"] for u in body.get("users") or []),
+            body.get("name") or body.get("summary"),
+            body.get("time_zone"),
+            version=2,
         )
 
     async def everyone(self) -> list[PdUser]:
@@ -202,3 +237,17 @@ class Reader:
             return plan.user_from((await self._client.get(f"/users/{user_id}")).get("user") or {})
         except PagerDutyNotFound:
             return None
+
+
+def schedule_from(item: dict, version: int) -> PdSchedule:
+    """A schedule as a list gives it: layer-based ones name their people and policies, shift-based
+    ones are references (members and routing come from their own page)."""
+    return PdSchedule(
+        id=item["id"],
+        name=item.get("name") or item.get("summary") or item["id"],
+        version=version,
+        time_zone=item.get("time_zone"),
+        html_url=item.get("html_url"),
+        member_ids=tuple(u["id"] for u in item.get("users") or [] if u.get("id")),
+        routed=plan.routed(item) if version == 2 else None,
+    )

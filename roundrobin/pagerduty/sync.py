@@ -1,20 +1,26 @@
-"""Following PagerDuty: a cheap poll every interval, the week ahead now and then, hand-overs on time.
+"""Following PagerDuty: a cheap poll every interval, the week ahead now and then, hand-overs on time,
+all within a tenth of PagerDuty's rate limit however many schedules are bound (see budget.py).
 
-Three kinds of work, each ending in the same step: the stored plan (upcoming shifts) is mirrored
-into every bound rotation through RotationService.follow_pagerduty.
+Only the schedules bound rotations follow are read; nothing pages through all of an account's
+schedules (the picker searches them, see search.py). Each cycle:
 
-- The look-ahead refresh (every REFRESH_EVERY, on Sync now, when a rotation is bound) reads the
-  schedule catalogue, then the week ahead of every bound schedule: `GET /oncalls` in batches for
-  schedules an escalation policy uses, and the final schedule (`GET /schedules/{id}`, or
-  `/v3/schedules/{id}` for shift-based ones) for those no policy uses, which /oncalls never shows.
-- The poll (every other interval) asks /oncalls only from now to just past the next poll: about one
-  row per schedule and level. Where the answer differs from the plan (an override, a swap, a
-  schedule taken out of its policy), that schedule's week is read again at once.
-- The hand-over: the scheduler wakes at the earliest planned change of hands (`plan_changed` rings
-  when that may have moved) and applies the plan without asking PagerDuty; the next poll confirms
-  or corrects it.
+1. The poll asks /oncalls who is on call from now to just past the schedule's next poll: about one
+   row per schedule and level. Where the answer differs from the stored plan (an override, a swap,
+   a schedule taken out of its policy), that schedule's week is read again at once.
+2. The look-ahead reads the week ahead of the schedules whose turn has come: in batches from
+   /oncalls for those an escalation policy uses, from their own page (final schedule) for those no
+   policy uses (which /oncalls never shows), and now and then from their own page anyway, for the
+   members who are not on call this week. A schedule never read is read at once.
+3. The people in what was read (emails, to match Slack), and now and then the number of schedules
+   PagerDuty has (the census).
+4. The stored plan is mirrored into the bound rotations it changes (DutyService.follow_pagerduty).
 
-When a call fails, everything stored stays as it is: a failed sync never moves anyone on or off duty.
+Between cycles the scheduler wakes at the earliest planned change of hands (`plan_changed` rings when
+that may have moved) and applies the plan without asking PagerDuty.
+
+A failed call keeps everything stored as it is: a failed sync never moves anyone on or off duty. A
+read that fails for a reason that will not change by itself waits before it is tried again
+(backoff.py), and the rest of the sync goes on.
 """
 
 from __future__ import annotations
@@ -22,43 +28,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from roundrobin.background import Background, Doorbell
 from roundrobin.db import Database
-from roundrobin.pagerduty import plan
+from roundrobin.pagerduty import backoff, budget, plan
 from roundrobin.pagerduty.client import (
     PagerDutyAuthError,
     PagerDutyClient,
     PagerDutyError,
-    PagerDutyListTooLong,
-    PagerDutyNotFound,
-    PagerDutyRequestError,
-    PagerDutyScopeError,
 )
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.lookahead import LookAhead
 from roundrobin.pagerduty.reading import PAGE, Reader
+from roundrobin.pagerduty.search import ScheduleSearch
 from roundrobin.rotations.duty import DutyService
-from roundrobin.rotations.model import GONE, DutyChange
+from roundrobin.rotations.model import GONE, DutyChange, Rotation
 from roundrobin.store import directory as slack_directory
 from roundrobin.store import pagerduty as store
+from roundrobin.store import pd_failures as failures
 from roundrobin.store import rotations as rotation_store
-from roundrobin.store.pagerduty import PdSchedule, PdUser
+from roundrobin.store.pagerduty import Census, PdSchedule, PdUser
+from roundrobin.store.pd_failures import SCHEDULE, ReadFailure
 
 log = logging.getLogger(__name__)
 
-LOOKAHEAD = 7 * 86400
-REFRESH_EVERY = 15 * 60.0
-POLL_MARGIN = 15  # seconds a poll looks past the next one, so no hand-over falls between two unseen
-ROWS_PER_BATCH = 9_000  # expected /oncalls rows per batch of the week ahead: under the 10,000 cap
-DAILY_WEEK_ROWS = 9.0  # a guess for a schedule never read: a daily rotation's stints in a week
-USERS_REFRESH_EVERY = 6 * 3600
-USERS_REFRESHED_AT = "pd_users_refreshed_at"
-FEW_NEWCOMERS = 10  # fewer unknown people than this are read one by one, not the whole user list
+POLL_MARGIN = 15  # seconds a poll looks past the schedule's next one, so no hand-over falls between
+FEW_NEW = 20  # schedules just bound, up to this many, are read from their own page (members at once)
+OFFERED_FOR = 86400.0  # a schedule offered in a search, and not bound, is forgotten after this
 DUE_SLACK = 0.001  # a wake-up a hair early still hands over
+FOLLOW_CHUNK = 250  # rotations mirrored at a time
+MARGIN = 0.04  # of an interval's credit, the look-ahead leaves unspent: its costs are estimates
 
 
 class Directory(Protocol):
@@ -69,27 +72,29 @@ class Directory(Protocol):
 class SyncReport:
     ok: bool = True
     error: str | None = None
-    kind: str = "refresh"  # refresh (the catalogue and the week ahead) | poll (now, and a minute on)
+    kind: str = "tick"  # tick (the interval's cycle) | sync_now | soon (after a bind or a connect)
     requests: int = 0
-    schedules: int = 0
-    bound: int = 0
+    poll_requests: int = 0
+    polled: int = 0  # schedules the poll asked about
+    poll_groups: int = 1  # the poll goes round the bound schedules in this many ticks
     reread: int = 0  # schedules whose week a poll read again (the answer differed from the plan)
-    new_schedules: int = 0  # schedules PagerDuty has that the last refresh had not seen
-    gone_schedules: int = 0  # schedules the last refresh had that PagerDuty no longer lists
+    read: int = 0  # schedules whose week ahead was read (the look-ahead, and the poll's rereads)
+    deferred: int = 0  # schedules whose turn had come, left for the next ticks (the budget)
+    bound: int = 0
+    census: Census | None = None  # counted in this cycle
+    failed: list[ReadFailure] = field(default_factory=list)  # reads that failed in this cycle, backed off
     changes: list[DutyChange] = field(default_factory=list)
     unmatched: int = 0
 
 
-@dataclass
-class Knowledge:
-    """What reads taught about the bound schedules. Kept in memory: after a start, the first tick
-    is a refresh, which learns it all again."""
-
-    routed: dict[str, bool] = field(default_factory=dict)  # some escalation policy uses it
-    week_rows: dict[str, float] = field(default_factory=dict)  # /oncalls rows in a week, to size batches
-    levels: dict[str, float] = field(default_factory=dict)  # (policy, level) pairs: rows per stint
-    planned: set[str] = field(default_factory=set)  # schedules whose week ahead is stored
-    refreshed_at: float | None = None
+@dataclass(frozen=True)
+class _Cycle:
+    kind: str
+    interval: float
+    poll: bool = True
+    everything: bool = False  # Sync now: every week is due, every failed read is tried again
+    count: bool = False  # count PagerDuty's schedules whatever the last census said
+    follow_all: bool = False  # mirror into every bound rotation, not only those read
 
 
 class PagerDutySync:
@@ -101,7 +106,8 @@ class PagerDutySync:
         directory: Directory,
         clock: Callable[[], float] = time.time,
         background: Background | None = None,
-        refresh_every: float = REFRESH_EVERY,
+        interval: float = 60.0,
+        budget_per_minute: float = budget.BUDGET_PER_MINUTE,
     ):
         self._db = db
         self._connection = connection
@@ -109,11 +115,17 @@ class PagerDutySync:
         self._directory = directory
         self._clock = clock
         self._background = background or Background()
-        self._refresh_every = refresh_every
+        self._interval = interval
         self._lock = asyncio.Lock()  # cycles never overlap
         self._following = asyncio.Lock()  # nor do mirroring steps (a cycle's, a hand-over's)
-        self._pending: asyncio.Task | None = None  # a requested refresh that has not started yet
-        self._known = Knowledge()
+        self._pending: asyncio.Task | None = None  # a requested cycle that has not started yet
+        self._credit = budget.Credit(budget_per_minute)
+        self._ahead = LookAhead(db, clock)
+        self._poll_turn = 0
+        self._followed_all_at: float | None = None
+        self.search = ScheduleSearch(
+            db, lambda: connection.client(timeout=2.0, max_retries=0), clock, self._background
+        )
         self.plan_changed = Doorbell()  # the next planned change of hands may have moved
         self.last_report: SyncReport | None = None
 
@@ -125,13 +137,17 @@ class PagerDutySync:
         return await self.run()
 
     async def run(self) -> SyncReport:
-        """A look-ahead refresh (Sync now), after any cycle already running."""
+        """Sync now: the poll for every bound schedule, every week due, failed reads tried again, a
+        census; after any cycle already running."""
+        cycle = _Cycle("sync_now", self._interval, everything=True, count=True, follow_all=True)
         async with self._lock:
-            self.last_report = await self._run(self._refresh, "refresh")
+            self.last_report = await self._run(cycle)
             return self.last_report
 
     def request_soon(self) -> asyncio.Task:
-        """A refresh in the background; requests made before it starts share it (a burst of edits = one)."""
+        """A cycle in the background that reads what was never read (a rotation just bound), counts
+        the schedules if never counted, and mirrors every rotation (a person linked by hand); requests
+        made before it starts share it (a burst of edits = one)."""
         if self._pending is None:
             self._pending = self._background.run(self._run_soon(), "pagerduty-sync-soon")
         return self._pending
@@ -139,18 +155,14 @@ class PagerDutySync:
     async def _run_soon(self) -> None:
         async with self._lock:
             self._pending = None  # from here on, a new request needs a new cycle
-            self.last_report = await self._run(self._refresh, "refresh")
+            self.last_report = await self._run(_Cycle("soon", self._interval, poll=False, follow_all=True))
 
     async def tick(self, next_poll_in: float) -> SyncReport:
-        """The interval's cycle: a refresh when the last is REFRESH_EVERY old, else a poll that looks
-        `next_poll_in` seconds (and a margin) ahead."""
+        """The interval's cycle: the poll (of this tick's group), then the weeks whose turn has come,
+        as far as the credit goes."""
         async with self._lock:
-            last = self._known.refreshed_at
-            if last is None or self._clock() - last >= self._refresh_every:
-                self.last_report = await self._run(self._refresh, "refresh")
-            else:
-                window = int(next_poll_in) + POLL_MARGIN
-                self.last_report = await self._run(lambda c, r: self._poll(c, r, window), "poll")
+            self._interval = next_poll_in
+            self.last_report = await self._run(_Cycle("tick", next_poll_in))
             return self.last_report
 
     async def hand_over_due(self) -> list[DutyChange]:
@@ -169,23 +181,22 @@ class PagerDutySync:
         return changes
 
     async def schedules(self, ids: Iterable[str]) -> dict[str, PdSchedule]:
-        """The PagerDuty schedules Round Robin knows, by id (from the last catalogue refresh)."""
+        """The PagerDuty schedules Round Robin knows (bound, or offered in a search), by id."""
         return await store.schedules(self._db, list(ids))
 
-    async def search_schedules(self, query: str, limit: int = 100) -> list[PdSchedule]:
-        return await store.search_schedules(self._db, query, limit)
+    async def search_schedules(self, query: str) -> list[PdSchedule]:
+        """Schedules whose name contains `query`, searched in PagerDuty (see search.py)."""
+        return await self.search.search(query)
 
     # --- one cycle ----------------------------------------------------------------------------
 
-    async def _run(
-        self, work: Callable[[PagerDutyClient, SyncReport], Awaitable[None]], kind: str
-    ) -> SyncReport:
+    async def _run(self, cycle: _Cycle) -> SyncReport:
         client = await self._connection.client()
         if client is None:
-            return SyncReport(ok=False, error="not connected", kind=kind)
-        report = SyncReport(kind=kind)
+            return SyncReport(ok=False, error="not connected", kind=cycle.kind)
+        report = SyncReport(kind=cycle.kind)
         try:
-            await work(client, report)
+            await self._cycle(client, report, cycle)
         except PagerDutyAuthError as e:
             report.ok, report.error = False, await self._connection.mark_key_rejected() or str(e)
         except PagerDutyError as e:
@@ -199,219 +210,247 @@ class PagerDutySync:
             )
         finally:
             report.requests = client.requests_made
+            self._credit.spend(client.requests_made)
         await self._connection.record_sync(None if report.ok else report.error)
         self.plan_changed.ring()
-        # A quiet poll every minute is not news; refreshes, changes and failures are.
-        quiet = kind == "poll" and report.ok and not report.changes
+        # A quiet tick every minute is not news; Sync now, changes and failures are.
+        quiet = cycle.kind == "tick" and report.ok and not report.changes and not report.failed
         log.log(
             logging.DEBUG if quiet else logging.INFO,
             "pagerduty sync",
             extra={
-                "kind": kind,
+                "kind": cycle.kind,
                 "ok": report.ok,
                 "requests": report.requests,
-                "schedules": report.schedules,
+                "polled": report.polled,
+                "poll_groups": report.poll_groups,
                 "bound": report.bound,
+                "read": report.read,
                 "reread": report.reread,
+                "deferred": report.deferred,
+                "failed": len(report.failed),
                 "changes": len(report.changes),
                 "error": report.error or "",
             },
         )
         return report
 
-    async def _refresh(self, client: PagerDutyClient, report: SyncReport) -> None:
-        """The catalogue, then the week ahead of every bound schedule."""
+    async def _cycle(self, client: PagerDutyClient, report: SyncReport, cycle: _Cycle) -> None:
         now = self._clock()
         reader = Reader(client)
-        catalogue = await reader.catalogue()
-        report.schedules = len(catalogue.schedules)
-        known = await store.count_schedules(self._db)
-        seen_before = set(await store.schedules(self._db, catalogue.schedules)) if known else set()
-        gone = await store.save_schedules(self._db, catalogue.schedules.values(), now, catalogue.complete)
-        if known:  # the first refresh finds everything new: not news
-            report.new_schedules = len(catalogue.schedules.keys() - seen_before)
-            report.gone_schedules = len(gone)
-        self._known.routed.update(catalogue.routed)
-        bound = {r.pd_schedule_id for r in await rotation_store.bound(self._db)}
+        self._credit.earn(now, cycle.interval)
+        bound = await rotation_store.bound_schedule_ids(self._db)
         report.bound = len(bound)
-        wanted = sorted(bound & catalogue.schedules.keys())
-        gone = await self._read_weeks(reader, wanted, catalogue.schedules, now)
-        await store.keep_shifts_of(self._db, wanted)
-        await self._learn_people(reader, wanted, now, full_list_due=True)
-        missing = bound - catalogue.schedules.keys() if catalogue.complete else set()
-        report.changes, report.unmatched = await self._follow(not_found=missing | gone)
-        self._known.planned = set(wanted) - gone
-        self._known.refreshed_at = now
+        known = await store.schedules(self._db, bound)
+        waiting = set() if cycle.everything else await failures.waiting(self._db, now)
+        differ: list[str] = []
+        if cycle.poll and "poll" not in waiting:
+            differ = await self._poll(reader, known, waiting, report, cycle)
+            report.poll_requests = client.requests_made
+        chosen = self._choose(bound, known, waiting, differ, now, cycle, report, client.requests_made)
+        wanted = [*differ, *(r.schedule_id for r in chosen)]
+        detailed = {r.schedule_id for r in chosen if r.detail}
+        read, gone = await self._ahead.read_weeks(reader, wanted, detailed, known, now, report.failed)
+        report.read = len(read)
+        if read and "people" not in waiting:
+            await self._ahead.learn_people(reader, sorted(read), now, report.failed)
+        if "census" not in waiting and (cycle.count or await self._ahead.census_due(now)):
+            report.census = await self._ahead.count(reader, now, report.failed, news=cycle.kind == "sync_now")
+        await self._follow_read(bound, read, gone, now, cycle, report)
 
-    async def _poll(self, client: PagerDutyClient, report: SyncReport, window: int) -> None:
-        """Who is on call from now to just past the next poll; the week again where that differs."""
-        since = int(self._clock())
-        until = since + window
-        bound = {r.pd_schedule_id for r in await rotation_store.bound(self._db)}
-        report.bound = len(bound)
-        schedules = await store.schedules(self._db, bound)
-        report.schedules = len(schedules)
-        unplanned = sorted(s for s in schedules if s not in self._known.planned)
-        polled = sorted(s for s in schedules if s in self._known.planned and self._known.routed.get(s))
-        reader = Reader(client)
-        # with the people: someone never seen may have taken over (their email is needed now)
-        seen = await reader.oncalls(polled, since, until, self._known.levels, 1.0, PAGE, with_users=True)
-        await store.save_users(self._db, seen.users.values(), since)
-        stored = await store.shifts_of(self._db, polled, since)
-        differ = [s for s in polled if not plan.agrees(stored[s], seen.of(s), since, until)]
-        reread = sorted({*differ, *unplanned})
-        gone: set[str] = set()
-        if reread:
-            log.info("pagerduty plan differs", extra={"schedules": ",".join(reread[:20])})
-            gone = await self._read_weeks(reader, reread, schedules, self._clock())
-            await self._learn_people(reader, reread, self._clock(), full_list_due=False)
-        report.reread = len(reread)
-        report.changes, report.unmatched = await self._follow(not_found=gone)
+    def _choose(
+        self,
+        bound: AbstractSet[str],
+        known: dict[str, PdSchedule],
+        waiting: AbstractSet[str],
+        differ: list[str],
+        now: float,
+        cycle: _Cycle,
+        report: SyncReport,
+        spent: int,
+    ) -> list[budget.Read]:
+        """The weeks to read ahead in this cycle: as far as the credit goes (Sync now: further)."""
+        due = [
+            r
+            for r in budget.due_reads(bound, known, now, cycle.everything)
+            if SCHEDULE + r.schedule_id not in waiting and r.schedule_id not in differ
+        ]
+        if cycle.kind == "soon":
+            due = [r for r in due if r.new]
+        # a margin: the census and newcomers' emails are not known in advance
+        allowance = self._credit.balance - spent - MARGIN * self._credit.per_tick(cycle.interval)
+        if cycle.everything:
+            allowance = max(allowance, budget.SYNC_NOW_SPEND)
+        chosen = budget.take(budget.from_own_page(due, FEW_NEW), allowance)
+        report.deferred = len(due) - len(chosen)
+        return chosen
 
-    # --- reading the week ahead ---------------------------------------------------------------
-
-    async def _read_weeks(
-        self, reader: Reader, ids: list[str], schedules: dict[str, PdSchedule], now: float
-    ) -> set[str]:
-        """Store the week ahead of these schedules; returns those PagerDuty no longer has."""
-        since = int(now)
-        until = since + LOOKAHEAD
-        known = self._known
-        listed = [s for s in ids if known.routed.get(s) is not False]
-        # references only: the people's emails come from the user list (_learn_people), not 8 rows each
-        found = await reader.oncalls(
-            listed, since, until, known.week_rows, DAILY_WEEK_ROWS, ROWS_PER_BATCH, with_users=False
-        )
-        await store.save_users(self._db, found.users.values(), now)
-        shifts = {s: found.of(s) for s in ids}
-        for s in found.shifts:
-            known.routed[s] = True
-            known.week_rows[s] = found.rows[s]
-            known.levels[s] = len(found.placements[s])
-        gone, unread = set(), set()
-        # Not on /oncalls this week: no policy uses it (or nobody is on call all week, which its
-        # final schedule says as well).
-        for s in [s for s in ids if s not in found.shifts]:
-            try:
-                final = await reader.final_schedule(schedules[s], since, until)
-            except PagerDutyNotFound:
-                gone.add(s)
-                continue
-            except (PagerDutyScopeError, PagerDutyRequestError) as e:
-                # One schedule this credential may not read must not stop the others: it keeps
-                # the week it had, and the next refresh asks again.
-                log.warning("pagerduty schedule unreadable", extra={"schedule": s, "error": str(e)})
-                unread.add(s)
-                continue
-            shifts[s] = final.shifts
-            known.routed[s] = final.routed
-            if schedules[s].version == 3 and final.member_ids:
-                await store.set_members(self._db, s, final.member_ids)
-        kept = [s for s in ids if s not in gone | unread]
-        await store.replace_shifts(self._db, kept, [shift for s in kept for shift in shifts[s]])
-        # Deleted in PagerDuty: out of the catalogue now, so no later cycle mirrors an empty week
-        # into its rotation (which keeps its people and says the schedule is gone).
-        await store.forget_schedules(self._db, gone)
-        known.planned |= set(ids) - gone
-        return gone
-
-    async def _learn_people(
-        self, reader: Reader, schedule_ids: list[str], now: float, full_list_due: bool
+    async def _follow_read(
+        self,
+        bound: AbstractSet[str],
+        read: AbstractSet[str],
+        gone: AbstractSet[str],
+        now: float,
+        cycle: _Cycle,
+        report: SyncReport,
     ) -> None:
-        """Emails of the schedules' members and of whoever holds their shifts: the full user list
-        now and then, a few newcomers one by one."""
-        schedules = await store.schedules(self._db, schedule_ids)
-        shifts = await store.shifts_of(self._db, schedule_ids, now)
-        wanted = {m for s in schedules.values() for m in s.member_ids}
-        wanted |= {shift.pd_user_id for held in shifts.values() for shift in held}
-        unknown = wanted - (await store.users(self._db, wanted)).keys()
-        last = float(await store.get_meta(self._db, USERS_REFRESHED_AT) or 0)
-        stale = full_list_due and now - last >= USERS_REFRESH_EVERY
-        if not unknown and not stale:
-            return
-        if not stale and len(unknown) <= FEW_NEWCOMERS:
-            await self._read_users_one_by_one(reader, unknown, now)
-            return
-        try:
-            everyone = await reader.everyone()
-        except PagerDutyListTooLong:
-            # More people than PagerDuty pages through: read only those the rotations need.
-            await self._read_users_one_by_one(reader, unknown, now)
-            return
-        await store.save_users(self._db, everyone, now)
-        await store.set_meta(self._db, USERS_REFRESHED_AT, str(now))
+        """Mirror what was read into its rotations, and every rotation now and then: that catches what
+        no read shows (a new Slack account with a PagerDuty person's email, a link made by hand)."""
+        last = self._followed_all_at
+        everyone = cycle.follow_all or last is None or now - last >= budget.REFRESH_EVERY
+        if everyone:
+            await store.forget_unfollowed(self._db, bound, now - OFFERED_FOR)
+            await failures.clear(self._db, await self._unfollowed_failures(bound))
+            self._followed_all_at = now
+        report.changes, report.unmatched = await self._follow(
+            not_found=gone, only=None if everyone else read | gone
+        )
 
-    async def _read_users_one_by_one(self, reader: Reader, user_ids: set[str], now: float) -> None:
-        found = [await reader.user(user_id) for user_id in sorted(user_ids)]
-        await store.save_users(self._db, [u for u in found if u], now)
+    # --- the poll -----------------------------------------------------------------------------
+
+    async def _poll(
+        self,
+        reader: Reader,
+        known: dict[str, PdSchedule],
+        waiting: AbstractSet[str],
+        report: SyncReport,
+        cycle: _Cycle,
+    ) -> list[str]:
+        """Who is on call from now to just past the next poll of these schedules; returns those whose
+        answer differs from the stored plan."""
+        polled = sorted(
+            s
+            for s, row in known.items()
+            if row.planned_at is not None and row.routed and SCHEDULE + s not in waiting
+        )
+        levels = {s: known[s].levels or 1.0 for s in polled}
+        groups = [polled]
+        if cycle.kind == "tick":
+            groups = budget.poll_groups(
+                polled, levels, self._credit.per_tick(cycle.interval) * budget.POLL_SHARE
+            )
+        group = groups[self._poll_turn % len(groups)]
+        self._poll_turn += 1
+        report.polled, report.poll_groups = len(group), len(groups)
+        if not group:
+            return []
+        since = int(self._clock())
+        until = since + int(len(groups) * cycle.interval) + POLL_MARGIN
+        try:
+            # with the people: someone never seen may have taken over (their email is needed now)
+            seen = await reader.oncalls(group, since, until, levels, 1.0, PAGE, with_users=True)
+        except PagerDutyError as e:
+            if not backoff.lasting(e):
+                raise
+            report.failed += await self._ahead.failed(["poll"], e)
+            return []
+        await failures.clear(self._db, ["poll"])
+        # thousands of the same people every interval: only those new or changed are written
+        users = list(seen.users.values())
+        stored_users = await store.users(self._db, [u.id for u in users])
+        await store.save_users(self._db, [u for u in users if stored_users.get(u.id) != u], since)
+        stored = await store.shifts_of(self._db, group, since, until)
+        differ = []
+        for n, s in enumerate(group):
+            if n % 500 == 499:
+                await asyncio.sleep(0)  # thousands of schedules: let Slack's acks through meanwhile
+            if not plan.agrees(stored[s], seen.of(s), since, until):
+                differ.append(s)
+        if differ:
+            log.info("pagerduty plan differs", extra={"schedules": ",".join(differ[:20])})
+        report.reread = len(differ)
+        return differ
+
+    async def _unfollowed_failures(self, bound: AbstractSet[str]) -> list[str]:
+        """Failures of schedules no rotation follows any more: nothing to warn about."""
+        return [
+            f.what
+            for f in await failures.failing(self._db)
+            if f.schedule_id is not None and f.schedule_id not in bound
+        ]
 
     # --- mirroring the plan -------------------------------------------------------------------
 
     async def _follow(
-        self, not_found: AbstractSet[str] = frozenset(), due_only: bool = False
+        self,
+        not_found: AbstractSet[str] = frozenset(),
+        due_only: bool = False,
+        only: AbstractSet[str] | None = None,
     ) -> tuple[list[DutyChange], int]:
-        """Mirror the stored plan, as it stands now, into the bound rotations it changes."""
+        """Mirror the stored plan, as it stands now, into the bound rotations it changes: every one,
+        those due a change of hands, or those following the schedules `only`."""
         async with self._following:
             now = self._clock()
-            bound = await rotation_store.bound(self._db)
             if due_only:
-                bound = [
-                    r for r in bound if r.next_change_at is not None and r.next_change_at <= now + DUE_SLACK
-                ]
-            if not bound:
-                return [], 0
-            ids = {r.pd_schedule_id for r in bound}
-            schedules = await store.schedules(self._db, ids)
-            shifts = await store.shifts_of(self._db, ids, now)
-            people = await store.users(
-                self._db,
-                {s.pd_user_id for held in shifts.values() for s in held}
-                | {m for s in schedules.values() for m in s.member_ids},
-            )
-            links = await store.links(self._db)
-            slack_by_email = await self._directory.match(u.email for u in people.values() if u.email)
-            gone = await self._gone_from_slack(people, links, slack_by_email)
+                return await self._mirror(
+                    await rotation_store.bound_changing_by(self._db, now + DUE_SLACK), not_found, now
+                )
+            ids = sorted(only if only is not None else await rotation_store.bound_schedule_ids(self._db))
             changes: list[DutyChange] = []
             unmatched = 0
-            for rotation in bound:
-                schedule_id = rotation.pd_schedule_id
-                if schedule_id in not_found:
-                    if rotation.pd_status != plan.NOT_FOUND:
-                        # Keep members and duty: only the status changes, so nobody flaps off duty.
-                        await self._rotations.follow_pagerduty(
-                            rotation.id,
-                            schedule_id,
-                            rotation.members,
-                            rotation.on_duty,
-                            rotation.on_duty_until,
-                            rotation.pd_unmatched,
-                            plan.NOT_FOUND,
-                        )
-                    continue
-                schedule = schedules.get(schedule_id)
-                if schedule is None:
-                    continue
-                m = plan.mirror(
-                    schedule, shifts.get(schedule_id, []), people, links, slack_by_email, now, gone
-                )
-                unmatched += len(m.unmatched)
-                status = plan.status(self._known.routed.get(schedule_id), rotation.pd_status)
-                if plan.mirrored(rotation, m, status):
-                    continue
-                change = await self._rotations.follow_pagerduty(
-                    rotation.id,
-                    schedule_id,
-                    m.members,
-                    m.on_duty,
-                    m.until,
-                    m.unmatched,
-                    status,
-                    m.next_up,
-                    m.next_change_at,
-                )
-                if change:
-                    changes.append(change)
+            # A few hundred at a time: thousands of rotations never hold the loop (Slack's acks) long.
+            for start in range(0, len(ids), FOLLOW_CHUNK):
+                bound = await rotation_store.bound_to(self._db, ids[start : start + FOLLOW_CHUNK])
+                more, some = await self._mirror(bound, not_found, now)
+                changes += more
+                unmatched += some
             return changes, unmatched
+
+    async def _mirror(
+        self, bound: list[Rotation], not_found: AbstractSet[str], now: float
+    ) -> tuple[list[DutyChange], int]:
+        if not bound:
+            return [], 0
+        ids = {r.pd_schedule_id for r in bound}
+        schedules = await store.schedules(self._db, ids)
+        shifts = await store.shifts_of(self._db, ids, now)
+        people = await store.users(
+            self._db,
+            {s.pd_user_id for held in shifts.values() for s in held}
+            | {m for s in schedules.values() for m in s.member_ids},
+        )
+        links = await store.links(self._db)
+        slack_by_email = await self._directory.match(u.email for u in people.values() if u.email)
+        gone = await self._gone_from_slack(people, links, slack_by_email)
+        changes: list[DutyChange] = []
+        unmatched = 0
+        for rotation in bound:
+            schedule_id = rotation.pd_schedule_id
+            if schedule_id in not_found:
+                if rotation.pd_status != plan.NOT_FOUND:
+                    # Keep members and duty: only the status changes, so nobody flaps off duty.
+                    await self._rotations.follow_pagerduty(
+                        rotation.id,
+                        schedule_id,
+                        rotation.members,
+                        rotation.on_duty,
+                        rotation.on_duty_until,
+                        rotation.pd_unmatched,
+                        plan.NOT_FOUND,
+                    )
+                continue
+            schedule = schedules.get(schedule_id)
+            if schedule is None or schedule.planned_at is None:
+                continue  # never read yet: nothing to mirror
+            m = plan.mirror(schedule, shifts.get(schedule_id, []), people, links, slack_by_email, now, gone)
+            unmatched += len(m.unmatched)
+            status = plan.status(schedule.routed, rotation.pd_status)
+            if plan.mirrored(rotation, m, status):
+                continue
+            change = await self._rotations.follow_pagerduty(
+                rotation.id,
+                schedule_id,
+                m.members,
+                m.on_duty,
+                m.until,
+                m.unmatched,
+                status,
+                m.next_up,
+                m.next_change_at,
+            )
+            if change:
+                changes.append(change)
+        return changes, unmatched
 
     async def _gone_from_slack(
         self, people: dict[str, PdUser], links: dict[str, str], matched: dict[str, str]

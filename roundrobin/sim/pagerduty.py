@@ -298,14 +298,19 @@ class FakePagerDuty:
     def fail_next(
         self,
         status: int = 500,
-        count: int = 1,
+        count: int | None = 1,
         path: str | None = None,
         headers: dict[str, str] | None = None,
         body: str | bytes | dict | None = None,
     ) -> None:
         """Answer the next `count` requests whose path starts with `path` (None: any REST request,
-        never /oauth) with this status; a dict body is sent as JSON."""
+        never /oauth) with this status; a dict body is sent as JSON. `count=None`: every such request
+        until clear_faults() (a refusal that lasts, like a missing permission)."""
         self.gate.faults.append(Fault(status, count, path, dict(headers or {}), body))
+
+    def clear_faults(self) -> None:
+        """Forget every canned failure still queued or lasting."""
+        self.gate.faults.clear()
 
     def hold_next(self, path: str) -> Hold:
         """Keep the next request whose path starts with `path` waiting until the returned hold's

@@ -58,7 +58,7 @@ class Fault:
     """A canned answer for the next `count` requests whose path starts with `path`."""
 
     status: int
-    count: int = 1
+    count: int | None = 1  # None: every matching request until the fault is cleared
     path: str | None = None  # None: any REST request, never the identity endpoints
     headers: dict[str, str] = field(default_factory=dict)
     body: str | bytes | dict | None = None
@@ -116,9 +116,10 @@ class Gate:
     def take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
             if fault.matches(path):
-                fault.count -= 1
-                if fault.count <= 0:
-                    self.faults.remove(fault)
+                if fault.count is not None:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
                 return fault
         return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import replace
 
 from roundrobin.db import Database
@@ -155,6 +156,50 @@ async def bound(db: Database) -> list[Rotation]:
 
 async def everything(db: Database) -> list[Rotation]:
     return await _select(db, "")
+
+
+async def bound_schedule_ids(db: Database) -> set[str]:
+    """The PagerDuty schedules bound rotations follow (without loading the rotations)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT pd_schedule_id FROM rotations WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL"
+    )
+    return {r[0] for r in rows}
+
+
+async def bound_to(db: Database, schedule_ids: Iterable[str]) -> list[Rotation]:
+    """The bound rotations that follow these schedules."""
+    ids, found = list(schedule_ids), []
+    for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        found += await _select(
+            db,
+            f"WHERE source = 'pagerduty' AND pd_schedule_id IN ({', '.join('?' for _ in chunk)})",
+            tuple(chunk),
+        )
+    return sorted(found, key=lambda r: r.id)
+
+
+async def bound_changing_by(db: Database, at: float) -> list[Rotation]:
+    """The bound rotations whose planned change of hands is due by `at`."""
+    return await _select(
+        db, "WHERE source = 'pagerduty' AND next_change_at IS NOT NULL AND next_change_at <= ?", (at,)
+    )
+
+
+async def bound_labels(
+    db: Database, schedule_ids: Iterable[str] | None = None, limit: int = 10
+) -> list[tuple[str, str]]:
+    """(schedule id, "Name (CODE)") of bound rotations (following these schedules), by name: for
+    words about them, without loading thousands of rotations."""
+    where, params = "WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL", []
+    if schedule_ids is not None:
+        params = list(schedule_ids)[:500]
+        where += f" AND pd_schedule_id IN ({', '.join('?' for _ in params)})"
+    rows = await db.fetchall(
+        f"SELECT pd_schedule_id, name, code FROM rotations {where} ORDER BY name COLLATE NOCASE, id LIMIT ?",
+        (*params, limit),
+    )
+    return [(r[0], f"{r[1]} ({r[2]})") for r in rows]
 
 
 async def with_source(db: Database, source: str) -> list[Rotation]:

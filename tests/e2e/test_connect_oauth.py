@@ -129,6 +129,8 @@ async def test_the_state_is_single_use(app, slack, pd):
         callback = await consent(browser, url)
         async with browser.get(callback) as first:
             assert first.status == 200
+        # the first sync after connecting records its time: wait for it, the replay must change nothing
+        await slack.wait_for(lambda: "pagerduty sync" in app.log_text(), description="the first sync")
         before = connection(app)
         async with browser.get(callback) as replay:
             assert replay.status == 400

@@ -342,6 +342,41 @@ async def test_schedules_query_filters_by_name(http, pd):
     assert [s["id"] for s in found] == ["PSCHED1"]
 
 
+async def test_both_schedule_lists_take_query_and_count_only_what_matches(http, pd):
+    """What the schedule picker relies on: `query` on /schedules and /v3/schedules matches part of a
+    name, ignoring case, and `total=true` counts the matches, not the whole account."""
+    for n in range(130):
+        pd.add_schedule(f"PL{n:05d}", f"Payments {n} primary")
+    pd.add_schedule("PSHIFT1", "Payments follow the sun", version=3)
+    pd.add_schedule("PSHIFT2", "Search follow the sun", version=3)
+
+    v2 = (await get(http, pd, "/schedules", {"query": "MENTS 12", "total": "true", "limit": 100})).json()
+    v3 = (await get(http, pd, "/v3/schedules", {"query": "payments", "total": "true"})).json()
+    everything = (await get(http, pd, "/schedules", {"total": "true", "limit": 1})).json()
+
+    assert [s["name"] for s in v2["schedules"]] == [
+        "Payments 12 primary",
+        *(f"Payments 12{d} primary" for d in range(10)),
+    ]
+    assert (v2["total"], v2["more"]) == (11, False)
+    assert [s["summary"] for s in v3["schedules"]] == ["Payments follow the sun"] and v3["total"] == 1
+    assert (everything["total"], everything["more"]) == (130, True)
+
+
+async def test_a_refusal_that_lasts_answers_every_request_until_cleared(http, pd):
+    pd.add_schedule("PSCHED1", "Database primary")
+    pd.fail_next(
+        403, path="/schedules/PSCHED1", count=None, body={"error": {"message": "Access Denied", "code": 2010}}
+    )
+
+    statuses = [(await get(http, pd, "/schedules/PSCHED1")).status for _ in range(5)]
+    listed = (await get(http, pd, "/schedules")).status
+    pd.clear_faults()
+
+    assert statuses == [403] * 5 and listed == 200, "only the path it was set for"
+    assert (await get(http, pd, "/schedules/PSCHED1")).status == 200
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
     [

@@ -109,9 +109,37 @@ APP_CALLS: dict[str, CallFor] = {
     # sync.py
     "every user, paged": lambda a, now: Call("/users", paginate="users"),
     "one newcomer: /users/{id}": lambda a, now: Call(f"/users/{a.people[7].id}"),
-    "layer-based schedules, paged": lambda a, now: Call("/schedules", paginate="schedules"),
-    "shift-based schedules, 1000 a page": lambda a, now: Call(
-        "/v3/schedules", (("limit", 1000), ("offset", 0)), V3
+    # search.py: the schedule picker, one page of each list
+    "the picker's search of layer-based schedules": lambda a, now: Call(
+        "/schedules", (("query", "payments 1"), ("limit", 100), ("offset", 0))
+    ),
+    "the picker's search of shift-based schedules": lambda a, now: Call(
+        "/v3/schedules", (("query", "payments 1"), ("limit", 100), ("offset", 0)), V3
+    ),
+    # the census: how many schedules, listed only when few
+    "how many layer-based schedules": lambda a, now: Call(
+        "/schedules", (("limit", 100), ("offset", 0), ("total", "true"))
+    ),
+    "how many shift-based schedules": lambda a, now: Call(
+        "/v3/schedules", (("limit", 100), ("offset", 0), ("total", "true")), V3
+    ),
+    "the rest of a few layer-based schedules": lambda a, now: Call(
+        "/schedules", (("limit", 100), ("offset", 100))
+    ),
+    "the rest of a few shift-based schedules, 1000 a page": lambda a, now: Call(
+        "/v3/schedules", (("limit", 1000), ("offset", 100)), V3
+    ),
+    "the poll: on call now and a minute on, with the people": lambda a, now: Call(
+        "/oncalls",
+        (
+            *(("schedule_ids[]", s) for s in a.routed[:100]),
+            ("include[]", "users"),
+            ("since", iso(now)),
+            ("until", iso(now + 75)),
+            ("time_zone", "UTC"),
+        ),
+        USERS,
+        "oncalls",
     ),
     "on-calls of 100 bound schedules, a week ahead": lambda a, now: Call(
         "/oncalls",

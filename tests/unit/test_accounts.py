@@ -181,7 +181,7 @@ async def test_with_nobody_to_take_over_the_group_is_disabled_until_they_are_bac
 
 
 async def test_a_bound_rotation_keeps_a_guest_on_duty_but_out_of_the_group(service, db):
-    await pd_store.save_schedules(db, [PdSchedule("PS1", "Ops")], time.time(), False)
+    await pd_store.remember_schedules(db, [PdSchedule("PS1", "Ops")], time.time())
     r = await service.create(
         ops(code="pd", source="pagerduty", pd_schedule_id="PS1", members=()), "U9", pagerduty_connected=True
     )

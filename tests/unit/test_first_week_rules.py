@@ -14,6 +14,8 @@ from roundrobin.slack.surfaces.pagerduty import sync_words
 from roundrobin.slack.surfaces.settings import owners_words
 from roundrobin.slack.views.rotation_modals import first_handoffs
 from roundrobin.slack.views.settings import SyncSummary, disconnect_words
+from roundrobin.store.pagerduty import Census
+from roundrobin.store.pd_failures import ReadFailure
 
 MEMBERS = ("U1", "U2", "U3", "U4")
 
@@ -80,6 +82,16 @@ def test_numbered_codes_stay_within_twenty_characters():
     assert codes.numbered("CUSTOMER-SUPPORT-ABC", 12) == "CUSTOMER-SUPPORT-12"
 
 
+def _census(count: int, exact: bool = True, new: int | None = None, gone: int | None = None) -> Census:
+    return Census(count, exact, 0.0, new, gone)
+
+
+def _failure() -> ReadFailure:
+    return ReadFailure(
+        "poll", "PagerDuty refused access to /oncalls (HTTP 403)", "Give it access.", 0, 0, 900, 1
+    )
+
+
 def _change(code: str) -> DutyChange:
     return DutyChange(Rotation(id=1, name=code, code=code, created_by="U1"), (), "pagerduty")
 
@@ -88,22 +100,38 @@ def _change(code: str) -> DutyChange:
     ("report", "words"),
     [
         (
-            SyncReport(schedules=14, bound=3),
+            SyncReport(census=_census(14), bound=3),
             "Sync finished: nobody changed hands. 14 schedules in PagerDuty, 3 rotations following them.",
         ),
         (
-            SyncReport(schedules=1, bound=1, changes=[_change("OPS")]),
+            SyncReport(census=_census(1), bound=1, changes=[_change("OPS")]),
             "Sync finished: 1 hand-over (OPS). 1 schedule in PagerDuty, 1 rotation following it.",
         ),
         (
-            SyncReport(schedules=2, bound=2, changes=[_change("OPS"), _change("WEB")], unmatched=1),
+            SyncReport(census=_census(2), bound=2, changes=[_change("OPS"), _change("WEB")], unmatched=1),
             "Sync finished: 2 hand-overs (OPS, WEB). 2 schedules in PagerDuty, 2 rotations following them. "
             "1 person in those schedules is not linked to Slack: see the rotations' Details.",
         ),
         (
-            SyncReport(schedules=3, bound=1, new_schedules=2, gone_schedules=1),
+            SyncReport(census=_census(3, new=2, gone=1), bound=1),
             "Sync finished: nobody changed hands, 2 new schedules, 1 removed schedule. "
             "3 schedules in PagerDuty, 1 rotation following it.",
+        ),
+        (
+            SyncReport(census=_census(10_002), bound=10_000, deferred=9_520),
+            "Sync finished: nobody changed hands. 10,002 schedules in PagerDuty, 10,000 rotations following "
+            "them. The week ahead of 9,520 more schedules is read over the next minutes, within a tenth of "
+            "PagerDuty's rate limit.",
+        ),
+        (
+            SyncReport(census=_census(100, exact=False), bound=1),
+            "Sync finished: nobody changed hands. More than 100 schedules in PagerDuty (too many to count), "
+            "1 rotation following it.",
+        ),
+        (
+            SyncReport(bound=2, failed=[_failure()]),
+            "Sync finished: nobody changed hands. 2 rotations following them. Some of PagerDuty could not be "
+            "read: see the PagerDuty card below.",
         ),
     ],
 )

@@ -106,7 +106,7 @@ async def world(tmp_path):
             slack.add_user(user, name, name.title(), f"{name}@corp.example")
         slack.add_usergroup("S0OPS", "ops", "Ops on duty")
         db = await Database.open(tmp_path / "rr.db")
-        await pd_store.save_schedules(db, [PdSchedule("PS1", "Ops")], time.time(), False)
+        await pd_store.remember_schedules(db, [PdSchedule("PS1", "Ops")], time.time())
         client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url, session=http)
         client.retry_handlers.clear()
         changed = Doorbell()

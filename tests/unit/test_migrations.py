@@ -8,6 +8,7 @@ from roundrobin.db import Database
 from roundrobin.migrations import MIGRATIONS
 from roundrobin.rotations.model import DEACTIVATED
 from roundrobin.store import directory, integrations, owners
+from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 
 # Rows an installation at each schema version could hold (written with that version's columns).
@@ -29,6 +30,8 @@ FIXTURES = {
         # The person on duty in OPS was deactivated (version 6 adds guests and unknown ids).
         """INSERT INTO slack_directory (id, name, email, is_bot, deleted, seen_at)
                VALUES ('U4', 'dora', 'dora@corp.example', 0, 1, 5.0)""",
+        # the schedule catalogue of versions 2 to 5 (every schedule the account had)
+        "INSERT INTO pd_schedules (id, name, member_ids, seen_at) VALUES ('PS1', 'Ops', '[\"PU1\"]', 5.0)",
     ],
 }
 
@@ -64,6 +67,9 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
             assert not rotation.schedule.timed and rotation.channels == () and rotation.pd_unmatched == ()
         if version >= 2:
             assert (await store.get(db, 7)).usergroup_id == "S0OPS", "the older rotation keeps the group"
+            [schedule] = (await pd_store.schedules(db, ["PS1"])).values()
+            assert (schedule.name, schedule.member_ids) == ("Ops", ("PU1",))
+            assert schedule.planned_at is None and schedule.routed is None, "read again after the upgrade"
             assert (await store.get(db, 8)).usergroup_id is None
             dora = (await directory.by_ids(db, ["U4"]))["U4"]
             assert dora.why_unavailable == DEACTIVATED and not dora.is_restricted and not dora.missing
@@ -76,4 +82,5 @@ def test_every_migration_has_fixtures_or_is_new_tables_only():
     """A reminder for whoever adds migration N+1: add rows for it to FIXTURES when it changes data."""
     # 6 adds a table of its own (slack_views) and columns whose defaults are right for every row.
     # 7 adds columns to slack_directory (their defaults are right for every row: see version 2's).
-    assert len(MIGRATIONS) == 7, "new migration: extend FIXTURES and this test"
+    # 8 adds columns to pd_schedules (NULL: read again) and a table of its own (pd_read_failures).
+    assert len(MIGRATIONS) == 8, "new migration: extend FIXTURES and this test"

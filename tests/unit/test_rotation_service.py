@@ -76,9 +76,8 @@ def workspace():
 
 @pytest.fixture
 async def service(db, signals, workspace):
-    await pd_store.save_schedules(
-        db, [PdSchedule("PS1", "Ops"), PdSchedule("POLD", "Old")], time.time(), False
-    )
+    # offered in the schedule picker's search: the only schedules a rotation may be bound to here
+    await pd_store.remember_schedules(db, [PdSchedule("PS1", "Ops"), PdSchedule("POLD", "Old")], time.time())
     return Rotations(db, Access(db, Roles(), ()), workspace, signals, clock=time.time)
 
 

@@ -14,7 +14,7 @@ from roundrobin.scheduler import BOUNDARY_JOB, HANDOFF_JOB, Scheduler
 from roundrobin.signals import Signals
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
-from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
+from roundrobin.store.pagerduty import Learned, PdUser, Shift
 from tests.support import Rotations
 from tests.unit.test_pagerduty_sync import Connection, Directory
 from tests.unit.test_rotation_service import Roles, Workspace
@@ -60,7 +60,9 @@ async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
 async def test_a_pagerduty_hand_over_happens_at_its_planned_time_without_a_sync(db):
     """The stored plan says Ann hands over to Ben in a moment: the wake-up does it, no request made."""
     now = time.time()
-    await pd_store.save_schedules(db, [PdSchedule("PS1", "Ops", member_ids=("PA", "PB"))], now, False)
+    await pd_store.learn(
+        db, [Learned("PS1", "Ops", member_ids=("PA", "PB"), routed=True, planned_at=now)], now
+    )
     await pd_store.save_users(
         db, [PdUser("PA", "Ann", "ann@corp.example"), PdUser("PB", "Ben", "ben@corp.example")], now
     )

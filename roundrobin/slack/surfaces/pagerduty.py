@@ -13,6 +13,7 @@ from roundrobin.slack.surfaces.deps import deps, refusals
 from roundrobin.slack.surfaces.forms import parse_api_key_form, parse_oauth_form
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import connect_modal, login_modal, oauth_modal
+from roundrobin.slack.views.settings import schedules_in_pagerduty
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +107,12 @@ async def on_sync_now(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> N
 
 
 def sync_words(report: SyncReport) -> str:
-    """'Sync finished: 2 hand-overs (OPS, WEB). 14 schedules, 3 bound rotations.'"""
+    """'Sync finished: 2 hand-overs (OPS, WEB). 14 schedules in PagerDuty, 3 rotations following them.'"""
     changes = [c.rotation.code for c in report.changes]
-    counts = (
-        f"{_count(report.schedules, 'schedule')} in PagerDuty, "
-        f"{_count(report.bound, 'rotation')} following {'it' if report.bound == 1 else 'them'}"
-    )
+    following = f"{_count(report.bound, 'rotation')} following {'it' if report.bound == 1 else 'them'}"
+    census = report.census
+    counts = f"{schedules_in_pagerduty(census)}, {following}" if census else following
+    counts = counts[0].upper() + counts[1:]
     if changes:
         codes = ", ".join(esc(code) for code in changes[:5]) + (" …" if len(changes) > 5 else "")
         what = f"{_count(len(changes), 'hand-over')} ({codes})"
@@ -119,22 +120,29 @@ def sync_words(report: SyncReport) -> str:
         what = "nobody changed hands"
     news = [
         _count(n, f"{label} schedule")
-        for n, label in ((report.new_schedules, "new"), (report.gone_schedules, "removed"))
+        for n, label in ((census and census.new, "new"), (census and census.gone, "removed"))
         if n
     ]
     if news:
         what += ", " + ", ".join(news)
     words = f"Sync finished: {what}. {counts}."
+    if report.deferred:
+        words += (
+            f" The week ahead of {_count(report.deferred, 'more schedule')} is read over the next minutes, "
+            "within a tenth of PagerDuty's rate limit."
+        )
     if report.unmatched:
         words += (
             f" {_count(report.unmatched, 'person', 'people')} in those schedules "
             f"{'is' if report.unmatched == 1 else 'are'} not linked to Slack: see the rotations' Details."
         )
+    if report.failed:
+        words += " Some of PagerDuty could not be read: see the PagerDuty card below."
     return words
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 @refusals()

@@ -172,7 +172,9 @@ async def tz_options(ack: AsyncAck, payload: dict) -> None:
 
 
 async def schedule_options(ack: AsyncAck, payload: dict, context: AsyncBoltContext) -> None:
-    found = await deps(context).sync.search_schedules(payload.get("value", ""), limit=100)
+    """PagerDuty searched by name as the person types (cached and narrowed: see pagerduty/search.py)."""
+    typed = payload.get("value")
+    found = await deps(context).sync.search_schedules(typed if isinstance(typed, str) else "")
     labels = [option(s.name + (" (shift-based)" if s.version == 3 else ""), s.id) for s in found]
     await ack(options=labels)
 

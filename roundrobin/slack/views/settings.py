@@ -20,6 +20,8 @@ from roundrobin.slack.views.blocks import (
     slack_date,
 )
 from roundrobin.store.integrations import Connection, LoginState
+from roundrobin.store.pagerduty import Census
+from roundrobin.store.pd_failures import ReadFailure
 
 REGION_NAMES = {"us": "US", "eu": "EU"}
 
@@ -34,9 +36,12 @@ SCOPE_FIXES = {
 
 @dataclass(frozen=True)
 class SyncSummary:
-    schedules: int = 0
+    census: Census | None = None  # how many schedules PagerDuty has, when last counted
     bound_rotations: int = 0
     bound_names: tuple[str, ...] = ()  # "Ops primary (OPS)": the rotations a disconnect reverts
+    failing: tuple[ReadFailure, ...] = ()  # reads failing for a reason that will not change by itself
+    # failure "what" -> (schedule name, "Ops primary (OPS)": a rotation that follows it, if any)
+    failing_names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ def _connected(connection: Connection, state: SettingsState) -> list[Block]:
     blocks.append(context(_sync_line(connection, state)))
     if connection.last_error:
         blocks.append(context(f":warning: {esc(connection.last_error)}"))
+    blocks += [context(line) for line in failing_reads(state.sync, state.now)]
     if state.can_manage:
         blocks.append(
             actions(
@@ -149,9 +155,62 @@ def _sync_line(connection: Connection, state: SettingsState) -> str:
         last = f"Last good sync {ago(connection.last_sync_ok_at, state.now)}"
     else:
         last = "Not synced yet"
-    counts = f"{sync.schedules} schedule{'s' if sync.schedules != 1 else ''}"
     bound = f"{sync.bound_rotations} bound rotation{'s' if sync.bound_rotations != 1 else ''}"
-    return f":arrows_counterclockwise: {last} · {counts} · {bound}"
+    if sync.census is None:
+        return f":arrows_counterclockwise: {last} · {bound}"
+    return f":arrows_counterclockwise: {last} · {schedules_in_pagerduty(sync.census)} · {bound}"
+
+
+def schedules_in_pagerduty(census: Census) -> str:
+    """'14 schedules in PagerDuty', or 'more than 100 schedules in PagerDuty (too many to count)'."""
+    n = f"{census.count:,} schedule{'s' if census.count != 1 else ''}"
+    if census.exact:
+        return f"{n} in PagerDuty"
+    return f"more than {n} in PagerDuty (too many to count)"
+
+
+READS = {
+    "poll": "who is on call now (the poll)",
+    "people": "PagerDuty's people (their emails, to match them to Slack)",
+    "census": "how many schedules PagerDuty has",
+}
+SHOWN_FAILURES = 3
+
+
+def failing_reads(sync: SyncSummary, now: float) -> list[str]:
+    """One line per kind of lasting failure: what cannot be read, since when, the next try, what to do."""
+    kinds: dict[tuple[str, str], list[ReadFailure]] = {}
+    for failure in sync.failing:
+        kinds.setdefault((failure.error, failure.advice), []).append(failure)
+    lines = []
+    for (error, advice), failed in list(kinds.items())[:SHOWN_FAILURES]:
+        what = _what_failed(failed, sync.failing_names)
+        attempts = max(f.attempts for f in failed)
+        tried = "once" if attempts == 1 else f"{attempts} times"
+        lines.append(
+            f":warning: *Round Robin cannot read {what}* from PagerDuty: {esc(error)}. Failing since "
+            f"{ago(min(f.first_at for f in failed), now)} (tried {tried}); it tries again "
+            f"{slack_date(min(f.retry_at for f in failed), '{time}')}, less often each time, or now with "
+            f"*Sync now*. Meanwhile the rest of the sync goes on, and what was read before is kept.\n"
+            f"*What to do:* {esc(advice)}"
+        )
+    return lines
+
+
+def _what_failed(failed: list[ReadFailure], names: dict[str, str]) -> str:
+    parts = [READS[f.what] for f in failed if f.what in READS]
+    schedules = [f for f in failed if f.schedule_id is not None]
+    named = [names.get(f.what, (f.schedule_id or "", None)) for f in schedules]
+    if len(schedules) == 1:
+        schedule, follower = named[0]
+        parts.append(
+            f"the week ahead of {esc(schedule)}" + (f", which {esc(follower)} follows" if follower else "")
+        )
+    elif schedules:
+        shown = ", ".join(esc(schedule) for schedule, _ in named[:3])
+        more = f" and {len(schedules) - 3:,} more" if len(schedules) > 3 else ""
+        parts.append(f"the week ahead of {len(schedules):,} schedules ({shown}{more})")
+    return " and ".join(parts)
 
 
 def _disconnect_button(state: SettingsState) -> dict:
