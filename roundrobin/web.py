@@ -174,7 +174,7 @@ async def healthz(request: web.Request) -> web.Response:
         connection = await services.pagerduty.current()
         pagerduty = _pagerduty_health(connection, now, services.settings.sync_interval_seconds)
         if connection is not None:
-            pagerduty["reads"] = _reads_health(await pd_failures.failing(services.db))
+            pagerduty["reads"] = _reads_health(await pd_failures.failing(request.app[DB]))
         failing = pagerduty.get("sync") == "failing" or pagerduty.get("reads", {}).get("failing")
         if pagerduty["state"] == "needs_reauth" or failing:
             problems.append("pagerduty")

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from roundrobin.sim.pagerduty import FakePagerDuty
+from roundrobin.sim.pagerduty_contract import ContractChecker
 from roundrobin.sim.pagerduty_scenarios import AccountShape, SeededAccount, seed_account
 from roundrobin.slack.ids import PagerDuty, Rotations
 from tests.e2e.conftest import ADMIN, OPS, seed_pagerduty
@@ -25,7 +26,7 @@ DENIED = {"error": {"message": "Access Denied", "code": 2010}}
 @pytest.fixture
 async def account_pd():
     """The organisation's PagerDuty (conftest) and 10,000 schedules more, in contract mode."""
-    fake = seed_pagerduty(FakePagerDuty(subdomain="acme", validate_contract=True))
+    fake = seed_pagerduty(FakePagerDuty(subdomain="acme", contract=ContractChecker.default()))
     account = seed_account(fake, AccountShape(schedules=10_000, people=500))
     async with fake:
         yield fake, account
