@@ -45,7 +45,7 @@ from roundrobin.pagerduty.sync import REFRESH_EVERY, SyncReport  # noqa: E402
 from roundrobin.rotations.draft import RotationDraft  # noqa: E402
 from roundrobin.scheduler import Scheduler  # noqa: E402
 from roundrobin.sim.pagerduty import FakePagerDuty  # noqa: E402
-from roundrobin.sim.pagerduty_scenarios import DAILY, AccountShape, SeededAccount, seed_account  # noqa: E402
+from roundrobin.sim.pagerduty.scenarios import DAILY, AccountShape, SeededAccount, seed_account  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
 from roundrobin.slack.identity import fetch_identity  # noqa: E402
 from roundrobin.store import outbox  # noqa: E402

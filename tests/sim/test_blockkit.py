@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from roundrobin.sim.blockkit import validate_blocks, validate_view
+from roundrobin.sim.slack.blockkit_rules import validate_blocks, validate_view
 
 
 def plain(text: str) -> dict:

@@ -7,11 +7,11 @@ from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.sim.blockkit import validate_blocks, validate_view
 from roundrobin.sim.slack import FakeSlack
-from roundrobin.sim.slack_api_base import SlackError
-from roundrobin.sim.slack_api_chat import deliver_reply
-from roundrobin.sim.slack_sdk_check import blocks_problems, view_problems
+from roundrobin.sim.slack.api_base import SlackError
+from roundrobin.sim.slack.api_chat import deliver_reply
+from roundrobin.sim.slack.blockkit import blocks_problems, view_problems
+from roundrobin.sim.slack.blockkit_rules import validate_blocks, validate_view
 from tests.sim.test_blockkit import HOME, MODAL, plain
 
 

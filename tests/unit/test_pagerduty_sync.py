@@ -13,10 +13,10 @@ from roundrobin.pagerduty.sync import REFRESH_EVERY, PagerDutySync
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.service import RotationService, Signals
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
-from roundrobin.sim.pagerduty_contract import ContractChecker
-from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
+from roundrobin.sim.pagerduty.scenarios import AccountShape, seed_account
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.pagerduty import PdSchedule
+from tests.contract.checker import ContractChecker
 from tests.unit.test_rotation_service import Roles, Workspace
 
 KEY = "u+syncTestReadOnlyKey"

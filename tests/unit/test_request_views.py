@@ -4,7 +4,7 @@ import pytest
 
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.requests import OFFER, THREAD, RequestRefused
-from roundrobin.sim.blockkit import validate_blocks
+from roundrobin.sim.slack.blockkit_rules import validate_blocks
 from roundrobin.slack.ids import Requests
 from roundrobin.slack.mentions import parse_mention
 from roundrobin.slack.views.requests import (
