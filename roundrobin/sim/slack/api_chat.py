@@ -1,8 +1,9 @@
 """chat.postMessage, chat.postEphemeral and chat.update, plus replies to slash commands and response_urls.
 
 Where the bot may post follows Slack: a channel it is in (not archived), a public channel with
-chat:write.public, or a DM (a user id or the DM channel id). Blocks are validated for the message
-surface (50 blocks), by blockkit.py and then by slack_sdk's models. The bot can only edit its own messages (``cant_update_message``).
+chat:write.public, or a DM (a user id or the DM channel id). Blocks are checked for the message
+surface (50 blocks) by blockkit.py: slack_sdk's models, then the rules they lack. The bot can only
+edit its own messages (``cant_update_message``).
 
 A response_url from a click in a message can also replace (``replace_original``) or delete
 (``delete_original``) that message; otherwise a post makes a new message, ephemeral unless
@@ -14,8 +15,7 @@ from __future__ import annotations
 import json
 
 from roundrobin.sim.slack.api_base import SlackError, required
-from roundrobin.sim.slack.blockkit import blocks_problems
-from roundrobin.sim.slack.blockkit_rules import validate_blocks
+from roundrobin.sim.slack.blockkit import message_problems
 from roundrobin.sim.slack.views import with_ids
 from roundrobin.sim.slack.workspace import Hook, Workspace
 
@@ -95,7 +95,7 @@ def message_content(args: dict) -> tuple[str, list]:
         raise SlackError("no_text")
     if len(text) > MAX_TEXT:
         raise SlackError("msg_too_long")
-    problems = validate_blocks(blocks, surface="message") or blocks_problems(blocks)
+    problems = message_problems(blocks)
     if problems:
         raise SlackError("invalid_blocks", response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})
     return text, blocks

@@ -1,7 +1,8 @@
 """views.publish, views.open, views.push and views.update, with Slack's checks.
 
-Every view passes Block Kit validation first (blockkit.py, then slack_sdk's models); modals need a fresh, unused trigger_id that Slack
-handed out with an interaction, and that decides whose screen the modal lands on.
+Every view passes Block Kit's checks first (blockkit.py: slack_sdk's models, then the rules they
+lack); modals need a fresh, unused trigger_id that Slack handed out with an interaction, and that
+decides whose screen the modal lands on.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import json
 
 from roundrobin.sim.slack.api_base import SlackError, invalid_arguments, json_arg, required
 from roundrobin.sim.slack.blockkit import view_problems
-from roundrobin.sim.slack.blockkit_rules import validate_view
 from roundrobin.sim.slack.workspace import Workspace
 
 # views.open/publish answer view_too_large above 250 kB.
@@ -56,11 +56,9 @@ def _valid_view(args: dict, *, kind: str | None) -> dict:
     view = json_arg(args, "view")
     if len(json.dumps(view)) > MAX_VIEW_BYTES:
         raise SlackError("view_too_large")
-    problems = validate_view(view)
+    problems = view_problems(view)
     if kind and isinstance(view, dict) and view.get("type") != kind:
         problems.insert(0, f"/type: must be {kind} (got {view.get('type')!r})")
-    # slack_sdk's models are the second opinion, asked once the fake's own validator is satisfied.
-    problems = problems or view_problems(view)
     if problems:
         raise invalid_arguments(*problems)
     return view

@@ -1,395 +1,476 @@
-"""Block Kit validation: the limits Slack enforces on views and message blocks.
+"""What Slack refuses in Block Kit that slack_sdk's models let through.
 
-Pure functions, no I/O. A problem is a human-readable string that starts with the JSON pointer of
-the offending value, e.g. ``/blocks/3/text/text: must be at most 3000 characters (got 3012)``.
+blockkit.py asks slack_sdk's models first: they check most lengths and counts (24-character modal
+titles, 3000-character private_metadata, 100 blocks in a view, 75-character buttons...), date and
+time formats, styles, and which fields each object takes. These are the rules they leave out, each
+from Slack's Block Kit reference (docs.slack.dev/reference/block-kit: blocks, block-elements/*,
+composition-objects/*, views) unless it says otherwise:
 
-The rules are data: ``ELEMENTS`` and ``BLOCKS`` map each type to a rule built from the small rule
-makers of slack_schema.py (``string``, ``text``, ``array``, ``obj``...), so each Slack limit reads as
-one line that can be checked against Slack's reference. Unknown fields on blocks, elements and
-composition objects are problems too, because Slack refuses them (a typo like ``initial_value`` on a
-select fails in Slack).
+- where each type may appear: the blocks and elements the fake serves, a section's accessory, an
+  actions block's and a context block's elements (slack_sdk parses any element anywhere but in an
+  input block);
+- text objects: plain_text or mrkdwn with 1+ characters, and plain_text only where Slack says so
+  (slack_sdk reads an unknown type as mrkdwn and passes an empty text);
+- arrays that may not be empty, the counts and lengths slack_sdk does not know (50 blocks in a
+  message, section fields of 2000 characters, 10 checkboxes, option descriptions of 75...), and
+  booleans and integers of the right JSON type;
+- what must be there that slack_sdk fills in or does not ask for (a confirm dialog's buttons, a
+  modal's title, submit when it has inputs, number_input's is_decimal_allowed...);
+- checks across fields: initial options among the options, block_ids unique in a view, action_ids
+  unique in an actions block, option urls only in overflow menus, and response_action errors keyed
+  by input blocks.
+
+Pure functions over the JSON as sent. A problem starts with the JSON pointer of what is wrong:
+``/blocks/3/fields/0/text: must be at most 2000 characters (got 2012)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from roundrobin.sim.slack.schema import (
-    Rule,
-    anything,
-    array,
-    boolean,
-    exactly_one,
-    integer,
-    needs_any,
-    obj,
-    one_of,
-    string,
-    text,
-    typed,
-)
+MAX_MESSAGE_BLOCKS = 50  # "up to 50 blocks in each message, and 100 blocks in modals or Home tabs"
 
-SURFACE_MAX_BLOCKS = {"modal": 100, "home": 100, "message": 50}
-
-
-# --- checks that span several fields ----------------------------------------------------------
-
-
-def _option_values(element: dict) -> set:
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        if isinstance(group, dict):
-            options += group.get("options") or []
-    return {option.get("value") for option in options if isinstance(option, dict)}
-
-
-def initial_options_listed(value: dict, path: str) -> Iterator[str]:
-    """Slack refuses an initial option that is not one of the element's options."""
-    known = _option_values(value)
-    initial = value.get("initial_options") or []
-    if "initial_option" in value:
-        initial = [value["initial_option"]]
-    for index, option in enumerate(initial if isinstance(initial, list) else []):
-        if isinstance(option, dict) and option.get("value") not in known:
-            yield f"{path}: initial option {index} ({option.get('value')!r}) is not one of the options"
-
-
-def unique_action_ids(value: dict, path: str) -> Iterator[str]:
-    """action_ids must be unique within an actions block."""
-    seen: set[str] = set()
-    for index, element in enumerate(value.get("elements") or []):
-        action_id = element.get("action_id") if isinstance(element, dict) else None
-        if action_id is not None and action_id in seen:
-            yield f"{path}/elements/{index}/action_id: duplicate action_id {action_id!r}"
-        seen.add(action_id)
-
-
-# --- composition objects ----------------------------------------------------------------------
-
-PLACEHOLDER = text(150, plain_only=True)
-ACTION_ID = string(255, min_len=1)
-BLOCK_ID = string(255, min_len=1)
-DATE = string(10, min_len=10)  # YYYY-MM-DD
-TIME = string(5, min_len=5)  # HH:mm
-
-
-def option(label: Rule, *, url: bool = False) -> Rule:
-    """An option object; ``url`` is only allowed in overflow menus."""
-    fields = {"text": label, "value": string(150, min_len=1), "description": text(75, plain_only=True)}
-    if url:
-        fields["url"] = string(3000)
-    return obj(fields, required=("text", "value"))
-
-
-SELECT_OPTION = option(text(75, plain_only=True))
-CHOICE_OPTION = option(text(75))  # checkboxes and radio buttons may use mrkdwn
-OVERFLOW_OPTION = option(text(75, plain_only=True), url=True)
-OPTION_GROUP = obj(
-    {"label": text(75, plain_only=True), "options": array(SELECT_OPTION, max_items=100, min_items=1)},
-    required=("label", "options"),
-)
-CONFIRM = obj(
-    {
-        "title": text(100, plain_only=True),
-        "text": text(300),
-        "confirm": text(30, plain_only=True),
-        "deny": text(30, plain_only=True),
-        "style": one_of("primary", "danger"),
-    },
-    required=("title", "text", "confirm", "deny"),
-)
-DISPATCH_CONFIG = obj(
-    {"trigger_actions_on": array(one_of("on_enter_pressed", "on_character_entered"), max_items=2)}
-)
-CONVERSATION_FILTER = obj(
-    {
-        "include": array(one_of("im", "mpim", "private", "public"), max_items=4, min_items=1),
-        "exclude_external_shared_channels": boolean,
-        "exclude_bot_users": boolean,
-    }
-)
-IMAGE_ELEMENT = obj(
-    {"type": anything, "image_url": string(3000), "slack_file": anything, "alt_text": string(2000)},
-    required=("alt_text",),
-    checks=(needs_any("image_url", "slack_file"),),
-)
-
-
-# --- block elements ---------------------------------------------------------------------------
-
-
-def element(fields: Mapping[str, Rule], *, required=(), checks=()) -> Rule:
-    """An interactive element: ``type`` and ``action_id`` plus its own fields."""
-    return obj({"type": anything, "action_id": ACTION_ID, **fields}, required=required, checks=checks)
-
-
-_MENU = {"placeholder": PLACEHOLDER, "confirm": CONFIRM, "focus_on_load": boolean}
-_MULTI = {"max_selected_items": integer(min_value=1)}
-_STATIC_OPTIONS = {
-    "options": array(SELECT_OPTION, max_items=100, min_items=1),
-    "option_groups": array(OPTION_GROUP, max_items=100, min_items=1),
+SELECTS = {"static_select", "external_select", "users_select", "conversations_select", "channels_select"}
+MULTI_SELECTS = {f"multi_{kind}" for kind in SELECTS}
+CHOICES = {"checkboxes", "radio_buttons", "datepicker", "timepicker"}
+TEXT_INPUTS = {"plain_text_input", "number_input", "email_text_input", "url_text_input", "rich_text_input"}
+SECTION_ACCESSORIES = {"button", "overflow", "image", *CHOICES, *SELECTS, *MULTI_SELECTS}
+ACTIONS_ELEMENTS = {"button", "overflow", "datetimepicker", *CHOICES, *SELECTS, *MULTI_SELECTS}
+# (slack_sdk's InputBlock refuses the elements that take no input itself.)
+ELEMENTS = {*SECTION_ACCESSORIES, *ACTIONS_ELEMENTS, *TEXT_INPUTS}
+CONTEXT_ELEMENTS = {"plain_text", "mrkdwn", "image"}
+# Menus whose option text is plain_text only; checkboxes and radio buttons may use mrkdwn.
+PLAIN_OPTION_MENUS = {
+    "overflow",
+    "static_select",
+    "multi_static_select",
+    "external_select",
+    "multi_external_select",
 }
-_TEXT_INPUT = {
-    "dispatch_action_config": DISPATCH_CONFIG,
-    "focus_on_load": boolean,
-    "placeholder": PLACEHOLDER,
+# Fields that are JSON booleans wherever they appear (slack_sdk passes any value through).
+BOOLEANS = {
+    "expand",
+    "optional",
+    "dispatch_action",
+    "focus_on_load",
+    "multiline",
+    "is_decimal_allowed",
+    "default_to_current_conversation",
+    "response_url_enabled",
+    "exclude_external_shared_channels",
+    "exclude_bot_users",
+    "clear_on_close",
+    "notify_on_close",
+    "submit_disabled",
 }
-_STATIC_CHECKS = (exactly_one("options", "option_groups"), initial_options_listed)
-_CHOICE_OPTIONS = array(CHOICE_OPTION, max_items=10, min_items=1)
+CONVERSATION_KINDS = ("im", "mpim", "private", "public")
+DISPATCH_TRIGGERS = ("on_enter_pressed", "on_character_entered")
 
-ELEMENTS: dict[str, Rule] = {
-    "button": element(
-        {
-            "text": text(75, plain_only=True),
-            "value": string(2000),
-            "url": string(3000),
-            "style": one_of("primary", "danger"),
-            "confirm": CONFIRM,
-            "accessibility_label": string(75),
-        },
-        required=("text",),
-    ),
-    "overflow": element(
-        {"options": array(OVERFLOW_OPTION, max_items=5, min_items=1), "confirm": CONFIRM},
-        required=("options",),
-    ),
-    "static_select": element(
-        {**_MENU, **_STATIC_OPTIONS, "initial_option": SELECT_OPTION}, checks=_STATIC_CHECKS
-    ),
-    "multi_static_select": element(
-        {**_MENU, **_MULTI, **_STATIC_OPTIONS, "initial_options": array(SELECT_OPTION, max_items=100)},
-        checks=_STATIC_CHECKS,
-    ),
-    "external_select": element(
-        {**_MENU, "initial_option": SELECT_OPTION, "min_query_length": integer(min_value=0)}
-    ),
-    "multi_external_select": element(
-        {
-            **_MENU,
-            **_MULTI,
-            "initial_options": array(SELECT_OPTION, max_items=100),
-            "min_query_length": integer(min_value=0),
-        }
-    ),
-    "users_select": element({**_MENU, "initial_user": string(255, min_len=1)}),
-    "multi_users_select": element({**_MENU, **_MULTI, "initial_users": array(string(255), max_items=100)}),
-    "conversations_select": element(
-        {
-            **_MENU,
-            "initial_conversation": string(255, min_len=1),
-            "default_to_current_conversation": boolean,
-            "response_url_enabled": boolean,
-            "filter": CONVERSATION_FILTER,
-        }
-    ),
-    "multi_conversations_select": element(
-        {
-            **_MENU,
-            **_MULTI,
-            "initial_conversations": array(string(255), max_items=100),
-            "default_to_current_conversation": boolean,
-            "filter": CONVERSATION_FILTER,
-        }
-    ),
-    "channels_select": element(
-        {**_MENU, "initial_channel": string(255, min_len=1), "response_url_enabled": boolean}
-    ),
-    "multi_channels_select": element(
-        {**_MENU, **_MULTI, "initial_channels": array(string(255), max_items=100)}
-    ),
-    "checkboxes": element(
-        {
-            "options": _CHOICE_OPTIONS,
-            "initial_options": array(CHOICE_OPTION, max_items=10),
-            "confirm": CONFIRM,
-            "focus_on_load": boolean,
-        },
-        required=("options",),
-        checks=(initial_options_listed,),
-    ),
-    "radio_buttons": element(
-        {
-            "options": _CHOICE_OPTIONS,
-            "initial_option": CHOICE_OPTION,
-            "confirm": CONFIRM,
-            "focus_on_load": boolean,
-        },
-        required=("options",),
-        checks=(initial_options_listed,),
-    ),
-    "datepicker": element({**_MENU, "initial_date": DATE}),
-    "timepicker": element({**_MENU, "initial_time": TIME, "timezone": string(100)}),
-    "datetimepicker": element(
-        {"initial_date_time": integer(min_value=0), "confirm": CONFIRM, "focus_on_load": boolean}
-    ),
-    "plain_text_input": element(
-        {
-            **_TEXT_INPUT,
-            "initial_value": string(3000),
-            "multiline": boolean,
-            "min_length": integer(min_value=0, max_value=3000),
-            "max_length": integer(min_value=1, max_value=3000),
-        }
-    ),
-    "number_input": element(
-        {
-            **_TEXT_INPUT,
-            "is_decimal_allowed": boolean,
-            "initial_value": string(150),
-            "min_value": string(150),
-            "max_value": string(150),
-        },
-        required=("is_decimal_allowed",),
-    ),
-    "email_text_input": element({**_TEXT_INPUT, "initial_value": string(3000)}),
-    "url_text_input": element({**_TEXT_INPUT, "initial_value": string(3000)}),
-    "rich_text_input": element({**_TEXT_INPUT, "initial_value": anything}),
-    "image": IMAGE_ELEMENT,
-}
-
-_SELECTS = {"static_select", "external_select", "users_select", "conversations_select", "channels_select"}
-_MULTI_SELECTS = {f"multi_{kind}" for kind in _SELECTS}
-_CHOICES = {"checkboxes", "radio_buttons", "datepicker", "timepicker"}
-SECTION_ACCESSORIES = {"button", "overflow", "image", *_CHOICES, *_SELECTS, *_MULTI_SELECTS}
-ACTIONS_ELEMENTS = {"button", "overflow", "datetimepicker", *_CHOICES, *_SELECTS, *_MULTI_SELECTS}
-INPUT_ELEMENTS = {
-    "plain_text_input",
-    "number_input",
-    "email_text_input",
-    "url_text_input",
-    "rich_text_input",
-    "datetimepicker",
-    *_CHOICES,
-    *_SELECTS,
-    *_MULTI_SELECTS,
-}
-CONTEXT_ELEMENTS = {"plain_text": text(3000), "mrkdwn": text(3000), "image": IMAGE_ELEMENT}
+Problems = Iterator[str]
 
 
-# --- blocks -----------------------------------------------------------------------------------
+# --- views, messages and modal answers ---------------------------------------------------------
 
 
-def block(fields: Mapping[str, Rule], *, required=(), checks=()) -> Rule:
-    """A layout block: ``type`` and ``block_id`` plus its own fields."""
-    return obj({"type": anything, "block_id": BLOCK_ID, **fields}, required=required, checks=checks)
-
-
-BLOCKS: dict[str, Rule] = {
-    "section": block(
-        {
-            "text": text(3000),
-            "fields": array(text(2000), max_items=10, min_items=1),
-            "accessory": typed(ELEMENTS, SECTION_ACCESSORIES, "a section accessory"),
-            "expand": boolean,
-        },
-        checks=(needs_any("text", "fields"),),
-    ),
-    "divider": block({}),
-    "header": block({"text": text(150, plain_only=True)}, required=("text",)),
-    "context": block(
-        {
-            "elements": array(
-                typed(CONTEXT_ELEMENTS, CONTEXT_ELEMENTS, "a context block"), max_items=10, min_items=1
-            )
-        },
-        required=("elements",),
-    ),
-    "actions": block(
-        {"elements": array(typed(ELEMENTS, ACTIONS_ELEMENTS, "an actions block"), max_items=25, min_items=1)},
-        required=("elements",),
-        checks=(unique_action_ids,),
-    ),
-    "input": block(
-        {
-            "label": text(2000, plain_only=True),
-            "element": typed(ELEMENTS, INPUT_ELEMENTS, "an input block"),
-            "hint": text(2000, plain_only=True),
-            "optional": boolean,
-            "dispatch_action": boolean,
-        },
-        required=("label", "element"),
-    ),
-    "image": block(
-        {
-            "image_url": string(3000),
-            "slack_file": anything,
-            "alt_text": string(2000),
-            "title": text(2000, plain_only=True),
-        },
-        required=("alt_text",),
-        checks=(needs_any("image_url", "slack_file"),),
-    ),
-    # Rich text is checked shallowly: Slack's nested rich text schema is large and apps rarely build it.
-    "rich_text": block({"elements": array(anything, max_items=100, min_items=1)}, required=("elements",)),
-}
-ANY_BLOCK = typed(BLOCKS, BLOCKS, "blocks")
-
-
-# --- views ------------------------------------------------------------------------------------
-
-_VIEW_COMMON = {
-    "private_metadata": string(3000),
-    "callback_id": string(255),
-    "external_id": string(255),
-}
-# Top-level fields are not checked for unknown names: Slack adds many (id, hash, state...) and apps
-# sometimes send a view back as they received it.
-VIEWS: dict[str, Rule] = {
-    "modal": obj(
-        {
-            **_VIEW_COMMON,
-            "title": text(24, plain_only=True),
-            "submit": text(24, plain_only=True),
-            "close": text(24, plain_only=True),
-            "clear_on_close": boolean,
-            "notify_on_close": boolean,
-            "submit_disabled": boolean,
-        },
-        required=("title", "blocks"),
-        strict=False,
-    ),
-    "home": obj(_VIEW_COMMON, required=("blocks",), strict=False),
-}
-
-
-def validate_blocks(blocks: Any, *, surface: str = "modal", path: str = "/blocks") -> list[str]:
-    """Problems with a list of blocks shown on ``surface`` ("modal", "home" or "message")."""
-    if surface not in SURFACE_MAX_BLOCKS:
-        raise ValueError(f"unknown surface {surface!r}")
-    rule = array(ANY_BLOCK, max_items=SURFACE_MAX_BLOCKS[surface])
-    problems = list(rule(blocks, path))
-    if isinstance(blocks, list):
-        problems += _duplicate_block_ids(blocks, path)
-    return problems
-
-
-def validate_view(view: Any) -> list[str]:
-    """Problems with a modal or home view (empty list: Slack would accept it)."""
+def view_problems(view: Any) -> list[str]:
+    """What Slack refuses in a modal or Home tab view beyond slack_sdk's models."""
     if not isinstance(view, dict):
         return ["/: a view must be an object"]
     kind = view.get("type")
-    if kind not in VIEWS:
+    if kind not in ("modal", "home"):
         return [f"/type: must be modal or home (got {kind!r})"]
-    problems = list(VIEWS[kind](view, ""))
-    if "blocks" in view:
-        problems += validate_blocks(view["blocks"], surface=kind)
-    if kind == "modal" and _has_input(view) and "submit" not in view:
+    problems = list(_booleans(view, ""))
+    problems += _chars(view, "external_id", "", most=255)
+    if kind == "modal":
+        problems += _required(view, "", "title")
+        for key in ("title", "submit", "close"):
+            problems += _text_field(view, key, "", plain=True)
+    if "blocks" not in view:
+        return [*problems, "/blocks: is required"]
+    problems += _blocks(view["blocks"])
+    if kind == "modal" and "submit" not in view and _input_ids(view):
         problems.append("/submit: is required when a modal has input blocks")
     return problems
 
 
-def _has_input(view: dict) -> bool:
+def message_problems(blocks: Any) -> list[str]:
+    """What Slack refuses in a message's blocks beyond slack_sdk's models."""
+    return list(_blocks(blocks, most=MAX_MESSAGE_BLOCKS))
+
+
+def menu_problems(menu: dict) -> list[str]:
+    """What Slack refuses in a static menu's options: the shape of a block_suggestion answer."""
+    return list(_element(menu, "", {"static_select"}, "a menu"))
+
+
+def errors_problems(view: dict, errors: Any) -> list[str]:
+    """response_action errors must key input blocks of the view, or the person sees "We had some
+    trouble connecting" (reference/slack-socket-mode.md: bolt-js #544)."""
+    inputs = _input_ids(view)
+    if not isinstance(errors, dict) or not errors:
+        return [f"/errors: must name input blocks of the view (inputs: {sorted(inputs)})"]
+    unknown = sorted(set(errors) - inputs)
+    if unknown:
+        return [f"/errors: {unknown} are not input blocks of the view (inputs: {sorted(inputs)})"]
+    return []
+
+
+def _input_ids(view: dict) -> set[str]:
     blocks = view.get("blocks")
-    return isinstance(blocks, list) and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+    if not isinstance(blocks, list):
+        return set()
+    return {b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"}
 
 
-def _duplicate_block_ids(blocks: list, path: str) -> Iterator[str]:
+def _blocks(blocks: Any, *, most: int | None = None) -> Problems:
+    if not isinstance(blocks, list):
+        yield "/blocks: must be an array"
+        return
+    if most is not None and len(blocks) > most:
+        yield f"/blocks: must have at most {most} items (got {len(blocks)})"
     seen: set[str] = set()
-    for index, entry in enumerate(blocks):
-        block_id = entry.get("block_id") if isinstance(entry, dict) else None
-        if block_id is None:
-            continue
-        if block_id in seen:
-            yield f"{path}/{index}/block_id: duplicate block_id {block_id!r}"
+    for index, block in enumerate(blocks):
+        path = f"/blocks/{index}"
+        yield from _block(block, path)
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if block_id is not None and block_id in seen:
+            yield f"{path}/block_id: duplicate block_id {block_id!r}"
         seen.add(block_id)
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+
+def _block(block: Any, path: str) -> Problems:
+    if not isinstance(block, dict):
+        yield f"{path}: must be an object"
+        return
+    rules = BLOCKS.get(block.get("type"))
+    if rules is None:
+        yield f"{path}/type: unknown block type {block.get('type')!r}"
+        return
+    yield from _chars(block, "block_id", path, least=1)
+    yield from _booleans(block, path)
+    yield from rules(block, path)
+
+
+def _section(block: dict, path: str) -> Problems:
+    yield from _text_field(block, "text", path)
+    yield from _items(block, "fields", path, least=1)
+    for index, field in enumerate(_listed(block, "fields")):
+        yield from _text(field, f"{path}/fields/{index}", most=2000)
+    if "accessory" in block:
+        yield from _element(
+            block["accessory"], f"{path}/accessory", SECTION_ACCESSORIES, "a section accessory"
+        )
+
+
+def _header(block: dict, path: str) -> Problems:
+    yield from _text_field(block, "text", path, plain=True)
+
+
+def _context(block: dict, path: str) -> Problems:
+    yield from _items(block, "elements", path, least=1)
+    for index, element in enumerate(_listed(block, "elements")):
+        where = f"{path}/elements/{index}"
+        kind = element.get("type") if isinstance(element, dict) else None
+        if kind not in CONTEXT_ELEMENTS:
+            yield f"{where}/type: {kind!r} is not allowed in a context block"
+        elif kind == "image":
+            yield from _image_source(element, where)
+        else:
+            yield from _text(element, where, most=3000)
+
+
+def _actions(block: dict, path: str) -> Problems:
+    yield from _items(block, "elements", path, least=1)
+    seen: set[str] = set()
+    for index, element in enumerate(_listed(block, "elements")):
+        where = f"{path}/elements/{index}"
+        yield from _element(element, where, ACTIONS_ELEMENTS, "an actions block")
+        action_id = element.get("action_id") if isinstance(element, dict) else None
+        if action_id is not None and action_id in seen:
+            yield f"{where}/action_id: duplicate action_id {action_id!r}"
+        seen.add(action_id)
+
+
+def _input(block: dict, path: str) -> Problems:
+    for key in ("label", "hint"):
+        yield from _text_field(block, key, path, plain=True)
+    if "element" in block:
+        yield from _element(block["element"], f"{path}/element", ELEMENTS, "an input block")
+
+
+def _image(block: dict, path: str) -> Problems:
+    yield from _text_field(block, "title", path, plain=True)
+    yield from _image_source(block, path)
+
+
+def _rich_text(block: dict, path: str) -> Problems:
+    yield from _items(block, "elements", path, least=1, most=100)
+
+
+def _nothing(block: dict, path: str) -> Problems:
+    yield from ()
+
+
+# The blocks the fake serves; slack_sdk also parses others (video, file, table...), which it refuses.
+BLOCKS: dict[str, Callable[[dict, str], Problems]] = {
+    "section": _section,
+    "divider": _nothing,
+    "header": _header,
+    "context": _context,
+    "actions": _actions,
+    "input": _input,
+    "image": _image,
+    "rich_text": _rich_text,
+}
+
+
+# --- elements ----------------------------------------------------------------------------------
+
+
+def _element(element: Any, path: str, allowed: set[str], where: str) -> Problems:
+    if not isinstance(element, dict):
+        yield f"{path}: must be an object"
+        return
+    kind = element.get("type")
+    if kind not in ELEMENTS:
+        yield f"{path}/type: unknown element type {kind!r}"
+        return
+    if kind not in allowed:
+        yield f"{path}/type: {kind!r} is not allowed in {where}"
+        return
+    if kind == "image":
+        yield from _image_source(element, path)
+        return
+    yield from _chars(element, "action_id", path, least=1)
+    yield from _booleans(element, path)
+    yield from _text_field(element, "placeholder", path, plain=True)
+    if "confirm" in element:
+        yield from _confirm(element["confirm"], f"{path}/confirm")
+    yield from _options(element, path)
+    if kind == "button":
+        yield from _text_field(element, "text", path, plain=True)
+    if kind in SELECTS | MULTI_SELECTS:
+        yield from _menu(element, path)
+    if kind in TEXT_INPUTS:
+        yield from _typing(element, path)
+    if kind == "timepicker":
+        yield from _chars(element, "timezone", path, most=100)
+
+
+def _menu(element: dict, path: str) -> Problems:
+    """Selects and multi-selects: what slack_sdk does not check of their own fields."""
+    yield from _whole(element, "min_query_length", path, least=0)
+    yield from _whole(element, "max_selected_items", path, least=1)
+    for key in ("initial_user", "initial_channel", "initial_conversation"):
+        yield from _chars(element, key, path, least=1, most=255)
+    for key in ("initial_users", "initial_channels", "initial_conversations"):
+        yield from _items(element, key, path, most=100)
+        for index, value in enumerate(_listed(element, key)):
+            yield from _string(value, f"{path}/{key}/{index}", most=255)
+    if "filter" in element:
+        yield from _conversation_filter(element["filter"], f"{path}/filter")
+
+
+def _typing(element: dict, path: str) -> Problems:
+    """Text, number, email and URL inputs: initial values and lengths slack_sdk does not check."""
+    if element["type"] == "number_input":
+        yield from _required(element, path, "is_decimal_allowed")
+        for key in ("initial_value", "min_value", "max_value"):
+            # Not on Slack's page for number_input: kept from the fake's earlier table, to be safe.
+            yield from _chars(element, key, path, most=150)
+    elif element["type"] != "rich_text_input":
+        yield from _chars(element, "initial_value", path, most=3000)
+    yield from _whole(element, "min_length", path, least=0, most=3000)
+    yield from _whole(element, "max_length", path, least=1, most=3000)
+    if "dispatch_action_config" in element:
+        yield from _dispatch_config(element["dispatch_action_config"], f"{path}/dispatch_action_config")
+
+
+def _image_source(image: dict, path: str) -> Problems:
+    if "image_url" not in image and "slack_file" not in image:
+        yield f"{path}: needs image_url or slack_file"
+
+
+# --- options -----------------------------------------------------------------------------------
+
+
+def _options(element: dict, path: str) -> Problems:
+    """Option lists: not empty, within their counts, plain where the menu says so, initials offered."""
+    kind = element["type"]
+    plain = kind in PLAIN_OPTION_MENUS
+    if kind in ("checkboxes", "radio_buttons"):
+        yield from _required(element, path, "options")
+        yield from _items(element, "options", path, least=1, most=10)
+        yield from _items(element, "initial_options", path, most=10)
+    elif kind != "overflow":  # slack_sdk counts an overflow menu's 1 to 5 options
+        yield from _items(element, "options", path, least=1)
+        yield from _items(element, "option_groups", path, least=1)
+        yield from _items(element, "initial_options", path, most=100)
+    for index, group in enumerate(_listed(element, "option_groups")):
+        where = f"{path}/option_groups/{index}"
+        if isinstance(group, dict):
+            yield from _required(group, where, "label")
+            yield from _text_field(group, "label", where, plain=True)
+            yield from _items(group, "options", where, least=1)
+            for number, option in enumerate(_listed(group, "options")):
+                yield from _option(option, f"{where}/options/{number}", plain=plain, url=False)
+    for index, option in enumerate(_listed(element, "options")):
+        yield from _option(option, f"{path}/options/{index}", plain=plain, url=kind == "overflow")
+    initial = [(f"{path}/initial_options/{i}", o) for i, o in enumerate(_listed(element, "initial_options"))]
+    if "initial_option" in element:
+        initial.append((f"{path}/initial_option", element["initial_option"]))
+    for index, (where, option) in enumerate(initial):
+        yield from _option(option, where, plain=plain, url=False)
+        if isinstance(option, dict):
+            yield from _offered(element, option, path, index)
+
+
+def _option(option: Any, path: str, *, plain: bool, url: bool) -> Problems:
+    if not isinstance(option, dict):
+        yield f"{path}: must be an object"
+        return
+    yield from _required(option, path, "text", "value")
+    yield from _text_field(option, "text", path, plain=plain)
+    yield from _chars(option, "value", path, least=1)
+    yield from _text_field(option, "description", path, plain=True, most=75)
+    if not url and "url" in option:
+        yield f"{path}/url: only overflow menus take an option url"
+    yield from _chars(option, "url", path, most=3000)
+
+
+def _offered(element: dict, option: dict, path: str, index: int) -> Problems:
+    """Slack refuses an initial option that is not one of the element's options (external menus
+    have none to compare with)."""
+    if element["type"] in ("external_select", "multi_external_select"):
+        return
+    offered = list(_listed(element, "options"))
+    for group in _listed(element, "option_groups"):
+        offered += _listed(group, "options") if isinstance(group, dict) else []
+    if option.get("value") not in {o.get("value") for o in offered if isinstance(o, dict)}:
+        yield f"{path}: initial option {index} ({option.get('value')!r}) is not one of the options"
+
+
+# --- composition objects -----------------------------------------------------------------------
+
+
+def _confirm(confirm: Any, path: str) -> Problems:
+    """A confirm dialog: slack_sdk fills in "Yes" and "No" when its buttons are missing."""
+    if not isinstance(confirm, dict):
+        yield f"{path}: must be an object"
+        return
+    yield from _required(confirm, path, "title", "text", "confirm", "deny")
+    for key in ("title", "confirm", "deny"):
+        yield from _text_field(confirm, key, path, plain=True)
+    yield from _text_field(confirm, "text", path)
+
+
+def _conversation_filter(value: Any, path: str) -> Problems:
+    """A conversations menu's filter (conversations_select keeps it as given, unread by slack_sdk)."""
+    if not isinstance(value, dict):
+        yield f"{path}: must be an object"
+        return
+    yield from _only(value, path, "include", "exclude_external_shared_channels", "exclude_bot_users")
+    yield from _booleans(value, path)
+    yield from _items(value, "include", path, least=1, most=len(CONVERSATION_KINDS))
+    for index, kind in enumerate(_listed(value, "include")):
+        if kind not in CONVERSATION_KINDS:
+            yield f"{path}/include/{index}: must be one of {', '.join(CONVERSATION_KINDS)} (got {kind!r})"
+
+
+def _dispatch_config(value: Any, path: str) -> Problems:
+    """A text input's dispatch configuration (kept as given, unread by slack_sdk)."""
+    if not isinstance(value, dict):
+        yield f"{path}: must be an object"
+        return
+    yield from _only(value, path, "trigger_actions_on")
+    yield from _items(value, "trigger_actions_on", path, most=len(DISPATCH_TRIGGERS))
+    for index, trigger in enumerate(_listed(value, "trigger_actions_on")):
+        if trigger not in DISPATCH_TRIGGERS:
+            yield f"{path}/trigger_actions_on/{index}: must be one of {', '.join(DISPATCH_TRIGGERS)} (got {trigger!r})"
+
+
+def _text_field(node: dict, key: str, path: str, *, plain: bool = False, most: int | None = None) -> Problems:
+    if key in node:
+        yield from _text(node[key], f"{path}/{key}", plain=plain, most=most)
+
+
+def _text(value: Any, path: str, *, plain: bool = False, most: int | None = None) -> Problems:
+    """A text object: plain_text (or mrkdwn, unless ``plain``) with 1 to ``most`` characters."""
+    types = ("plain_text",) if plain else ("plain_text", "mrkdwn")
+    if not isinstance(value, dict):
+        yield f"{path}: must be a text object"
+    elif value.get("type") not in types:
+        yield f"{path}/type: must be {' or '.join(types)} (got {value.get('type')!r})"
+    elif "text" not in value:
+        yield f"{path}/text: is required"
+    else:
+        yield from _chars(value, "text", path, least=1, most=most)
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def _listed(node: dict, key: str) -> list:
+    """node[key] when it is an array (what it should be is _items' to say), else nothing."""
+    value = node.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _only(node: dict, path: str, *keys: str) -> Problems:
+    for key in node:
+        if key not in keys:
+            yield f"{path}/{key}: unknown field"
+
+
+def _required(node: dict, path: str, *keys: str) -> Problems:
+    for key in keys:
+        if key not in node:
+            yield f"{path}/{key}: is required"
+
+
+def _items(node: dict, key: str, path: str, *, least: int = 0, most: int | None = None) -> Problems:
+    if key not in node:
+        return
+    value, where = node[key], f"{path}/{key}"
+    if not isinstance(value, list):
+        yield f"{where}: must be an array"
+    elif most is not None and len(value) > most:
+        yield f"{where}: must have at most {most} items (got {len(value)})"
+    elif len(value) < least:
+        yield f"{where}: must have at least {least} items (got {len(value)})"
+
+
+def _chars(node: dict, key: str, path: str, *, least: int = 0, most: int | None = None) -> Problems:
+    if key in node:
+        yield from _string(node[key], f"{path}/{key}", least=least, most=most)
+
+
+def _string(value: Any, where: str, *, least: int = 0, most: int | None = None) -> Problems:
+    if not isinstance(value, str):
+        yield f"{where}: must be a string"
+    elif most is not None and len(value) > most:
+        yield f"{where}: must be at most {most} characters (got {len(value)})"
+    elif len(value) < least:
+        yield f"{where}: must be at least {least} characters (got {len(value)})"
+
+
+def _whole(node: dict, key: str, path: str, *, least: int, most: int | None = None) -> Problems:
+    if key not in node:
+        return
+    value, where = node[key], f"{path}/{key}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        yield f"{where}: must be an integer"
+    elif value < least:
+        yield f"{where}: must be at least {least} (got {value})"
+    elif most is not None and value > most:
+        yield f"{where}: must be at most {most} (got {value})"
+
+
+def _booleans(node: dict, path: str) -> Problems:
+    for key, value in node.items():
+        if key in BOOLEANS and not isinstance(value, bool):
+            yield f"{path}/{key}: must be a boolean"

@@ -11,8 +11,9 @@ people through ``slack.user("U1")`` and assert on what the app did through the r
         await slack.wait_connected()
         home = await slack.user("U1").open_home()
 
-The fake is strict where Slack is strict (scopes, trigger_id lifetimes, Block Kit limits checked
-twice, the 3-second ack rule), so a green test means the app would work against Slack.
+The fake is strict where Slack is strict (scopes, trigger_id lifetimes, Block Kit checked by
+slack_sdk's models and the rules they lack, the 3-second ack rule), so a green test means the app
+would work against Slack.
 
 What people do besides the app's views: ``slack.user(U).say(channel, text, thread_ts)`` (an
 @mention of the bot reaches the app as app_mention), ``.click_in_message(message, action_id)``,

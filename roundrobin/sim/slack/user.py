@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from roundrobin.sim.slack.api_base import SlackError
 from roundrobin.sim.slack.api_chat import deliver_reply
-from roundrobin.sim.slack.blockkit import view_problems
-from roundrobin.sim.slack.blockkit_rules import OPTION_GROUP, SELECT_OPTION, validate_view
+from roundrobin.sim.slack.blockkit import suggestion_problems, view_problems
+from roundrobin.sim.slack.blockkit_rules import errors_problems
 from roundrobin.sim.slack.messaging import click_in_message, say
 from roundrobin.sim.slack.payloads import app_home_opened, interaction, slash_command, view_with_state
 from roundrobin.sim.slack.people import join, set_topic
-from roundrobin.sim.slack.schema import array
 from roundrobin.sim.slack.views import (
     STATELESS,
     ConfirmRequired,
@@ -47,9 +46,6 @@ CONVERSATION_FIELDS = (
     "selected_conversation",
     "selected_conversations",
 )
-# What Slack accepts as a block_suggestion answer: the same limits as a static menu.
-OPTIONS_ANSWER = array(SELECT_OPTION, max_items=100)
-OPTION_GROUPS_ANSWER = array(OPTION_GROUP, max_items=100)
 
 
 class SlackUser:
@@ -394,20 +390,18 @@ def _dispatches(block: dict) -> bool:
 
 
 def _check_error_keys(view: dict, errors: dict) -> None:
-    inputs = {block["block_id"] for block in view["blocks"] if block["type"] == "input"}
-    unknown = sorted(set(errors) - inputs)
-    if not errors or unknown:
+    problems = errors_problems(view, errors)
+    if problems:
         raise AssertionError(
-            f"response_action errors must name input blocks of the view (inputs: {sorted(inputs)}, got "
-            f"{sorted(errors)}): in Slack the person would see 'We had some trouble connecting'"
+            f"response_action errors must name input blocks of the view: {problems}; in Slack the "
+            "person would see 'We had some trouble connecting'"
         )
 
 
 def _checked_view(view: Any, action: str) -> dict:
-    problems = validate_view(view)
+    problems = view_problems(view)
     if isinstance(view, dict) and view.get("type") != "modal":
         problems.append("/type: must be modal")
-    problems = problems or view_problems(view)
     if problems:
         raise AssertionError(f"response_action {action} carries an invalid view: {problems}")
     return view
@@ -415,12 +409,9 @@ def _checked_view(view: Any, action: str) -> dict:
 
 def _served_options(action_id: str, ack: dict) -> list[dict]:
     """The options in a block_suggestion ack, flattened, after Slack's checks."""
-    if "option_groups" in ack:
-        problems = list(OPTION_GROUPS_ANSWER(ack["option_groups"], "/option_groups"))
-        options = [option for group in ack["option_groups"] for option in group.get("options", [])]
-    else:
-        problems = list(OPTIONS_ANSWER(ack.get("options", []), "/options"))
-        options = list(ack.get("options", []))
+    problems = suggestion_problems(ack)
     if problems:
         raise AssertionError(f"Slack would show no options for {action_id!r}: {problems}")
-    return options
+    if "option_groups" in ack:
+        return [option for group in ack["option_groups"] for option in group["options"]]
+    return list(ack.get("options", []))
