@@ -46,7 +46,7 @@ REGIONS = {
 }
 ALL_ZONES = tuple(zone for zones in REGIONS.values() for zone in zones)
 SUN_SHIFTS = (("apac", 0), ("emea", 8), ("amer", 16))  # region on call from this UTC hour, for 8 hours
-HANDOVER_HOURS = (8, 9, 10, 17)
+HAND_OVER_HOURS = (8, 9, 10, 17)
 ROLES = ("Primary", "Secondary", "Tertiary", "Quaternary")
 AREAS = (
     "Payments", "Search", "Checkout", "Identity", "Mobile", "Data Platform", "Messaging", "Billing",
@@ -154,7 +154,7 @@ def seed_account(pd: FakePagerDuty, shape: AccountShape | None = None) -> Seeded
     pools = _region_pools(people)
     for number, schedule_ids in enumerate([*teams, *([s] for s in unrouted)]):
         crew = _crew(people, shape.members_per_schedule, rng)
-        team = Team(_team_name(number), crew, rng.choice(ALL_ZONES), rng.choice(HANDOVER_HOURS))
+        team = Team(_team_name(number), crew, rng.choice(ALL_ZONES), rng.choice(HAND_OVER_HOURS))
         for level, schedule_id in enumerate(schedule_ids):
             sun_crew = _sun_crew(pools, rng) if kinds[schedule_id] == FOLLOW_THE_SUN else []
             _add_schedule(pd, account, schedule_id, team, level, sun_crew)
@@ -254,7 +254,7 @@ class Team:
     name: str
     crew: list[str]
     zone: str
-    handover_hour: int
+    hand_over_hour: int
 
 
 def _add_schedule(
@@ -273,7 +273,7 @@ def _add_schedule(
         zone, turn, shifts = "UTC", HOUR, _hourly_shifts(rotation, since, until)
     else:
         together = 2 if kind == SHIFT_BASED else 1  # v3: two people on call at once
-        shifts = _daily_shifts(rotation, ZoneInfo(zone), team.handover_hour, since, until, together)
+        shifts = _daily_shifts(rotation, ZoneInfo(zone), team.hand_over_hour, since, until, together)
     version = 3 if kind == SHIFT_BASED else 2
     pd.add_schedule(schedule_id, f"{team.name} {ROLES[level]}", zone, version, rotation, turn_length=turn)
     pd.set_shifts(schedule_id, shifts)
