@@ -1,5 +1,7 @@
 """Block Kit through slack_sdk's models (blockkit.py), on every surface the fake accepts Block Kit."""
 
+import copy
+
 import pytest
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -11,7 +13,7 @@ from roundrobin.sim.slack import FakeSlack, blockkit_rules
 from roundrobin.sim.slack.api_base import SlackError
 from roundrobin.sim.slack.api_chat import deliver_reply
 from roundrobin.sim.slack.blockkit import message_problems, view_problems
-from tests.sim.blockkit_samples import plain
+from tests.sim.blockkit_samples import MODAL, plain
 
 
 def datepicker(initial_date: str) -> dict:
@@ -91,6 +93,13 @@ def test_options_slack_sdk_keeps_as_given_are_read_with_its_option_model():
     assert message_problems([{"type": "actions", "elements": [menu]}]) == [
         "/blocks/0/elements/0/options/0/colour: unknown field (slack_sdk)"
     ]
+
+
+def test_checking_a_view_leaves_it_as_it_was():
+    # slack_sdk's parsers pop and convert what they are given; the fake stores the view it checked.
+    view = copy.deepcopy(MODAL)
+    view_problems(view)
+    assert view == MODAL
 
 
 def test_where_slack_sdk_is_stricter_than_slack_the_case_is_skipped():

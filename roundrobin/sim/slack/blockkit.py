@@ -100,7 +100,7 @@ def _read(given: dict, path: str, parse: Callable[[Any], Any]) -> list[str]:
     def check() -> None:
         nonlocal read
         with _quiet():
-            model = parse(_with_option_models(copy.deepcopy(given)))
+            model = parse(_with_option_models(given))
         read = model.to_dict() if model is not None else given
 
     return _asked(path, check) or list(_unread(given, read, path))
@@ -117,7 +117,8 @@ def _asked(path: str, check: Callable[[], None]) -> list[str]:
 
 
 def _with_option_models(node: Any) -> Any:
-    """``node`` with every option object as slack_sdk's Option, every option group as OptionGroup."""
+    """A copy of ``node`` (slack_sdk's parsers may change what they are given), with every option
+    object as slack_sdk's Option and every option group as OptionGroup."""
     if isinstance(node, list):
         return [_with_option_models(value) for value in node]
     if not isinstance(node, dict):
