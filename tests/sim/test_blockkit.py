@@ -446,3 +446,74 @@ def test_errors_must_key_input_blocks():
     assert blockkit_rules.errors_problems(view, {}) == [
         "/errors: must name input blocks of the view (inputs: ['in'])"
     ]
+
+
+# JSON of the wrong shape: refused with a problem, never a crash (slack_sdk may add its own).
+SHAPE_CASES = [
+    ("block that is no object", modal("divider"), "/blocks/0: must be an object"),
+    ("element that is no object", modal(actions("button")), "/blocks/0/elements/0: must be an object"),
+    (
+        "accessory image without url",
+        modal(section_with({"type": "image", "alt_text": "a"})),
+        "/blocks/0/accessory: needs image_url",
+    ),
+    (
+        "option that is no object",
+        modal(actions(static_select(options=["a"]))),
+        "/options/0: must be an object",
+    ),
+    ("confirm that is no object", modal(actions(button(confirm="sure?"))), "/confirm: must be an object"),
+    (
+        "filter that is no object",
+        modal(input_block(element("conversations_select", filter="public"))),
+        "/filter: must be an object",
+    ),
+    (
+        "dispatch config that is no object",
+        modal(input_block(text_input(dispatch_action_config="enter"))),
+        "/dispatch_action_config: must be an object",
+    ),
+    (
+        "text object without text",
+        modal({"type": "header", "text": {"type": "plain_text"}}),
+        "/blocks/0/text/text: is required",
+    ),
+    ("options that are no array", modal(actions(static_select(options="a,b"))), "/options: must be an array"),
+    (
+        "value that is no string",
+        modal(actions(button(action_id=7))),
+        "/blocks/0/elements/0/action_id: must be a string",
+    ),
+    (
+        "number that is no integer",
+        modal(input_block(text_input(max_length="80"))),
+        "/max_length: must be an integer",
+    ),
+    (
+        "option group that is no object",
+        modal(actions(element("static_select", option_groups=["G"], initial_option=option("v0")))),
+        "initial option 0 ('v0') is not one of the options",
+    ),
+]
+
+
+@pytest.mark.parametrize(("broken", "view", "expected"), SHAPE_CASES, ids=[c[0] for c in SHAPE_CASES])
+def test_json_of_the_wrong_shape_is_refused(broken, view, expected):
+    assert any(expected in problem for problem in blockkit_rules.view_problems(view))
+    assert view_problems(view)
+
+
+def test_errors_for_a_view_without_blocks_name_no_inputs():
+    assert blockkit_rules.errors_problems({"type": "modal"}, {"in": "x"}) == [
+        "/errors: ['in'] are not input blocks of the view (inputs: [])"
+    ]
+
+
+def test_an_external_menus_initial_option_is_not_compared_with_options_it_does_not_have():
+    assert view_problems(modal(input_block(element("external_select", initial_option=option("v9"))))) == []
+    assert (
+        view_problems(
+            modal(input_block(element("static_select", options=options(1), initial_option=option("v9"))))
+        )
+        != []
+    )
