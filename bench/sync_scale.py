@@ -56,7 +56,7 @@ from roundrobin.pagerduty.plan import iso  # noqa: E402
 from roundrobin.rotations.draft import RotationDraft  # noqa: E402
 from roundrobin.scheduler import Scheduler  # noqa: E402
 from roundrobin.sim.pagerduty import FakePagerDuty  # noqa: E402
-from roundrobin.sim.pagerduty_scenarios import DAILY, AccountShape, SeededAccount, seed_account  # noqa: E402
+from roundrobin.sim.pagerduty.scenarios import DAILY, AccountShape, SeededAccount, seed_account  # noqa: E402
 from roundrobin.sim.slack import FakeSlack  # noqa: E402
 from roundrobin.slack.gateway.identity import fetch_identity  # noqa: E402
 from roundrobin.slack.ids import Rotations  # noqa: E402

@@ -23,9 +23,8 @@ from cryptography.fernet import Fernet
 from roundrobin import logs
 from roundrobin.config import CALLBACK_PATH, load_settings
 from roundrobin.main import StartupError, start
-from roundrobin.sim.demo_web import RotationHint, build_demo_app
+from roundrobin.sim.demo import DemoCredentials, RotationHint, build_demo_app, seed_pagerduty, seed_slack
 from roundrobin.sim.pagerduty import FakePagerDuty
-from roundrobin.sim.seed import DemoCredentials, seed_pagerduty, seed_slack
 from roundrobin.sim.slack import FakeSlack
 
 log = logging.getLogger("roundrobin.demo")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from roundrobin.sim.pagerduty import FakePagerDuty
-from roundrobin.sim.slack import FakeSlack
-from roundrobin.sim.slack_user import SlackUser
+from roundrobin.sim.slack import FakeSlack, SlackUser
 from roundrobin.slack.ids import Home, MenuChoice, PagerDuty, Rotations
 from tests.e2e.conftest import API_KEY
 from tests.e2e.steps import home_after, modal_after, rows

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from roundrobin.sim.slack import FakeSlack
-from roundrobin.sim.slack_user import SlackUser
+from roundrobin.sim.slack import FakeSlack, SlackUser
 from roundrobin.slack.ids import Home, Rotations
 from tests.e2e.conftest import BOB, CAROL
 

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from roundrobin.sim.slack_user import ConfirmRequired
+from roundrobin.sim.slack import ConfirmRequired
 from roundrobin.slack.ids import PagerDuty
 from tests.e2e.conftest import ADMIN, API_KEY, BOB
 from tests.e2e.steps import forged_click, home_after, modal_after, open_settings

@@ -9,7 +9,7 @@ import pytest
 from yarl import URL
 
 from roundrobin.config import CALLBACK_PATH
-from roundrobin.sim.pagerduty_oauth import consent_links
+from roundrobin.sim.pagerduty.oauth import consent_links
 from roundrobin.slack.ids import PagerDuty
 from tests.e2e.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 from tests.e2e.steps import home_after, modal_after, open_settings

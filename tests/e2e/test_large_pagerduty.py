@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 
 from roundrobin.sim.pagerduty import FakePagerDuty
-from roundrobin.sim.pagerduty_contract import ContractChecker
-from roundrobin.sim.pagerduty_scenarios import AccountShape, SeededAccount, seed_account
+from roundrobin.sim.pagerduty.scenarios import AccountShape, SeededAccount, seed_account
 from roundrobin.slack.ids import PagerDuty, Rotations
+from tests.contract.checker import ContractChecker
 from tests.e2e.conftest import ADMIN, OPS, seed_pagerduty
 from tests.e2e.steps import home_after, modal_after, rows
 from tests.e2e.test_rotations_pagerduty import bind_rotation, connect_with_key, open_rotations, settings_tab

@@ -9,10 +9,10 @@ import time
 import pytest
 
 from roundrobin.sim.pagerduty import FakePagerDuty
-from roundrobin.sim.pagerduty_contract import ContractChecker
-from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
+from roundrobin.sim.pagerduty.scenarios import AccountShape, seed_account
 from roundrobin.slack.ids import PagerDuty, Rotations
 from roundrobin.slack.views.rotation_modals import every
+from tests.contract.checker import ContractChecker
 from tests.e2e.conftest import ADMIN, API_KEY, BOB, CAROL, DAVE, OPS, seed_pagerduty
 from tests.e2e.steps import home_after, modal_after, open_settings, told
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from roundrobin.sim.slack_faults import WRITE_METHODS
+from roundrobin.sim.slack.faults import WRITE_METHODS
 from roundrobin.slack.ids import MenuChoice, Rotations
 from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, OPS
 from tests.e2e.steps import create_rotation, group_of, home_after, open_rotations, rows, told

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from roundrobin.demo import Demo, demo_environment
-from roundrobin.sim.seed import ADMIN
+from roundrobin.sim.demo.seed import ADMIN
 from roundrobin.slack.ids import Requests, Rotations
 from tests.sim.test_demo_web import Client
 

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from roundrobin.demo import Demo, demo_environment
-from roundrobin.sim.seed import ADMIN, API_KEY, MEMBER
+from roundrobin.sim.demo.seed import ADMIN, API_KEY, MEMBER
 from roundrobin.slack.ids import Home, PagerDuty, Requests, Rotations
 
 

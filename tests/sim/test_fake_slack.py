@@ -136,7 +136,7 @@ async def test_a_view_breaking_block_kit_rules_is_refused(slack, client):
     error = await _error(client.views_publish(user_id="U1", view=view))
     assert error["error"] == "invalid_arguments"
     assert error["response_metadata"]["messages"] == [
-        "[ERROR] /blocks: must have at most 100 items (got 101)"
+        "[ERROR] /: views must contain between 1 and 100 blocks (slack_sdk)"
     ]
     assert slack.published == {}
 

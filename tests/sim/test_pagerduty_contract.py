@@ -1,5 +1,5 @@
 """The app's PagerDuty client against the fake in contract mode: every exchange as PagerDuty's OpenAPI
-document says, apart from the known gaps (each named, with its reason, in pagerduty_contract).
+document says, apart from the known gaps (each named, with its reason, in tests/contract/gaps.py).
 
 The first half drives `roundrobin.pagerduty.client.PagerDutyClient` through every call the app makes
 (connection.py, sync.py) and every call the coming sync will make, with the parameters they send,
@@ -22,8 +22,8 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from roundrobin.pagerduty.client import PagerDutyClient, PagerDutyRequestError, StaticApiKey
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock, answer_consent
-from roundrobin.sim.pagerduty_contract import ContractChecker
-from roundrobin.sim.pagerduty_scenarios import SHIFT_BASED, AccountShape, SeededAccount, seed_account
+from roundrobin.sim.pagerduty.scenarios import SHIFT_BASED, AccountShape, SeededAccount, seed_account
+from tests.contract.checker import ContractChecker
 
 ACCOUNT_KEY, USER_KEY = "y_NbAkKc66ryYTWUXYEu", "u+personal-key-of-the-first-user"
 CLIENT_ID, CLIENT_SECRET = "8e9146fe-669e-4c67-bb38-d82a889b36ef", "pdos_client_secret"

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
-from roundrobin.sim.pagerduty_contract import ContractChecker
+from tests.contract.checker import ContractChecker
 
 KEY, TOKYO_KEY = "y_NbAkKc66ryYTWUXYEu", "u+key-of-someone-in-tokyo"
 HEADERS = {"Accept": "application/vnd.pagerduty+json;version=2"}

@@ -8,8 +8,8 @@ import math
 import pytest
 
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
-from roundrobin.sim.pagerduty_model import OnCallQuery
-from roundrobin.sim.pagerduty_scenarios import (
+from roundrobin.sim.pagerduty.model import OnCallQuery
+from roundrobin.sim.pagerduty.scenarios import (
     DAILY,
     FOLLOW_THE_SUN,
     HOURLY,

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.sim.slack import WRITE_METHODS, FakeSlack
-from roundrobin.sim.slack_api import METHODS
+from roundrobin.sim.slack.api import METHODS
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ def _button(action_id: str, label: str, value: str, **extra) -> dict:
     }
 
 
-HANDOFF = [
+HAND_OVER = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "<@U1> is on call. Take over?"}},
     {
         "type": "actions",
-        "block_id": "handoff",
+        "block_id": "hand_over",
         "elements": [
             _button("take_over", "Take over", "rotation-7"),
             _button(
@@ -251,7 +251,7 @@ async def test_dms_from_the_bot_are_easy_to_read(slack, client):
 
 
 async def test_a_click_in_a_channel_message_is_block_actions_with_a_message_container(slack, client, bolt):
-    posted = await client.chat_postMessage(channel="C1", text="Take over?", blocks=HANDOFF)
+    posted = await client.chat_postMessage(channel="C1", text="Take over?", blocks=HAND_OVER)
     [message] = slack.messages
     await slack.user("U2").click_in_message(message, "take_over")
     # Bolt acks first and runs the listener on: wait for what it does next.
@@ -267,11 +267,11 @@ async def test_a_click_in_a_channel_message_is_block_actions_with_a_message_cont
     assert body["channel"] == {"id": "C1", "name": "ops"}
     assert body["user"]["id"] == "U2" and body["trigger_id"]
     assert body["message"]["ts"] == posted["ts"] and body["message"]["bot_id"] == "B0001"
-    assert body["message"]["blocks"][1]["block_id"] == "handoff"
+    assert body["message"]["blocks"][1]["block_id"] == "hand_over"
     assert body["response_url"].startswith(f"{slack.url}/hooks/respond/")
     assert body["state"] == {"values": {}}
     [action] = body["actions"]
-    assert action["action_id"] == "take_over" and action["block_id"] == "handoff"
+    assert action["action_id"] == "take_over" and action["block_id"] == "hand_over"
     assert action["value"] == "rotation-7" and action["type"] == "button"
     # respond(replace_original=True) replaced the message in place.
     assert message["blocks"] == []
@@ -279,18 +279,18 @@ async def test_a_click_in_a_channel_message_is_block_actions_with_a_message_cont
 
 
 async def test_a_menu_in_a_message_sends_the_pick_and_its_state(slack, client, bolt):
-    await client.chat_postMessage(channel="C1", text="Take over?", blocks=HANDOFF)
+    await client.chat_postMessage(channel="C1", text="Take over?", blocks=HAND_OVER)
     await slack.user("U1").click_in_message(slack.messages[0], "snooze", option="4")
     [body] = await slack.wait_for(lambda: bolt["clicks"])
     assert body["actions"][0]["selected_option"]["value"] == "4"
-    assert body["state"]["values"]["handoff"]["snooze"]["selected_option"]["value"] == "4"
+    assert body["state"]["values"]["hand_over"]["snooze"]["selected_option"]["value"] == "4"
     # A plain respond() is a new ephemeral message for the person who clicked.
     await slack.wait_for(lambda: slack.user("U1").ephemerals)
     assert slack.user("U1").ephemerals[-1]["text"] == "Snoozed 4 h"
 
 
 async def test_confirm_dialogs_and_delete_original(slack, client, bolt):
-    await client.chat_postMessage(channel="C1", text="Take over?", blocks=HANDOFF)
+    await client.chat_postMessage(channel="C1", text="Take over?", blocks=HAND_OVER)
     with pytest.raises(ConfirmRequired):
         await slack.user("U1").click_in_message(slack.messages[0], "skip")
     await slack.user("U1").click_in_message(slack.messages[0], "skip", confirm=True)
@@ -302,7 +302,7 @@ async def test_confirm_dialogs_and_delete_original(slack, client, bolt):
 
 
 async def test_a_click_in_a_dm(slack, client, bolt):
-    posted = await client.chat_postMessage(channel="U1", text="Take over?", blocks=HANDOFF)
+    posted = await client.chat_postMessage(channel="U1", text="Take over?", blocks=HAND_OVER)
     await slack.user("U1").click_in_message(slack.dms_to("U1")[0], "take_over")
     [body] = await slack.wait_for(lambda: bolt["clicks"])
     assert body["container"]["channel_id"] == posted["channel"] == "D1"
@@ -312,7 +312,7 @@ async def test_a_click_in_a_dm(slack, client, bolt):
 
 
 async def test_a_click_in_an_ephemeral_message_has_no_message_copy(slack, client, bolt):
-    await client.chat_postEphemeral(channel="C1", user="U2", text="Only you", blocks=HANDOFF)
+    await client.chat_postEphemeral(channel="C1", user="U2", text="Only you", blocks=HAND_OVER)
     [ephemeral] = slack.user("U2").ephemerals
     await slack.user("U2").click_in_message(ephemeral, "take_over")
     # replace_original works on ephemerals too
@@ -324,7 +324,7 @@ async def test_a_click_in_an_ephemeral_message_has_no_message_copy(slack, client
 
 
 async def test_clicks_only_where_the_person_can_see(slack, client):
-    await client.chat_postMessage(channel="G1", text="leads", blocks=HANDOFF)
+    await client.chat_postMessage(channel="G1", text="leads", blocks=HAND_OVER)
     with pytest.raises(AssertionError, match="private channel"):
         await slack.user("U2").click_in_message(slack.messages[0], "take_over")
     with pytest.raises(LookupError, match="no element"):

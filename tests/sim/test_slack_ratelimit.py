@@ -1,4 +1,4 @@
-"""Per-method rate tiers: off by default, and when on, the exact sliding-window rule of slack_ratelimit.py."""
+"""Per-method rate tiers: off by default, and when on, the exact sliding-window rule of roundrobin/sim/slack/ratelimit.py."""
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -6,8 +6,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.sim.pagerduty import ManualClock
 from roundrobin.sim.slack import METHOD_TIERS, FakeSlack
-from roundrobin.sim.slack_api import METHODS
-from roundrobin.sim.slack_ratelimit import SPECIAL, TIER_CALLS_PER_MINUTE, RateLimiter, limits_for
+from roundrobin.sim.slack.api import METHODS
+from roundrobin.sim.slack.ratelimit import SPECIAL, TIER_CALLS_PER_MINUTE, RateLimiter, limits_for
 
 
 @pytest.fixture

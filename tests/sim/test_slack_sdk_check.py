@@ -1,4 +1,6 @@
-"""The second Block Kit check with slack_sdk's models, on every surface the fake accepts Block Kit."""
+"""Block Kit through slack_sdk's models (blockkit.py), on every surface the fake accepts Block Kit."""
+
+import copy
 
 import pytest
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -7,12 +9,11 @@ from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.sim.blockkit import validate_blocks, validate_view
-from roundrobin.sim.slack import FakeSlack
-from roundrobin.sim.slack_api_base import SlackError
-from roundrobin.sim.slack_api_chat import deliver_reply
-from roundrobin.sim.slack_sdk_check import blocks_problems, view_problems
-from tests.sim.test_blockkit import HOME, MODAL, plain
+from roundrobin.sim.slack import FakeSlack, blockkit_rules
+from roundrobin.sim.slack.api_base import SlackError
+from roundrobin.sim.slack.api_chat import deliver_reply
+from roundrobin.sim.slack.blockkit import message_problems, view_problems
+from tests.sim.blockkit_samples import MODAL, plain
 
 
 def datepicker(initial_date: str) -> dict:
@@ -25,7 +26,7 @@ def form(initial_date: str = "2026-05-01") -> dict:
     return {
         "type": "modal",
         "callback_id": "form",
-        "title": plain("Hand over"),
+        "title": plain("Hand-over"),
         "submit": plain("Save"),
         "blocks": [datepicker(initial_date)],
     }
@@ -47,22 +48,17 @@ def client(slack) -> AsyncWebClient:
     return AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
 
 
-def test_valid_views_pass_both_checks():
-    for view in (HOME, MODAL, form()):
-        assert validate_view(view) == [] and view_problems(view) == []
-
-
-def test_slack_sdk_catches_what_the_primary_validator_lets_through():
+def test_slack_sdk_checks_what_the_rules_leave_to_it():
     blocks = [{"type": "divider"}, datepicker(BAD_DATE)]
-    assert validate_blocks(blocks) == []
-    assert blocks_problems(blocks) == [
+    assert blockkit_rules.message_problems(blocks) == []
+    assert message_problems(blocks) == [
         "/blocks/1: initial_date attribute must be in format 'YYYY-MM-DD' (slack_sdk)"
     ]
     time = {
         "type": "actions",
         "elements": [{"type": "timepicker", "action_id": "t", "initial_time": "25:99"}],
     }
-    assert blocks_problems([time]) == [
+    assert message_problems([time]) == [
         "/blocks/0: initial_time attribute must be in format 'HH:mm' (slack_sdk)"
     ]
 
@@ -73,15 +69,49 @@ def test_view_fields_are_checked_too():
     ]
 
 
+def test_a_field_slack_sdk_does_not_read_back_is_unknown():
+    picker = datepicker("2026-05-01")
+    picker["elements"][0]["initial_value"] = "2026-05-01"  # a text input's field on a datepicker
+    assert message_problems([picker]) == ["/blocks/0/elements/0/initial_value: unknown field (slack_sdk)"]
+    # to_dict drops empty values: an empty field is unknown only when no Block Kit model has it.
+    picker["elements"][0]["initial_value"] = ""
+    assert message_problems([picker]) == []
+    picker["elements"][0]["initial_valeu"] = ""
+    assert message_problems([picker]) == ["/blocks/0/elements/0/initial_valeu: unknown field (slack_sdk)"]
+
+
+def test_options_slack_sdk_keeps_as_given_are_read_with_its_option_model():
+    menu = {
+        "type": "static_select",
+        "action_id": "pick",
+        "options": [{"text": plain("x" * 76), "value": "x", "colour": "red"}],
+    }
+    assert message_problems([{"type": "actions", "elements": [menu]}]) == [
+        "/blocks/0: text attribute cannot exceed 75 characters (slack_sdk)"
+    ]
+    menu["options"][0]["text"] = plain("Fine")
+    assert message_problems([{"type": "actions", "elements": [menu]}]) == [
+        "/blocks/0/elements/0/options/0/colour: unknown field (slack_sdk)"
+    ]
+
+
+def test_checking_a_view_leaves_it_as_it_was():
+    # slack_sdk's parsers pop and convert what they are given; the fake stores the view it checked.
+    view = copy.deepcopy(MODAL)
+    view_problems(view)
+    assert view == MODAL
+
+
 def test_where_slack_sdk_is_stricter_than_slack_the_case_is_skipped():
     # Slack takes an empty view; slack_sdk's View alone would not.
     empty = {"type": "home", "blocks": []}
     with pytest.raises(SlackObjectFormationError, match="between 1 and 100 blocks"):
         View(**empty).validate_json()
     assert view_problems(empty) == []
-    # A block type slack_sdk does not know is left to blockkit.py, which refuses unknown types itself.
-    assert blocks_problems([{"type": "not_yet_in_slack_sdk"}]) == []
-    assert validate_blocks([{"type": "not_yet_in_slack_sdk"}]) != []
+    # A block type slack_sdk does not know is left to the rules, which refuse unknown types.
+    assert message_problems([{"type": "not_yet_in_slack_sdk"}]) == [
+        "/blocks/0/type: unknown block type 'not_yet_in_slack_sdk'"
+    ]
 
 
 async def test_views_refused_by_slack_sdk_are_invalid_arguments(slack, client):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import yaml
 
-from roundrobin.sim.slack_workspace import DEFAULT_SCOPES
+from roundrobin.sim.slack.workspace import DEFAULT_SCOPES
 from roundrobin.slack.gateway.scopes import BOT_SCOPES
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())

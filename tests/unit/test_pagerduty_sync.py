@@ -17,11 +17,11 @@ from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.model import Rotation
 from roundrobin.signals import Signals
 from roundrobin.sim.pagerduty import FakePagerDuty, ManualClock
-from roundrobin.sim.pagerduty_contract import ContractChecker
-from roundrobin.sim.pagerduty_scenarios import AccountShape, seed_account
+from roundrobin.sim.pagerduty.scenarios import AccountShape, seed_account
 from roundrobin.store import pd_failures
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.pagerduty import PdSchedule
+from tests.contract.checker import ContractChecker
 from tests.support import Rotations
 from tests.unit.test_rotation_service import Roles, Workspace
 

@@ -4,7 +4,7 @@ import pytest
 
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.requests import OFFER, THREAD, RequestRefused
-from roundrobin.sim.blockkit import validate_blocks
+from roundrobin.sim.slack.blockkit import message_problems
 from roundrobin.slack.ids import Requests
 from roundrobin.slack.surfaces.mentions import parse_mention
 from roundrobin.slack.views.requests import (
@@ -82,7 +82,7 @@ ROTATION = Rotation(id=1, name="Plat <form>", code="PLAT", created_by="U0ADMIN")
 def test_the_offer_dm_says_who_asked_where_and_has_ack_and_pass():
     render = renderers("https://acme.slack.com/")[OFFER]
     message = render(ROTATION, {"request": request().to_json(), "passed_by": None})
-    assert validate_blocks(message["blocks"], surface="message") == []
+    assert message_problems(message["blocks"]) == []
     text = " ".join(b.get("text", {}).get("text", "") for b in message["blocks"]) + str(message["blocks"])
     assert "<@U0DAVE> asked *Plat &lt;form&gt;* (`PLAT`) in <#C0OPS>" in text
     assert "deploy @channel stuck &amp; &lt;b&gt;" in text and "<!channel>" not in str(message)
@@ -129,7 +129,7 @@ def test_thread_replies_say_what_happened(body, words):
     reply = renderers("")[THREAD](ROTATION, {"request": request().to_json(), **body})
     assert reply["thread_ts"] == "1700000000.000100"
     assert words in reply["blocks"][0]["text"]["text"]
-    assert validate_blocks(reply["blocks"], surface="message") == []
+    assert message_problems(reply["blocks"]) == []
 
 
 def test_several_on_duty_are_told_the_first_ack_wins():
@@ -188,4 +188,4 @@ def test_an_answered_dm_keeps_what_it_asked_and_drops_the_buttons_and_the_deadli
     )
     shown = str(answer["blocks"])
     assert "Expires" not in shown and Requests.ACK not in shown and "You took it." in shown
-    assert validate_blocks(answer["blocks"], surface="message") == []
+    assert message_problems(answer["blocks"]) == []
