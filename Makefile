@@ -28,7 +28,7 @@ lint: $(STAMP)
 # the report fails the build under [tool.coverage.report] fail_under.
 test: lint
 	rm -f $(VENV)/.coverage $(VENV)/.coverage.*
-	$(BIN)/python -m coverage run -m pytest -q
+	$(BIN)/python -m coverage run -m pytest -q -n 4
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report
 

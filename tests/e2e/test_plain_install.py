@@ -31,6 +31,7 @@ TEST_ONLY = (
     "importlinter",
     "playwright",
     "aioresponses",
+    "xdist",
 )
 
 HIDE = """
@@ -54,6 +55,7 @@ def test_the_hidden_packages_are_exactly_the_extras():
         "import-linter": "importlinter",
         "openapi-core": "openapi_core",
         "aioresponses-ng": "aioresponses",
+        "pytest-xdist": "xdist",
     }
     named = set()
     for requirement in (*extras["test"], *extras["browser"]):
