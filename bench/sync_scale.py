@@ -12,7 +12,7 @@ its own channel and user group. It prints:
 - PagerDuty requests in steady state, measured over `--minutes` of ticks on a clock moved one
   interval a tick: per poll, per look-ahead pass (every bound schedule's week read again), per minute
   (mean and the busiest minute), against Round Robin's budget of 96 a minute (a tenth of PagerDuty's
-  960); and how long applying the plan took at the busiest change of hands;
+  960); and how long applying the plan took at the busiest hand-over;
 - the lag from a planned boundary to the user group and to the channel message, in real time;
 - Slack's ack times for opening the App Home, `/rr list` and typing in the schedule picker,
   measured while that happens, and the PagerDuty requests the typing cost;
@@ -231,7 +231,7 @@ async def steady_state(services, pd, clock: BenchClock, bound: list[str], args) 
 
 
 async def busiest_boundary(sync, db, clock: BenchClock) -> tuple[int, float]:
-    """The moment when the most rotations have their next change of hands: how long applying the
+    """The moment when the most rotations have their next hand-over: how long applying the
     plan there takes (duty stored, Slack work queued), every change before it applied first."""
     row = await db.fetchone(
         "SELECT next_change_at, COUNT(*) FROM rotations WHERE next_change_at IS NOT NULL "
@@ -239,7 +239,7 @@ async def busiest_boundary(sync, db, clock: BenchClock) -> tuple[int, float]:
     )
     if row is None:
         return 0, 0.0
-    await hand_overs_until(sync, db, clock, row[0])  # every change of hands before it, in order
+    await hand_overs_until(sync, db, clock, row[0])  # every hand-over before it, in order
     clock.jump_to(row[0])
     began = time.perf_counter()
     changes = await sync.hand_over_due()
@@ -247,7 +247,7 @@ async def busiest_boundary(sync, db, clock: BenchClock) -> tuple[int, float]:
 
 
 async def hand_overs_until(sync, db, clock: BenchClock, until: float) -> None:
-    """Apply PagerDuty's planned changes of hands at their own second, as the scheduler does."""
+    """Apply PagerDuty's planned hand-overs at their own second, as the scheduler does."""
     last = None
     while (due := await rotation_store.next_change_at(db)) is not None and due < until and due != last:
         clock.jump_to(due)
@@ -377,7 +377,7 @@ async def naive_cycle(client: PagerDutyClient, ids: list[str], pd: FakePagerDuty
 
 
 def naive_lags(pd: FakePagerDuty, read_at: dict[str, float], interval: float, now: float) -> list[float]:
-    """For every change of hands in the next 24 hours, how long until the loop reads that schedule,
+    """For every hand-over in the next 24 hours, how long until the loop reads that schedule,
     its cycles starting at a random phase: wait for the next cycle to reach it."""
     rng = random.Random(7)
     lags = []
@@ -578,7 +578,7 @@ def report_steady(s: Steady, args, busiest: tuple[int, float]) -> None:
         f"largest offset+limit asked {s.largest_offset:,}."
     )
     print(
-        f"The busiest next change of hands moves {busiest[0]} rotations at once: applied "
+        f"The busiest next hand-over moves {busiest[0]} rotations at once: applied "
         f"from the stored plan in {busiest[1]:.2f} s (duty stored, their Slack work queued)."
     )
 

@@ -303,4 +303,9 @@ MIGRATIONS: list[str] = [
         attempts           INTEGER NOT NULL
     );
     """,
+    # 9: one word per thing: a rotation's next hand-over, and who PagerDuty has on call next ("next up").
+    """
+    ALTER TABLE rotations RENAME COLUMN next_handoff_at TO next_hand_over_at;
+    ALTER TABLE rotations RENAME COLUMN next_on_duty TO pd_next_up;
+    """,
 ]

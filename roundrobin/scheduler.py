@@ -1,9 +1,9 @@
 """Timed work on APScheduler's AsyncIOScheduler: the PagerDuty sync, its planned hand-overs, and
-timed rotation handoffs.
+timed rotation hand-overs.
 
-Each wake-up is one job armed for the earliest due time in the database: `next_handoff_at` of timed
-rotations, re-armed whenever the rotation service rings its handoffs doorbell, and `next_change_at`
-of PagerDuty-bound rotations (the next change of hands in the stored plan), re-armed whenever the
+Each wake-up is one job armed for the earliest due time in the database: `next_hand_over_at` of timed
+rotations, re-armed whenever the rotation service rings its hand-overs doorbell, and `next_change_at`
+of PagerDuty-bound rotations (the next hand-over in the stored plan), re-armed whenever the
 sync rings `plan_changed` (after every cycle and every hand-over). The database stays the only
 record of what is due: after a restart, what came due while the app was down happens once.
 """
@@ -31,7 +31,7 @@ from roundrobin.store import rotations as store
 log = logging.getLogger(__name__)
 
 SYNC_JOB = "pagerduty-sync"
-HANDOFF_JOB = "rotation-handoffs"
+HAND_OVER_JOB = "rotation-hand-overs"
 BOUNDARY_JOB = "pagerduty-hand-overs"
 HOUSEKEEPING_JOB = "housekeeping"
 SOONEST = timedelta(milliseconds=50)  # a wake-up already due runs this soon, not in the past
@@ -68,7 +68,8 @@ class Scheduler:
         self._scheduler.start()
         self._watchers = [
             asyncio.create_task(
-                self._watch(self._signals.handoffs, self.rearm_handoffs), name="rearm-handoffs"
+                self._watch(self._signals.hand_overs, self.rearm_timed_hand_overs),
+                name="rearm-hand-overs",
             ),
         ]
         if self._sync is not None:
@@ -100,15 +101,15 @@ class Scheduler:
 
     async def rearm(self) -> None:
         """Arm every wake-up from what the database says is due (at start-up)."""
-        await self.rearm_handoffs()
+        await self.rearm_timed_hand_overs()
         await self.rearm_hand_overs()
 
-    async def rearm_handoffs(self) -> None:
-        """Wake up at the earliest due handoff (or not at all when nothing is timed)."""
-        self._arm(HANDOFF_JOB, self.handoffs, await store.next_due_at(self._db))
+    async def rearm_timed_hand_overs(self) -> None:
+        """Wake up at the earliest due hand-over (or not at all when nothing is timed)."""
+        self._arm(HAND_OVER_JOB, self.timed_hand_overs, await store.next_due_at(self._db))
 
     async def rearm_hand_overs(self) -> None:
-        """Wake up at the earliest change of hands PagerDuty has planned for a bound rotation."""
+        """Wake up at the earliest hand-over PagerDuty has planned for a bound rotation."""
         if self._sync is not None:
             self._arm(BOUNDARY_JOB, self.hand_overs, await store.next_change_at(self._db))
 
@@ -122,13 +123,13 @@ class Scheduler:
             work, DateTrigger(run_date=when), id=job_id, replace_existing=True, misfire_grace_time=None
         )
 
-    async def handoffs(self) -> None:
+    async def timed_hand_overs(self) -> None:
         changes = await self._rotations.run_due()
         if changes:
-            log.info("timed handoffs", extra={"rotations": len(changes)})
+            log.info("timed hand-overs", extra={"rotations": len(changes)})
 
     async def hand_overs(self) -> None:
-        """PagerDuty's planned changes of hands, from the stored plan, on the second they are due."""
+        """PagerDuty's planned hand-overs, from the stored plan, on the second they are due."""
         await self._sync.hand_over_due()
         await self.rearm_hand_overs()
 

@@ -10,7 +10,7 @@ from roundrobin.background import Doorbell
 @dataclass(frozen=True)
 class Signals:
     effects: Doorbell  # Slack work is pending (groups, messages)
-    handoffs: Doorbell  # a timed rotation's next hand-over moved: re-arm the wake-up
+    hand_overs: Doorbell  # a timed rotation's next hand-over moved: re-arm the wake-up
     sync: Doorbell  # a rotation was bound to a PagerDuty schedule: sync soon
     changed: Doorbell  # a duty or config change was committed: views of rotations may be stale
 

@@ -164,7 +164,7 @@ class Mirror:
     on_duty: tuple[str, ...]
     until: float | None
     unmatched: tuple[dict, ...]
-    next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next change of hands
+    next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next hand-over
     next_change_at: float | None = None  # when that is
 
 
@@ -247,6 +247,6 @@ def mirrored(rotation: Rotation, m: Mirror, status_now: str) -> bool:
         and rotation.on_duty_until == m.until
         and tuple(rotation.pd_unmatched) == m.unmatched
         and rotation.pd_status == status_now
-        and tuple(rotation.next_on_duty) == m.next_up
+        and tuple(rotation.pd_next_up) == m.next_up
         and rotation.next_change_at == m.next_change_at
     )

@@ -15,7 +15,7 @@ schedules (the picker searches them, see search.py). Each cycle:
    PagerDuty has (the census).
 4. The stored plan is mirrored into the bound rotations it changes (DutyService.follow_pagerduty).
 
-Between cycles the scheduler wakes at the earliest planned change of hands (`plan_changed` rings when
+Between cycles the scheduler wakes at the earliest planned hand-over (`plan_changed` rings when
 that may have moved) and applies the plan without asking PagerDuty.
 
 A failed call keeps everything stored as it is: a failed sync never moves anyone on or off duty. A
@@ -126,7 +126,7 @@ class PagerDutySync:
         self.search = ScheduleSearch(
             db, lambda: connection.client(timeout=2.0, max_retries=0), clock, self._background
         )
-        self.plan_changed = Doorbell()  # the next planned change of hands may have moved
+        self.plan_changed = Doorbell()  # the next planned hand-over may have moved
         self.last_report: SyncReport | None = None
 
     # --- entry points -----------------------------------------------------------------------------
@@ -166,7 +166,7 @@ class PagerDutySync:
             return self.last_report
 
     async def hand_over_due(self) -> list[DutyChange]:
-        """Apply the plan to every bound rotation whose planned change of hands has come; no request."""
+        """Apply the plan to every bound rotation whose planned hand-over has come; no request."""
         changes, _ = await self._follow(due_only=True)
         if changes:
             log.info("pagerduty hand-overs", extra={"rotations": len(changes)})
@@ -378,7 +378,7 @@ class PagerDutySync:
         only: AbstractSet[str] | None = None,
     ) -> tuple[list[DutyChange], int]:
         """Mirror the stored plan, as it stands now, into the bound rotations it changes: every one,
-        those due a change of hands, or those following the schedules `only`."""
+        those due a hand-over, or those following the schedules `only`."""
         async with self._following:
             now = self._clock()
             if due_only:

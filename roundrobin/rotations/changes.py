@@ -17,7 +17,7 @@ from roundrobin.access import Access, Actor
 from roundrobin.db import Database
 from roundrobin.rotations.effects import plan
 from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
-from roundrobin.rotations.model import IN_TURN, DutyChange, Rotation, next_in_turn
+from roundrobin.rotations.model import IN_TURN, DutyChange, Rotation, next_up_people
 from roundrobin.signals import Signals
 from roundrobin.store import effects, events
 from roundrobin.store import rotations as store
@@ -107,7 +107,7 @@ class Changes:
             before,
             reason,
             actor,
-            next_in_turn(updated) if next_up is None else next_up,
+            next_up_people(updated) if next_up is None else next_up,
             now,
             left=left,
             skipped=skipped,
@@ -175,13 +175,13 @@ class Changes:
                 }
             ) from None
 
-    def _ring(self, effects: bool = False, handoffs: bool = False, sync: bool = False) -> None:
-        if effects or handoffs or sync:
+    def _ring(self, effects: bool = False, hand_overs: bool = False, sync: bool = False) -> None:
+        if effects or hand_overs or sync:
             self._signals.changed.ring()
         if effects:
             self._signals.effects.ring()
-        if handoffs:
-            self._signals.handoffs.ring()
+        if hand_overs:
+            self._signals.hand_overs.ring()
         if sync:
             self._signals.sync.ring()
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
 from roundrobin.rotations.model import DutyChange, Rotation, why_not
-from roundrobin.rotations.schedule import Schedule, next_handoff
+from roundrobin.rotations.schedule import Schedule, next_hand_over
 from roundrobin.store import events, outbox
 from roundrobin.store import rotations as store
 
@@ -193,15 +193,15 @@ class DutyService(Changes):
         for due in await store.due(self._db, now):
             async with self._db.transaction():
                 rotation = await store.get(self._db, due.id)
-                if rotation is None or rotation.next_handoff_at is None or rotation.next_handoff_at > now:
+                if rotation is None or rotation.next_hand_over_at is None or rotation.next_hand_over_at > now:
                     continue  # edited or deleted meanwhile
                 if rotation.bound or not rotation.schedule.timed:
                     continue
-                handoff = next_handoff(rotation.schedule, _utc(now))
+                hand_over = next_hand_over(rotation.schedule, _utc(now))
                 rotation = replace(
                     rotation,
-                    next_handoff_at=handoff.timestamp() if handoff else None,
-                    on_duty_until=handoff.timestamp() if handoff else None,
+                    next_hand_over_at=hand_over.timestamp() if hand_over else None,
+                    on_duty_until=hand_over.timestamp() if hand_over else None,
                 )
                 follower = rotation.next_up or next(iter(rotation.turn_after(rotation.on_duty)), None)
                 change = await self._change_duty(
@@ -209,7 +209,7 @@ class DutyService(Changes):
                 )
             if change:
                 changes.append(change)
-        self._ring(effects=bool(changes), handoffs=True)
+        self._ring(effects=bool(changes), hand_overs=True)
         return changes
 
     async def follow_pagerduty(
@@ -227,7 +227,7 @@ class DutyService(Changes):
         """Mirror PagerDuty into the rotation as it is now; stores (and announces) only real changes.
 
         Only the mirrored fields are written: a rename or a new channel saved during the sync stays.
-        `next_up` is who PagerDuty has on call after `next_change_at`, the next change of hands.
+        `next_up` is who PagerDuty has on call after `next_change_at`, the next hand-over.
         """
         now = self._clock()
         async with self._db.transaction():
@@ -241,14 +241,14 @@ class DutyService(Changes):
                 on_duty_until=until,
                 pd_unmatched=unmatched,
                 pd_status=status,
-                next_on_duty=tuple(next_up),
+                pd_next_up=tuple(next_up),
                 next_change_at=next_change_at,
             )
             change = None
             if on_duty != rotation.on_duty:
                 change = await self._change_duty(updated, on_duty, "pagerduty", None, now, next_up=next_up)
             elif updated != rotation:
-                # Members, links or the next change of hands moved: the cards that show them must too.
+                # Members, links or the next hand-over moved: the cards that show them must too.
                 await self._commit(rotation, replace(updated, updated_at=now), now)
             else:
                 return None
@@ -268,9 +268,9 @@ class DutyService(Changes):
                     pd_status=None,
                     pd_unmatched=(),
                     schedule=Schedule(),
-                    next_handoff_at=None,
+                    next_hand_over_at=None,
                     on_duty_until=None,
-                    next_on_duty=(),
+                    pd_next_up=(),
                     next_change_at=None,
                     updated_at=now,
                     config_rev=rotation.config_rev + 1,

@@ -13,9 +13,9 @@ from roundrobin.rotations import codes, references, templates
 from roundrobin.rotations.changes import ANNOUNCE_MAX_DELAY, ANNOUNCE_QUIET, Changes
 from roundrobin.rotations.draft import RotationDraft, check, normalise_code
 from roundrobin.rotations.errors import DraftError
-from roundrobin.rotations.model import DutyChange, GroupState, Notifications, Rotation, next_in_turn
+from roundrobin.rotations.model import DutyChange, GroupState, Notifications, Rotation, next_up_people
 from roundrobin.rotations.references import Workspace
-from roundrobin.rotations.schedule import Schedule, anchored, next_handoff
+from roundrobin.rotations.schedule import Schedule, anchored, next_hand_over
 from roundrobin.signals import Signals
 from roundrobin.store import directory, events, outbox, topics
 from roundrobin.store import rotations as store
@@ -138,7 +138,7 @@ class RotationEditor(Changes):
                 rotation = replace(rotation, duty_rev=1, duty_changed_at=now)
             rotation = replace(rotation, id=await store.insert(self._db, rotation))
             change = (
-                DutyChange(rotation, (), "created", actor, next_in_turn(rotation), now)
+                DutyChange(rotation, (), "created", actor, next_up_people(rotation), now)
                 if rotation.on_duty
                 else None
             )
@@ -146,7 +146,7 @@ class RotationEditor(Changes):
             await events.record(self._db, "rotation.created", now, actor, rotation.id, code=rotation.code)
             if change:
                 await self._record_duty(change)
-        self._ring(effects=True, handoffs=rotation.schedule.timed, sync=rotation.bound)
+        self._ring(effects=True, hand_overs=rotation.schedule.timed, sync=rotation.bound)
         return rotation
 
     async def update(
@@ -179,7 +179,7 @@ class RotationEditor(Changes):
                     rotation, duty_rev=before.duty_rev + 1, duty_actor=None, duty_changed_at=now
                 )
             change = (
-                DutyChange(rotation, before.on_duty, "edited", actor, next_in_turn(rotation), now)
+                DutyChange(rotation, before.on_duty, "edited", actor, next_up_people(rotation), now)
                 if duty_changed
                 else None
             )
@@ -190,7 +190,7 @@ class RotationEditor(Changes):
                 await self._record_duty(change)
         self._ring(
             effects=True,
-            handoffs=rotation.schedule != before.schedule or rotation.bound != before.bound,
+            hand_overs=rotation.schedule != before.schedule or rotation.bound != before.bound,
             sync=rotation.bound
             and (rotation.source, rotation.pd_schedule_id) != (before.source, before.pd_schedule_id),
         )
@@ -260,7 +260,7 @@ class RotationEditor(Changes):
             await events.record(self._db, "rotation.deleted", self._clock(), actor, None, code=rotation.code)
             await topics.clear_all(self._db, rotation_id)  # Round Robin's own topics are cleared
             await store.delete(self._db, rotation_id)  # the rest of its pending Slack work goes with it
-        self._ring(effects=True, handoffs=True)
+        self._ring(effects=True, hand_overs=True)
         return rotation
 
     async def _knowing_accounts(self, rotation: Rotation, draft: RotationDraft) -> Rotation:
@@ -288,11 +288,11 @@ class RotationEditor(Changes):
                 pd_schedule_id=draft.pd_schedule_id,
                 pd_status=None if draft.pd_schedule_id != rotation.pd_schedule_id else rotation.pd_status,
                 schedule=Schedule(),
-                next_handoff_at=None,
+                next_hand_over_at=None,
                 **(
                     {}
                     if draft.pd_schedule_id == rotation.pd_schedule_id
-                    else {"next_on_duty": (), "next_change_at": None}
+                    else {"pd_next_up": (), "next_change_at": None}
                 ),
             )
         # None: the form could not show them all (over Slack's 100), so they stay as they are.
@@ -304,21 +304,21 @@ class RotationEditor(Changes):
         schedule = draft.schedule
         if (schedule != rotation.schedule or rotation.bound) and not _chosen_start(schedule):
             schedule = anchored(schedule, _utc(now))
-        handoff = next_handoff(schedule, _utc(now))
+        hand_over = next_hand_over(schedule, _utc(now))
         return replace(
             updated,
             source="manual",
             pd_schedule_id=None,
             pd_status=None,
             pd_unmatched=(),
-            next_on_duty=(),
+            pd_next_up=(),
             next_change_at=None,
             members=members,
             on_duty=on_duty,
             on_duty_since=rotation.on_duty_since if on_duty == rotation.on_duty else now,
             schedule=schedule,
-            next_handoff_at=handoff.timestamp() if handoff else None,
-            on_duty_until=handoff.timestamp() if handoff else None,
+            next_hand_over_at=hand_over.timestamp() if hand_over else None,
+            on_duty_until=hand_over.timestamp() if hand_over else None,
         )
 
 

@@ -16,7 +16,7 @@ from roundrobin.rotations.model import (
     GroupState,
     Rotation,
     merge_announcements,
-    next_in_turn,
+    next_up_people,
     snapshot,
     topic_state,
 )
@@ -102,11 +102,11 @@ def _topics(before: Rotation | None, after: Rotation) -> dict[str, dict | None]:
 
 def _reminders(rotation: Rotation) -> frozenset[tuple[str, float]]:
     """A DM to whoever takes over, `remind_before` seconds before a planned hand-over."""
-    handoff = rotation.next_change_at if rotation.bound else rotation.next_handoff_at
-    incoming = [u for u in next_in_turn(rotation) if u not in rotation.on_duty]
-    if not rotation.remind_before or not handoff or not incoming:
+    hand_over = rotation.next_change_at if rotation.bound else rotation.next_hand_over_at
+    incoming = [u for u in next_up_people(rotation) if u not in rotation.on_duty]
+    if not rotation.remind_before or not hand_over or not incoming:
         return frozenset()
-    return frozenset((person, handoff) for person in incoming)
+    return frozenset((person, hand_over) for person in incoming)
 
 
 MERGE = {DUTY: merge_announcements}  # how a burst of one kind is told once

@@ -69,7 +69,7 @@ class Rotation:
     on_duty: tuple[str, ...] = ()
     on_duty_since: float | None = None
     on_duty_until: float | None = None
-    next_handoff_at: float | None = None
+    next_hand_over_at: float | None = None
     channels: tuple[str, ...] = ()
     usergroup_id: str | None = None
     usergroup_handle: str | None = None
@@ -82,8 +82,8 @@ class Rotation:
     duty_rev: int = 0  # bumped by every duty change: a Rotate pressed on a stale view is refused
     duty_actor: str | None = None  # who made the last duty change (None: a schedule or PagerDuty)
     duty_changed_at: float | None = None
-    # PagerDuty-bound: who is on call after the next change of hands, and when that is (from the sync).
-    next_on_duty: tuple[str, ...] = ()
+    # PagerDuty-bound: who is on call after the next hand-over, and when that is (from the sync).
+    pd_next_up: tuple[str, ...] = ()
     next_change_at: float | None = None
     topic_channels: tuple[str, ...] = ()  # channels whose topic says who is on duty
     dm_on_duty: bool = False  # DM the person going on duty
@@ -113,7 +113,7 @@ class Rotation:
         """Who follows the people on duty: in turn order (passing by whoever cannot be on duty), or
         as PagerDuty has it."""
         if self.bound:
-            return next((u for u in self.next_on_duty if u not in self.on_duty), None)
+            return next((u for u in self.pd_next_up if u not in self.on_duty), None)
         if len(self.members) < 2:
             return None
         return next(iter(self.turn_after(self.on_duty, exclude=self.on_duty)), None)
@@ -208,7 +208,7 @@ class DutyChange:
 
     rotation: Rotation  # as it is now
     before: tuple[str, ...]
-    reason: str  # created | rotated | handoff | handed_over | set | edited | pagerduty | left
+    reason: str  # created | rotated | hand-over | handed_over | set | edited | pagerduty | left
     actor: str | None = None
     next_up: tuple[str, ...] = ()
     at: float = 0.0
@@ -288,9 +288,9 @@ def with_snapshot(rotation: Rotation, words: dict | None) -> Rotation:
     return replace(rotation, **kept)
 
 
-def next_in_turn(rotation: Rotation) -> tuple[str, ...]:
+def next_up_people(rotation: Rotation) -> tuple[str, ...]:
     if rotation.bound:
-        return tuple(u for u in rotation.next_on_duty if u not in rotation.on_duty)
+        return tuple(u for u in rotation.pd_next_up if u not in rotation.on_duty)
     return (rotation.next_up,) if rotation.next_up else ()
 
 
@@ -299,6 +299,6 @@ def topic_state(rotation: Rotation) -> dict:
     return {
         "on_duty": list(rotation.on_duty),
         "until": rotation.on_duty_until,
-        "next_up": list(next_in_turn(rotation)),
+        "next_up": list(next_up_people(rotation)),
         "unmatched": [_unmatched(p) for p in rotation.unmatched_on_call],
     }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
 from roundrobin.rotations.errors import NotAllowed
-from roundrobin.rotations.model import Rotation, next_in_turn
+from roundrobin.rotations.model import Rotation, next_up_people
 from roundrobin.store import outbox
 from roundrobin.store import requests as store
 from roundrobin.store import rotations as rotation_store
@@ -89,7 +89,7 @@ def next_offer(
     on-duty people, then who is next in turn (or next on call in PagerDuty), not yet offered."""
     if rotation is None or any(u not in passed for u in offered):
         return ()
-    for candidate in (*rotation.on_duty, *next_in_turn(rotation)):
+    for candidate in (*rotation.on_duty, *next_up_people(rotation)):
         if candidate != requester and candidate not in offered:
             return (candidate,)
     return ()

@@ -1,7 +1,7 @@
 """When a timed rotation hands over: daily or every N weeks, at a wall-clock time in an IANA zone.
 
-Times are computed on the local calendar and only then turned into instants, so a 09:00 handoff
-stays at 09:00 across daylight-saving changes. A handoff at a time the clocks skip (02:30 on the
+Times are computed on the local calendar and only then turned into instants, so a 09:00 hand-over
+stays at 09:00 across daylight-saving changes. A hand-over at a time the clocks skip (02:30 on the
 spring-forward night) happens when the wall clock reaches the same distance past the gap (03:30);
 one at a time the clocks repeat (01:30 on the fall-back night) happens the first time round.
 """
@@ -34,7 +34,7 @@ class Schedule:
     every_weeks: int = 1
     tz: str = "UTC"
     skip_weekends: bool = False
-    anchor: str | None = None  # ISO date of one handoff day: fixes which weeks count for "every N weeks"
+    anchor: str | None = None  # ISO date of one hand-over day: fixes which weeks count for "every N weeks"
 
     @property
     def timed(self) -> bool:
@@ -73,7 +73,7 @@ def validate(schedule: Schedule) -> Schedule:
             raise ScheduleError("every_weeks", "Enter a number of weeks from 1 to 52.")
         if schedule.skip_weekends and schedule.weekday >= 5:
             raise ScheduleError(
-                "weekday", "A weekly handoff on a weekend cannot skip weekends: choose a weekday."
+                "weekday", "A weekly hand-over on a weekend cannot skip weekends: choose a weekday."
             )
     return schedule
 
@@ -122,7 +122,7 @@ def _parse_time(text: str) -> time:
 
 
 def anchored(schedule: Schedule, now: datetime) -> Schedule:
-    """Fix the schedule's anchor to its first handoff day after `now` (for every-N-weeks)."""
+    """Fix the schedule's anchor to its first hand-over day after `now` (for every-N-weeks)."""
     if schedule.kind != "weekly":
         return replace(schedule, anchor=None)
     local = now.astimezone(zone(schedule.tz)).date()
@@ -132,8 +132,8 @@ def anchored(schedule: Schedule, now: datetime) -> Schedule:
     return replace(schedule, anchor=first.isoformat())
 
 
-def next_handoff(schedule: Schedule, after: datetime) -> datetime | None:
-    """The first handoff strictly after `after` (an aware datetime), in UTC; None for manual."""
+def next_hand_over(schedule: Schedule, after: datetime) -> datetime | None:
+    """The first hand-over strictly after `after` (an aware datetime), in UTC; None for manual."""
     if not schedule.timed:
         return None
     day = after.astimezone(zone(schedule.tz)).date() - timedelta(days=1)

@@ -14,8 +14,8 @@ from roundrobin.store import directory, outbox
 
 _COLUMNS = (
     "id, name, code, created_by, description, source, pd_schedule_id, schedule, on_duty_since, "
-    "on_duty_until, next_handoff_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
-    "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, next_on_duty, next_change_at, "
+    "on_duty_until, next_hand_over_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
+    "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, pd_next_up, next_change_at, "
     "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
     "template_authors, usergroup_create"
 )
@@ -42,7 +42,7 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data["schedule"] = Schedule.from_json(data["schedule"])
         data["channels"] = tuple(json.loads(data["channels"]))
         data["pd_unmatched"] = tuple(json.loads(data["pd_unmatched"]))
-        data["next_on_duty"] = tuple(json.loads(data["next_on_duty"]))
+        data["pd_next_up"] = tuple(json.loads(data["pd_next_up"]))
         data["topic_channels"] = tuple(json.loads(data["topic_channels"]))
         data["templates"] = json.loads(data["templates"])
         data["template_authors"] = json.loads(data["template_authors"])
@@ -134,11 +134,11 @@ async def named_at_start(db: Database, text: str) -> Rotation | None:
 
 
 async def due(db: Database, now: float) -> list[Rotation]:
-    return await _select(db, "WHERE next_handoff_at IS NOT NULL AND next_handoff_at <= ?", (now,))
+    return await _select(db, "WHERE next_hand_over_at IS NOT NULL AND next_hand_over_at <= ?", (now,))
 
 
 async def next_change_at(db: Database) -> float | None:
-    """The earliest change of hands PagerDuty has planned for any bound rotation."""
+    """The earliest hand-over PagerDuty has planned for any bound rotation."""
     row = await db.fetchone(
         "SELECT MIN(next_change_at) FROM rotations WHERE source = 'pagerduty' AND next_change_at IS NOT NULL"
     )
@@ -146,7 +146,9 @@ async def next_change_at(db: Database) -> float | None:
 
 
 async def next_due_at(db: Database) -> float | None:
-    row = await db.fetchone("SELECT MIN(next_handoff_at) FROM rotations WHERE next_handoff_at IS NOT NULL")
+    row = await db.fetchone(
+        "SELECT MIN(next_hand_over_at) FROM rotations WHERE next_hand_over_at IS NOT NULL"
+    )
     return row[0]
 
 
@@ -180,7 +182,7 @@ async def bound_to(db: Database, schedule_ids: Iterable[str]) -> list[Rotation]:
 
 
 async def bound_changing_by(db: Database, at: float) -> list[Rotation]:
-    """The bound rotations whose planned change of hands is due by `at`."""
+    """The bound rotations whose planned hand-over is due by `at`."""
     return await _select(
         db, "WHERE source = 'pagerduty' AND next_change_at IS NOT NULL AND next_change_at <= ?", (at,)
     )
@@ -246,9 +248,9 @@ async def _update(db: Database, rotation: Rotation) -> None:
     try:
         await db.execute(
             """UPDATE rotations SET name = ?, code = ?, description = ?, source = ?, pd_schedule_id = ?,
-                   schedule = ?, next_handoff_at = ?, on_duty_since = ?, on_duty_until = ?, channels = ?,
+                   schedule = ?, next_hand_over_at = ?, on_duty_since = ?, on_duty_until = ?, channels = ?,
                    usergroup_id = ?, usergroup_handle = ?, pd_status = ?, pd_unmatched = ?, updated_at = ?,
-                   config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?, next_on_duty = ?,
+                   config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?, pd_next_up = ?,
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
                    templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?,
                    usergroup_create = ?
@@ -260,7 +262,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 rotation.source,
                 rotation.pd_schedule_id,
                 rotation.schedule.to_json(),
-                rotation.next_handoff_at,
+                rotation.next_hand_over_at,
                 rotation.on_duty_since,
                 rotation.on_duty_until,
                 json.dumps(list(rotation.channels)),
@@ -273,7 +275,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 rotation.duty_rev,
                 rotation.duty_actor,
                 rotation.duty_changed_at,
-                json.dumps(list(rotation.next_on_duty)),
+                json.dumps(list(rotation.pd_next_up)),
                 rotation.next_change_at,
                 json.dumps(list(rotation.topic_channels)),
                 int(rotation.dm_on_duty),

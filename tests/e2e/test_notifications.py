@@ -139,13 +139,13 @@ async def test_a_reminder_before_a_planned_hand_over_and_none_after_a_restart_pa
     assert await admin.submit() == {}
     rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
     # The hand-over is planned 15 minutes and 3 seconds from now; a 15-minute reminder is due in 3 s.
-    handoff = time.time() + 903
-    with_handoff = "UPDATE rotations SET next_handoff_at = ?, on_duty_until = ?"
+    hand_over = time.time() + 903
+    with_hand_over = "UPDATE rotations SET next_hand_over_at = ?, on_duty_until = ?"
     await app.stop()
     import sqlite3
 
     with sqlite3.connect(app.db_path) as db:
-        db.execute(with_handoff, (handoff, handoff))
+        db.execute(with_hand_over, (hand_over, hand_over))
     await app.start()
     await slack.wait_connected()
     await open_notifications(slack, admin, rotation_id)
@@ -160,7 +160,7 @@ async def test_a_reminder_before_a_planned_hand_over_and_none_after_a_restart_pa
         db.execute(
             """INSERT INTO slack_outbox (kind, rotation_id, target, body, first_at, due_at)
                VALUES ('reminder', ?, ?, ?, ?, ?)""",
-            (rotation_id, CAROL, f'{{"handoff_at": {handoff}}}', time.time() - 60, time.time() - 30),
+            (rotation_id, CAROL, f'{{"handoff_at": {hand_over}}}', time.time() - 60, time.time() - 30),
         )
     await app.start()
     await slack.wait_connected()

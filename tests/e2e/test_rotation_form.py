@@ -66,7 +66,7 @@ async def test_every_two_weeks_starts_in_the_week_chosen(app, slack, pd, erin):
     await erin.fill(Rotations.START, second.isoformat())
     assert await erin.submit() == {}
 
-    [(schedule, next_at)] = rows(app, "SELECT schedule, next_handoff_at FROM rotations")
+    [(schedule, next_at)] = rows(app, "SELECT schedule, next_hand_over_at FROM rotations")
     assert json.loads(schedule)["anchor"] == second.isoformat()
     expected = datetime.combine(second, time(9), ZoneInfo("America/New_York")).timestamp()
     assert next_at == expected, "the first hand-over is on the day chosen, two weeks apart from then on"
@@ -109,7 +109,7 @@ async def test_the_turn_order_changes_without_removing_anyone(app, slack, pd, er
     assert members == [(DAVE, 1), (BOB, 0), (CAROL, 0)], "Dave goes first now"
 
 
-def first_handoff(text: str) -> datetime:
+def first_hand_over(text: str) -> datetime:
     """The instant in the form's "First hand-over: <!date^TS^…>" line."""
     ts = text.split("First hand-over: <!date^", 1)[1].split("^", 1)[0]
     return datetime.fromtimestamp(int(ts), ZoneInfo("America/New_York"))
@@ -118,15 +118,15 @@ def first_handoff(text: str) -> datetime:
 async def test_the_first_hand_over_follows_every_input_it_depends_on(app, slack, pd, erin):
     await open_form(slack, erin)
     modal = await modal_after(slack, erin, erin.fill(Rotations.KIND, "daily"))
-    assert first_handoff(erin.text(modal)).time() == time(9, 0)
+    assert first_hand_over(erin.text(modal)).time() == time(9, 0)
     modal = await modal_after(slack, erin, erin.fill(Rotations.TIME, "15:05"))
-    assert first_handoff(erin.text(modal)).time() == time(15, 5), "the time picker redraws it"
+    assert first_hand_over(erin.text(modal)).time() == time(15, 5), "the time picker redraws it"
     [tokyo] = [o for o in await erin.suggest(Rotations.TZ, "tokyo") if o["value"] == "Asia/Tokyo"]
     modal = await modal_after(slack, erin, erin.fill(Rotations.TZ, tokyo))
-    there = first_handoff(erin.text(modal)).astimezone(ZoneInfo("Asia/Tokyo"))
+    there = first_hand_over(erin.text(modal)).astimezone(ZoneInfo("Asia/Tokyo"))
     assert there.time() == time(15, 5), "and so does the time zone"
     modal = await modal_after(slack, erin, erin.fill(Rotations.SKIP, ["skip"]))
-    assert first_handoff(erin.text(modal)).astimezone(ZoneInfo("Asia/Tokyo")).weekday() < 5
+    assert first_hand_over(erin.text(modal)).astimezone(ZoneInfo("Asia/Tokyo")).weekday() < 5
 
 
 async def test_the_group_picker_offers_only_what_may_be_bound_and_every_choice_can_be_undone(app, slack, pd):

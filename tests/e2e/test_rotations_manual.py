@@ -189,19 +189,19 @@ async def test_a_timed_rotation_due_while_the_app_was_down_moves_on_once(app, sl
     await modal_after(slack, admin, admin.fill(Rotations.KIND, "daily"))
     await admin.fill(Rotations.TIME, "09:30")
     assert await admin.submit() == {}
-    [(next_at, schedule)] = rows(app, "SELECT next_handoff_at, schedule FROM rotations")
+    [(next_at, schedule)] = rows(app, "SELECT next_hand_over_at, schedule FROM rotations")
     assert next_at > time.time() and '"kind": "daily"' in schedule and '"at": "09:30"' in schedule
 
     await app.stop()
-    with sqlite3.connect(app.db_path) as db:  # three days of handoffs were missed
-        db.execute("UPDATE rotations SET next_handoff_at = ?", (time.time() - 3 * 86400,))
+    with sqlite3.connect(app.db_path) as db:  # three days of hand-overs were missed
+        db.execute("UPDATE rotations SET next_hand_over_at = ?", (time.time() - 3 * 86400,))
     await app.start()
     await slack.wait_for(
         lambda: rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'")[0][0] == 2
     )
     [(on_duty,)] = rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1")
     assert on_duty == CAROL, "one step on, not three"
-    [(next_at,)] = rows(app, "SELECT next_handoff_at FROM rotations")
+    [(next_at,)] = rows(app, "SELECT next_hand_over_at FROM rotations")
     assert time.time() < next_at <= time.time() + 86400
 
 

@@ -57,7 +57,7 @@ def test_topics_follow_the_channels_chosen_and_clear_the_ones_left():
 
 
 def test_a_reminder_waits_for_whoever_takes_over_before_a_planned_hand_over():
-    timed = replace(BASE, schedule=Schedule("daily", "09:00"), next_handoff_at=5000.0, remind_before=900)
+    timed = replace(BASE, schedule=Schedule("daily", "09:00"), next_hand_over_at=5000.0, remind_before=900)
     assert plan(timed, timed).reminders == frozenset({("U2", 5000.0)})
     assert plan(BASE, BASE).reminders == frozenset(), "manual: no planned hand-over"
 

@@ -12,7 +12,7 @@ from roundrobin.rotations.model import DutyChange, Rotation
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.slack.surfaces.pagerduty import sync_words
 from roundrobin.slack.surfaces.settings import owners_words
-from roundrobin.slack.views.rotation_modals import first_handoffs
+from roundrobin.slack.views.rotation_modals import first_hand_overs
 from roundrobin.slack.views.settings import SyncSummary, disconnect_words
 from roundrobin.store.pagerduty import Census
 from roundrobin.store.pd_failures import ReadFailure
@@ -30,7 +30,7 @@ def test_next_up_is_never_someone_on_duty(members, on_duty):
 
 
 @pytest.mark.parametrize(
-    ("on_duty", "next_on_duty", "expected"),
+    ("on_duty", "pd_next_up", "expected"),
     [
         (("U1",), ("U1", "U2"), "U2"),
         (("U1", "U2"), ("U2", "U1"), None),
@@ -38,7 +38,7 @@ def test_next_up_is_never_someone_on_duty(members, on_duty):
         (("U1",), (), None),
     ],
 )
-def test_next_up_of_a_bound_rotation_skips_who_stays_on(on_duty, next_on_duty, expected):
+def test_next_up_of_a_bound_rotation_skips_who_stays_on(on_duty, pd_next_up, expected):
     r = Rotation(
         id=1,
         name="r",
@@ -46,7 +46,7 @@ def test_next_up_of_a_bound_rotation_skips_who_stays_on(on_duty, next_on_duty, e
         created_by="U1",
         source="pagerduty",
         on_duty=on_duty,
-        next_on_duty=next_on_duty,
+        pd_next_up=pd_next_up,
     )
     assert r.next_up == expected
 
@@ -180,7 +180,7 @@ def test_owners_changes_are_confirmed():
 def test_every_n_weeks_offers_the_next_n_hand_over_days():
     # Wednesday 2026-03-04 12:00 UTC; Fridays at 09:00 in London, every 3 weeks.
     now = datetime(2026, 3, 4, 12, tzinfo=UTC).timestamp()
-    days = first_handoffs(Schedule(kind="weekly", weekday=4, every_weeks=3, tz="Europe/London"), now)
+    days = first_hand_overs(Schedule(kind="weekly", weekday=4, every_weeks=3, tz="Europe/London"), now)
     assert [d.date().isoformat() for d in days] == ["2026-03-06", "2026-03-13", "2026-03-20"]
     assert all(d.hour == 9 for d in days)
 

@@ -96,7 +96,7 @@ async def bind(db, code: str, schedule_id: str) -> int:
 
 async def shown(db, rotation_id: int) -> tuple:
     r = await rotation_store.get(db, rotation_id)
-    return r.on_duty, r.next_on_duty, r.next_change_at, r.pd_status
+    return r.on_duty, r.pd_next_up, r.next_change_at, r.pd_status
 
 
 async def test_a_schedule_no_policy_uses_is_followed_from_its_final_schedule(db, pd, sync, clock):

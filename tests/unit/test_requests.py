@@ -34,7 +34,7 @@ def manual(members=("U1", "U2", "U3"), on_duty=("U1",), **kw) -> Rotation:
     )
 
 
-def bound(on_duty=("U1",), next_on_duty=("U7",), **kw) -> Rotation:
+def bound(on_duty=("U1",), pd_next_up=("U7",), **kw) -> Rotation:
     return Rotation(
         id=1,
         name="Platform",
@@ -44,7 +44,7 @@ def bound(on_duty=("U1",), next_on_duty=("U7",), **kw) -> Rotation:
         pd_schedule_id="PS1",
         members=(*on_duty, "U7"),
         on_duty=on_duty,
-        next_on_duty=next_on_duty,
+        pd_next_up=pd_next_up,
         **kw,
     )
 
@@ -77,7 +77,7 @@ def test_who_a_request_is_offered_to_first(rotation, requester, offered):
         (manual(on_duty=("U3",)), ("U1",), ("U1",), ("U3",)),  # duty moved since: who is on duty now
         (manual(), ("U1",), ("U1",), ("U2",)),
         (bound(), ("U1",), ("U1",), ("U7",)),
-        (bound(next_on_duty=()), ("U1",), ("U1",), ()),
+        (bound(pd_next_up=()), ("U1",), ("U1",), ()),
         (None, ("U1",), ("U1",), ()),  # the rotation was deleted
     ],
 )

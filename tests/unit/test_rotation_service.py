@@ -141,15 +141,15 @@ async def test_nothing_is_saved_when_the_draft_is_wrong(service, db):
     assert await store.count(db) == 1
 
 
-async def test_a_due_rotation_moves_on_once_and_gets_its_next_handoff(service, db):
+async def test_a_due_rotation_moves_on_once_and_gets_its_next_hand_over(service, db):
     r = await service.create(draft(schedule=Schedule("daily", "09:00", tz="Europe/Paris")), "U9", False)
-    assert r.next_handoff_at > time.time()
-    await db.execute("UPDATE rotations SET next_handoff_at = ?", (time.time() - 10 * 86400,))
+    assert r.next_hand_over_at > time.time()
+    await db.execute("UPDATE rotations SET next_hand_over_at = ?", (time.time() - 10 * 86400,))
     changes = await service.run_due()
     assert [c.rotation.on_duty for c in changes] == [("U2",)]
     after = await store.get(db, r.id)
-    assert time.time() < after.next_handoff_at <= time.time() + 86400
-    assert after.on_duty_until == after.next_handoff_at
+    assert time.time() < after.next_hand_over_at <= time.time() + 86400
+    assert after.on_duty_until == after.next_hand_over_at
     assert await service.run_due() == []
 
 

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from roundrobin.rotations.schedule import Schedule, ScheduleError, anchored, next_handoff, validate
+from roundrobin.rotations.schedule import Schedule, ScheduleError, anchored, next_hand_over, validate
 
 UTC = UTC
 
@@ -22,7 +22,7 @@ def local(instant: datetime, tz: str) -> str:
         # daily: later today, or tomorrow once today's time has passed
         (Schedule("daily", "09:00", tz="Europe/London"), "2026-11-25 08:00", "Wed 2026-11-25 09:00 GMT"),
         (Schedule("daily", "09:00", tz="Europe/London"), "2026-11-25 09:00", "Thu 2026-11-26 09:00 GMT"),
-        # skip weekends: Friday's handoff holds until Monday
+        # skip weekends: Friday's hand-over holds until Monday
         (
             Schedule("daily", "09:00", tz="Europe/London", skip_weekends=True),
             "2026-11-27 10:00",
@@ -53,28 +53,28 @@ def local(instant: datetime, tz: str) -> str:
         ),
     ],
 )
-def test_next_handoff(schedule, after, expected):
+def test_next_hand_over(schedule, after, expected):
     tz = schedule.tz
-    assert local(next_handoff(schedule, at(after, tz)), tz) == expected
+    assert local(next_hand_over(schedule, at(after, tz)), tz) == expected
 
 
 def test_every_two_weeks_keeps_its_cadence_from_the_anchor():
     s = anchored(Schedule("weekly", "09:00", weekday=0, every_weeks=2, tz="UTC"), at("2026-11-25 12:00"))
     assert s.anchor == "2026-11-30"
-    first = next_handoff(s, at("2026-11-25 12:00"))
-    second = next_handoff(s, first)
-    third = next_handoff(s, second)
+    first = next_hand_over(s, at("2026-11-25 12:00"))
+    second = next_hand_over(s, first)
+    third = next_hand_over(s, second)
     assert [local(d, "UTC")[:14] for d in (first, second, third)] == [
         "Mon 2026-11-30",
         "Mon 2026-12-14",
         "Mon 2026-12-28",
     ]
     # asking from inside the off week still lands on the cadence
-    assert local(next_handoff(s, at("2026-12-02 12:00")), "UTC")[:14] == "Mon 2026-12-14"
+    assert local(next_hand_over(s, at("2026-12-02 12:00")), "UTC")[:14] == "Mon 2026-12-14"
 
 
-def test_manual_has_no_handoff():
-    assert next_handoff(Schedule("manual"), at("2026-11-25 12:00")) is None
+def test_manual_has_no_hand_over():
+    assert next_hand_over(Schedule("manual"), at("2026-11-25 12:00")) is None
 
 
 @pytest.mark.parametrize(

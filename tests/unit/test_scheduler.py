@@ -1,4 +1,4 @@
-"""The wake-ups: timed handoffs and PagerDuty's planned hand-overs, each armed for the earliest due
+"""The wake-ups: timed hand-overs and PagerDuty's planned hand-overs, each armed for the earliest due
 rotation, firing on time and re-arming itself."""
 
 import asyncio
@@ -10,7 +10,7 @@ from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.scheduler import BOUNDARY_JOB, HANDOFF_JOB, Scheduler
+from roundrobin.scheduler import BOUNDARY_JOB, HAND_OVER_JOB, Scheduler
 from roundrobin.signals import Signals
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
@@ -39,20 +39,20 @@ async def test_a_timed_rotation_hands_over_when_its_time_comes(db):
             "U9",
             False,
         )
-        await wait_for(lambda: scheduler._scheduler.get_job(HANDOFF_JOB) is not None)
-        assert scheduler._scheduler.get_job(HANDOFF_JOB).next_run_time.timestamp() == r.next_handoff_at
-        await db.execute("UPDATE rotations SET next_handoff_at = ?", (time.time() + 0.3,))
+        await wait_for(lambda: scheduler._scheduler.get_job(HAND_OVER_JOB) is not None)
+        assert scheduler._scheduler.get_job(HAND_OVER_JOB).next_run_time.timestamp() == r.next_hand_over_at
+        await db.execute("UPDATE rotations SET next_hand_over_at = ?", (time.time() + 0.3,))
         await scheduler.rearm()
         for _ in range(40):
             await asyncio.sleep(0.05)
             if (await store.get(db, r.id)).on_duty == ("U2",):
                 break
         assert (await store.get(db, r.id)).on_duty == ("U2",)
-        # re-armed for tomorrow's handoff
-        job = scheduler._scheduler.get_job(HANDOFF_JOB)
+        # re-armed for tomorrow's hand-over
+        job = scheduler._scheduler.get_job(HAND_OVER_JOB)
         assert job.next_run_time.timestamp() > time.time() + 3600
         await rotations.delete(r.id, "U9")
-        await wait_for(lambda: scheduler._scheduler.get_job(HANDOFF_JOB) is None)
+        await wait_for(lambda: scheduler._scheduler.get_job(HAND_OVER_JOB) is None)
     finally:
         await scheduler.shutdown()
 

@@ -209,7 +209,7 @@ def test_next_change_skips_moments_that_change_nobody_in_slack_and_names_a_gap()
     slack_of = {"PA": "UANN", "PB": "UBEN", "PJ": None}.get
     shifts = [
         Shift("PS1", "PA", NOW - 10, NOW + 50),
-        Shift("PS1", "PA", NOW + 50, NOW + 100),  # Ann again: no change of hands at +50
+        Shift("PS1", "PA", NOW + 50, NOW + 100),  # Ann again: no hand-over at +50
         Shift("PS1", "PJ", NOW + 100, NOW + 150),  # Jane is not in Slack: nobody on duty
         Shift("PS1", "PB", NOW + 200, NOW + 300),
     ]
@@ -256,7 +256,7 @@ def test_a_rotation_already_showing_the_mirror_needs_no_write():
         on_duty_until=NOW + 50,
         pd_status="ok",
         pd_unmatched=m.unmatched,
-        next_on_duty=("UBEN",),
+        pd_next_up=("UBEN",),
         next_change_at=NOW + 50,
     )
     assert mirrored(rotation, m, "ok")

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.rotations import templates
 from roundrobin.rotations.errors import DraftError
-from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next_in_turn
+from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next_up_people
 from roundrobin.services import Services
 from roundrobin.slack.ids import NotificationIds, Preferences
 from roundrobin.slack.surfaces.deps import deps, refusals
@@ -96,7 +96,9 @@ async def _form(
 ) -> NotificationsForm:
     """The form with a preview of each template, drawn from who is on duty now."""
     drafted = replace(rotation, templates={k: v for k, v in wanted.templates.items() if v})
-    body = DutyChange(drafted, (), "rotated", viewer, next_in_turn(drafted), services.clock()).announcement()
+    body = DutyChange(
+        drafted, (), "rotated", viewer, next_up_people(drafted), services.clock()
+    ).announcement()
     body["names"] = await services.directory.names([*body["on_duty"], *body["next_up"], viewer])
     previews = {}
     for surface, template in drafted.templates.items():

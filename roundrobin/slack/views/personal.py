@@ -58,15 +58,15 @@ def dm_off_message(rotation: Rotation, body: dict) -> dict | None:
 
 
 def reminder_message(rotation: Rotation, body: dict) -> dict | None:
-    target, handoff = body.get("target"), body.get("handoff_at") or 0
-    if body.get("muted") or body.get("now", 0) >= handoff:
+    target, hand_over = body.get("target"), body.get("handoff_at") or 0
+    if body.get("muted") or body.get("now", 0) >= hand_over:
         return None  # never a reminder after the hand-over it was for
-    incoming = rotation.next_on_duty if rotation.bound else ((rotation.next_up,) if rotation.next_up else ())
+    incoming = rotation.pd_next_up if rotation.bound else ((rotation.next_up,) if rotation.next_up else ())
     if target not in incoming or target in rotation.on_duty:
         return None  # the turn order or PagerDuty changed since it was planned
     text = (
         f"Heads-up: you are on duty for *{esc(rotation.name)}* (`{esc(rotation.code)}`) "
-        f"from {slack_date(handoff)}."
+        f"from {slack_date(hand_over)}."
     )
     return {"text": _flat(text), "blocks": [section(text), context(STOP_DMS)]}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Rotation, why_not
-from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_handoff, zone
+from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_hand_over, zone
 from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
     Block,
@@ -217,7 +217,7 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         if s.skip_weekends:
             element["initial_options"] = [skip]
         blocks.append(input_block(Rotations.SKIP, "Weekends", element, optional=True, dispatch=True))
-    blocks += _first_handoff(form)
+    blocks += _first_hand_over(form)
     return blocks
 
 
@@ -255,13 +255,13 @@ def _place(index: int, count: int) -> str:
     return f"{n}{suffix}{note}"
 
 
-def first_handoffs(schedule: Schedule, now: float) -> list[datetime]:
+def first_hand_overs(schedule: Schedule, now: float) -> list[datetime]:
     """The next `every_weeks` hand-over days of a weekly schedule: any of them may start the cadence."""
     weekly = replace(schedule, every_weeks=1, anchor=None)
     found: list[datetime] = []
     after = datetime.fromtimestamp(now, UTC)
     for _ in range(max(1, schedule.every_weeks)):
-        instant = next_handoff(weekly, after)
+        instant = next_hand_over(weekly, after)
         if instant is None:
             break
         found.append(instant)
@@ -269,7 +269,7 @@ def first_handoffs(schedule: Schedule, now: float) -> list[datetime]:
     return found
 
 
-def _first_handoff(form: RotationForm) -> list[Block]:
+def _first_hand_over(form: RotationForm) -> list[Block]:
     """When the first (or next) hand-over is; every N weeks lets the person choose the starting week."""
     s = form.draft.schedule
     label = "Next hand-over" if form.rotation_id is not None else "First hand-over"
@@ -277,7 +277,7 @@ def _first_handoff(form: RotationForm) -> list[Block]:
         zone(s.tz)
         if s.kind == "weekly" and s.every_weeks > 1:
             return [_start_select(s, form.now, label)]
-        first = next_handoff(s, datetime.fromtimestamp(form.now, UTC))
+        first = next_hand_over(s, datetime.fromtimestamp(form.now, UTC))
     except (ScheduleError, ValueError):
         return []  # the time or the zone is not valid yet: submitting says so under its field
     return [context(f"{label}: {slack_date(first.timestamp())}")] if first else []
@@ -285,7 +285,7 @@ def _first_handoff(form: RotationForm) -> list[Block]:
 
 def _start_select(s: Schedule, now: float, label: str) -> Block:
     tz = zone(s.tz)
-    days = [instant.astimezone(tz).date() for instant in first_handoffs(s, now)]
+    days = [instant.astimezone(tz).date() for instant in first_hand_overs(s, now)]
     chosen = days[0]
     if s.anchor:
         try:
@@ -576,7 +576,7 @@ def _event_line(e: Event) -> str:
     if e.kind == "duty.changed":
         after = ", ".join(mention(u) for u in e.detail.get("after", [])) or "nobody"
         reason = {
-            "handoff": "scheduled handoff",
+            "handoff": "scheduled hand-over",
             "pagerduty": "PagerDuty",
             "rotated": "rotated",
             "set": "set on duty",

@@ -154,14 +154,14 @@ def schedule_words(r: Rotation) -> str:
     s = r.schedule
     if not s.timed or r.bound:
         return "Manual"
-    if not r.next_handoff_at:
+    if not r.next_hand_over_at:
         return esc(s.describe())  # not planned yet: the rotation's own clock, in words
     wall = f"{s.at} {s.tz}"  # what clients that cannot draw the token show
     if s.kind == "daily":
         days = "weekday" if s.skip_weekends else "day"
-        return f"Every {days} at {slack_date(r.next_handoff_at, '{time}', wall)}"
+        return f"Every {days} at {slack_date(r.next_hand_over_at, '{time}', wall)}"
     every = "Every week" if s.every_weeks == 1 else f"Every {s.every_weeks} weeks"
-    return f"{every}, next {slack_date(r.next_handoff_at, fallback=f'{WEEKDAYS[s.weekday]} {wall}')}"
+    return f"{every}, next {slack_date(r.next_hand_over_at, fallback=f'{WEEKDAYS[s.weekday]} {wall}')}"
 
 
 def summary_text(r: Rotation, schedule_name: str | None) -> str:
