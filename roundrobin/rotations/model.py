@@ -93,6 +93,11 @@ class Rotation:
     template_authors: dict[str, str] = field(default_factory=dict)  # surface → who wrote its template
     request_expiry_minutes: int = 60  # an @Round Robin request nobody answers expires after this
     members_may_rotate: bool = True  # members may hand over and Rotate, not only managers
+    duty_size: int = 1  # how many people are on duty at once (manual rotations)
+    hand_over_all: bool = True  # a hand-over moves the whole set; False: one person at a time
+    # Who the turn order has on duty now, when covers, time away or working hours put others on
+    # (empty: the people on duty).
+    turn_people: tuple[str, ...] = ()
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)
