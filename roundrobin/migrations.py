@@ -308,4 +308,61 @@ MIGRATIONS: list[str] = [
     ALTER TABLE rotations RENAME COLUMN next_handoff_at TO next_hand_over_at;
     ALTER TABLE rotations RENAME COLUMN next_on_duty TO pd_next_up;
     """,
+    # 10: the timeline: several on duty, working hours and holidays, the turn as the order has it
+    # (covers and time away put others on duty without moving it), and what people change on it:
+    # covers, swaps and skips (overrides), time away, and the cover and swap requests in between.
+    """
+    ALTER TABLE rotations ADD COLUMN duty_size INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE rotations ADD COLUMN hand_over_all INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE rotations ADD COLUMN turn_people TEXT NOT NULL DEFAULT '[]';  -- '[]': the people on duty
+    ALTER TABLE rotations ADD COLUMN turn_since REAL;                         -- NULL: on_duty_since
+    ALTER TABLE rotations ADD COLUMN working_hours TEXT;                      -- JSON; NULL: always on duty
+    ALTER TABLE rotations ADD COLUMN holidays TEXT;                           -- JSON; NULL: no holidays
+
+    CREATE TABLE overrides (
+        id                 INTEGER PRIMARY KEY,
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        kind               TEXT NOT NULL CHECK (kind IN ('cover', 'skip')),
+        why                TEXT NOT NULL DEFAULT 'cover',   -- cover | swap
+        person_out         TEXT NOT NULL,
+        person_in          TEXT,
+        start_at           REAL NOT NULL,
+        end_at             REAL NOT NULL,
+        created_by         TEXT NOT NULL,
+        created_at         REAL NOT NULL,
+        note               TEXT NOT NULL DEFAULT '',
+        ref                TEXT                              -- the request or swap it came from
+    );
+    CREATE INDEX overrides_rotation ON overrides (rotation_id, end_at);
+
+    CREATE TABLE time_away (
+        id                 INTEGER PRIMARY KEY,
+        slack_user_id      TEXT NOT NULL,
+        start_at           REAL NOT NULL,
+        end_at             REAL NOT NULL,
+        note               TEXT NOT NULL DEFAULT '',
+        created_at         REAL NOT NULL
+    );
+    CREATE INDEX time_away_person ON time_away (slack_user_id, end_at);
+
+    CREATE TABLE shift_requests (
+        id                 INTEGER PRIMARY KEY,
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        kind               TEXT NOT NULL CHECK (kind IN ('cover', 'swap')),
+        requester          TEXT NOT NULL,
+        start_at           REAL NOT NULL,                   -- the requester's shift (or part of it)
+        end_at             REAL NOT NULL,
+        target             TEXT,                            -- swap: whose shift is asked for
+        target_start       REAL,
+        target_end         REAL,
+        state              TEXT NOT NULL CHECK (state IN ('open', 'taken', 'declined', 'expired', 'cancelled')),
+        offered_to         TEXT NOT NULL DEFAULT '[]',
+        taken_by           TEXT,
+        note               TEXT NOT NULL DEFAULT '',
+        created_at         REAL NOT NULL,
+        expires_at         REAL NOT NULL,
+        closed_at          REAL
+    );
+    CREATE INDEX shift_requests_open ON shift_requests (expires_at) WHERE state = 'open';
+    """,
 ]

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from roundrobin.access import Access, Actor
 from roundrobin.db import Database
+from roundrobin.rotations import calendar, timeline
 from roundrobin.rotations.effects import plan
 from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
 from roundrobin.rotations.model import IN_TURN, DutyChange, Rotation, next_up_people
@@ -81,27 +82,42 @@ class Changes:
         now: float,
         next_up: tuple[str, ...] | None = None,
         force_save: bool = False,
+        passed: tuple[tuple[str, str], ...] | None = None,
+        turn_moved: bool = True,
     ) -> DutyChange | None:
-        """Inside the caller's transaction: store the new duty, its history and its Slack work."""
+        """Inside the caller's transaction: store the new duty, its history and its Slack work.
+
+        For a manual rotation `on_duty` is whose turn it is now (the turn order's people); who is on
+        duty is then what the timeline says for this moment (a cover, someone away, working hours),
+        and until when, and who is next. `passed`: who the turn order passed over, and why."""
         before = rotation.on_duty
-        if on_duty == before:
-            if force_save:
-                await self._commit(rotation, replace(rotation, updated_at=now), now)
+        if rotation.bound:
+            settled = replace(rotation, on_duty=on_duty)
+        else:
+            turn = on_duty if turn_moved else (rotation.turn_people or rotation.on_duty)
+            since = now if turn_moved else rotation.turn_since or rotation.on_duty_since
+            settled = await self._settle(replace(rotation, turn_people=turn, turn_since=since), now)
+        if settled.on_duty == before:
+            if force_save or settled != rotation:
+                await self._commit(rotation, replace(settled, updated_at=now), now)
             return None
         updated = replace(
-            rotation,
-            on_duty=on_duty,
+            settled,
             on_duty_since=now,
             updated_at=now,
             duty_rev=rotation.duty_rev + 1,
             duty_actor=actor,
             duty_changed_at=now,
         )
+        after = updated.on_duty
         left, skipped = (), ()
         if not rotation.bound:
             left = tuple((u, rotation.unavailable[u]) for u in before if not rotation.can_serve(u))
-            left = tuple(p for p in left if p[0] not in on_duty)
-            skipped = rotation.passed_over(before, on_duty) if reason in IN_TURN else ()
+            left = tuple(p for p in left if p[0] not in after)
+            if passed is not None:
+                skipped = tuple(p for p in passed if p[0] not in after)
+            elif reason in IN_TURN:
+                skipped = rotation.passed_over(before, after)
         change = DutyChange(
             updated,
             before,
@@ -115,6 +131,20 @@ class Changes:
         await self._commit(rotation, updated, now, change=change)
         await self._record_duty(change)
         return change
+
+    async def _settle(self, rotation: Rotation, now: float) -> Rotation:
+        """A manual rotation as its timeline has it at `now`: who is on duty (the turn's people, or
+        whoever a cover, time away or working hours put on), until when, and the next change."""
+        plan = await calendar.plan(self._db, rotation, now)
+        shift = timeline.at(plan, now)
+        upcoming = timeline.next_change(plan, now)
+        return replace(
+            rotation,
+            on_duty=shift.people,
+            on_duty_until=shift.end if shift.end != timeline.FOREVER else None,
+            next_change_at=upcoming.start if upcoming else None,
+            pd_next_up=tuple(p for p in upcoming.people if p not in shift.people) if upcoming else (),
+        )
 
     async def _record_duty(self, change: DutyChange) -> None:
         """The duty change in the rotation's history, and in the log."""

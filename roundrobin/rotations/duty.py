@@ -4,14 +4,15 @@ hand-overs), by PagerDuty (the sync mirrors it) and by Slack (accounts that left
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from roundrobin.rotations import calendar, timeline
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
 from roundrobin.rotations.model import DutyChange, Rotation, why_not
-from roundrobin.rotations.schedule import Schedule, next_hand_over
+from roundrobin.rotations.schedule import Schedule
 from roundrobin.store import events, outbox
 from roundrobin.store import rotations as store
 
@@ -25,20 +26,25 @@ class DutyService(Changes):
     async def rotate(
         self, rotation_id: int, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
-        """The next member in turn goes on duty."""
+        """The next people in turn go on duty (as many as the rotation has on duty at once)."""
+        return await self._move_duty(rotation_id, actor, "rotated", self._next_turn, expected_duty_rev)
 
-        def follower(rotation: Rotation) -> tuple[str, ...]:
-            if not rotation.members:
-                raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
-            follower = rotation.next_up or next(iter(rotation.turn_after(rotation.on_duty)), None)
-            if follower is None:
-                raise NotAllowed(
-                    f"Nobody in {rotation.code} can be on duty: their Slack accounts are deactivated (or "
-                    "Slack keeps them out of the user group). Add people in Edit."
-                )
-            return (follower,)
-
-        return await self._move_duty(rotation_id, actor, "rotated", follower, expected_duty_rev)
+    async def _next_turn(
+        self, rotation: Rotation, now: float
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """Who takes the turn from now: the next in turn who are free until the next hand-over."""
+        if not rotation.members:
+            raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
+        plan = await calendar.plan(self._db, rotation, now)
+        end = rotation.next_hand_over_at or now + 1
+        current = rotation.turn_people or rotation.on_duty
+        turn, passed = timeline.advance(plan, current, now, end)
+        if not any(rotation.can_serve(u) for u in turn):
+            raise NotAllowed(
+                f"Nobody in {rotation.code} can be on duty: their Slack accounts are deactivated (or "
+                "Slack keeps them out of the user group). Add people in Edit."
+            )
+        return turn, passed
 
     async def may_set_on_duty(self, rotation: Rotation, actor: str) -> None:
         """Refuse, in words, anyone who may not choose who is on duty for this rotation, and a
@@ -50,13 +56,19 @@ class DutyService(Changes):
     async def set_on_duty(
         self, rotation_id: int, user_id: str, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
-        def chosen(rotation: Rotation) -> tuple[str, ...]:
+        async def chosen(
+            rotation: Rotation, now: float
+        ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
             _settable(rotation)
             if user_id not in rotation.members:
                 raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
             if not rotation.can_serve(user_id):
                 raise NotAllowed(f"That person cannot be on duty: {why_not(rotation.unavailable[user_id])}.")
-            return (user_id,)
+            if rotation.duty_size <= 1:
+                return (user_id,), ()
+            plan = await calendar.plan(self._db, rotation, now)
+            rest, _ = timeline.advance(plan, (user_id,), now, rotation.next_hand_over_at or now + 1)
+            return tuple(dict.fromkeys((user_id, *rest)))[: rotation.duty_size], ()
 
         return await self._move_duty(rotation_id, actor, "set", chosen, expected_duty_rev)
 
@@ -66,12 +78,23 @@ class DutyService(Changes):
         if actor not in rotation.on_duty:
             raise NotAllowed(f"You are not on duty for {rotation.code}, so there is nothing to hand over.")
 
-        def others(rotation: Rotation) -> tuple[str, ...]:
+        async def others(
+            rotation: Rotation, now: float
+        ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
             if actor not in rotation.on_duty:
                 raise AlreadyChanged(f"You are no longer on duty for {rotation.code}.")
-            if rotation.next_up is None:
+            plan = await calendar.plan(self._db, rotation, now)
+            turn = rotation.turn_people or rotation.on_duty
+            if len(turn) <= 1:
+                following, passed = timeline.advance(plan, turn, now, rotation.next_hand_over_at or now + 1)
+            else:  # several on duty: only the person done is replaced, by the next in turn who is free
+                after = (actor,) if actor in turn else turn
+                candidates, passed = timeline.advance(plan, after, now, rotation.next_hand_over_at or now + 1)
+                stand_in = next((p for p in candidates if p not in turn), None)
+                following = tuple(stand_in if p == actor else p for p in turn) if stand_in else turn
+            if set(following) == set(turn) and actor in following:
                 raise NotAllowed(f"Nobody else is in {rotation.code} to hand over to. Add members first.")
-            return tuple(dict.fromkeys(rotation.next_up if u == actor else u for u in rotation.on_duty))
+            return tuple(dict.fromkeys(following)), passed
 
         # Handing over one's own duty is never a double press: no staleness check.
         return await self._move_duty(rotation_id, actor, "handed_over", others, check_stale=False)
@@ -143,12 +166,12 @@ class DutyService(Changes):
         rotation_id: int,
         actor: str,
         reason: str,
-        choose: Callable[[Rotation], tuple[str, ...]],
+        choose: Callable[[Rotation, float], Awaitable[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]]],
         expected_duty_rev: int | None = None,
         check_stale: bool = True,
     ) -> DutyChange | None:
-        """A person changes who is on duty: `choose` picks the new people from the rotation as it is
-        now, inside the transaction (and may refuse)."""
+        """A person changes whose turn it is: `choose` picks the new people (and who was passed over)
+        from the rotation as it is now, inside the transaction (and may refuse)."""
         who = await self._access.actor(actor)
         now = self._clock()
         async with self._transaction():
@@ -159,7 +182,10 @@ class DutyService(Changes):
                 self._refuse_stale(rotation, actor, expected_duty_rev, now)
             if rotation.bound:
                 raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
-            change = await self._change_duty(rotation, choose(rotation), reason, actor, now)
+            turn, passed = await choose(rotation, now)
+            change = await self._change_duty(
+                rotation, turn, reason, actor, now, passed=passed, force_save=True
+            )
         self._ring(effects=True)
         return change
 
@@ -187,30 +213,38 @@ class DutyService(Changes):
         )
 
     async def run_due(self) -> list[DutyChange]:
-        """Hand over every timed rotation whose time has come, once, however many slots it missed."""
+        """Every manual rotation whose timeline changes now: a timed turn that came due moves on,
+        once however many it missed; a cover, time away or working hours starting or ending put
+        the people the timeline has on duty."""
         now = self._clock()
         changes = []
         for due in await store.due(self._db, now):
             async with self._db.transaction():
                 rotation = await store.get(self._db, due.id)
-                if rotation is None or rotation.next_hand_over_at is None or rotation.next_hand_over_at > now:
-                    continue  # edited or deleted meanwhile
-                if rotation.bound or not rotation.schedule.timed:
-                    continue
-                hand_over = next_hand_over(rotation.schedule, _utc(now))
-                rotation = replace(
-                    rotation,
-                    next_hand_over_at=hand_over.timestamp() if hand_over else None,
-                    on_duty_until=hand_over.timestamp() if hand_over else None,
-                )
-                follower = rotation.next_up or next(iter(rotation.turn_after(rotation.on_duty)), None)
-                change = await self._change_duty(
-                    rotation, (follower,) if follower else (), "handoff", None, now, force_save=True
-                )
+                if rotation is None or rotation.bound:
+                    continue  # deleted or bound meanwhile
+                change = await self._follow_timeline(rotation, now)
             if change:
                 changes.append(change)
         self._ring(effects=bool(changes), hand_overs=True)
         return changes
+
+    async def _follow_timeline(self, rotation: Rotation, now: float) -> DutyChange | None:
+        turn_due = rotation.next_hand_over_at is not None and rotation.next_hand_over_at <= now
+        if turn_due and rotation.schedule.timed:
+            plan = await calendar.plan(self._db, rotation, now)
+            boundary = timeline.next_boundary(plan, now)
+            following = boundary if boundary != timeline.FOREVER else None
+            turn, passed = timeline.advance(plan, rotation.turn_people or rotation.on_duty, now, boundary)
+            moved = replace(rotation, next_hand_over_at=following)
+            return await self._change_duty(moved, turn, "handoff", None, now, force_save=True, passed=passed)
+        if rotation.next_change_at is None or rotation.next_change_at > now:
+            return None  # edited meanwhile
+        plan = await calendar.plan(self._db, rotation, now)
+        why = timeline.at(plan, now).why
+        return await self._change_duty(
+            rotation, rotation.on_duty, why, None, now, force_save=True, turn_moved=False
+        )
 
     async def follow_pagerduty(
         self,

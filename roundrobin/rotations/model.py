@@ -56,6 +56,52 @@ class GroupState:
 
 
 @dataclass(frozen=True)
+class WorkingHours:
+    """On duty only on these weekdays (0 = Monday) from `start` to `end`, in the rotation's zone;
+    outside them nobody is, or `fallback`."""
+
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    start: str = "09:00"
+    end: str = "17:00"
+    fallback: str | None = None
+
+    def to_json(self) -> dict:
+        return {"days": list(self.days), "start": self.start, "end": self.end, "fallback": self.fallback}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> WorkingHours | None:
+        if not data:
+            return None
+        return cls(
+            tuple(data.get("days") or ()),
+            data.get("start", "09:00"),
+            data.get("end", "17:00"),
+            data.get("fallback"),
+        )
+
+
+HOLIDAY_MODES = ("stay", "nobody")  # on a public holiday: nobody hands over, or nobody is on duty
+
+
+@dataclass(frozen=True)
+class Holidays:
+    """Public holidays of a country (and subdivision), from the `holidays` package."""
+
+    country: str
+    subdivision: str | None = None
+    mode: str = "stay"
+
+    def to_json(self) -> dict:
+        return {"country": self.country, "subdivision": self.subdivision, "mode": self.mode}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Holidays | None:
+        if not data or not data.get("country"):
+            return None
+        return cls(data["country"], data.get("subdivision"), data.get("mode", "stay"))
+
+
+@dataclass(frozen=True)
 class Rotation:
     id: int
     name: str
@@ -96,8 +142,11 @@ class Rotation:
     duty_size: int = 1  # how many people are on duty at once (manual rotations)
     hand_over_all: bool = True  # a hand-over moves the whole set; False: one person at a time
     # Who the turn order has on duty now, when covers, time away or working hours put others on
-    # (empty: the people on duty).
+    # (empty: the people on duty), and since when (None: on_duty_since).
     turn_people: tuple[str, ...] = ()
+    turn_since: float | None = None
+    working_hours: WorkingHours | None = None
+    holidays: Holidays | None = None
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)
@@ -117,11 +166,12 @@ class Rotation:
     def next_up(self) -> str | None:
         """Who follows the people on duty: in turn order (passing by whoever cannot be on duty), or
         as PagerDuty has it."""
-        if self.bound:
+        if self.bound or self.pd_next_up:  # PagerDuty's, or the timeline's next change
             return next((u for u in self.pd_next_up if u not in self.on_duty), None)
         if len(self.members) < 2:
             return None
-        return next(iter(self.turn_after(self.on_duty, exclude=self.on_duty)), None)
+        turn = self.turn_people or self.on_duty
+        return next(iter(self.turn_after(turn, exclude=(*self.on_duty, *turn))), None)
 
     def turn_after(self, people: tuple[str, ...], exclude: tuple[str, ...] = ()) -> list[str]:
         """Members who can be on duty, in turn order from just after the last of `people` (from the
@@ -294,7 +344,8 @@ def with_snapshot(rotation: Rotation, words: dict | None) -> Rotation:
 
 
 def next_up_people(rotation: Rotation) -> tuple[str, ...]:
-    if rotation.bound:
+    """Who is on duty next: as PagerDuty or the timeline has it, or the next in turn."""
+    if rotation.bound or rotation.pd_next_up:
         return tuple(u for u in rotation.pd_next_up if u not in rotation.on_duty)
     return (rotation.next_up,) if rotation.next_up else ()
 

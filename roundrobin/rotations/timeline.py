@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, WorkingHours
 from roundrobin.rotations.schedule import next_hand_over, zone
 
 # Why someone is on duty (or nobody is).
@@ -69,17 +69,6 @@ class Away:
 
 
 @dataclass(frozen=True)
-class WorkingHours:
-    """On duty only on these weekdays (0 = Monday) from `start` to `end`, in the rotation's zone;
-    outside them nobody is, or `fallback`."""
-
-    days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    start: str = "09:00"
-    end: str = "17:00"
-    fallback: str | None = None
-
-
-@dataclass(frozen=True)
 class Shift:
     start: float
     end: float  # FOREVER: open-ended
@@ -119,10 +108,8 @@ class Plan:
 def shifts(plan: Plan, start: float, end: float) -> list[Shift]:
     """The shifts in [start, end), with who is on duty in each and why (the present shift begins
     when the stored duty began; the past before it is the rotation's history, not computed here)."""
-    layered = _masked(plan, _covered(plan, _away_covered(plan, _turns(plan, end))))
-    layered = [replace(s, people=tuple(dict.fromkeys(s.people))) for s in layered]
     clipped = []
-    for shift in _merged(layered):
+    for shift in _layered(plan, end):
         if shift.end <= start or shift.start >= end:
             continue
         clipped.append(replace(shift, start=max(shift.start, start), end=min(shift.end, end)))
@@ -130,8 +117,9 @@ def shifts(plan: Plan, start: float, end: float) -> list[Shift]:
 
 
 def at(plan: Plan, t: float) -> Shift:
-    """The shift at instant t (at or after the present shift's start)."""
-    found = shifts(plan, t, t + 1)
+    """The shift at instant t (at or after the present shift's start), whole: from its own start
+    to its own end."""
+    found = [s for s in _layered(plan, t + 1) if s.start <= t < s.end]
     if found:
         return found[0]
     rotation = plan.rotation
@@ -147,12 +135,19 @@ def next_change(plan: Plan, after: float, horizon: float = HORIZON) -> Shift | N
     return None
 
 
+def _layered(plan: Plan, until: float) -> list[Shift]:
+    """Every layer, merged, from the present shift's start until at least `until`, unclipped."""
+    layered = _masked(plan, _covered(plan, _away_covered(plan, _turns(plan, until))))
+    return _merged([replace(s, people=tuple(dict.fromkeys(s.people))) for s in layered])
+
+
 # --- layer 1: turns ----------------------------------------------------------------------------
 
 
 def _turns(plan: Plan, until: float) -> list[Shift]:
     rotation = plan.rotation
-    start = rotation.on_duty_since if rotation.on_duty_since is not None else plan.now
+    since = rotation.turn_since if rotation.turn_since is not None else rotation.on_duty_since
+    start = since if since is not None else plan.now
     current = rotation.turn_people or rotation.on_duty
     if rotation.bound:
         return _pagerduty_turns(plan, start, until)
@@ -163,14 +158,14 @@ def _turns(plan: Plan, until: float) -> list[Shift]:
     found.append(Shift(start, boundary, current, TURN, current))
     people = current
     while boundary < until and len(found) < 10_000:
-        following = _next_boundary(plan, boundary)
+        following = next_boundary(plan, boundary)
         people, passed = advance(plan, people, boundary, following)
         found.append(Shift(boundary, following, people, TURN, people, passed_over=passed))
         boundary = following
     return found
 
 
-def _next_boundary(plan: Plan, after: float) -> float:
+def next_boundary(plan: Plan, after: float) -> float:
     """The schedule's next hand-over after `after`, past days when nobody hands over (holidays)."""
     schedule = plan.rotation.schedule
     moment = datetime.fromtimestamp(after, UTC)
@@ -228,7 +223,7 @@ def unavailable(plan: Plan, person: str, start: float, end: float) -> str | None
     their turn starting then was skipped. None: they can."""
     rotation = plan.rotation
     if not rotation.can_serve(person):
-        return "left"
+        return rotation.unavailable.get(person, "left")
     for period in plan.away_lookup.get(person, ()):
         if period.start < end and period.end > start:
             return AWAY
@@ -283,7 +278,9 @@ def _replace_in(shift: Shift, person: str, start: float, end: float, plan: Plan,
     if not stand_in:
         return [replace(shift, notes=(*shift.notes, f"nobody free to stand in for {person}"))]
     people = tuple(stand_in[0] if p == person else p for p in shift.people)
-    middle = replace(shift, start=lo, end=hi, people=people, why=why, notes=(*shift.notes, f"{person} is away"))
+    middle = replace(
+        shift, start=lo, end=hi, people=people, why=why, notes=(*shift.notes, f"{person} is away")
+    )
     return [
         *([replace(shift, end=lo)] if lo > shift.start else []),
         middle,

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from roundrobin.db import Database
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Holidays, Rotation, WorkingHours
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.store import directory, outbox
 
@@ -17,7 +17,7 @@ _COLUMNS = (
     "on_duty_until, next_hand_over_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
     "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, pd_next_up, next_change_at, "
     "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
-    "template_authors, usergroup_create"
+    "template_authors, usergroup_create, duty_size, hand_over_all, turn_people, turn_since, working_hours, holidays"
 )
 
 
@@ -46,7 +46,10 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data["topic_channels"] = tuple(json.loads(data["topic_channels"]))
         data["templates"] = json.loads(data["templates"])
         data["template_authors"] = json.loads(data["template_authors"])
-        for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate", "usergroup_create"):
+        data["turn_people"] = tuple(json.loads(data["turn_people"]))
+        data["working_hours"] = WorkingHours.from_json(json.loads(data["working_hours"] or "null"))
+        data["holidays"] = Holidays.from_json(json.loads(data["holidays"] or "null"))
+        for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate", "usergroup_create", "hand_over_all"):
             data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
@@ -134,7 +137,14 @@ async def named_at_start(db: Database, text: str) -> Rotation | None:
 
 
 async def due(db: Database, now: float) -> list[Rotation]:
-    return await _select(db, "WHERE next_hand_over_at IS NOT NULL AND next_hand_over_at <= ?", (now,))
+    """Manual rotations whose turn is due to move on, or whose timeline changes who is on duty now
+    (a cover starting or ending, someone going away, working hours opening or closing)."""
+    return await _select(
+        db,
+        "WHERE (next_hand_over_at IS NOT NULL AND next_hand_over_at <= ?) "
+        "OR (source = 'manual' AND next_change_at IS NOT NULL AND next_change_at <= ?)",
+        (now, now),
+    )
 
 
 async def next_change_at(db: Database) -> float | None:
@@ -146,10 +156,12 @@ async def next_change_at(db: Database) -> float | None:
 
 
 async def next_due_at(db: Database) -> float | None:
+    """The earliest moment a manual rotation's duty changes by itself (see `due`)."""
     row = await db.fetchone(
-        "SELECT MIN(next_hand_over_at) FROM rotations WHERE next_hand_over_at IS NOT NULL"
+        "SELECT MIN(MIN(COALESCE(next_hand_over_at, 1e300), "
+        "CASE WHEN source = 'manual' THEN COALESCE(next_change_at, 1e300) ELSE 1e300 END)) FROM rotations"
     )
-    return row[0]
+    return row[0] if row and row[0] is not None and row[0] < 1e300 else None
 
 
 async def bound(db: Database) -> list[Rotation]:
@@ -253,7 +265,8 @@ async def _update(db: Database, rotation: Rotation) -> None:
                    config_rev = ?, duty_rev = ?, duty_actor = ?, duty_changed_at = ?, pd_next_up = ?,
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
                    templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?,
-                   usergroup_create = ?
+                   usergroup_create = ?, duty_size = ?, hand_over_all = ?, turn_people = ?, turn_since = ?,
+                   working_hours = ?, holidays = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -286,6 +299,12 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 int(rotation.members_may_rotate),
                 json.dumps(rotation.template_authors, sort_keys=True),
                 int(rotation.usergroup_create),
+                rotation.duty_size,
+                int(rotation.hand_over_all),
+                json.dumps(list(rotation.turn_people)),
+                rotation.turn_since,
+                json.dumps(rotation.working_hours.to_json()) if rotation.working_hours else None,
+                json.dumps(rotation.holidays.to_json()) if rotation.holidays else None,
                 rotation.id,
             ),
         )

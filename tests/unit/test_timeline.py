@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, WorkingHours
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.rotations.timeline import (
     AWAY,
@@ -16,7 +16,6 @@ from roundrobin.rotations.timeline import (
     Away,
     Override,
     Plan,
-    WorkingHours,
     at,
     next_change,
     shifts,
