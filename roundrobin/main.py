@@ -27,10 +27,12 @@ from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
+from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestExpiry, RequestService
+from roundrobin.rotations.shifts import ShiftService
 from roundrobin.scheduler import Scheduler
 from roundrobin.services import Services
 from roundrobin.signals import Signals
@@ -50,6 +52,7 @@ from roundrobin.slack.gateway.workspace import SlackWorkspace
 from roundrobin.slack.surfaces.app import build_slack_app
 from roundrobin.slack.views.requests import renderers as request_renderers
 from roundrobin.slack.views.settings import SyncSummary
+from roundrobin.slack.views.shifts import renderers as shift_renderers
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import pd_failures
 from roundrobin.store import rotations as rotation_store
@@ -166,6 +169,9 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     expiry = RequestExpiry(services.requests, clock)
     await expiry.start()  # requests that expired while the app was down are closed now, once
     stack.push_async_callback(expiry.close)
+    shift_expiry = RequestExpiry(services.shifts, clock, name="shift-request-expiry")
+    await shift_expiry.start()  # cover and swap requests nobody answered say so
+    stack.push_async_callback(shift_expiry.close)
     home_refresh = HomeRefresh(services.home, services.signals.changed)
     await home_refresh.start()
     stack.push_async_callback(home_refresh.close)
@@ -254,6 +260,8 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         rotations=rotations,
         editor=editor,
         duty=duty,
+        shifts=ShiftService(db, access, signals, clock),
+        away=AwayService(db, access, signals, clock),
         delivery=SlackDelivery(
             effects_client,
             db,
@@ -262,7 +270,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             clock,
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
-            renderers=request_renderers(identity.url),
+            renderers={**request_renderers(identity.url), **shift_renderers()},
             directory=directory,
             group_created=editor.group_created,
             bot_user_id=identity.bot_user_id,

@@ -365,4 +365,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX shift_requests_open ON shift_requests (expires_at) WHERE state = 'open';
     """,
+    # 11: why the people on duty are (a cover, time away, outside working hours, a holiday), as
+    # the timeline said when duty was settled: the card tells "Outside working hours until Mon 09:00".
+    """
+    ALTER TABLE rotations ADD COLUMN duty_why TEXT NOT NULL DEFAULT 'turn';
+    """,
 ]

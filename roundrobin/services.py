@@ -15,10 +15,12 @@ from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
+from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
+from roundrobin.rotations.shifts import ShiftService
 from roundrobin.signals import Signals
 from roundrobin.slack.gateway.accounts import AccountWatch
 from roundrobin.slack.gateway.delivery import SlackDelivery
@@ -46,6 +48,8 @@ class Services:
     rotations: RotationQueries
     editor: RotationEditor
     duty: DutyService
+    shifts: ShiftService
+    away: AwayService
     delivery: SlackDelivery
     directory: SlackDirectory
     sync: PagerDutySync

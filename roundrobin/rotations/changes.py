@@ -141,6 +141,7 @@ class Changes:
         return replace(
             rotation,
             on_duty=shift.people,
+            duty_why=shift.why,
             on_duty_until=shift.end if shift.end != timeline.FOREVER else None,
             next_change_at=upcoming.start if upcoming else None,
             pd_next_up=tuple(p for p in upcoming.people if p not in shift.people) if upcoming else (),

@@ -13,7 +13,16 @@ from roundrobin.rotations import codes, references, templates
 from roundrobin.rotations.changes import ANNOUNCE_MAX_DELAY, ANNOUNCE_QUIET, Changes
 from roundrobin.rotations.draft import RotationDraft, check, normalise_code
 from roundrobin.rotations.errors import DraftError
-from roundrobin.rotations.model import DutyChange, GroupState, Notifications, Rotation, next_up_people
+from roundrobin.rotations.holidays import problem as holiday_problem
+from roundrobin.rotations.model import (
+    DutyChange,
+    GroupState,
+    Holidays,
+    Notifications,
+    Rotation,
+    WorkingHours,
+    next_up_people,
+)
 from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_hand_over
 from roundrobin.signals import Signals
@@ -21,6 +30,7 @@ from roundrobin.store import directory, events, outbox, topics
 from roundrobin.store import rotations as store
 from roundrobin.text import clean_text
 
+MAX_DUTY_SIZE = 10
 REMINDER_CHOICES = (900, 3600, 86400)  # 15 minutes, an hour, a day before a planned hand-over
 MAX_TOPIC_CHANNELS = 10
 
@@ -252,6 +262,56 @@ class RotationEditor(Changes):
         self._ring(effects=True)
         return rotation
 
+    async def update_hours(
+        self,
+        rotation_id: int,
+        actor: str,
+        duty_size: int,
+        hand_over_all: bool,
+        working_hours: WorkingHours | None,
+        holiday_rule: Holidays | None,
+        expected_rev: int | None = None,
+    ) -> DutyChange | None:
+        """How many are on duty at once, and when: working hours (with a fallback person) and public
+        holidays. Who is on duty follows at once (a second person joins, or nobody outside hours)."""
+        who = await self._access.actor(actor)
+        current = await self._get(rotation_id)
+        async with self._refusals():
+            self._require_edit(who, current, None)
+        errors = hours_problems(current, duty_size, working_hours, holiday_rule)
+        if errors:
+            raise DraftError(errors)
+        now = self._clock()
+        async with self._transaction():
+            before = await self._get(rotation_id)
+            self._require_edit(who, before, expected_rev)
+            if before.bound:
+                raise DraftError({"size": f"{before.name} follows PagerDuty: its shifts are set there."})
+            turn = before.turn_people or before.on_duty
+            if len(turn) < duty_size:
+                turn = (*turn, *before.turn_after(turn, exclude=turn))[:duty_size]
+            rotation = replace(
+                before,
+                duty_size=duty_size,
+                hand_over_all=hand_over_all,
+                working_hours=working_hours,
+                holidays=holiday_rule,
+                config_rev=before.config_rev + 1,
+                updated_at=now,
+            )
+            await events.record(self._db, "rotation.edited", now, actor, rotation_id, part="hours")
+            change = await self._change_duty(
+                replace(rotation, turn_people=tuple(turn[:duty_size])),
+                tuple(turn[:duty_size]),
+                "edited",
+                actor,
+                now,
+                force_save=True,
+                turn_moved=False,
+            )
+        self._ring(effects=True, hand_overs=True)
+        return change
+
     async def delete(self, rotation_id: int, actor: str) -> Rotation:
         who = await self._access.actor(actor)
         async with self._transaction():
@@ -356,3 +416,27 @@ def _chosen_start(schedule: Schedule) -> bool:
 
 def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def hours_problems(
+    rotation: Rotation, duty_size: int, hours: WorkingHours | None, rule: Holidays | None
+) -> dict[str, str]:
+    """Field → what to fix in Duty & hours, in words."""
+    errors = {}
+    serving = len([m for m in rotation.members if rotation.can_serve(m)])
+    if not 1 <= duty_size <= MAX_DUTY_SIZE:
+        errors["size"] = f"Choose between 1 and {MAX_DUTY_SIZE} people on duty."
+    elif duty_size > max(1, serving):
+        errors["size"] = (
+            f"{rotation.code} has {serving} member{'s' if serving != 1 else ''} who can be on duty: add people in Edit first."
+        )
+    if hours is not None:
+        if not hours.days:
+            errors["days"] = "Choose the working days, or clear the hours to be on duty all the time."
+        if hours.start == hours.end:
+            errors["end"] = "Working hours must end at another time than they start."
+        if hours.fallback and hours.fallback not in rotation.members:
+            errors["fallback"] = "Choose a member of the rotation (or nobody)."
+    if rule is not None and (problem := holiday_problem(rule.country, rule.subdivision)):
+        errors["country"] = problem
+    return errors

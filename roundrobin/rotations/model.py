@@ -25,6 +25,8 @@ WHY_NOT = {
     MISSING: "Slack does not know them (any more): not in this workspace",
     GUEST: "they are a guest, and Slack keeps guests out of user groups",
     SINGLE_CHANNEL_GUEST: "they are a single-channel guest, and Slack keeps guests out of user groups",
+    "away": "they are away",
+    "skipped": "their turn was skipped",
 }
 
 
@@ -147,6 +149,7 @@ class Rotation:
     turn_since: float | None = None
     working_hours: WorkingHours | None = None
     holidays: Holidays | None = None
+    duty_why: str = "turn"  # why these people are on duty now (rotations/timeline.py: turn, cover, closed…)
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)
@@ -286,6 +289,11 @@ class DutyChange:
             "unmatched": [_unmatched(p) for p in r.unmatched_on_call],
             **({"left": [list(p) for p in self.left]} if self.left else {}),
             **({"skipped": [list(p) for p in self.skipped]} if self.skipped else {}),
+            **(
+                {"why": r.duty_why, "turn": list(r.turn_people)}
+                if not r.bound and r.duty_why != "turn"
+                else {}
+            ),
         }
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
@@ -293,13 +294,26 @@ def _unmatched(rotation: Rotation) -> list[dict]:
     ]
 
 
+class Expiring(Protocol):
+    """Requests that expire: mentions asking the people on duty, and cover and swap requests."""
+
+    async def expire_due(self) -> list: ...
+    async def next_expiry(self) -> float | None: ...
+    async def opened_since(self, timeout: float) -> bool: ...
+
+
 class RequestExpiry:
     """Wakes at the earliest expiry in the database (and whenever a request opens) and closes what is
     due; its first pass, at start-up, closes what came due while the app was down."""
 
     def __init__(
-        self, service: RequestService, clock: Callable[[], float] = time.time, idle: float = IDLE_WAKE
+        self,
+        service: Expiring,
+        clock: Callable[[], float] = time.time,
+        idle: float = IDLE_WAKE,
+        name: str = "request-expiry",
     ):
+        self._name = name
         self._service = service
         self._clock = clock
         self._idle = idle
@@ -307,7 +321,7 @@ class RequestExpiry:
 
     async def start(self) -> None:
         await self._step()  # catch up once before anything else happens
-        self._task = asyncio.create_task(self._run(), name="request-expiry")
+        self._task = asyncio.create_task(self._run(), name=self._name)
 
     async def close(self) -> None:
         await cancel(self._task)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from roundrobin.background import Doorbell
 from roundrobin.rotations import calendar, timeline
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
@@ -42,12 +43,20 @@ class Taken:
 
 
 class ShiftService(Changes):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._opened = Doorbell()  # a request opened: the earliest expiry may have moved
+
     # --- reading ---------------------------------------------------------------------------------
 
     async def shifts(self, rotation: Rotation, start: float, end: float) -> list[Shift]:
         """The rotation's shifts in [start, end), as its timeline has them."""
         plan = await calendar.plan(self._db, rotation, self._clock())
         return timeline.shifts(plan, start, end)
+
+    async def shift_at(self, rotation: Rotation, t: float) -> Shift:
+        """The whole shift at instant t (from its own start to its own end)."""
+        return timeline.at(await calendar.plan(self._db, rotation, self._clock()), max(t, self._clock()))
 
     async def shifts_of(self, rotation: Rotation, person: str, days: int = 30) -> list[Shift]:
         """A person's own shifts from now: the ones they may ask cover for, or offer in a swap."""
@@ -57,23 +66,51 @@ class ShiftService(Changes):
     async def open_requests(self, rotation_id: int) -> list[ShiftRequest]:
         return await store.open_of(self._db, rotation_id)
 
+    async def request(self, request_id: int) -> ShiftRequest | None:
+        return await store.get(self._db, request_id)
+
+    async def next_expiry(self) -> float | None:
+        return await store.next_expiry(self._db)
+
+    async def opened_since(self, timeout: float) -> bool:
+        """Wait until a request opens (True) or `timeout` seconds pass (False)."""
+        return await self._opened.wait(timeout)
+
     # --- covers ----------------------------------------------------------------------------------
 
     async def request_cover(
         self, rotation_id: int, actor: str, start: float, end: float, note: str = ""
     ) -> ShiftRequest:
         """`actor` asks the rotation's other members to cover [start, end) of their duty."""
+        return await self._request_cover(rotation_id, actor, actor, start, end, note)
+
+    async def request_cover_for(
+        self, rotation_id: int, actor: str, person: str, start: float, end: float, note: str = ""
+    ) -> ShiftRequest:
+        """Whoever may edit the rotation asks its members to cover `person`."""
+        return await self._request_cover(rotation_id, actor, person, start, end, note)
+
+    async def _request_cover(
+        self, rotation_id: int, actor: str, person: str, start: float, end: float, note: str
+    ) -> ShiftRequest:
+        who = await self._access.actor(actor) if person != actor else None
         now = self._clock()
         async with self._transaction():
             rotation = await self._manual(rotation_id)
-            if actor not in rotation.members:
-                raise NotAllowed(f"You are not in {rotation.code}: only its members ask for cover.")
-            start, end = await self._own_stretch(rotation, actor, start, end, now)
+            if who is not None and not who.may_edit(rotation):
+                raise _Later(lambda: self._access.edit_refusal(rotation))
+            if person not in rotation.members:
+                raise NotAllowed(
+                    f"You are not in {rotation.code}: only its members ask for cover."
+                    if person == actor
+                    else f"That person is not in {rotation.code}."
+                )
+            start, end = await self._own_stretch(rotation, person, start, end, now)
             plan = await calendar.plan(self._db, rotation, now)
             offered = tuple(
                 p
                 for p in rotation.members
-                if p != actor and rotation.can_serve(p) and not timeline.unavailable(plan, p, start, end)
+                if p != person and rotation.can_serve(p) and not timeline.unavailable(plan, p, start, end)
             )
             if not offered:
                 raise NotAllowed(f"Nobody else in {rotation.code} is free then to cover you.")
@@ -88,7 +125,7 @@ class ShiftService(Changes):
                     0,
                     rotation.id,
                     "cover",
-                    actor,
+                    person,
                     start,
                     end,
                     OPEN,
@@ -99,15 +136,16 @@ class ShiftService(Changes):
                 ),
             )
             body = self._body(rotation, request)
-            for person in offered:
+            for member in offered:
                 await outbox.enqueue(
-                    self._db, COVER_OFFER, rotation.id, person, body, now, ref=str(request.id)
+                    self._db, COVER_OFFER, rotation.id, member, body, now, ref=str(request.id)
                 )
             for channel in rotation.channels:
                 await outbox.enqueue(
                     self._db, COVER_POST, rotation.id, channel, body, now, ref=str(request.id)
                 )
         log.info("cover asked", extra={"rotation": rotation.code, "offered": len(offered)})
+        self._opened.ring()
         self._ring(effects=True)
         return request
 
@@ -236,6 +274,7 @@ class ShiftService(Changes):
                 now,
                 ref=str(request.id),
             )
+        self._opened.ring()
         self._ring(effects=True)
         return request
 

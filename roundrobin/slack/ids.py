@@ -84,6 +84,7 @@ class MenuChoice(StrEnum):
     ROTATE = "rotate"
     SET_ON_DUTY = "set"
     DELETE = "delete"
+    COVER = "cover"  # Cover me…
 
 
 class Requests(StrEnum):
@@ -115,3 +116,45 @@ class NotificationIds(StrEnum):
 
 class Preferences(StrEnum):
     MUTE_DMS = "prefs.mute_dms"
+
+
+class Shifts(StrEnum):
+    """Covers, swaps, skips and time away: Details' shift menu, the modals and the offers' buttons."""
+
+    MENU = "shift.menu"  # overflow beside a shift in Details: `<what>:<rotation>:<start>:<person>`
+    COVER_OPEN = "shift.cover.open"  # Cover me… on the card of the person on duty (value: rotation id)
+    TAKE = "shift.cover.take"  # I'll cover (value: the request id)
+    CANCEL = "shift.cancel"  # the asker takes a request back
+    SWAP_ACCEPT = "shift.swap.accept"
+    SWAP_DECLINE = "shift.swap.decline"
+    COVER_VIEW = "shift.cover"
+    SWAP_VIEW = "shift.swap"
+    AWAY_OPEN = "away.open"
+    AWAY_REMOVE = "away.remove"
+    AWAY_VIEW = "away"
+    # modal blocks (block_id = action_id)
+    WHO = "cover_who"
+    FROM = "cover_from"
+    UNTIL = "cover_until"
+    BY = "cover_by"
+    NOTE = "cover_note"
+    FOR = "swap_for"
+    AWAY_FROM = "away_from"
+    AWAY_UNTIL = "away_until"
+    AWAY_NOTE = "away_note"
+
+
+class Hours(StrEnum):
+    """The Duty & hours modal of a manual rotation: how many are on duty, when, and holidays."""
+
+    OPEN = "rot.hours.open"  # in Details, for whoever may edit (value: rotation id)
+    VIEW = "rot.hours"
+    SIZE = "hours_size"
+    TOGETHER = "hours_together"
+    DAYS = "hours_days"
+    START = "hours_start"
+    END = "hours_end"
+    FALLBACK = "hours_fallback"
+    COUNTRY = "hours_country"
+    SUBDIVISION = "hours_subdivision"
+    HOLIDAY_MODE = "hours_holiday_mode"

@@ -17,7 +17,7 @@ _COLUMNS = (
     "on_duty_until, next_hand_over_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
     "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, pd_next_up, next_change_at, "
     "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
-    "template_authors, usergroup_create, duty_size, hand_over_all, turn_people, turn_since, working_hours, holidays"
+    "template_authors, usergroup_create, duty_size, hand_over_all, turn_people, turn_since, working_hours, holidays, duty_why"
 )
 
 
@@ -266,7 +266,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
                    templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?,
                    usergroup_create = ?, duty_size = ?, hand_over_all = ?, turn_people = ?, turn_since = ?,
-                   working_hours = ?, holidays = ?
+                   working_hours = ?, holidays = ?, duty_why = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -305,6 +305,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 rotation.turn_since,
                 json.dumps(rotation.working_hours.to_json()) if rotation.working_hours else None,
                 json.dumps(rotation.holidays.to_json()) if rotation.holidays else None,
+                rotation.duty_why,
                 rotation.id,
             ),
         )

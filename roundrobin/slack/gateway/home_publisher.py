@@ -24,6 +24,7 @@ from roundrobin.slack.gateway.identity import SlackIdentity
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.home import TABS, HomeState, home_view
 from roundrobin.slack.views.settings import SettingsState, SyncSummary
+from roundrobin.store import away as away_store
 from roundrobin.store import owners, preferences
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ class HomePublisher:
                 settings=await self.settings_state(user_id, can_manage),
                 notice=notice,
                 dms_muted=await preferences.dms_muted(self._db, user_id),
+                away=tuple(await away_store.of_person(self._db, user_id, self._clock())),
             )
         blocks = await self._rotations_section(user_id, page, can_manage)
         return HomeState(tab=tab, rotations_blocks=tuple(blocks), notice=notice, page=page)

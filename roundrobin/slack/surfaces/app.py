@@ -12,12 +12,14 @@ from roundrobin.services import Services
 from roundrobin.slack.surfaces import (
     commands,
     home,
+    hours,
     mentions,
     notifications,
     pagerduty,
     rotation_form,
     rotations,
     settings,
+    shifts,
     user_events,
 )
 
@@ -60,6 +62,8 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         commands,
         notifications,
         mentions,
+        shifts,
+        hours,
         user_events,
     )
     for surface in surfaces:

@@ -11,18 +11,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from roundrobin.access import PermissionDenied
 from roundrobin.pagerduty.people import Linked
 from roundrobin.rotations.errors import NotAllowed
-from roundrobin.rotations.model import Rotation
 from roundrobin.services import Services
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.details import details_view, member_names
 from roundrobin.slack.surfaces.forms import field, number, parse_id, parse_member_value, parse_menu_value
 from roundrobin.slack.surfaces.rotation_form import open_form
+from roundrobin.slack.surfaces.shifts import open_cover
 from roundrobin.slack.views.blocks import esc, mention, modal, option, read_metadata, section
 from roundrobin.slack.views.messages import unmatched_words
 from roundrobin.slack.views.rotation_modals import (
-    Details,
     delete_modal,
-    details_modal,
     link_modal,
     set_on_duty_modal,
 )
@@ -60,7 +59,9 @@ async def on_menu(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
         await services.home.publish(user_id, notice=GONE)
         return
     if choice == MenuChoice.DETAILS:
-        await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
+        await services.modals.open(
+            body["trigger_id"], user_id, await details_view(services, rotation, user_id)
+        )
         return
     if choice == MenuChoice.ROTATE:
         change = await services.duty.rotate(rotation.id, user_id, expected_duty_rev=rev)
@@ -70,6 +71,9 @@ async def on_menu(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     if choice == MenuChoice.SET_ON_DUTY:
         view = await _set_on_duty_view(services, user_id, rotation)
         await services.modals.open(body["trigger_id"], user_id, view)
+        return
+    if choice == MenuChoice.COVER:
+        await open_cover(services, body["trigger_id"], user_id, rotation)
         return
     await services.access.require_edit(user_id, rotation)
     if choice == MenuChoice.EDIT:
@@ -86,37 +90,7 @@ async def on_details(ack: AsyncAck, body: dict, action: dict, context: AsyncBolt
     if rotation is None:
         await services.home.publish(user_id, notice=GONE)
         return
-    await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
-
-
-async def _details(services: Services, rotation: Rotation, user_id: str, notice: str | None = None) -> dict:
-    who = await services.access.actor(user_id)
-    people = await services.people.of_rotation(rotation)
-    ahead = await services.people.unlinked_ahead([rotation])
-    problems, repaired = await services.rotations_home.delivery_notes([rotation.id])
-    return details_modal(
-        Details(
-            rotation=rotation,
-            can_edit=who.may_edit(rotation),
-            can_link=who.manager,
-            schedule_name=people.schedule_name,
-            shifts=people.shifts,
-            pd_names=people.names,
-            pd_slack=people.slack_of,
-            history=await services.rotations.history(rotation.id, limit=10),
-            can_rotate=who.may_rotate(rotation),
-            by_hand=people.by_hand,
-            pd_emails=people.emails,
-            upcoming_unlinked=ahead.get(rotation.id, ()),
-            problems=tuple(problems.get(rotation.id, ())),
-            group_repaired=rotation.id in repaired,
-            notice=notice,
-        )
-    )
-
-
-async def _names(services: Services, rotation: Rotation) -> dict[str, str]:
-    return {u: await services.access.name(u) for u in rotation.members[:100]}
+    await services.modals.open(body["trigger_id"], user_id, await details_view(services, rotation, user_id))
 
 
 async def on_page(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
@@ -145,7 +119,7 @@ async def on_jump(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     if rotation is None:
         await services.home.publish(user_id, notice=GONE)
         return
-    await services.modals.open(body["trigger_id"], user_id, await _details(services, rotation, user_id))
+    await services.modals.open(body["trigger_id"], user_id, await details_view(services, rotation, user_id))
 
 
 @refusals(field=Rotations.ON_DUTY)
@@ -179,7 +153,7 @@ async def on_set_on_duty_open(ack: AsyncAck, body: dict, action: dict, context: 
 
 async def _set_on_duty_view(services: Services, user_id: str, rotation) -> dict:
     await services.duty.may_set_on_duty(rotation, user_id)
-    return set_on_duty_modal(rotation, await _names(services, rotation))
+    return set_on_duty_modal(rotation, await member_names(services, rotation))
 
 
 async def on_leave(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
@@ -223,7 +197,7 @@ async def on_remove_member(ack: AsyncAck, body: dict, action: dict, context: Asy
     notice = f"Removed {mention(chosen[1])} from {esc(rotation.name)}."
     view = body.get("view") or {}
     if view.get("type") == "modal" and await services.modals.owns(body):
-        details = await _details(services, rotation, user_id, notice=notice)
+        details = await details_view(services, rotation, user_id, notice=notice)
         await services.modals.update(body, details, use_hash=False)
         return
     await services.home.publish(user_id, notice=notice)
@@ -291,7 +265,7 @@ async def on_unlink(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltC
     if rotation is None or not view.get("id"):
         await services.home.publish(user_id, notice=notice)
         return
-    details = await _details(services, rotation, user_id, notice=notice)
+    details = await details_view(services, rotation, user_id, notice=notice)
     await services.modals.update(body, details, use_hash=False)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from roundrobin.rotations.timeline import Away
 from roundrobin.slack.ids import Home, Preferences
 from roundrobin.slack.views.blocks import Block, actions, button, divider, header, home, section
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
+from roundrobin.slack.views.shifts import time_away_blocks
 
 TABS = ("rotations", "settings")
 
@@ -21,6 +23,7 @@ class HomeState:
     page: int = 0
     notice_icon: str = ":information_source:"  # :warning: for failures, :no_entry: for refusals
     dms_muted: bool = False  # this person asked for no duty DMs
+    away: tuple[tuple[int, Away], ...] = ()  # this person's time away ahead
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
@@ -30,7 +33,7 @@ def home_view(state: HomeState) -> dict[str, Any]:
     blocks.append(divider())
     if state.tab == "settings" and state.settings is not None:
         blocks += settings_blocks(state.settings)
-        blocks += [divider(), _your_dms(state.dms_muted)]
+        blocks += [divider(), *time_away_blocks(state.away), divider(), _your_dms(state.dms_muted)]
     else:
         blocks += list(state.rotations_blocks)
     return home(blocks, private_metadata={"tab": state.tab, "page": state.page})

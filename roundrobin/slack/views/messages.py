@@ -45,7 +45,10 @@ def not_in_slack(unmatched: list[dict] | tuple[dict, ...], until: str = "") -> s
 def passed_by_words(body: dict) -> list[str]:
     """Who left duty at once or was skipped in turn because they cannot be on duty, and why."""
     words = [f"{mention(u)} left duty at once: {why_not(why)}." for u, why in body.get("left") or []]
-    words += [f"Skipped {mention(u)}: {why_not(why)}." for u, why in body.get("skipped") or []]
+    words += [
+        f"Skipped {mention(u)}, as asked." if why == "skipped" else f"Skipped {mention(u)}: {why_not(why)}."
+        for u, why in body.get("skipped") or []
+    ]
     return words
 
 
@@ -54,12 +57,26 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
     on_duty = body.get("on_duty") or []
     unmatched = body.get("unmatched") or []
     unlinked = any(not p.get("why") for p in unmatched)
-    if on_duty:
+    why, out = body.get("why"), [u for u in body.get("turn") or [] if u not in on_duty]
+    until = f" until {slack_date(body['until'])}" if body.get("until") else ""
+    if on_duty and why == "away" and out:
+        verb = "is" if len(out) == 1 else "are"
+        line = f"{people(out)} {verb} away; {people(on_duty)} {'takes' if len(on_duty) == 1 else 'take'} over{until and ','}{until}."
+    elif on_duty and why in ("cover", "swap") and out:
+        verb = "are" if len(on_duty) > 1 else "is"
+        line = f"{people(on_duty)} {verb} on duty now, covering {people(out)}{until and ','}{until}."
+    elif on_duty:
         verb = "are" if len(on_duty) > 1 else "is"
         line = f"{people(on_duty)} {verb} on duty now"
+        if why == "closed":
+            line += " (outside working hours)"
         if body.get("until"):
             line += f", until {slack_date(body['until'])}"
         line += "."
+    elif why == "closed":
+        line = f"Outside working hours: nobody is on duty{until}."
+    elif why == "holiday":
+        line = f"Public holiday: nobody is on duty{until}."
     elif unmatched:
         hint = " An admin can link them in the rotation's Details." if unlinked else ""
         line = f"On call in PagerDuty: {not_in_slack(unmatched)}.{hint}"

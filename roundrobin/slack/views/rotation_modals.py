@@ -30,6 +30,7 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
+from roundrobin.slack.views.hours import hours_line
 from roundrobin.slack.views.rotations import (
     DETAILS,
     DETAILS_LINKER,
@@ -38,6 +39,7 @@ from roundrobin.slack.views.rotations import (
     schedule_words,
     summary_notes,
 )
+from roundrobin.slack.views.shifts import Upcoming, upcoming_blocks
 from roundrobin.store.events import Event
 from roundrobin.store.pagerduty import Shift
 
@@ -444,6 +446,7 @@ class Details:
     pd_emails: dict[str, str] = field(default_factory=dict)
     upcoming_unlinked: tuple[dict, ...] = ()
     notice: str | None = None  # mrkdwn: what the reader just did here
+    upcoming: Upcoming | None = None  # a manual rotation's next shifts, from its timeline
 
 
 def details_modal(d: Details) -> dict:
@@ -467,6 +470,8 @@ def details_modal(d: Details) -> dict:
     notes = summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked, where, len(offers))
     blocks += [duty, context(*notes)]
     blocks.append(notifications_line(r, d.can_edit))
+    if not r.bound:
+        blocks.append(hours_line(r, d.can_edit))
     blocks.append(
         section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))
     )
@@ -475,6 +480,8 @@ def details_modal(d: Details) -> dict:
         blocks += _unmatched_blocks(d)
         blocks += _linked_blocks(d)
         blocks += [section("*Upcoming shifts* (from PagerDuty)\n" + _shifts_text(d))]
+    elif d.upcoming is not None:
+        blocks += [divider(), *upcoming_blocks(d.upcoming)]
     if d.history:
         blocks += [
             divider(),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from roundrobin.rotations.model import GONE, Rotation, why_not
 from roundrobin.rotations.schedule import WEEKDAYS
-from roundrobin.slack.ids import MenuChoice, Rotations
+from roundrobin.slack.ids import MenuChoice, Rotations, Shifts
 from roundrobin.slack.views.blocks import (
     Block,
     actions,
@@ -24,7 +24,7 @@ from roundrobin.slack.views.blocks import (
 )
 from roundrobin.slack.views.messages import group_mention, not_in_slack, unmatched_words
 
-PAGE_SIZE = 10  # 2 blocks per rotation (3 where the reader is on duty): a page stays near 30 blocks
+PAGE_SIZE = 10  # 2 blocks per rotation (4 where the reader is on duty): a page stays near 40 blocks
 FLAGS_ON_CARD = 2  # people who left Slack, offered for removal on the card (the rest in Details)
 
 
@@ -111,7 +111,7 @@ def rotation_summary(row: RotationRow) -> list[Block]:
         ),
     ]
     if row.can_rotate and row.viewer in r.on_duty and not r.bound and r.next_up:
-        blocks.append(_hand_over(r))
+        blocks += _hand_over(r)
     blocks += [remove_offer(r, user, why) for user, why in offers]
     return blocks
 
@@ -132,19 +132,21 @@ def remove_offer(r: Rotation, user: str, why: str) -> Block:
     )
 
 
-def _hand_over(r: Rotation) -> Block:
-    """The person on duty is done: one press hands over to whoever is next."""
+def _hand_over(r: Rotation) -> list[Block]:
+    """The person on duty is done (one press hands over to whoever is next), or needs cover."""
     ask = confirm(
         "Hand over now?",
         f"{mention(r.next_up)} goes on duty for *{esc(r.name)}* now, and its channels are told.",
         "Hand over",
     )
-    return section(
-        f"You are on duty. When you are done, hand over to {mention(r.next_up)}.",
-        accessory=button(
-            "I'm done: hand over", Rotations.HAND_OVER, value=f"{r.id}", style="primary", confirm=ask
+    return [
+        section(f"You are on duty. When you are done, hand over to {mention(r.next_up)}."),
+        actions(
+            button("I'm done: hand over", Rotations.HAND_OVER, value=f"{r.id}", style="primary", confirm=ask),
+            button("Cover me…", Shifts.COVER_OPEN, value=f"{r.id}"),
+            block_id=f"on_duty:{r.id}",
         ),
-    )
+    ]
 
 
 def schedule_words(r: Rotation) -> str:
@@ -196,13 +198,35 @@ def on_duty_line(r: Rotation, where: str = CARD) -> str:
     if not r.on_duty and unmatched:
         hint = f" {link_hint(where)}" if any(not p.get("why") for p in unmatched) else ""
         return f":pager: On call in PagerDuty: {not_in_slack(unmatched, until)}.{hint}"
+    back = f" until {slack_date(r.next_change_at)}" if r.next_change_at else ""
+    if not r.on_duty and r.duty_why == "closed" and not r.bound:
+        return f":crescent_moon: Outside working hours{back}: nobody is on duty"
+    if not r.on_duty and r.duty_why == "holiday" and not r.bound:
+        return f":palm_tree: Public holiday: nobody is on duty{back}"
     if not r.on_duty:
         return ":zzz: Nobody is on duty"
     who = ", ".join(mention(u) for u in r.on_duty)
-    line = f":bust_in_silhouette: On duty: {who}{until}"
+    line = f":bust_in_silhouette: On duty: {who}{_standing_in(r)}{until}"
     if unmatched:
         line += f"\n:pager: Also on call in PagerDuty: {not_in_slack(unmatched)}"
     return line
+
+
+def _standing_in(r: Rotation) -> str:
+    """Why someone other than the turn's people is on duty: ' (covering @alan)'."""
+    if r.bound:
+        return ""
+    out = [u for u in r.turn_people if u not in r.on_duty]
+    if r.duty_why == "closed":
+        return " (outside working hours)"
+    if not out:
+        return ""
+    names = ", ".join(mention(u) for u in out)
+    if r.duty_why == "swap":
+        return f" (swapped with {names})"
+    if r.duty_why == "away":
+        return f" (standing in: {names} {'is' if len(out) == 1 else 'are'} away)"
+    return f" (covering {names})"
 
 
 def summary_notes(
@@ -271,6 +295,8 @@ def _menu(row: RotationRow) -> dict:
         choices.append(option("Set on duty…", f"{MenuChoice.SET_ON_DUTY}:{r.id}"))
     if row.can_edit:
         choices.append(option("Delete…", f"{MenuChoice.DELETE}:{r.id}"))
+    if not r.bound and row.viewer in r.members and row.viewer not in r.on_duty and len(choices) < 5:
+        choices.insert(1, option("Cover me…", f"{MenuChoice.COVER}:{r.id}"))
     if len(choices) == 1:
         return button("Details", Rotations.DETAILS, value=str(r.id))
     return {"type": "overflow", "action_id": Rotations.MENU, "options": choices}
