@@ -72,6 +72,7 @@ class Running:
     services: Services
     web_url: str
     socket_mode: AsyncSocketModeHandler
+    scheduler: Scheduler
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -193,7 +194,7 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
 
     web_url = await _start_web(services, db, handler.client.is_connected, stack)
     log.info("ready: web server", extra={"listening": web_url, "redirect_url": settings.redirect_url})
-    return Running(services, web_url, handler)
+    return Running(services, web_url, handler, scheduler)
 
 
 class NetworkInTransaction(RuntimeError):

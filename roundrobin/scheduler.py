@@ -118,7 +118,8 @@ class Scheduler:
             if self._scheduler.get_job(job_id):
                 self._scheduler.remove_job(job_id)
             return
-        when = max(datetime.fromtimestamp(due, UTC), datetime.now(UTC) + SOONEST)
+        # `due` is on the app's clock; the trigger runs on the wall clock.
+        when = datetime.now(UTC) + max(SOONEST, timedelta(seconds=due - self._clock()))
         self._scheduler.add_job(
             work, DateTrigger(run_date=when), id=job_id, replace_existing=True, misfire_grace_time=None
         )

@@ -7,7 +7,7 @@ import pytest
 from roundrobin.config import CALLBACK_PATH
 from roundrobin.sim.pagerduty import FakePagerDuty
 from roundrobin.sim.slack import FakeSlack
-from tests.e2e.harness import APP_TOKEN, BOT_TOKEN, AppProcess, InProcessApp
+from tests.e2e.harness import APP_TOKEN, BOT_TOKEN, AppProcess, InProcessApp, TravelClock
 
 ADMIN, BOB, CAROL, DAVE = "U0ADMIN", "U0BOB", "U0CAROL", "U0DAVE"
 OPS, GENERAL = "C0OPS", "C0GENERAL"
@@ -71,8 +71,10 @@ def app_settings() -> dict[str, str]:
 @pytest.fixture
 async def app(request, tmp_path, slack, pd, app_settings):
     """The real app, in the test's event loop; as its own process for tests marked `process` (kill -9)."""
-    kind = AppProcess if request.node.get_closest_marker("process") else InProcessApp
-    process = kind(tmp_path, slack.api_url, pd.url, **app_settings)
+    if request.node.get_closest_marker("process"):
+        process = AppProcess(tmp_path, slack.api_url, pd.url, **app_settings)
+    else:
+        process = InProcessApp(tmp_path, slack.api_url, pd.url, clock=TravelClock(), **app_settings)
     pd.add_oauth_app(
         CLIENT_ID, CLIENT_SECRET, redirect_uris=[process.url + CALLBACK_PATH], authorizing_user_id="PALICE"
     )

@@ -4,6 +4,7 @@ test's own event loop through the same composition root."""
 from __future__ import annotations
 
 import asyncio
+import time
 import logging
 import os
 import signal
@@ -115,13 +116,31 @@ class AppProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+class TravelClock:
+    """The app's clock in a walkthrough that spans hours: the real time, plus however far the test
+    moved it on (`travel`). The app's wake-ups are re-armed from the database after each jump, as
+    they are after a restart, so what came due in the skipped time happens at once."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def travel(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 class InProcessApp(AppProcess):
     """The same app, wired by the same `main.start`, run inside the test's own event loop: no
     interpreter to start, and everything it does is measured by coverage directly. Used wherever no
     process boundary is under test (signals, `kill -9` and the command line use AppProcess)."""
 
-    def __init__(self, workdir: Path, slack_api_url: str, pagerduty_url: str, **overrides: str):
+    def __init__(
+        self, workdir: Path, slack_api_url: str, pagerduty_url: str, clock=None, **overrides: str
+    ):
         super().__init__(workdir, slack_api_url, pagerduty_url, **overrides)
+        self.clock = clock or TravelClock()
         self.process = None
         self._stack: AsyncExitStack | None = None
         self._handler: logging.Handler | None = None
@@ -138,7 +157,7 @@ class InProcessApp(AppProcess):
             logs.add_secret(secret)
         self._stack = AsyncExitStack()
         try:
-            self.running = await asyncio.wait_for(start(settings, self._stack), timeout)
+            self.running = await asyncio.wait_for(start(settings, self._stack, self.clock), timeout)
         except StartupError as e:
             logging.getLogger("roundrobin").error(f"cannot start: {e}")
             await self._close()
@@ -151,6 +170,14 @@ class InProcessApp(AppProcess):
 
     async def wait_ready(self, timeout: float = 20.0) -> None:
         return None  # start() returns once every part is ready
+
+    async def travel(self, seconds: float) -> None:
+        """Move the app's clock on by `seconds`, and wake what came due meanwhile."""
+        self.clock.travel(seconds)
+        services = self.running.services
+        await services.shifts.expire_due()
+        await self.running.scheduler.rearm()
+        services.signals.effects.ring()
 
     async def wait_exit(self, timeout: float = 20.0) -> int:
         return self.exit_code if self.exit_code is not None else 0
