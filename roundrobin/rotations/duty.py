@@ -235,7 +235,15 @@ class DutyService(Changes):
             plan = await calendar.plan(self._db, rotation, now)
             boundary = timeline.next_boundary(plan, now)
             following = boundary if boundary != timeline.FOREVER else None
-            turn, passed = timeline.advance(plan, rotation.turn_people or rotation.on_duty, now, boundary)
+            # The turn that came due began at its planned time (a skip names that time), however
+            # late the app wakes: the last boundary passed; missed turns are one step on, not several.
+            began = rotation.next_hand_over_at
+            for _ in range(10_000):  # a year of hourly turns missed at most; then "now" will do
+                later = timeline.next_boundary(plan, began)
+                if later > now:
+                    break
+                began = later
+            turn, passed = timeline.advance(plan, rotation.turn_people or rotation.on_duty, began, boundary)
             moved = replace(rotation, next_hand_over_at=following)
             return await self._change_duty(moved, turn, "handoff", None, now, force_save=True, passed=passed)
         if rotation.next_change_at is None or rotation.next_change_at > now:

@@ -325,7 +325,7 @@ class ShiftService(Changes):
             if turn_start <= now:
                 raise NotAllowed("That turn has started: to hand it over now, use I'm done or Rotate.")
             plan = await calendar.plan(self._db, rotation, now)
-            turns = [s for s in timeline.shifts(plan, now, turn_start + 1) if s.start == turn_start]
+            turns = [s for s in timeline.shifts(plan, now, turn_start + 1) if abs(s.start - turn_start) < 1]
             if not turns or person not in turns[0].turn:
                 raise AlreadyChanged(
                     "That turn is not theirs any more: open Details again to see the shifts."
