@@ -118,8 +118,10 @@ class Scheduler:
             if self._scheduler.get_job(job_id):
                 self._scheduler.remove_job(job_id)
             return
-        # `due` is on the app's clock; the trigger runs on the wall clock.
-        when = datetime.now(UTC) + max(SOONEST, timedelta(seconds=due - self._clock()))
+        # `due` is on the app's clock, the trigger on the wall clock: they differ only where a
+        # walkthrough moved the app's clock on (to the millisecond, so "on the second" stays exact).
+        offset = round(self._clock() - time.time(), 3)
+        when = max(datetime.fromtimestamp(due - offset, UTC), datetime.now(UTC) + SOONEST)
         self._scheduler.add_job(
             work, DateTrigger(run_date=when), id=job_id, replace_existing=True, misfire_grace_time=None
         )
