@@ -4,11 +4,11 @@ test's own event loop through the same composition root."""
 from __future__ import annotations
 
 import asyncio
-import time
 import logging
 import os
 import signal
 import sys
+import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 

@@ -3,6 +3,8 @@ fake Slack; the app's clock travels where a walkthrough spans hours."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from roundrobin.slack.ids import Hours, MenuChoice, Rotations, Shifts
@@ -67,7 +69,12 @@ def dm_with(slack, user: str, *words: str) -> list[dict]:
 
 
 def on_duty(app) -> list[str]:
-    return [u for (u,) in rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1 ORDER BY position")]
+    return [
+        u
+        for (u,) in rows(
+            app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1 ORDER BY position"
+        )
+    ]
 
 
 async def test_cover_me_taken_by_the_second_person_moves_group_channel_and_dms_at_start_and_end(
@@ -97,7 +104,9 @@ async def test_cover_me_taken_by_the_second_person_moves_group_channel_and_dms_a
     await slack.wait_for(lambda: dm_with(slack, CAROL, "you cover it"))
     await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == [CAROL])
     assert on_duty(app) == [CAROL]
-    [announced] = await slack.wait_for(lambda: said(slack, OPS, "<@U0CAROL> is on duty now, covering <@U0BOB>"))
+    [announced] = await slack.wait_for(
+        lambda: said(slack, OPS, "<@U0CAROL> is on duty now, covering <@U0BOB>")
+    )
     assert "until <!date^" in str(announced["blocks"])
     await slack.wait_for(lambda: dm_with(slack, BOB, "<@U0CAROL> covers you"))
     await slack.wait_for(lambda: dm_with(slack, BOB, "You are off duty"))
@@ -156,7 +165,9 @@ async def test_a_manager_assigns_cover_directly_from_details(app, slack, pd):
     assert await admin.submit() == {}
     await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == [DAVE])
     await slack.wait_for(lambda: said(slack, OPS, "<@U0DAVE> is on duty now, covering <@U0BOB>"))
-    await slack.wait_for(lambda: dm_with(slack, DAVE, "<@U0ADMIN> put you on *Primary on-call*", "to cover <@U0BOB>"))
+    await slack.wait_for(
+        lambda: dm_with(slack, DAVE, "<@U0ADMIN> put you on *Primary on-call*", "to cover <@U0BOB>")
+    )
     await slack.wait_for(lambda: dm_with(slack, BOB, "<@U0ADMIN> arranged cover for you"))
     history = rows(app, "SELECT actor FROM events WHERE kind = 'duty.changed' ORDER BY id")
     assert history == [(ADMIN,), (ADMIN,)], "who made the change is recorded"
@@ -174,7 +185,9 @@ async def test_a_manager_assigns_cover_directly_from_details(app, slack, pd):
         },
     }
     await forged_click(slack, bob, forged)
-    await slack.wait_for(lambda: "not in OPS" in bob.text() or "can change OPS" in bob.text() or "on duty then" in bob.text())
+    await slack.wait_for(
+        lambda: "not in OPS" in bob.text() or "can change OPS" in bob.text() or "on duty then" in bob.text()
+    )
 
 
 async def test_a_swap_accepted_changes_both_timelines_and_one_declined_changes_nothing(app, slack, pd):
@@ -216,7 +229,12 @@ async def test_a_swap_accepted_changes_both_timelines_and_one_declined_changes_n
     # An Accept forged afterwards changes nothing either.
     [(swap_id,)] = rows(app, "SELECT id FROM shift_requests WHERE state = 'declined'")
     await carol.open_home()
-    forged = {"type": "button", "action_id": Shifts.SWAP_ACCEPT, "value": str(swap_id), "text": {"type": "plain_text", "text": "Accept"}}
+    forged = {
+        "type": "button",
+        "action_id": Shifts.SWAP_ACCEPT,
+        "value": str(swap_id),
+        "text": {"type": "plain_text", "text": "Accept"},
+    }
     await forged_click(slack, carol, forged)
     await slack.wait_for(lambda: "That swap was declined" in carol.text())
     assert len(rows(app, "SELECT id FROM overrides")) == 2
@@ -235,3 +253,139 @@ async def test_a_skipped_turn_moves_the_order_on_and_the_announcement_says_so(ap
     [told] = await slack.wait_for(lambda: said(slack, OPS, "<@U0DAVE> is on duty now"))
     assert "Skipped <@U0CAROL>, as asked." in str(told["blocks"])
     assert on_duty(app) == [DAVE]
+
+
+async def test_time_away_passes_someone_over_in_two_rotations_and_back(app, slack, pd):
+    await ops_rotation(slack, app, dms=False)
+    admin, bob = slack.user(ADMIN), slack.user(BOB)
+    assert (
+        await create_rotation(slack, admin, name="Reviews", code="rev", members=(BOB, DAVE), channels=[OPS])
+        == {}
+    )
+    await slack.wait_for(lambda: len(rows(app, "SELECT id FROM rotations")) == 2)
+
+    # Bob: App Home › Settings › My time away › Add time away… for three days from now.
+    await bob.open_home()
+    text = await open_settings(slack, bob)
+    assert "*My time away*" in text and "None planned" in text
+    await modal_after(slack, bob, bob.click(Shifts.AWAY_OPEN))
+    now = app.clock()
+    await bob.fill(Shifts.AWAY_FROM, int(now - 60))
+    await bob.fill(Shifts.AWAY_UNTIL, int(now - 120))
+    assert (await bob.submit())["errors"] == {Shifts.AWAY_UNTIL: "The end must come after the start."}
+    await bob.fill(Shifts.AWAY_UNTIL, int(now + 3 * 86400))
+    await bob.fill(Shifts.AWAY_NOTE, "Lisbon")
+    assert await bob.submit() == {}
+    await slack.wait_for(lambda: "You are away" in bob.text() and "Lisbon" in bob.text())
+
+    # Both rotations pass him over and say why.
+    await slack.wait_for(lambda: said(slack, OPS, "<@U0BOB> is away; <@U0CAROL> takes over"))
+    await slack.wait_for(lambda: said(slack, OPS, "<@U0BOB> is away; <@U0DAVE> takes over"))
+    assert sorted(rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1")) == [
+        (CAROL,),
+        (DAVE,),
+    ]
+    text = await open_rotations(slack, admin)
+    assert "<@U0CAROL> (standing in: <@U0BOB> is away)" in text
+
+    # Back early: he removes the period, and his turns are his again.
+    await open_settings(slack, bob)
+    await home_after(slack, bob, bob.click(Shifts.AWAY_REMOVE))
+    await slack.wait_for(
+        lambda: (
+            sorted(rows(app, "SELECT slack_user_id FROM rotation_members WHERE on_duty = 1"))
+            == [(BOB,), (BOB,)]
+        )
+    )
+    assert "None planned" in bob.text()
+
+
+async def test_duty_size_two_puts_two_on_duty_and_hands_over_the_pair(app, slack, pd):
+    rotation_id = await ops_rotation(slack, app, dms=False, members=(BOB, CAROL, DAVE, ADMIN))
+    admin = slack.user(ADMIN)
+    await details(slack, admin, rotation_id)
+    assert "*Duty & hours*: 1 on duty; all hours." in admin.text(admin.modal)
+    await modal_after(slack, admin, admin.click(Hours.OPEN, value=str(rotation_id)))
+    await admin.fill(Hours.SIZE, "2")
+    assert await admin.submit() == {}
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == sorted([BOB, CAROL]))
+    await slack.wait_for(lambda: said(slack, OPS, "<@U0BOB>, <@U0CAROL> are on duty now"))
+    reply = await admin.command("rotate ops")
+    assert "is on duty now" in reply["text"] or "are on duty now" in reply["text"]
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == sorted([DAVE, ADMIN]))
+    await slack.wait_for(lambda: said(slack, OPS, "<@U0DAVE>, <@U0ADMIN> are on duty now"))
+
+
+async def test_working_hours_empty_the_rotation_at_closing_and_fill_it_at_opening(app, slack, pd):
+    rotation_id = await ops_rotation(slack, app, dms=False)
+    admin = slack.user(ADMIN)
+    # Working hours that open two hours from now and close four hours from now (UTC), every day.
+    from datetime import UTC, datetime, timedelta
+
+    opening = datetime.fromtimestamp(app.clock(), UTC).replace(second=0, microsecond=0) + timedelta(hours=2)
+    closing = opening + timedelta(hours=2)
+    await details(slack, admin, rotation_id)
+    await modal_after(slack, admin, admin.click(Hours.OPEN, value=str(rotation_id)))
+    await admin.fill(Hours.DAYS, [str(d) for d in range(7)])
+    await admin.fill(Hours.START, f"{opening:%H:%M}")
+    await admin.fill(Hours.END, f"{closing:%H:%M}")
+    assert await admin.submit() == {}
+
+    # Outside working hours now: nobody is on duty, the group is disabled, the card says until when.
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["enabled"] is False)
+    await slack.wait_for(lambda: said(slack, OPS, "Outside working hours: nobody is on duty until"))
+    text = await open_rotations(slack, admin)
+    assert ":crescent_moon: Outside working hours until" in text
+    assert on_duty(app) == []
+
+    # Opening time: Bob is on duty again, the group enabled with him.
+    await app.travel(opening.timestamp() - app.clock() + 5)
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["enabled"] is True)
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == [BOB])
+    # Closing time: empty again.
+    await app.travel(closing.timestamp() - app.clock() + 5)
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["enabled"] is False)
+    assert on_duty(app) == []
+
+
+async def test_a_public_holiday_keeps_the_person_on(app, slack, pd):
+    from datetime import UTC, date, datetime, timedelta
+    from datetime import time as clock_time
+
+    import holidays as calendar
+
+    admin = slack.user(ADMIN)
+    await daily_rotation(slack, admin)
+    rotation_id = rows(app, "SELECT id FROM rotations")[0][0]
+    await details(slack, admin, rotation_id)
+    await modal_after(slack, admin, admin.click(Hours.OPEN, value=str(rotation_id)))
+    await admin.fill(Hours.COUNTRY, "XX")
+    assert (await admin.submit())["errors"][Hours.COUNTRY].startswith("“XX” is not a country")
+    await admin.fill(Hours.COUNTRY, "gb")
+    assert await admin.submit() == {}
+    assert json.loads(rows(app, "SELECT holidays FROM rotations")[0][0]) == {
+        "country": "GB",
+        "subdivision": None,
+        "mode": "stay",
+    }
+
+    # The next GB holiday that is not the day after another (so the day before it hands over).
+    today = datetime.fromtimestamp(app.clock(), UTC).date()
+    gb = calendar.country_holidays("GB", years=[today.year, today.year + 1])
+    holiday = min(d for d in gb if d > today + timedelta(days=1) and d - timedelta(days=1) not in gb)
+
+    def nine(day: date) -> float:
+        return datetime.combine(day, clock_time(9), UTC).timestamp()
+
+    # The day before: a hand-over as usual.
+    await app.travel(nine(holiday - timedelta(days=1)) - app.clock() + 5)
+    await slack.wait_for(
+        lambda: rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(2,)]
+    )
+    before = on_duty(app)
+    # The holiday: nobody hands over; the same person stays on.
+    await app.travel(nine(holiday) - app.clock() + 5)
+    [(next_at,)] = rows(app, "SELECT next_hand_over_at FROM rotations")
+    assert next_at > nine(holiday), "the holiday's hand-over is passed by"
+    assert on_duty(app) == before
+    assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(2,)]
