@@ -48,7 +48,7 @@ from roundrobin.slack.gateway.rotations_home import RotationsHome
 from roundrobin.slack.gateway.usergroups import Usergroups
 from roundrobin.slack.gateway.workspace import SlackWorkspace
 from roundrobin.slack.surfaces.app import build_slack_app
-from roundrobin.slack.views.requests import renderers as request_renderers
+from roundrobin.slack.views.requests import formats as request_formats
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import pd_failures
@@ -262,7 +262,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             clock,
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
-            renderers=request_renderers(identity.url),
+            formats=request_formats(identity.url),
             directory=directory,
             group_created=editor.group_created,
             bot_user_id=identity.bot_user_id,

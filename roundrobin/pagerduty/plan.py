@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
 
 # What a bound rotation says about its schedule (pd_status).
@@ -163,7 +163,7 @@ class Mirror:
     members: tuple[str, ...]
     on_duty: tuple[str, ...]
     until: float | None
-    unmatched: tuple[dict, ...]
+    unmatched: tuple[Unmatched, ...]
     next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next hand-over
     next_change_at: float | None = None  # when that is
 
@@ -199,8 +199,9 @@ def mirror(
     for pd_id in member_ids:
         if slack_of(pd_id) is None:
             person = people.get(pd_id) or PdUser(pd_id, pd_id)
-            entry = {"id": pd_id, "name": person.name, "email": person.email, "on_call": pd_id in on_call_ids}
-            unmatched.append({**entry, "why": gone[pd_id]} if pd_id in gone else entry)
+            unmatched.append(
+                Unmatched(pd_id, person.name, person.email, pd_id in on_call_ids, gone.get(pd_id))
+            )
     ends = [s.end for s in current if s.end is not None]
     on_duty = tuple(dict.fromkeys(m for pd_id in on_call_ids if (m := slack_of(pd_id))))
     next_up, next_change_at = next_change(shifts, now, on_duty, slack_of)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from roundrobin.db import Database
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.store import directory, outbox
 
@@ -41,7 +41,7 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data = dict(r)
         data["schedule"] = Schedule.from_json(data["schedule"])
         data["channels"] = tuple(json.loads(data["channels"]))
-        data["pd_unmatched"] = tuple(json.loads(data["pd_unmatched"]))
+        data["pd_unmatched"] = tuple(Unmatched.from_json(p) for p in json.loads(data["pd_unmatched"]))
         data["pd_next_up"] = tuple(json.loads(data["pd_next_up"]))
         data["topic_channels"] = tuple(json.loads(data["topic_channels"]))
         data["templates"] = json.loads(data["templates"])
@@ -269,7 +269,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 rotation.usergroup_id,
                 rotation.usergroup_handle,
                 rotation.pd_status,
-                json.dumps(list(rotation.pd_unmatched), sort_keys=True),
+                json.dumps([p.to_json() for p in rotation.pd_unmatched], sort_keys=True),
                 rotation.updated_at,
                 rotation.config_rev,
                 rotation.duty_rev,

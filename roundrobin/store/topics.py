@@ -12,13 +12,14 @@ import json
 from dataclasses import dataclass
 
 from roundrobin.db import Database
+from roundrobin.rotations.announcement import TopicState
 
 
 @dataclass(frozen=True)
 class TopicWork:
     channel_id: str
     rotation_id: int
-    desired: dict | None
+    desired: TopicState | None
     desired_rev: int
     applied_text: str | None
     left_alone: str | None
@@ -29,7 +30,7 @@ def _work(row) -> TopicWork:
     return TopicWork(
         channel_id=row["channel_id"],
         rotation_id=row["rotation_id"],
-        desired=None if row["desired"] is None else json.loads(row["desired"]),
+        desired=None if row["desired"] is None else TopicState.from_json(json.loads(row["desired"])),
         desired_rev=row["desired_rev"],
         applied_text=row["applied_text"],
         left_alone=row["left_alone"],
@@ -38,11 +39,11 @@ def _work(row) -> TopicWork:
 
 
 async def want(
-    db: Database, rotation_id: int, channel_id: str, desired: dict | None, reclaim: bool = False
+    db: Database, rotation_id: int, channel_id: str, desired: TopicState | None, reclaim: bool = False
 ) -> None:
     """What the channel's topic should say now (None: clear ours). `reclaim`: the rotation's editor
     chose this channel again, so a topic someone else set may be replaced once more."""
-    text = None if desired is None else json.dumps(desired, sort_keys=True)
+    text = None if desired is None else json.dumps(desired.to_json(), sort_keys=True)
     row = await db.fetchone(
         "SELECT desired, applied_text FROM channel_topics WHERE channel_id = ? AND rotation_id = ?",
         (channel_id, rotation_id),

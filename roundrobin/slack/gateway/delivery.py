@@ -29,28 +29,29 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
-from roundrobin.rotations.model import GroupState, Rotation, why_not, with_snapshot
+from roundrobin.rotations.announcement import with_snapshot
+from roundrobin.rotations.model import GroupState, Rotation, why_not
 from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.failures import SlackFailure, classify, describe
 from roundrobin.slack.gateway.pacing import Pacer
 from roundrobin.slack.views.blocks import esc, mention
-from roundrobin.slack.views.messages import RENDERERS
-from roundrobin.slack.views.personal import RENDERERS as PERSONAL
+from roundrobin.slack.views.messages import FORMATS
+from roundrobin.slack.views.personal import FORMATS as PERSONAL
 from roundrobin.slack.views.personal import topic_text
+from roundrobin.slack.views.sending import Format, Name, Sending
 from roundrobin.store import events, outbox, preferences, topics
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.outbox import GroupWork, Message
 from roundrobin.store.topics import TopicWork
 
 log = logging.getLogger(__name__)
-
-Renderer = Callable[[Rotation, dict], dict | None]
 
 CALL_TIMEOUT = 10.0  # a hanging Slack answer must not hold a lane for minutes
 MAX_BACKOFF = 60.0
@@ -139,7 +140,7 @@ class SlackDelivery:
         clock: Callable[[], float] = time.time,
         call_timeout: float = CALL_TIMEOUT,
         drift_every: float = DRIFT_EVERY,
-        renderers: dict[str, Renderer] | None = None,
+        formats: Mapping[str, Format[Any]] | None = None,
         directory: SlackDirectory | None = None,
         group_created: GroupCreated | None = None,
         bot_user_id: str = "",
@@ -151,8 +152,8 @@ class SlackDelivery:
         self._clock = clock
         self._call_timeout = call_timeout
         self._drift_every = drift_every
-        # kind → (rotation, body) → chat.postMessage arguments, or None when it is no longer worth sending
-        self._renderers = {**RENDERERS, **PERSONAL, **(renderers or {})}
+        # kind → how its stored body is read back and rendered into chat.postMessage arguments
+        self._formats: dict[str, Format[Any]] = {**FORMATS, **PERSONAL, **(formats or {})}
         self._directory = directory  # names for plain-text words (topics, _TEXTONLY tokens)
         # A group this worker created is handed to the rotation that asked for it (the rotation
         # service decides whether it still wants it); `bot_user_id` recognises groups it made.
@@ -460,12 +461,15 @@ class SlackDelivery:
         current = await rotation_store.get(self._db, message.rotation_id)
         if current is None:
             return  # deleted: its outbox rows went with it
-        # Who is on duty as it is now (is the message still true?); the rotation's words as they
-        # were when the change was made (a rename a moment later does not rewrite it).
-        rotation = with_snapshot(current, message.body.get("rotation"))
+        rotation = current
         try:
-            body = await self._enrich(message.body, message.target, names=bool(rotation.templates))
-            payload = self._renderers[message.kind](rotation, body)
+            kind = self._formats[message.kind]
+            body = kind.parse(message.body)
+            # Who is on duty as it is now (is the message still true?); the rotation's words as they
+            # were when the change was made (a rename a moment later does not rewrite it).
+            rotation = with_snapshot(current, body.words)
+            sending = await self._sending(body.people, message.target, names=bool(rotation.templates))
+            payload = kind.render(rotation, body, sending)
             if payload is None:
                 await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
                 return
@@ -484,19 +488,17 @@ class SlackDelivery:
             return
         await outbox.message_sent(self._db, message)
 
-    async def _enrich(self, body: dict, target: str, names: bool) -> dict:
+    async def _sending(self, people: set[str], target: str, names: bool) -> Sending:
         """What only the moment of sending knows: who the message is for, the time, mutes, and the
         people's names when the words need them in plain text (a template's _TEXTONLY tokens)."""
-        ids = {*body.get("on_duty", ()), *body.get("next_up", ()), body.get("actor"), target}
-        return {
-            **body,
-            "names": await self._names(u for u in ids if u) if names else {},
-            "target": target,
-            "now": self._clock(),
-            "muted": await preferences.dms_muted(self._db, target),
-        }
+        return Sending(
+            target=target,
+            now=self._clock(),
+            muted=await preferences.dms_muted(self._db, target),
+            names=await self._names(u for u in {*people, target} if u) if names else {},
+        )
 
-    async def _names(self, user_ids) -> dict[str, dict]:
+    async def _names(self, user_ids: Iterable[str]) -> dict[str, Name]:
         if self._directory is None:
             return {}
         return await self._directory.names(user_ids)
@@ -547,10 +549,7 @@ class SlackDelivery:
                 await self._call("conversations.setTopic", channel=work.channel_id, topic="")
             await topics.set_done(self._db, work, None)
             return
-        text = topic_text(
-            rotation,
-            {**desired, "names": await self._names(desired.get("on_duty", []) + desired.get("next_up", []))},
-        )
+        text = topic_text(rotation, desired, await self._names([*desired.on_duty, *desired.next_up]))
         if work.applied_text is not None and current not in ("", work.applied_text, text):
             note = (
                 f"Someone changed the topic of {mention(work.channel_id)}, so Round Robin leaves it as it is. "

@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.slack.views.blocks import is_id
+from roundrobin.slack.views.sending import Name
 from roundrobin.store import directory as store
 from roundrobin.store.directory import SlackUser
 from roundrobin.store.pagerduty import get_meta, set_meta
@@ -104,10 +105,10 @@ class SlackDirectory:
             found.update({u.id: u for u in learned})
         return found
 
-    async def names(self, user_ids: Iterable[str]) -> dict[str, dict]:
-        """Slack user id → {"name", "handle"}: the words for people in plain text (topics, _TEXTONLY)."""
+    async def names(self, user_ids: Iterable[str]) -> dict[str, Name]:
+        """Slack user id → name and handle: the words for people in plain text (topics, _TEXTONLY)."""
         people = await self.people(user_ids)
-        return {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
+        return {u: Name(p.real_name or p.name, p.name) for u, p in people.items()}
 
     async def loaded(self) -> bool:
         """Whether users.list was ever read in full."""

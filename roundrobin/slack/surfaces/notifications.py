@@ -7,6 +7,7 @@ from dataclasses import replace
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.rotations import templates
+from roundrobin.rotations.announcement import Announcement
 from roundrobin.rotations.errors import DraftError
 from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next_up_people
 from roundrobin.services import Services
@@ -96,18 +97,18 @@ async def _form(
 ) -> NotificationsForm:
     """The form with a preview of each template, drawn from who is on duty now."""
     drafted = replace(rotation, templates={k: v for k, v in wanted.templates.items() if v})
-    body = DutyChange(
-        drafted, (), "rotated", viewer, next_up_people(drafted), services.clock()
-    ).announcement()
-    body["names"] = await services.directory.names([*body["on_duty"], *body["next_up"], viewer])
+    body = Announcement.of(
+        DutyChange(drafted, (), "rotated", viewer, next_up_people(drafted), services.clock())
+    )
+    names = await services.directory.names([*body.on_duty, *body.next_up, viewer])
     previews = {}
     for surface, template in drafted.templates.items():
         if problem := templates.problems({surface: template}).get(surface):
             previews[surface] = f":warning: {esc(problem)}"
         elif surface == "topic":
-            previews[surface] = esc(topic_text(drafted, body))
+            previews[surface] = esc(topic_text(drafted, body.topic(), names))
         else:
-            previews[surface] = fill(drafted, surface, body) or (
+            previews[surface] = fill(drafted, surface, body, names) or (
                 "_nothing is left once the tokens with no value now are left out: Round Robin's usual "
                 "words would go out_"
             )

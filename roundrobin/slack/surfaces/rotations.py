@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from roundrobin.access import PermissionDenied
 from roundrobin.pagerduty.people import Linked
 from roundrobin.rotations.errors import NotAllowed
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.services import Services
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.surfaces.deps import deps, refusals
@@ -296,7 +296,7 @@ async def on_unlink(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltC
 
 
 def _pd_person(linked: Linked) -> str:
-    return unmatched_words([{"name": linked.person.name, "email": linked.person.email}])
+    return unmatched_words([Unmatched(linked.person.id, linked.person.name, linked.person.email)])
 
 
 def _refused_modal(message: str) -> dict:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
-from roundrobin.rotations.model import Rotation, why_not
+from roundrobin.rotations.model import Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_hand_over, zone
 from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
@@ -442,7 +442,7 @@ class Details:
     can_rotate: bool = False  # the reader may set who is on duty
     by_hand: dict[str, str] = field(default_factory=dict)  # PagerDuty user → Slack user, linked by hand
     pd_emails: dict[str, str] = field(default_factory=dict)
-    upcoming_unlinked: tuple[dict, ...] = ()
+    upcoming_unlinked: tuple[tuple[Unmatched, float], ...] = ()
     notice: str | None = None  # mrkdwn: what the reader just did here
 
 
@@ -518,18 +518,19 @@ def _members_text(r: Rotation) -> str:
 
 def _unmatched_blocks(d: Details) -> list[Block]:
     blocks = []
-    ahead = {p.get("id"): p for p in d.upcoming_unlinked}
-    for person in [p for p in d.rotation.pd_unmatched if p.get("id") not in d.by_hand][:20]:
-        who = esc(person.get("name") or person["id"])
-        email = esc(person.get("email") or "no email in PagerDuty")
-        state = "on call now, " if person.get("on_call") else ""
-        if not state and person.get("id") in ahead:
-            state = f"on call from {slack_date(ahead[person['id']]['start'])}, "
-        found = why_not(person["why"]) if person.get("why") else "not found in Slack"
+    ahead = {p.id: start for p, start in d.upcoming_unlinked}
+    for person in [p for p in d.rotation.pd_unmatched if p.id not in d.by_hand][:20]:
+        pd_id = person.id or ""
+        who = esc(person.name or pd_id)
+        email = esc(person.email or "no email in PagerDuty")
+        state = "on call now, " if person.on_call else ""
+        if not state and person.id in ahead:
+            state = f"on call from {slack_date(ahead[person.id])}, "
+        found = why_not(person.why) if person.why else "not found in Slack"
         text = f":grey_question: {who} ({email}): {state}{found}"
         if not d.can_link:
             text += ". Workspace admins and Round Robin owners can link them to a Slack user here"
-        accessory = button("Link…", Rotations.LINK, value=person["id"]) if d.can_link else None
+        accessory = button("Link…", Rotations.LINK, value=pd_id) if d.can_link else None
         blocks.append(section(text, accessory=accessory))
     return blocks
 
