@@ -24,11 +24,14 @@ from roundrobin.store import rotations as store
 
 @dataclass(frozen=True)
 class Group:
+    """A Slack user group, as the workspace has it."""
+
     id: str
     handle: str
     name: str
     users: tuple[str, ...]
     enabled: bool
+    created_by: str = ""  # who made it (Round Robin's bot, for a group it created)
 
 
 class Workspace(Protocol):

@@ -41,6 +41,7 @@ from roundrobin.rotations.model import GroupState, Rotation, why_not
 from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.failures import SlackFailure, classify, describe
 from roundrobin.slack.gateway.pacing import Pacer
+from roundrobin.slack.gateway.usergroups import parse_group
 from roundrobin.slack.views.blocks import esc, mention
 from roundrobin.slack.views.messages import FORMATS
 from roundrobin.slack.views.personal import FORMATS as PERSONAL
@@ -420,15 +421,14 @@ class SlackDelivery:
     async def _ours(self, handle: str) -> str | None:
         """The id of a group with this handle that Round Robin made and no rotation keeps."""
         listed = await self._call("usergroups.list", include_disabled=True)
-        for group in listed.get("usergroups", []):
-            made_here = group.get("created_by") == self._bot_user_id
-            if group.get("handle", "").lower() != handle.lower() or not made_here:
+        for group in map(parse_group, listed.get("usergroups", [])):
+            if group.handle.lower() != handle.lower() or group.created_by != self._bot_user_id:
                 continue
-            if await rotation_store.holder_of_group(self._db, group["id"]):
+            if await rotation_store.holder_of_group(self._db, group.id):
                 continue
-            if group.get("date_delete"):
-                await self._call("usergroups.enable", usergroup=group["id"])
-            return group["id"]
+            if not group.enabled:
+                await self._call("usergroups.enable", usergroup=group.id)
+            return group.id
         return None
 
     async def _group_failed(self, work: GroupWork, failure: SlackFailure, handle: str | None = None) -> None:
@@ -603,7 +603,7 @@ class SlackDelivery:
         except _Failed as failed:
             log.info("user group drift check skipped", extra={"error": failed.failure.code})
             return 0
-        actual = {g["id"]: g for g in data.get("usergroups", [])}
+        actual = {g.id: g for g in map(parse_group, data.get("usergroups", []))}
         repaired = 0
         now = self._clock()
         for work in settled:
@@ -611,8 +611,7 @@ class SlackDelivery:
             if group is None:
                 seen = None  # deleted in Slack: setting it again will say so on the rotation
             else:
-                enabled = not group.get("date_delete")
-                seen = GroupState(enabled, tuple(sorted(group.get("users") or ())) if enabled else ())
+                seen = GroupState(group.enabled, tuple(sorted(group.users)) if group.enabled else ())
             async with self._db.transaction():
                 latest = await outbox.group(self._db, work.rotation_id)
                 if (

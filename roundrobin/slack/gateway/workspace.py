@@ -74,7 +74,7 @@ class SlackWorkspace:
                 return found
 
     async def groups(self, query: str) -> list[Group]:
-        return [_group(g) for g in await self._usergroups.search(query)]
+        return await self._usergroups.search(query)
 
     async def group(self, group_id: str) -> Group | None:
         if not is_id("group", group_id):
@@ -83,14 +83,4 @@ class SlackWorkspace:
         if found is None:
             self._usergroups.forget()  # made a moment ago, perhaps
             found = await self._usergroups.get(group_id)
-        return _group(found) if found is not None else None
-
-
-def _group(found: dict) -> Group:
-    return Group(
-        id=found["id"],
-        handle=found.get("handle", ""),
-        name=found.get("name", ""),
-        users=tuple(found.get("users") or ()),
-        enabled=not found.get("date_delete"),
-    )
+        return found
