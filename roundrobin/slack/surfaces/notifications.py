@@ -13,9 +13,10 @@ from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next
 from roundrobin.services import Services
 from roundrobin.slack.ids import NotificationIds, Preferences
 from roundrobin.slack.surfaces.deps import deps, refusals
-from roundrobin.slack.surfaces.forms import notification_errors, number, parse_id, parse_notifications
-from roundrobin.slack.views.blocks import esc, read_metadata
+from roundrobin.slack.surfaces.forms import notification_errors, parse_notifications
+from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.messages import fill
+from roundrobin.slack.views.metadata import NotificationsMeta, parse_id
 from roundrobin.slack.views.notifications import SURFACE_LABELS, NotificationsForm, notifications_modal
 from roundrobin.slack.views.personal import topic_text
 
@@ -48,9 +49,7 @@ async def on_preview(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> No
     await ack()
     services, view, user_id = deps(context), body["view"], body["user"]["id"]
     await services.modals.require_own(body)
-    rotation = await services.rotations.get(
-        parse_id(read_metadata(view.get("private_metadata")).get("rotation_id")) or 0
-    )
+    rotation = await services.rotations.get(NotificationsMeta.read(view).rotation_id or 0)
     if rotation is None:
         return
     await services.access.require_edit(user_id, rotation)  # the right to edit may have gone since
@@ -61,13 +60,13 @@ async def on_preview(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> No
 @refusals(field=NotificationIds.TOPIC_CHANNELS)
 async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    meta = read_metadata(view.get("private_metadata"))
+    meta = NotificationsMeta.read(view)
     try:
         rotation = await services.editor.update_notifications(
-            parse_id(meta.get("rotation_id")) or 0,
+            meta.rotation_id or 0,
             parse_notifications(view),
             user_id,
-            expected_rev=number(meta.get("config_rev")),
+            expected_rev=meta.config_rev,
         )
     except DraftError as e:
         await ack(response_action="errors", errors=notification_errors(e.errors, view))

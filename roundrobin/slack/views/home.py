@@ -7,6 +7,7 @@ from typing import Any
 
 from roundrobin.slack.ids import Home, Preferences
 from roundrobin.slack.views.blocks import Block, actions, button, divider, header, home, section
+from roundrobin.slack.views.metadata import HomeMeta
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 
 TABS = ("rotations", "settings")
@@ -33,7 +34,7 @@ def home_view(state: HomeState) -> dict[str, Any]:
         blocks += [divider(), _your_dms(state.dms_muted)]
     else:
         blocks += list(state.rotations_blocks)
-    return home(blocks, private_metadata={"tab": state.tab, "page": state.page})
+    return home(blocks, private_metadata=HomeMeta(state.tab, state.page))
 
 
 def _your_dms(muted: bool) -> Block:

@@ -30,6 +30,7 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
+from roundrobin.slack.views.metadata import LinkMeta, OfRotation, RotationFormMeta, SetOnDutyMeta
 from roundrobin.slack.views.rotations import (
     DETAILS,
     DETAILS_LINKER,
@@ -125,13 +126,14 @@ def rotation_modal(form: RotationForm) -> dict:
         blocks,
         callback_id=Rotations.FORM_VIEW,
         submit="Save" if editing else "Create",
-        private_metadata={
-            "rotation_id": form.rotation_id,
-            "config_rev": form.config_rev,
-            "tz": d.schedule.tz,  # kept while the time zone field is hidden (Manual), so it is not lost
-            **({"members_v": form.members_version} if form.members_version else {}),
-            **({"keep_members": True, "kept_members": form.kept_members} if form.kept_members else {}),
-        },
+        private_metadata=RotationFormMeta(
+            form.rotation_id,
+            form.config_rev,
+            tz=d.schedule.tz,  # kept while the time zone field is hidden (Manual), so it is not lost
+            members_v=form.members_version,
+            keep_members=bool(form.kept_members),
+            kept_members=form.kept_members,
+        ),
     )
 
 
@@ -402,7 +404,7 @@ def set_on_duty_modal(rotation: Rotation, names: dict[str, str]) -> dict:
         blocks,
         Rotations.SET_ON_DUTY_VIEW,
         "Set on duty",
-        private_metadata={"rotation_id": rotation.id, "duty_rev": rotation.duty_rev},
+        private_metadata=SetOnDutyMeta(rotation.id, rotation.duty_rev),
     )
 
 
@@ -423,7 +425,7 @@ def delete_modal(rotation: Rotation) -> dict:
         [section(text)],
         Rotations.DELETE_VIEW,
         "Delete",
-        private_metadata={"rotation_id": rotation.id},
+        private_metadata=OfRotation(rotation.id),
     )
 
 
@@ -480,7 +482,7 @@ def details_modal(d: Details) -> dict:
             divider(),
             section("*Recent changes*\n" + "\n".join(_event_line(e) for e in d.history[:10])),
         ]
-    return modal("Rotation", blocks[:100], close="Close", private_metadata={"rotation_id": r.id})
+    return modal("Rotation", blocks[:100], close="Close", private_metadata=OfRotation(r.id))
 
 
 def notifications_line(r: Rotation, can_edit: bool) -> Block:
@@ -597,9 +599,10 @@ def _event_line(e: Event) -> str:
     return f"{when}: {words}{by}"
 
 
-def link_modal(rotation_id: int, person: dict) -> dict:
-    who = esc(person.get("name") or person["id"])
-    email = esc(person.get("email") or "no email")
+def link_modal(rotation_id: int | None, person: Unmatched) -> dict[str, Any]:
+    """Choose who someone PagerDuty has (and Slack does not know) is in Slack."""
+    who = esc(person.name or person.id or "")
+    email = esc(person.email or "no email")
     blocks = [
         section(
             f"*{who}* ({email}) is in PagerDuty but Round Robin found no Slack user with that email. "
@@ -614,5 +617,5 @@ def link_modal(rotation_id: int, person: dict) -> dict:
         blocks,
         Rotations.LINK_VIEW,
         "Link",
-        private_metadata={"rotation_id": rotation_id, "pd_user_id": person["id"]},
+        private_metadata=LinkMeta(rotation_id, person.id),
     )
