@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
@@ -33,7 +34,7 @@ def iso(epoch: float) -> str:
 # -- answers into shifts -------------------------------------------------------------------------
 
 
-def shift_from_oncall(row: dict) -> Shift | None:
+def shift_from_oncall(row: dict[str, Any]) -> Shift | None:
     """One /oncalls row as a shift; None for permanent on-calls (a user targeted directly)."""
     schedule, user = row.get("schedule"), row.get("user")
     if not schedule or not user or not row.get("start"):
@@ -46,7 +47,7 @@ def shift_from_oncall(row: dict) -> Shift | None:
     )
 
 
-def user_from(data: dict) -> PdUser | None:
+def user_from(data: dict[str, Any]) -> PdUser | None:
     if not data.get("id"):
         return None
     return PdUser(
@@ -57,7 +58,7 @@ def user_from(data: dict) -> PdUser | None:
     )
 
 
-def shifts_from_final_schedule(schedule_id: str, schedule: dict) -> list[Shift]:
+def shifts_from_final_schedule(schedule_id: str, schedule: dict[str, Any]) -> list[Shift]:
     """A layer-based schedule's final_schedule entries (layers and overrides merged) as shifts.
     Entries of deleted users are left out, as PagerDuty keeps them in past renderings."""
     entries = (schedule.get("final_schedule") or {}).get("rendered_schedule_entries") or []
@@ -71,7 +72,7 @@ def shifts_from_final_schedule(schedule_id: str, schedule: dict) -> list[Shift]:
     return shifts
 
 
-def shifts_from_v3(schedule_id: str, schedule: dict) -> list[Shift]:
+def shifts_from_v3(schedule_id: str, schedule: dict[str, Any]) -> list[Shift]:
     """A shift-based schedule's computed assignments as shifts; `empty_member` slots are nobody."""
     assignments = (schedule.get("final_schedule") or {}).get("computed_shift_assignments") or []
     shifts = []
@@ -84,7 +85,7 @@ def shifts_from_v3(schedule_id: str, schedule: dict) -> list[Shift]:
     return shifts
 
 
-def v3_member_ids(schedule: dict) -> tuple[str, ...]:
+def v3_member_ids(schedule: dict[str, Any]) -> tuple[str, ...]:
     """Everyone a shift-based schedule's rotations name (the list endpoint only gives references)."""
     found: dict[str, None] = {}
     for rotation in schedule.get("rotations") or []:
@@ -95,7 +96,7 @@ def v3_member_ids(schedule: dict) -> tuple[str, ...]:
     return tuple(found)
 
 
-def routed(schedule: dict) -> bool:
+def routed(schedule: dict[str, Any]) -> bool:
     """Some escalation policy uses the schedule: only then does GET /oncalls show it."""
     return bool(schedule.get("escalation_policies"))
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
-from roundrobin.rotations.model import DutyChange, Rotation, why_not
+from roundrobin.rotations.model import DutyChange, Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import Schedule, next_hand_over
 from roundrobin.store import events, outbox
 from roundrobin.store import rotations as store
@@ -219,7 +219,7 @@ class DutyService(Changes):
         members: tuple[str, ...],
         on_duty: tuple[str, ...],
         until: float | None,
-        unmatched: tuple[dict, ...],
+        unmatched: tuple[Unmatched, ...],
         status: str,
         next_up: tuple[str, ...] = (),
         next_change_at: float | None = None,

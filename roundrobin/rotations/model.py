@@ -175,7 +175,8 @@ class Rotation:
             return ()
         places = [i for i, m in enumerate(self.members) if m in before]
         start = places[-1] if places else -1
-        count, found = len(self.members), []
+        count = len(self.members)
+        found: list[tuple[str, str]] = []
         for step in range(1, count + 1):
             person = self.members[(start + step) % count]
             if person == after[0]:

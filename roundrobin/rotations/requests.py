@@ -179,7 +179,7 @@ class RequestService:
             request = await self._answerable(request_id, actor, now)
             if not await store.take(self._db, request.id, actor, now):
                 raise RequestRefused(ACKED, await store.get(self._db, request_id))
-            taken = await store.get(self._db, request.id)
+            taken = await store.reread(self._db, request.id)
             await self._reply(ThreadNote("acked", taken, by=actor), now)
             await outbox.forget_ref(self._db, OFFER, str(request.id))
         log.info("request taken", extra={"request": request.id})
@@ -197,14 +197,14 @@ class RequestService:
             passed_by = (*request.passed_by, actor)
             offered = next_offer(rotation, request.requester, request.offered_to, passed_by)
             await store.passed(self._db, request.id, passed_by, (*request.offered_to, *offered))
-            after = await store.get(self._db, request.id)
+            after = await store.reread(self._db, request.id)
             if after.holders:
                 await self._reply(ThreadNote("passed", after, by=actor, offered=tuple(offered)), now)
                 for user_id in offered:
                     await self._offer(after, user_id, actor, now)
             else:
                 await store.close(self._db, request.id, UNANSWERED, now)
-                after = await store.get(self._db, request.id)
+                after = await store.reread(self._db, request.id)
                 await self._reply(ThreadNote(UNANSWERED, after, by=actor), now)
         log.info("request passed", extra={"request": request.id, "offered": len(offered)})
         self._effects.ring()
@@ -218,7 +218,7 @@ class RequestService:
             async with self._db.transaction():
                 if not await store.close(self._db, due.id, EXPIRED, now):
                     continue  # taken or passed meanwhile
-                request = await store.get(self._db, due.id)
+                request = await store.reread(self._db, due.id)
                 await self._reply(ThreadNote(EXPIRED, request), now)
                 await outbox.forget_ref(self._db, OFFER, str(request.id))
             closed.append(request)
@@ -368,7 +368,7 @@ class RequestExpiry:
         self._service = service
         self._clock = clock
         self._idle = idle
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._step()  # catch up once before anything else happens

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 from roundrobin.rotations.announcement import TopicState
 
 
@@ -26,7 +26,7 @@ class TopicWork:
     attempts: int = 0
 
 
-def _work(row) -> TopicWork:
+def _work(row: Row) -> TopicWork:
     return TopicWork(
         channel_id=row["channel_id"],
         rotation_id=row["rotation_id"],
@@ -100,10 +100,9 @@ async def get(db: Database, channel_id: str, rotation_id: int) -> TopicWork | No
 
 
 async def next_due_at(db: Database) -> float | None:
-    row = await db.fetchone(
+    return await db.fetch_float(
         "SELECT MIN(next_attempt_at) FROM channel_topics WHERE desired_rev != applied_rev"
     )
-    return row[0]
 
 
 async def set_done(
@@ -169,7 +168,7 @@ async def problems(
 
 
 async def pending(db: Database) -> int:
-    return (await db.fetchone("SELECT COUNT(*) FROM channel_topics WHERE desired_rev != applied_rev"))[0]
+    return await db.fetch_int("SELECT COUNT(*) FROM channel_topics WHERE desired_rev != applied_rev")
 
 
 async def release_waiting(db: Database, now: float) -> int:
