@@ -29,7 +29,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -160,8 +160,8 @@ class SlackDelivery:
         # service decides whether it still wants it); `bot_user_id` recognises groups it made.
         self._group_created = group_created
         self._bot_user_id = bot_user_id
-        self._tasks: dict[tuple[str, int | str], asyncio.Task] = {}
-        self._calling: set[asyncio.Task] = set()  # tasks with a request to Slack on the wire
+        self._tasks: dict[tuple[str, int | str], asyncio.Task[None]] = {}
+        self._calling: set[asyncio.Task[Any]] = set()  # tasks with a request to Slack on the wire
         self._closing = False
         self._worker: asyncio.Task | None = None
         self._drift: asyncio.Task | None = None
@@ -227,8 +227,8 @@ class SlackDelivery:
             self._spawn(("group", work.rotation_id), self._deliver_group(work))
         for message in await outbox.due_messages(self._db, now):
             self._spawn(("message", message.id), self._deliver_message(message))
-        for work in await topics.due(self._db, now):
-            self._spawn(("topic", f"{work.channel_id}:{work.rotation_id}"), self._deliver_topic(work))
+        for topic in await topics.due(self._db, now):
+            self._spawn(("topic", f"{topic.channel_id}:{topic.rotation_id}"), self._deliver_topic(topic))
         times = [
             t
             for t in (await outbox.next_due_at(self._db), await topics.next_due_at(self._db))
@@ -273,14 +273,14 @@ class SlackDelivery:
         if released:
             self._doorbell.ring()
 
-    def _spawn(self, key: tuple[str, int | str], work) -> None:
+    def _spawn(self, key: tuple[str, int | str], work: Coroutine[Any, Any, None]) -> None:
         if key in self._tasks or self._closing:
             work.close()
             return
         task = asyncio.create_task(work, name=f"slack-{key[0]}-{key[1]}")
         self._tasks[key] = task
 
-        def done(t: asyncio.Task) -> None:
+        def done(t: asyncio.Task[None]) -> None:
             self._tasks.pop(key, None)
             self._progress.set()
             self._calling.discard(t)
@@ -290,13 +290,14 @@ class SlackDelivery:
 
         task.add_done_callback(done)
 
-    async def _call(self, method: str, lane: str = "", /, **args) -> dict:
+    async def _call(self, method: str, lane: str = "", /, **args: Any) -> dict[str, Any]:
         """One paced Web API call (`lane`: the channel, for per-channel limits); rate limits are
         waited out here, anything else raises _Failed."""
         for _ in range(RATE_LIMIT_RETRIES):
             counted = await self._pacer.slot(method, lane)
             task = asyncio.current_task()
-            self._calling.add(task)
+            if task is not None:
+                self._calling.add(task)
             try:
                 async with asyncio.timeout(self._call_timeout):
                     response = await getattr(self._client, method.replace(".", "_"))(**args)
@@ -309,10 +310,12 @@ class SlackDelivery:
                     self._pacer.refund(counted)  # it never reached Slack's limits
                 if not failure.rate_limited:
                     raise _Failed(failure) from None
-                log.info("slack rate limited", extra={"method": method, "wait_seconds": failure.retry_after})
-                self._pacer.hold(method, lane, failure.retry_after)
+                wait = failure.retry_after or 0.0  # rate_limited: Slack said how long
+                log.info("slack rate limited", extra={"method": method, "wait_seconds": wait})
+                self._pacer.hold(method, lane, wait)
             finally:
-                self._calling.discard(task)
+                if task is not None:
+                    self._calling.discard(task)
         raise _Failed(SlackFailure("ratelimited", True))
 
     def _backoff(self, attempts: int) -> float:
@@ -544,7 +547,7 @@ class SlackDelivery:
         desired = work.desired if rotation is not None else None
         info = await self._call("conversations.info", channel=work.channel_id)
         current = ((info.get("channel") or {}).get("topic") or {}).get("value") or ""
-        if desired is None:
+        if desired is None or rotation is None:
             if work.applied_text and current == work.applied_text:
                 await self._call("conversations.setTopic", channel=work.channel_id, topic="")
             await topics.set_done(self._db, work, None)

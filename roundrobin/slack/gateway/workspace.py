@@ -8,6 +8,7 @@ users.info), which channels Round Robin can tell (conversations.info) and which 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -68,7 +69,8 @@ class SlackWorkspace:
             page = await self._client.users_conversations(
                 user=user_id, types=CHANNEL_TYPES, exclude_archived=True, limit=999, cursor=cursor
             )
-            found |= {c["id"] for c in page.get("channels", [])}
+            channels: list[dict[str, Any]] = page.get("channels", [])
+            found |= {c["id"] for c in channels}
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Notifications
@@ -66,7 +66,7 @@ class OAuthClientForm:
     client_secret: str
 
     def errors(self) -> dict[str, str]:
-        problems = {}
+        problems: dict[str, str] = {}
         if not self.client_id or any(c.isspace() for c in self.client_id):
             problems[PagerDuty.CLIENT_ID_BLOCK] = (
                 "Paste the Client ID from your PagerDuty app, without spaces."
@@ -150,7 +150,11 @@ def turn_order_move(view: dict) -> tuple[str, int] | None:
     return (who, where) if isinstance(who, str) and where is not None else None
 
 
-def _choice(element: dict, low: int, high: int, default: int | None) -> int | None:
+@overload
+def _choice(element: dict[str, Any], low: int, high: int, default: int) -> int: ...
+@overload
+def _choice(element: dict[str, Any], low: int, high: int, default: None) -> int | None: ...
+def _choice(element: dict[str, Any], low: int, high: int, default: int | None) -> int | None:
     """The number a select's chosen option carries, or `default` when none (or a crafted one)."""
     chosen = number((element.get("selected_option") or {}).get("value"), low, high)
     return default if chosen is None else chosen
@@ -218,11 +222,11 @@ def notification_errors(errors: dict[str, str], view: dict) -> dict[str, str]:
     }
     shown: dict[str, str] = {}
     for name, message in errors.items():
-        block = (
+        named: str | None = (
             NotificationIds.template(name.removeprefix("template."))
             if name.startswith("template.")
             else keys.get(name)
         )
-        block = block if block in present else NotificationIds.TOPIC_CHANNELS
+        block = named if named is not None and named in present else NotificationIds.TOPIC_CHANNELS
         shown[block] = f"{shown[block]} {message}" if block in shown else message
     return shown

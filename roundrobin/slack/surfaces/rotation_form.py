@@ -87,8 +87,8 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         pd_schedule_id=rotation.pd_schedule_id,
         members_may_rotate=rotation.members_may_rotate,
     )
-    schedules = await services.sync.schedules([rotation.pd_schedule_id] if rotation.pd_schedule_id else [])
-    schedule = schedules.get(rotation.pd_schedule_id)
+    schedule_id = rotation.pd_schedule_id
+    schedule = (await services.sync.schedules([schedule_id])).get(schedule_id) if schedule_id else None
     group = await services.rotations.group(rotation.usergroup_id) if rotation.usergroup_id else None
     return RotationForm(
         draft=draft,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from roundrobin.slack_ids import is_id
@@ -56,7 +57,10 @@ def header(text: str) -> Block:
 
 
 def section(
-    text: str, accessory: dict | None = None, block_id: str | None = None, fields: list[str] = ()
+    text: str,
+    accessory: dict[str, Any] | None = None,
+    block_id: str | None = None,
+    fields: Sequence[str] = (),
 ) -> Block:
     block: Block = {"type": "section", "text": mrkdwn(text, LIMITS["section"])}
     if fields:
@@ -108,7 +112,7 @@ def button(
 
 
 def confirm(title: str, text: str, yes: str, no: str = "Cancel", style: str | None = None) -> dict:
-    dialog = {
+    dialog: dict[str, Any] = {
         "title": plain(title, LIMITS["confirm_title"]),
         "text": mrkdwn(text, LIMITS["confirm_text"]),
         "confirm": plain(yes, LIMITS["confirm_button"]),

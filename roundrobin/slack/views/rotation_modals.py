@@ -586,7 +586,7 @@ def _event_line(e: Event) -> str:
             "handed_over": "handed over",
             "left": "the person on duty left Slack",
             "edited": "edited",
-        }.get(e.detail.get("reason"), e.detail.get("reason", ""))
+        }.get(raw := str(e.detail.get("reason", "")), raw)
         return f"{when}: {after} on duty ({reason}){by}"
     if e.kind == "rotation.edited" and e.detail.get("removed"):
         return f"{when}: {mention(e.detail['removed'])} removed from the rotation{by}"

@@ -112,7 +112,7 @@ def rotation_summary(row: RotationRow) -> list[Block]:
         ),
     ]
     if row.can_rotate and row.viewer in r.on_duty and not r.bound and r.next_up:
-        blocks.append(_hand_over(r))
+        blocks.append(_hand_over(r, r.next_up))
     blocks += [remove_offer(r, user, why) for user, why in offers]
     return blocks
 
@@ -133,15 +133,15 @@ def remove_offer(r: Rotation, user: str, why: str) -> Block:
     )
 
 
-def _hand_over(r: Rotation) -> Block:
+def _hand_over(r: Rotation, next_up: str) -> Block:
     """The person on duty is done: one press hands over to whoever is next."""
     ask = confirm(
         "Hand over now?",
-        f"{mention(r.next_up)} goes on duty for *{esc(r.name)}* now, and its channels are told.",
+        f"{mention(next_up)} goes on duty for *{esc(r.name)}* now, and its channels are told.",
         "Hand over",
     )
     return section(
-        f"You are on duty. When you are done, hand over to {mention(r.next_up)}.",
+        f"You are on duty. When you are done, hand over to {mention(next_up)}.",
         accessory=button(
             "I'm done: hand over", Rotations.HAND_OVER, value=f"{r.id}", style="primary", confirm=ask
         ),
