@@ -56,6 +56,3 @@ class Format(Generic[B]):
 
     parse: Callable[[dict[str, Any]], B]
     render: Callable[[Rotation, B, Sending], dict[str, Any] | None]
-
-
-Formats = Mapping[str, "Format[Any]"]
