@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Coverage counts the app where it runs: the e2e tests' `python app.py` and the browser tests' demo
 # are measured through coverage's subprocess patch (pyproject.toml), then combined and reported;

@@ -142,9 +142,12 @@ async def check_pagerduty(settings: Settings, vault: Vault | None) -> list[Line]
     if vault is None:
         return [Line(False, "PagerDuty credentials are stored but there is no secret key to read them")]
     try:
-        key = vault.decrypt(connection.api_key_enc) if connection.method == "api_key" else None
-        if connection.method == "oauth":
-            vault.decrypt(connection.refresh_token_enc)
+        stored = connection.api_key_enc if connection.method == "api_key" else connection.refresh_token_enc
+        if stored is None:
+            return [
+                Line(False, f"The stored PagerDuty connection ({connection.method}) lacks its credential")
+            ]
+        secret = vault.decrypt(stored)
     except VaultError as e:
         return [Line(False, str(e))]
     synced = (
@@ -158,7 +161,11 @@ async def check_pagerduty(settings: Settings, vault: Vault | None) -> list[Line]
         return [Line(True, f"PagerDuty connected with OAuth as {connection.pd_user_name}{synced}")]
     async with aiohttp.ClientSession() as http:
         client = PagerDutyClient(
-            http, settings.pagerduty_api_base(connection.region), StaticApiKey(key), timeout=10, max_retries=1
+            http,
+            settings.pagerduty_api_base(connection.region),
+            StaticApiKey(secret),
+            timeout=10,
+            max_retries=1,
         )
         try:
             await client.get("/users", [("limit", 1)])

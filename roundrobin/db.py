@@ -16,6 +16,8 @@ import aiosqlite
 
 from roundrobin.migrations import MIGRATIONS
 
+Row = aiosqlite.Row
+
 
 class DatabaseError(Exception):
     """The database cannot be opened or is not one this version can use."""
@@ -70,8 +72,7 @@ class Database:
         await self._conn.close()
 
     async def schema_version(self) -> int:
-        row = await self.fetchone("PRAGMA user_version")
-        return row[0]
+        return await self.fetch_int("PRAGMA user_version")
 
     async def migrate(self) -> int:
         """Apply pending migrations in order; refuse a database written by newer code."""
@@ -132,7 +133,7 @@ class Database:
             cursor = await self._conn.execute(sql, tuple(params))
             result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
             await cursor.close()
-            return result
+            return result or 0
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         async with self._access():
@@ -145,6 +146,16 @@ class Database:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._access(), self._conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
+
+    async def fetch_int(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """The number a query of one row answers (COUNT(*), a PRAGMA); 0 when it answers nothing."""
+        row = await self.fetchone(sql, params)
+        return 0 if row is None or row[0] is None else int(row[0])
+
+    async def fetch_float(self, sql: str, params: Iterable[Any] = ()) -> float | None:
+        """The time a query of one row answers (MIN(due_at)…); None when it answers nothing."""
+        row = await self.fetchone(sql, params)
+        return None if row is None or row[0] is None else float(row[0])
 
     async def backup(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), safe while the app is writing.

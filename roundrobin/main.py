@@ -50,9 +50,9 @@ from roundrobin.slack.gateway.rotations_home import RotationsHome
 from roundrobin.slack.gateway.usergroups import Usergroups
 from roundrobin.slack.gateway.workspace import SlackWorkspace
 from roundrobin.slack.surfaces.app import build_slack_app
-from roundrobin.slack.views.requests import renderers as request_renderers
+from roundrobin.slack.views.requests import formats as request_formats
 from roundrobin.slack.views.settings import SyncSummary
-from roundrobin.slack.views.shifts import renderers as shift_renderers
+from roundrobin.slack.views.shifts import formats as shift_formats
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import pd_failures
 from roundrobin.store import rotations as rotation_store
@@ -271,7 +271,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             clock,
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
-            renderers={**request_renderers(identity.url), **shift_renderers()},
+            formats={**request_formats(identity.url), **shift_formats()},
             directory=directory,
             group_created=editor.group_created,
             bot_user_id=identity.bot_user_id,

@@ -54,7 +54,7 @@ class Scheduler:
         self._interval = sync_interval_seconds
         self._clock = clock
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
-        self._watchers: list[asyncio.Task] = []
+        self._watchers: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         if self._sync is not None:
@@ -93,10 +93,11 @@ class Scheduler:
                 log.exception("scheduler could not react to a change")
 
     async def _sync_soon(self) -> None:
-        self._sync.request_soon()
+        if self._sync is not None:
+            self._sync.request_soon()
 
     async def sync(self) -> None:
-        if await integrations.get_connection(self._db) is not None:
+        if self._sync is not None and await integrations.get_connection(self._db) is not None:
             await self._sync.tick(next_poll_in=self._interval)
 
     async def rearm(self) -> None:
@@ -133,6 +134,8 @@ class Scheduler:
 
     async def hand_overs(self) -> None:
         """PagerDuty's planned hand-overs, from the stored plan, on the second they are due."""
+        if self._sync is None:
+            return  # armed only with a sync
         await self._sync.hand_over_due()
         await self.rearm_hand_overs()
 

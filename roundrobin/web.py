@@ -6,6 +6,8 @@ import contextlib
 import html
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -18,6 +20,7 @@ from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import outcome_modal
 from roundrobin.store import outbox, pd_failures
+from roundrobin.store.integrations import Connection
 from roundrobin.store.pd_failures import ReadFailure
 
 log = logging.getLogger(__name__)
@@ -25,14 +28,18 @@ log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
 
 
-SOCKET_MODE = web.AppKey("socket_mode_connected", object)
+# Whether Socket Mode is connected (None: the web server runs without it, as in some tests).
+SocketModeUp = Callable[[], Awaitable[bool]]
+SOCKET_MODE = web.AppKey[SocketModeUp | None]("socket_mode_connected")
 DB = web.AppKey("db", Database)
 # /healthz patience: a sync failing for this many intervals, or Slack work undelivered this long.
 SYNC_FAILING_INTERVALS = 3
 EFFECTS_STUCK_SECONDS = 300.0
 
 
-def build_web_app(services: Services, db: Database, socket_mode_connected=None) -> web.Application:
+def build_web_app(
+    services: Services, db: Database, socket_mode_connected: SocketModeUp | None = None
+) -> web.Application:
     app = web.Application(middlewares=[_security_headers])
     app[SERVICES] = services
     app[DB] = db  # /healthz asks the database itself whether it answers
@@ -164,11 +171,12 @@ async def healthz(request: web.Request) -> web.Response:
         database = f"error: {type(e).__name__}"
         problems.append("database")
     socket_mode = "starting"
-    if request.app[SOCKET_MODE] is not None:
-        socket_mode = "connected" if await request.app[SOCKET_MODE]() else "disconnected"
+    if (connected := request.app[SOCKET_MODE]) is not None:
+        socket_mode = "connected" if await connected() else "disconnected"
     if socket_mode != "connected":
         problems.append("socket_mode")
-    pagerduty, effects = {"state": "unknown"}, {"pending": None, "stuck": None}
+    pagerduty: dict[str, Any] = {"state": "unknown"}
+    effects: dict[str, int | None] = {"pending": None, "stuck": None}
     if database == "ok":
         now = services.clock()
         connection = await services.pagerduty.current()
@@ -193,10 +201,10 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=503 if problems else 200)
 
 
-def _pagerduty_health(connection, now: float, interval: int) -> dict:
+def _pagerduty_health(connection: Connection | None, now: float, interval: int) -> dict[str, Any]:
     if connection is None:
         return {"state": "not_connected"}
-    health = {
+    health: dict[str, Any] = {
         "state": connection.status,
         "method": connection.method,
         "last_sync_ok_at": connection.last_sync_ok_at,
@@ -208,7 +216,7 @@ def _pagerduty_health(connection, now: float, interval: int) -> dict:
     return health
 
 
-def _reads_health(failing: list[ReadFailure]) -> dict:
+def _reads_health(failing: list[ReadFailure]) -> dict[str, Any]:
     """Reads failing for a reason that will not change by itself (backed off, shown on the card with
     what to do): which parts, since when, the next try. No third-party text."""
     if not failing:

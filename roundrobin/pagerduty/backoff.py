@@ -36,7 +36,7 @@ def lasting(error: PagerDutyError) -> bool:
 
 def retry_delay(attempts: int) -> float:
     """Seconds to wait after the `attempts`-th failure in a row."""
-    return min(RETRY_LONGEST, RETRY_FIRST * 2 ** max(0, attempts - 1))
+    return min(RETRY_LONGEST, RETRY_FIRST * 2.0 ** max(0, attempts - 1))
 
 
 def advice(error: PagerDutyError, what: str) -> str:

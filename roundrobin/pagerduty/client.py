@@ -104,7 +104,7 @@ class PagerDutyClient:
 
     async def paginate(
         self, path: str, key: str, params: Params = (), limit: int = MAX_LIMIT, *, count: bool = False
-    ) -> AsyncIterator[dict]:
+    ) -> AsyncIterator[dict[str, Any]]:
         """Yield every object of a classic (offset) paginated list, following `more`.
 
         PagerDuty answers no page past offset + limit = 10,000: a longer list raises
@@ -127,7 +127,7 @@ class PagerDutyClient:
             if offset + limit > MAX_OFFSET_PLUS_LIMIT:
                 raise PagerDutyListTooLong(path, total if isinstance(total, int) else None)
 
-    async def _get_with_retries(self, path: str, params: list) -> dict[str, Any]:
+    async def _get_with_retries(self, path: str, params: list[tuple[str, str | int]]) -> dict[str, Any]:
         refreshed = False
         failures = 0
         rate_waited = 0.0
@@ -156,7 +156,9 @@ class PagerDutyClient:
                 refreshed = True
                 await self._credentials.authorization(force_refresh=True)
 
-    async def _get_once(self, path: str, params: list, force_refresh: bool) -> dict[str, Any]:
+    async def _get_once(
+        self, path: str, params: list[tuple[str, str | int]], force_refresh: bool
+    ) -> dict[str, Any]:
         headers = {
             "Authorization": await self._credentials.authorization(force_refresh),
             "Accept": ACCEPT,

@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlencode, urlparse
 
 import aiohttp
@@ -19,6 +20,7 @@ from roundrobin.config import LOGIN_START_PATH, Settings
 from roundrobin.db import Database
 from roundrobin.pagerduty import oauth
 from roundrobin.pagerduty.client import (
+    Credentials,
     PagerDutyAuthError,
     PagerDutyClient,
     PagerDutyError,
@@ -348,7 +350,7 @@ class PagerDutyConnection:
         )
         return OAuthDone(login.slack_user_id, user_name, login.view_id)
 
-    async def _exchange(self, login: LoginState, code: str) -> tuple[oauth.TokenSet, dict]:
+    async def _exchange(self, login: LoginState, code: str) -> tuple[oauth.TokenSet, dict[str, Any]]:
         """Trade the code for tokens and read them; every way this fails is an OAuthFailure."""
 
         def failure(message: str) -> OAuthFailure:
@@ -380,7 +382,7 @@ class PagerDutyConnection:
             raise failure(_scope_problem(tokens.scopes, missing))
         return tokens, claims
 
-    async def _whoami(self, access_token: str, region: str, claims: dict) -> tuple[str | None, str]:
+    async def _whoami(self, access_token: str, region: str, claims: dict[str, Any]) -> tuple[str | None, str]:
         """Who authorised: /users/me gives the name; the ID token's user_id is the fallback."""
         client = PagerDutyClient(
             self._session,
@@ -394,7 +396,7 @@ class PagerDutyConnection:
             user = user if isinstance(user, dict) else {}
             user_id, name = oauth.claim_text(user, "id"), oauth.claim_text(user, "name")
             if user_id or name:
-                return user_id, name or oauth.claim_text(user, "email") or user_id
+                return user_id, name or oauth.claim_text(user, "email") or user_id or ""
             log.warning("pagerduty /users/me named nobody")
         except PagerDutyError as e:
             log.warning("pagerduty /users/me failed", extra={"error": str(e)})
@@ -408,8 +410,9 @@ class PagerDutyConnection:
         connection = await self.current()
         if connection is None or connection.status != "connected":
             return None
+        credentials: Credentials
         if connection.method == "api_key":
-            credentials = StaticApiKey(self._vault.decrypt(connection.api_key_enc))
+            credentials = StaticApiKey(self._vault.decrypt(_stored(connection.api_key_enc, "API key")))
         else:
             credentials = _StoredOAuth(self)
         return PagerDutyClient(
@@ -431,16 +434,16 @@ class PagerDutyConnection:
             expires_at = connection.token_expires_at or 0
             if force_refresh or expires_at - self._clock() < REFRESH_MARGIN:
                 connection = await self._refresh(connection)
-            return self._vault.decrypt(connection.access_token_enc)
+            return self._vault.decrypt(_stored(connection.access_token_enc, "access token"))
 
     async def _refresh(self, connection: Connection) -> Connection:
         try:
             tokens = await oauth.refresh(
                 self._session,
                 self._settings.pagerduty_identity_url,
-                connection.client_id,
-                self._vault.decrypt(connection.client_secret_enc),
-                self._vault.decrypt(connection.refresh_token_enc),
+                _stored(connection.client_id, "client ID"),
+                self._vault.decrypt(_stored(connection.client_secret_enc, "client secret")),
+                self._vault.decrypt(_stored(connection.refresh_token_enc, "refresh token")),
             )
         except oauth.OAuthError as e:
             if not e.permanent:  # busy, down, unreachable or garbled: the next sync tries again
@@ -456,7 +459,8 @@ class PagerDutyConnection:
         # PagerDuty rotates refresh tokens: the old one is spent now, so the new pair is stored
         # together, in one transaction, before anything uses it.
         refresh_enc = self._vault.encrypt(
-            tokens.refresh_token or self._vault.decrypt(connection.refresh_token_enc)
+            tokens.refresh_token
+            or self._vault.decrypt(_stored(connection.refresh_token_enc, "refresh token"))
         )
         async with self._db.transaction():
             scope = tokens.scope or connection.granted_scopes or ""  # an answer without scope keeps the old
@@ -533,7 +537,14 @@ class _StoredOAuth:
         return f"Bearer {await self._connection.access_token(force_refresh)}"
 
 
-def _account_from(users: list[dict]) -> str | None:
+def _stored(value: str | None, what: str) -> str:
+    """A part of the stored connection its method always has (an OAuth connection, its tokens)."""
+    if value is None:
+        raise PagerDutyAuthError(f"the stored PagerDuty connection has no {what}: connect again")
+    return value
+
+
+def _account_from(users: list[dict[str, Any]]) -> str | None:
     """An account's subdomain shows in its objects' html_url (https://acme.pagerduty.com/users/P1)."""
     for user in users:
         host = urlparse(str(user.get("html_url", ""))).hostname

@@ -20,7 +20,7 @@ from roundrobin.pagerduty.client import PagerDutyError, PagerDutyListTooLong, Pa
 from roundrobin.pagerduty.reading import PAGE, Reader
 from roundrobin.store import pagerduty as store
 from roundrobin.store import pd_failures as failures
-from roundrobin.store.pagerduty import Census, Learned, PdSchedule
+from roundrobin.store.pagerduty import Census, Learned, PdSchedule, Shift
 from roundrobin.store.pd_failures import SCHEDULE, ReadFailure
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class LookAhead:
         listed = [
             s for s in ids if s not in detailed and (known.get(s) is None or known[s].routed is not False)
         ]
-        weeks = {s: known[s].week_rows for s in listed if s in known and known[s].week_rows}
+        weeks = {s: rows for s in listed if s in known and (rows := known[s].week_rows)}
         own_page = [s for s in ids if s not in listed]
         for batch in plan.batches(listed, weeks, budget.DAILY_WEEK_ROWS, PAGE, ROWS_PER_BATCH):
             try:
@@ -125,7 +125,7 @@ class LookAhead:
         await failures.clear(self._db, [SCHEDULE + s for s in read])
         return read, gone
 
-    async def _store_weeks(self, shifts: dict[str, list], learned: list[Learned], now: float) -> None:
+    async def _store_weeks(self, shifts: dict[str, list[Shift]], learned: list[Learned], now: float) -> None:
         await store.replace_shifts(self._db, shifts, [shift for held in shifts.values() for shift in held])
         await store.learn(self._db, learned, now)
 

@@ -59,15 +59,17 @@ def new_login() -> Login:
 
 
 def authorize_url(identity_url: str, client_id: str, redirect_uri: str, login: Login) -> str:
-    return prepare_grant_uri(
-        identity_url.rstrip("/") + "/oauth/authorize",
-        client_id=client_id,
-        response_type="code",
-        redirect_uri=redirect_uri,
-        scope=" ".join(REQUESTED_SCOPES),
-        state=login.state,
-        code_challenge=create_s256_code_challenge(login.code_verifier),
-        code_challenge_method="S256",
+    return str(
+        prepare_grant_uri(
+            identity_url.rstrip("/") + "/oauth/authorize",
+            client_id=client_id,
+            response_type="code",
+            redirect_uri=redirect_uri,
+            scope=" ".join(REQUESTED_SCOPES),
+            state=login.state,
+            code_challenge=create_s256_code_challenge(login.code_verifier),
+            code_challenge_method="S256",
+        )
     )
 
 

@@ -17,10 +17,12 @@ from typing import Any, Protocol
 from roundrobin.access import Access
 from roundrobin.db import Database
 from roundrobin.rotations.errors import NotAllowed
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.store import events
 from roundrobin.store import pagerduty as store
 from roundrobin.store.pagerduty import PdUser, Shift
+
+Ahead = tuple[Unmatched, float]  # someone not in Slack, and the start of their first shift ahead
 
 
 class Directory(Protocol):
@@ -118,7 +120,7 @@ class PeopleLinks:
             return RotationPeople()
         schedule = (await store.schedules(self._db, [rotation.pd_schedule_id])).get(rotation.pd_schedule_id)
         shifts = await store.shifts(self._db, rotation.pd_schedule_id, self._clock())
-        ids = {s.pd_user_id for s in shifts} | {p["id"] for p in rotation.pd_unmatched if p.get("id")}
+        ids = {s.pd_user_id for s in shifts} | {p.id for p in rotation.pd_unmatched if p.id}
         ids |= set(schedule.member_ids if schedule else ())
         people = await store.users(self._db, ids)
         links = await store.links(self._db)
@@ -137,20 +139,20 @@ class PeopleLinks:
             emails={k: v.email for k, v in people.items() if v.email},
         )
 
-    async def unlinked_ahead(self, rotations: Iterable[Rotation]) -> dict[int, tuple[dict, ...]]:
+    async def unlinked_ahead(self, rotations: Iterable[Rotation]) -> dict[int, tuple[Ahead, ...]]:
         """Rotation id → the people not in Slack whom PagerDuty has on call later (within the synced
-        week), each once, with the start of their first such shift: {id, name, email, start}."""
+        week), each once, with the start of their first such shift."""
         now = self._clock()
-        found: dict[int, tuple[dict, ...]] = {}
+        found: dict[int, tuple[Ahead, ...]] = {}
         for rotation in rotations:
-            unmatched = {p["id"]: p for p in rotation.pd_unmatched if p.get("id")}
+            unmatched = {p.id: p for p in rotation.pd_unmatched if p.id}
             if not rotation.bound or not rotation.pd_schedule_id or not unmatched:
                 continue
-            ahead: dict[str, dict] = {}
+            ahead: dict[str, Ahead] = {}
             for shift in await store.shifts(self._db, rotation.pd_schedule_id, now):
                 person = unmatched.get(shift.pd_user_id)
                 if person and shift.start > now and shift.pd_user_id not in ahead:
-                    ahead[shift.pd_user_id] = {**person, "start": shift.start}
+                    ahead[shift.pd_user_id] = (person, shift.start)
             if ahead:
                 found[rotation.id] = tuple(ahead.values())
         return found

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
 
 # What a bound rotation says about its schedule (pd_status).
@@ -33,7 +34,7 @@ def iso(epoch: float) -> str:
 # -- answers into shifts -------------------------------------------------------------------------
 
 
-def shift_from_oncall(row: dict) -> Shift | None:
+def shift_from_oncall(row: dict[str, Any]) -> Shift | None:
     """One /oncalls row as a shift; None for permanent on-calls (a user targeted directly)."""
     schedule, user = row.get("schedule"), row.get("user")
     if not schedule or not user or not row.get("start"):
@@ -46,7 +47,7 @@ def shift_from_oncall(row: dict) -> Shift | None:
     )
 
 
-def user_from(data: dict) -> PdUser | None:
+def user_from(data: dict[str, Any]) -> PdUser | None:
     if not data.get("id"):
         return None
     return PdUser(
@@ -57,7 +58,7 @@ def user_from(data: dict) -> PdUser | None:
     )
 
 
-def shifts_from_final_schedule(schedule_id: str, schedule: dict) -> list[Shift]:
+def shifts_from_final_schedule(schedule_id: str, schedule: dict[str, Any]) -> list[Shift]:
     """A layer-based schedule's final_schedule entries (layers and overrides merged) as shifts.
     Entries of deleted users are left out, as PagerDuty keeps them in past renderings."""
     entries = (schedule.get("final_schedule") or {}).get("rendered_schedule_entries") or []
@@ -71,7 +72,7 @@ def shifts_from_final_schedule(schedule_id: str, schedule: dict) -> list[Shift]:
     return shifts
 
 
-def shifts_from_v3(schedule_id: str, schedule: dict) -> list[Shift]:
+def shifts_from_v3(schedule_id: str, schedule: dict[str, Any]) -> list[Shift]:
     """A shift-based schedule's computed assignments as shifts; `empty_member` slots are nobody."""
     assignments = (schedule.get("final_schedule") or {}).get("computed_shift_assignments") or []
     shifts = []
@@ -84,7 +85,7 @@ def shifts_from_v3(schedule_id: str, schedule: dict) -> list[Shift]:
     return shifts
 
 
-def v3_member_ids(schedule: dict) -> tuple[str, ...]:
+def v3_member_ids(schedule: dict[str, Any]) -> tuple[str, ...]:
     """Everyone a shift-based schedule's rotations name (the list endpoint only gives references)."""
     found: dict[str, None] = {}
     for rotation in schedule.get("rotations") or []:
@@ -95,7 +96,7 @@ def v3_member_ids(schedule: dict) -> tuple[str, ...]:
     return tuple(found)
 
 
-def routed(schedule: dict) -> bool:
+def routed(schedule: dict[str, Any]) -> bool:
     """Some escalation policy uses the schedule: only then does GET /oncalls show it."""
     return bool(schedule.get("escalation_policies"))
 
@@ -163,7 +164,7 @@ class Mirror:
     members: tuple[str, ...]
     on_duty: tuple[str, ...]
     until: float | None
-    unmatched: tuple[dict, ...]
+    unmatched: tuple[Unmatched, ...]
     next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next hand-over
     next_change_at: float | None = None  # when that is
 
@@ -199,8 +200,9 @@ def mirror(
     for pd_id in member_ids:
         if slack_of(pd_id) is None:
             person = people.get(pd_id) or PdUser(pd_id, pd_id)
-            entry = {"id": pd_id, "name": person.name, "email": person.email, "on_call": pd_id in on_call_ids}
-            unmatched.append({**entry, "why": gone[pd_id]} if pd_id in gone else entry)
+            unmatched.append(
+                Unmatched(pd_id, person.name, person.email, pd_id in on_call_ids, gone.get(pd_id))
+            )
     ends = [s.end for s in current if s.end is not None]
     on_duty = tuple(dict.fromkeys(m for pd_id in on_call_ids if (m := slack_of(pd_id))))
     next_up, next_change_at = next_change(shifts, now, on_duty, slack_of)

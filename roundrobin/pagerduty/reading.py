@@ -57,15 +57,15 @@ class Count:
 class OnCalls:
     """Rows of GET /oncalls, as shifts per schedule (repeats per policy and level folded)."""
 
-    shifts: dict[str, dict[tuple, Shift]] = field(default_factory=dict)
+    shifts: dict[str, dict[tuple[str, float, float | None], Shift]] = field(default_factory=dict)
     users: dict[str, PdUser] = field(default_factory=dict)
     rows: Counter[str] = field(default_factory=Counter)  # rows per schedule, repeats included
-    placements: dict[str, set[tuple[str, Any]]] = field(default_factory=dict)  # (policy, level) pairs
+    placements: dict[str, set[tuple[str | None, Any]]] = field(default_factory=dict)  # (policy, level) pairs
 
     def of(self, schedule_id: str) -> list[Shift]:
         return list(self.shifts.get(schedule_id, {}).values())
 
-    def add(self, rows: list[dict], wanted: set[str]) -> None:
+    def add(self, rows: list[dict[str, Any]], wanted: set[str]) -> None:
         for row in rows:
             shift = plan.shift_from_oncall(row)
             if shift is None or shift.schedule_id not in wanted:
@@ -239,7 +239,7 @@ class Reader:
             return None
 
 
-def schedule_from(item: dict, version: int) -> PdSchedule:
+def schedule_from(item: dict[str, Any], version: int) -> PdSchedule:
     """A schedule as a list gives it: layer-based ones name their people and policies, shift-based
     ones are references (members and routing come from their own page)."""
     return PdSchedule(

@@ -118,7 +118,7 @@ class PagerDutySync:
         self._interval = interval
         self._lock = asyncio.Lock()  # cycles never overlap
         self._following = asyncio.Lock()  # nor do mirroring steps (a cycle's, a hand-over's)
-        self._pending: asyncio.Task | None = None  # a requested cycle that has not started yet
+        self._pending: asyncio.Task[SyncReport] | None = None  # a requested cycle that has not started yet
         self._credit = budget.Credit(budget_per_minute)
         self._ahead = LookAhead(db, clock)
         self._poll_turn = 0
@@ -144,7 +144,7 @@ class PagerDutySync:
             self.last_report = await self._run(cycle)
             return self.last_report
 
-    def request_soon(self) -> asyncio.Task:
+    def request_soon(self) -> asyncio.Task[SyncReport]:
         """A cycle in the background that reads what was never read (a rotation just bound), counts
         the schedules if never counted, and mirrors every rotation (a person linked by hand); requests
         made before it starts share it (a burst of edits = one)."""
@@ -401,7 +401,7 @@ class PagerDutySync:
     ) -> tuple[list[DutyChange], int]:
         if not bound:
             return [], 0
-        ids = {r.pd_schedule_id for r in bound}
+        ids = {r.pd_schedule_id for r in bound if r.pd_schedule_id}
         schedules = await store.schedules(self._db, ids)
         shifts = await store.shifts_of(self._db, ids, now)
         people = await store.users(
@@ -416,6 +416,8 @@ class PagerDutySync:
         unmatched = 0
         for rotation in bound:
             schedule_id = rotation.pd_schedule_id
+            if schedule_id is None:
+                continue  # bound rotations follow a schedule: not reached
             if schedule_id in not_found:
                 if rotation.pd_status != plan.NOT_FOUND:
                     # Keep members and duty: only the status changes, so nobody flaps off duty.

@@ -110,7 +110,8 @@ class Changes:
             duty_changed_at=now,
         )
         after = updated.on_duty
-        left, skipped = (), ()
+        left: tuple[tuple[str, str], ...] = ()
+        skipped: tuple[tuple[str, str], ...] = ()
         if not rotation.bound:
             left = tuple((u, rotation.unavailable[u]) for u in before if not rotation.can_serve(u))
             left = tuple(p for p in left if p[0] not in after)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from roundrobin.rotations import calendar, timeline
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
-from roundrobin.rotations.model import DutyChange, Rotation, why_not
+from roundrobin.rotations.model import DutyChange, Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.store import events, outbox
 from roundrobin.store import rotations as store
@@ -237,8 +237,8 @@ class DutyService(Changes):
             following = boundary if boundary != timeline.FOREVER else None
             # The turn that came due began at its planned time (a skip names that time), however
             # late the app wakes: the last boundary passed; missed turns are one step on, not several.
-            began = rotation.next_hand_over_at
-            for _ in range(10_000):  # a year of hourly turns missed at most; then "now" will do
+            began = rotation.next_hand_over_at or now
+            for _ in range(10_000):  # a year of hourly turns at most: a longer outage starts there
                 later = timeline.next_boundary(plan, began)
                 if later > now:
                     break
@@ -261,7 +261,7 @@ class DutyService(Changes):
         members: tuple[str, ...],
         on_duty: tuple[str, ...],
         until: float | None,
-        unmatched: tuple[dict, ...],
+        unmatched: tuple[Unmatched, ...],
         status: str,
         next_up: tuple[str, ...] = (),
         next_change_at: float | None = None,

@@ -330,31 +330,31 @@ class RotationEditor(Changes):
         return replace(rotation, unavailable=await directory.unavailable(self._db, people))
 
     def _apply_draft(self, rotation: Rotation, draft: RotationDraft, now: float) -> Rotation:
-        updated = replace(
-            rotation,
-            name=draft.name.strip(),
-            code=normalise_code(draft.code),
-            description=draft.description.strip(),
-            channels=tuple(draft.channels),
-            **_group_of(rotation, draft),
-            members_may_rotate=draft.members_may_rotate,
-            updated_at=now,
+        updated = _with_group(
+            replace(
+                rotation,
+                name=draft.name.strip(),
+                code=normalise_code(draft.code),
+                description=draft.description.strip(),
+                channels=tuple(draft.channels),
+                members_may_rotate=draft.members_may_rotate,
+                updated_at=now,
+            ),
+            draft,
         )
         if draft.source == "pagerduty":
             # Members and duty now come from PagerDuty; they stay as they are until the next sync.
-            return replace(
+            bound = replace(
                 updated,
                 source="pagerduty",
                 pd_schedule_id=draft.pd_schedule_id,
                 pd_status=None if draft.pd_schedule_id != rotation.pd_schedule_id else rotation.pd_status,
                 schedule=Schedule(),
                 next_hand_over_at=None,
-                **(
-                    {}
-                    if draft.pd_schedule_id == rotation.pd_schedule_id
-                    else {"pd_next_up": (), "next_change_at": None}
-                ),
             )
+            if draft.pd_schedule_id == rotation.pd_schedule_id:
+                return bound
+            return replace(bound, pd_next_up=(), next_change_at=None)
         # None: the form could not show them all (over Slack's 100), so they stay as they are.
         members = rotation.members if draft.members is None else tuple(dict.fromkeys(draft.members))
         on_duty = tuple(u for u in rotation.on_duty if u in members)
@@ -382,26 +382,25 @@ class RotationEditor(Changes):
         )
 
 
-def _group_of(rotation: Rotation, draft: RotationDraft) -> dict:
-    """The group fields an edit leaves the rotation with: the group chosen, or a new one still to be
+def _with_group(rotation: Rotation, draft: RotationDraft) -> Rotation:
+    """The rotation with the group an edit leaves it: the group chosen, or a new one still to be
     created (kept waiting if the same handle was asked for again before Slack made it)."""
     if draft.new_usergroup_handle:
-        return {
-            "usergroup_id": None,
-            "usergroup_handle": draft.new_usergroup_handle,
-            "usergroup_create": True,
-        }
+        return replace(
+            rotation, usergroup_id=None, usergroup_handle=draft.new_usergroup_handle, usergroup_create=True
+        )
     if (
         rotation.usergroup_create
         and draft.usergroup_id is None
         and draft.usergroup_handle == rotation.usergroup_handle
     ):
-        return {}
-    return {
-        "usergroup_id": draft.usergroup_id,
-        "usergroup_handle": draft.usergroup_handle if draft.usergroup_id else None,
-        "usergroup_create": False,
-    }
+        return rotation
+    return replace(
+        rotation,
+        usergroup_id=draft.usergroup_id,
+        usergroup_handle=draft.usergroup_handle if draft.usergroup_id else None,
+        usergroup_create=False,
+    )
 
 
 def _chosen_start(schedule: Schedule) -> bool:

@@ -9,17 +9,19 @@ delivery worker carries it out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from roundrobin.rotations.model import (
-    DutyChange,
-    GroupState,
-    Rotation,
-    merge_announcements,
-    next_up_people,
-    snapshot,
-    topic_state,
+from roundrobin.rotations.announcement import (
+    Announcement,
+    Body,
+    Notice,
+    TopicState,
+    Words,
+    merge_bodies,
 )
+from roundrobin.rotations.model import DutyChange, GroupState, Rotation, next_up_people
 
 # Kinds of message (what renders them lives on the Slack side).
 DUTY, DM_ON, DM_OFF, REMINDER, ADDED, REVERTED = "duty", "dm_on", "dm_off", "reminder", "added", "reverted"
@@ -31,7 +33,7 @@ class Post:
 
     kind: str
     target: str
-    body: dict
+    body: Body
     burst: bool = False  # waits a little and merges with the next of its kind (a burst is told once)
 
 
@@ -39,7 +41,7 @@ class Post:
 class Effects:
     group_key: str | None  # the group's id, "+handle" while it is to be made, None: no group
     group: GroupState | None
-    topics: dict[str, dict | None]  # channel → what its topic should say (None: clear ours)
+    topics: dict[str, TopicState | None]  # channel → what its topic should say (None: clear ours)
     reminders: frozenset[tuple[str, float]]  # (person, hand-over) a reminder should be waiting for
     remind_before: int | None
     posts: tuple[Post, ...] = field(default=())
@@ -61,14 +63,12 @@ def plan(
     if editor is not None and not after.bound:
         known = before.members if before else ()
         posts += [
-            Post(ADDED, person, {"actor": editor, "rotation": snapshot(after)})
+            Post(ADDED, person, Notice(editor, Words.of(after)))
             for person in after.members
             if person not in known and person != editor
         ]
     if reverted_by is not None:
-        posts += [
-            Post(REVERTED, c, {"actor": reverted_by, "rotation": snapshot(after)}) for c in after.channels
-        ]
+        posts += [Post(REVERTED, c, Notice(reverted_by, Words.of(after))) for c in after.channels]
     return Effects(
         group_key=after.group_key,
         group=after.group_state,
@@ -83,7 +83,7 @@ def _duty_posts(change: DutyChange) -> list[Post]:
     """Who is on duty now, to the rotation's channels; and a DM to whoever came on or went off duty,
     when the rotation asks for it. One body for all, with the rotation as it was at the change."""
     rotation = change.rotation
-    body = {**change.announcement(), "rotation": snapshot(rotation)}
+    body = Announcement.of(change)
     posts = [Post(DUTY, channel, body, burst=True) for channel in rotation.channels]
     came = sorted(set(rotation.on_duty) - set(change.before)) if rotation.dm_on_duty else []
     went = sorted(set(change.before) - set(rotation.on_duty)) if rotation.dm_off_duty else []
@@ -92,9 +92,9 @@ def _duty_posts(change: DutyChange) -> list[Post]:
     return posts
 
 
-def _topics(before: Rotation | None, after: Rotation) -> dict[str, dict | None]:
-    state = topic_state(after)
-    wanted: dict[str, dict | None] = {channel: state for channel in after.topic_channels}
+def _topics(before: Rotation | None, after: Rotation) -> dict[str, TopicState | None]:
+    state = TopicState.of(after)
+    wanted: dict[str, TopicState | None] = {channel: state for channel in after.topic_channels}
     for channel in before.topic_channels if before else ():
         wanted.setdefault(channel, None)  # no longer chosen: Round Robin's own topic is cleared
     return wanted
@@ -109,4 +109,5 @@ def _reminders(rotation: Rotation) -> frozenset[tuple[str, float]]:
     return frozenset((person, hand_over) for person in incoming)
 
 
-MERGE = {DUTY: merge_announcements}  # how a burst of one kind is told once
+# How a burst of one kind is told once, over the outbox's JSON.
+MERGE: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {DUTY: merge_bodies}

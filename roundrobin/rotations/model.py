@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Any
 
 from roundrobin.rotations.schedule import Schedule
 
@@ -36,6 +37,44 @@ def why_not(reason: str) -> str:
 
 
 @dataclass(frozen=True)
+class Unmatched:
+    """Someone PagerDuty has in a bound rotation's schedule whom Slack cannot have on duty: not
+    linked to a Slack user (`why` None), or linked to an account that cannot be (`why`: DEACTIVATED…)."""
+
+    id: str | None  # the PagerDuty user; None where a message names them (it keeps no id)
+    name: str | None
+    email: str | None
+    on_call: bool = False
+    why: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """As the rotation keeps it (rotations.pd_unmatched)."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "on_call": self.on_call,
+        }
+        return {**data, "why": self.why} if self.why else data
+
+    def named(self) -> dict[str, Any]:
+        """As a message keeps it: who, and why Slack cannot have them."""
+        data = {"name": self.name, "email": self.email}
+        return {**data, "why": self.why} if self.why else data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Unmatched:
+        """Either shape: the rotation's record or a message's."""
+        return cls(
+            id=data.get("id"),
+            name=data.get("name"),
+            email=data.get("email"),
+            on_call=bool(data.get("on_call")),
+            why=data.get("why") or None,
+        )
+
+
+@dataclass(frozen=True)
 class GroupState:
     """What an on-duty user group is (or should be) in Slack."""
 
@@ -47,11 +86,11 @@ class GroupState:
         # Slack cannot empty a group: with nobody on duty it is disabled instead.
         return cls(True, tuple(sorted(set(on_duty)))) if on_duty else cls(False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"enabled": self.enabled, "users": list(self.users)}
 
     @classmethod
-    def from_json(cls, data: dict | None) -> GroupState | None:
+    def from_json(cls, data: dict[str, Any] | None) -> GroupState | None:
         if data is None:
             return None
         return cls(bool(data["enabled"]), tuple(sorted(data.get("users") or ())) if data["enabled"] else ())
@@ -67,11 +106,11 @@ class WorkingHours:
     end: str = "17:00"
     fallback: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"days": list(self.days), "start": self.start, "end": self.end, "fallback": self.fallback}
 
     @classmethod
-    def from_json(cls, data: dict | None) -> WorkingHours | None:
+    def from_json(cls, data: dict[str, Any] | None) -> WorkingHours | None:
         if not data:
             return None
         return cls(
@@ -93,11 +132,11 @@ class Holidays:
     subdivision: str | None = None
     mode: str = "stay"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"country": self.country, "subdivision": self.subdivision, "mode": self.mode}
 
     @classmethod
-    def from_json(cls, data: dict | None) -> Holidays | None:
+    def from_json(cls, data: dict[str, Any] | None) -> Holidays | None:
         if not data or not data.get("country"):
             return None
         return cls(data["country"], data.get("subdivision"), data.get("mode", "stay"))
@@ -123,7 +162,7 @@ class Rotation:
     usergroup_handle: str | None = None
     usergroup_create: bool = False  # the group is still to be created in Slack (with usergroup_handle)
     pd_status: str | None = None
-    pd_unmatched: tuple[dict, ...] = ()
+    pd_unmatched: tuple[Unmatched, ...] = ()
     created_at: float = 0.0
     updated_at: float = 0.0
     config_rev: int = 0  # bumped by every edit: a form opened before another edit is stale
@@ -194,7 +233,8 @@ class Rotation:
             return ()
         places = [i for i, m in enumerate(self.members) if m in before]
         start = places[-1] if places else -1
-        count, found = len(self.members), []
+        count = len(self.members)
+        found: list[tuple[str, str]] = []
         for step in range(1, count + 1):
             person = self.members[(start + step) % count]
             if person == after[0]:
@@ -232,9 +272,9 @@ class Rotation:
         return GroupState.of(tuple(u for u in self.on_duty if u not in self.unavailable))
 
     @property
-    def unmatched_on_call(self) -> tuple[dict, ...]:
+    def unmatched_on_call(self) -> tuple[Unmatched, ...]:
         """People PagerDuty has on call whom Round Robin cannot find in Slack."""
-        return tuple(p for p in self.pd_unmatched if p.get("on_call"))
+        return tuple(p for p in self.pd_unmatched if p.on_call)
 
 
 @dataclass(frozen=True)
@@ -275,94 +315,9 @@ class DutyChange:
     left: tuple[tuple[str, str], ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
 
-    def announcement(self) -> dict:
-        """What the channels are told, as plain data; rendered into a message when it is sent."""
-        r = self.rotation
-        return {
-            "on_duty": list(r.on_duty),
-            "before": list(self.before),
-            "until": r.on_duty_until,
-            "next_up": [u for u in self.next_up if u not in r.on_duty],
-            "reason": self.reason,
-            "actor": self.actor,
-            "at": self.at,
-            "unmatched": [_unmatched(p) for p in r.unmatched_on_call],
-            **({"left": [list(p) for p in self.left]} if self.left else {}),
-            **({"skipped": [list(p) for p in self.skipped]} if self.skipped else {}),
-            **(
-                {"why": r.duty_why, "turn": list(r.turn_people)}
-                if not r.bound and r.duty_why != "turn"
-                else {}
-            ),
-        }
-
-
-def merge_announcements(earlier: dict, later: dict) -> dict:
-    """A burst of duty changes is told once: the newest state and who was on duty before the burst;
-    for a run of the same change by the same person, how many it was and who was on duty only in
-    between (two Rotates by mistake skip a person: the channel must hear it)."""
-    before = list(earlier.get("before", []))
-    same = (earlier.get("reason"), earlier.get("actor")) == (later.get("reason"), later.get("actor"))
-    if not same:  # a rotation created and handed over at once: told as it is now, nothing skipped
-        return {**later, "before": before}
-    between = [*earlier.get("between", []), *earlier.get("on_duty", [])]
-    return {
-        **later,
-        "before": before,
-        "changes": int(earlier.get("changes", 1)) + 1,
-        "between": [
-            u for u in dict.fromkeys(between) if u not in later.get("on_duty", []) and u not in before
-        ],
-    }
-
-
-def _unmatched(person: dict) -> dict:
-    """Someone PagerDuty has on call whom Slack cannot have on duty, as a message names them."""
-    named = {"name": person.get("name"), "email": person.get("email")}
-    return {**named, "why": person["why"]} if person.get("why") else named
-
-
-# What a message says about its rotation is taken from the rotation as it was when the message was
-# planned (a rename a moment later does not change an announcement already made).
-_SNAPSHOT = ("name", "code", "description", "usergroup_id", "usergroup_handle", "source")
-
-
-def snapshot(rotation: Rotation) -> dict:
-    """The words of a rotation a message needs, as plain data kept with the message."""
-    return {
-        **{name: getattr(rotation, name) for name in _SNAPSHOT},
-        "templates": dict(rotation.templates),
-        "template_authors": dict(rotation.template_authors),
-        "schedule": rotation.schedule.to_json(),
-    }
-
-
-def with_snapshot(rotation: Rotation, words: dict | None) -> Rotation:
-    """The rotation as it is now (who is on duty: is the message still true?), in the words it had
-    when the message was planned."""
-    if not words:
-        return rotation
-    kept = {name: words[name] for name in _SNAPSHOT if name in words}
-    if "templates" in words:
-        kept["templates"] = dict(words["templates"])
-        kept["template_authors"] = dict(words.get("template_authors") or {})
-    if "schedule" in words:
-        kept["schedule"] = Schedule.from_json(words["schedule"])
-    return replace(rotation, **kept)
-
 
 def next_up_people(rotation: Rotation) -> tuple[str, ...]:
     """Who is on duty next: as PagerDuty or the timeline has it, or the next in turn."""
     if rotation.bound or rotation.pd_next_up:
         return tuple(u for u in rotation.pd_next_up if u not in rotation.on_duty)
     return (rotation.next_up,) if rotation.next_up else ()
-
-
-def topic_state(rotation: Rotation) -> dict:
-    """What a channel topic says about a rotation: who is on duty, until when, who is next."""
-    return {
-        "on_duty": list(rotation.on_duty),
-        "until": rotation.on_duty_until,
-        "next_up": list(next_up_people(rotation)),
-        "unmatched": [_unmatched(p) for p in rotation.unmatched_on_call],
-    }

@@ -24,11 +24,14 @@ from roundrobin.store import rotations as store
 
 @dataclass(frozen=True)
 class Group:
+    """A Slack user group, as the workspace has it."""
+
     id: str
     handle: str
     name: str
     users: tuple[str, ...]
     enabled: bool
+    created_by: str = ""  # who made it (Round Robin's bot, for a group it created)
 
 
 class Workspace(Protocol):
@@ -74,8 +77,8 @@ async def problems(
                 "of this workspace (a deactivated account, a bot or an app): choose people."
             )
     schedule_id = draft.pd_schedule_id if draft.source == "pagerduty" else None
-    changed_schedule = schedule_id and schedule_id != (existing.pd_schedule_id if existing else None)
-    if changed_schedule and not await pd_store.schedules(db, [schedule_id]):
+    changed_schedule = schedule_id != (existing.pd_schedule_id if existing else None)
+    if schedule_id and changed_schedule and not await pd_store.schedules(db, [schedule_id]):
         errors["pd_schedule"] = "Choose a schedule from the list: that one is not in PagerDuty."
     new_channels = [c for c in draft.channels if not existing or c not in existing.channels]
     if problem := await channel_problem(new_channels, actor, manager, workspace):
@@ -85,8 +88,12 @@ async def problems(
     if handle and not asked_before and (taken := await _taken(handle, workspace)):
         errors["new_usergroup"] = taken
     group_id = draft.usergroup_id
-    changed_group = group_id and group_id != (existing.usergroup_id if existing else None)
-    if changed_group and (error := await _group_problem(group_id, actor, manager, existing, workspace, db)):
+    changed_group = group_id != (existing.usergroup_id if existing else None)
+    if (
+        group_id
+        and changed_group
+        and (error := await _group_problem(group_id, actor, manager, existing, workspace, db))
+    ):
         errors["usergroup"] = error
     return errors
 

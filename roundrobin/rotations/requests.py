@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
 from roundrobin.rotations.errors import NotAllowed
-from roundrobin.rotations.model import Rotation, next_up_people
+from roundrobin.rotations.model import Rotation, Unmatched, next_up_people
 from roundrobin.store import outbox
 from roundrobin.store import requests as store
 from roundrobin.store import rotations as rotation_store
@@ -159,7 +159,9 @@ class RequestService:
                     closed_at=None if offered else now,
                 ),
             )
-            await self._reply(request, "routed" if offered else "nobody", now, unmatched=_unmatched(rotation))
+            await self._reply(
+                ThreadNote("routed" if offered else "nobody", request, unmatched=_unmatched(rotation)), now
+            )
             for user_id in offered:
                 await self._offer(request, user_id, None, now)
         log.info(
@@ -177,8 +179,8 @@ class RequestService:
             request = await self._answerable(request_id, actor, now)
             if not await store.take(self._db, request.id, actor, now):
                 raise RequestRefused(ACKED, await store.get(self._db, request_id))
-            taken = await store.get(self._db, request.id)
-            await self._reply(taken, "acked", now, by=actor)
+            taken = await store.reread(self._db, request.id)
+            await self._reply(ThreadNote("acked", taken, by=actor), now)
             await outbox.forget_ref(self._db, OFFER, str(request.id))
         log.info("request taken", extra={"request": request.id})
         self._effects.ring()
@@ -195,15 +197,15 @@ class RequestService:
             passed_by = (*request.passed_by, actor)
             offered = next_offer(rotation, request.requester, request.offered_to, passed_by)
             await store.passed(self._db, request.id, passed_by, (*request.offered_to, *offered))
-            after = await store.get(self._db, request.id)
+            after = await store.reread(self._db, request.id)
             if after.holders:
-                await self._reply(after, "passed", now, by=actor, offered=list(offered))
+                await self._reply(ThreadNote("passed", after, by=actor, offered=tuple(offered)), now)
                 for user_id in offered:
                     await self._offer(after, user_id, actor, now)
             else:
                 await store.close(self._db, request.id, UNANSWERED, now)
-                after = await store.get(self._db, request.id)
-                await self._reply(after, UNANSWERED, now, by=actor)
+                after = await store.reread(self._db, request.id)
+                await self._reply(ThreadNote(UNANSWERED, after, by=actor), now)
         log.info("request passed", extra={"request": request.id, "offered": len(offered)})
         self._effects.ring()
         return Passed(after, offered)
@@ -216,8 +218,8 @@ class RequestService:
             async with self._db.transaction():
                 if not await store.close(self._db, due.id, EXPIRED, now):
                     continue  # taken or passed meanwhile
-                request = await store.get(self._db, due.id)
-                await self._reply(request, EXPIRED, now)
+                request = await store.reread(self._db, due.id)
+                await self._reply(ThreadNote(EXPIRED, request), now)
                 await outbox.forget_ref(self._db, OFFER, str(request.id))
             closed.append(request)
         if closed:
@@ -252,18 +254,20 @@ class RequestService:
             raise RequestRefused("passed", request)
         return request
 
-    async def _reply(self, request: Request, event: str, now: float, **detail) -> None:
+    async def _reply(self, note: ThreadNote, now: float) -> None:
         """A reply in the request's thread (none once its rotation is deleted: nothing to render it)."""
+        request = note.request
         if request.rotation_id is None:
             return
-        body = {"event": event, "request": request.to_json(), **detail}
-        ref = f"{request.id}:{event}:{len(request.passed_by)}"
-        await outbox.enqueue(self._db, THREAD, request.rotation_id, request.channel_id, body, now, ref=ref)
+        ref = f"{request.id}:{note.event}:{len(request.passed_by)}"
+        await outbox.enqueue(
+            self._db, THREAD, request.rotation_id, request.channel_id, note.to_json(), now, ref=ref
+        )
 
     async def _offer(self, request: Request, user_id: str, passed_by: str | None, now: float) -> None:
         if request.rotation_id is None:
             return
-        body = {"request": request.to_json(), "passed_by": passed_by, "with": list(request.holders)}
+        body = Offer(request, passed_by).to_json()
         await outbox.enqueue(self._db, OFFER, request.rotation_id, user_id, body, now, ref=str(request.id))
 
     async def _named(self, code: str | None, said: str) -> tuple[str, str] | None:
@@ -287,17 +291,77 @@ class RequestService:
         return tuple(code for _, _, code in similar)
 
 
-def _unmatched(rotation: Rotation) -> list[dict]:
-    return [
-        {"name": p.get("name"), "email": p.get("email"), **({"why": p["why"]} if p.get("why") else {})}
-        for p in rotation.unmatched_on_call
-    ]
+def _unmatched(rotation: Rotation) -> tuple[Unmatched, ...]:
+    return tuple(Unmatched(None, p.name, p.email, why=p.why) for p in rotation.unmatched_on_call)
+
+
+@dataclass(frozen=True)
+class ThreadNote:
+    """A reply in a request's thread: what happened (`event`: routed, nobody, acked, passed,
+    unanswered, expired) to the request as it was then, by whom, and whom it was offered to next.
+    Kept in the outbox as JSON and rendered when it is sent."""
+
+    event: str
+    request: Request
+    by: str | None = None
+    offered: tuple[str, ...] = ()  # "passed": whom it went to instead
+    unmatched: tuple[Unmatched, ...] = ()  # "routed" and "nobody": on call in PagerDuty, not in Slack
+    words: None = None  # worded from the rotation as it is when it goes out
+
+    @property
+    def people(self) -> set[str]:
+        return set()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"event": self.event, "request": self.request.to_json()}
+        if self.by is not None:
+            data["by"] = self.by
+        if self.event == "passed":
+            data["offered"] = list(self.offered)
+        if self.event in ("routed", "nobody"):
+            data["unmatched"] = [p.named() for p in self.unmatched]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ThreadNote:
+        return cls(
+            event=data["event"],
+            request=Request.from_json(data["request"]),
+            by=data.get("by"),
+            offered=tuple(data.get("offered") or ()),
+            unmatched=tuple(Unmatched.from_json(p) for p in data.get("unmatched") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The DM that offers a request to one person (with ACK and PASS); `passed_by`: who passed it on."""
+
+    request: Request
+    passed_by: str | None = None
+    words: None = None
+
+    @property
+    def people(self) -> set[str]:
+        return set()
+
+    def to_json(self) -> dict[str, Any]:
+        # "with": who held it when it was offered (kept as stored; the DM reads the request itself).
+        return {
+            "request": self.request.to_json(),
+            "passed_by": self.passed_by,
+            "with": list(self.request.holders),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Offer:
+        return cls(Request.from_json(data["request"]), data.get("passed_by"))
 
 
 class Expiring(Protocol):
     """Requests that expire: mentions asking the people on duty, and cover and swap requests."""
 
-    async def expire_due(self) -> list: ...
+    async def expire_due(self) -> Sequence[object]: ...
     async def next_expiry(self) -> float | None: ...
     async def opened_since(self, timeout: float) -> bool: ...
 
@@ -317,7 +381,7 @@ class RequestExpiry:
         self._service = service
         self._clock = clock
         self._idle = idle
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._step()  # catch up once before anything else happens

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from typing import Any
 
 from roundrobin.background import Doorbell
 from roundrobin.rotations import calendar, timeline
+from roundrobin.rotations.announcement import Words
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
-from roundrobin.rotations.model import DutyChange, Rotation, snapshot
+from roundrobin.rotations.model import DutyChange, Rotation
 from roundrobin.rotations.timeline import Override, Shift
 from roundrobin.store import outbox
 from roundrobin.store import overrides as override_store
@@ -37,13 +39,37 @@ MAX_NOTE = 300
 
 
 @dataclass(frozen=True)
+class ShiftNote:
+    """What an offer, a post or a piece of news about a cover or swap request says: the request as
+    it was then, the rotation's words, and who arranged it (a manager assigning cover)."""
+
+    request: ShiftRequest
+    words: Words | None = None
+    by: str | None = None
+
+    @property
+    def people(self) -> set[str]:
+        return set()  # named only through mentions
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"request": self.request.to_json(), "by": self.by}
+        return data if self.words is None else {**data, "rotation": self.words.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ShiftNote:
+        return cls(
+            ShiftRequest.from_json(data["request"]), Words.from_json(data.get("rotation")), data.get("by")
+        )
+
+
+@dataclass(frozen=True)
 class Taken:
     request: ShiftRequest
     change: DutyChange | None  # the cover started at once
 
 
 class ShiftService(Changes):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._opened = Doorbell()  # a request opened: the earliest expiry may have moved
 
@@ -398,7 +424,7 @@ class ShiftService(Changes):
         skip: str | None = None,
         by: str | None = None,
     ) -> None:
-        body = {**self._body(rotation, request), "by": by}
+        body = ShiftNote(request, Words.of(rotation), by).to_json()
         for person in dict.fromkeys(people):
             if person != skip:
                 await outbox.enqueue(
@@ -411,8 +437,8 @@ class ShiftService(Changes):
                     ref=f"{request.id}:{request.state}:{person}:{now}",
                 )
 
-    def _body(self, rotation: Rotation, request: ShiftRequest) -> dict:
-        return {"request": request.to_json(), "rotation": snapshot(rotation)}
+    def _body(self, rotation: Rotation, request: ShiftRequest) -> dict[str, Any]:
+        return ShiftNote(request, Words.of(rotation)).to_json()
 
 
 def _check_span(start: float, end: float, now: float) -> None:

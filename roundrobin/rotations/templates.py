@@ -10,7 +10,7 @@ the template is saved.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 SURFACES = ("announcement", "dm_on", "dm_off", "topic")
 MAX_LENGTH = {"announcement": 1000, "dm_on": 1000, "dm_off": 1000, "topic": 250}
@@ -72,7 +72,7 @@ def problems(templates: Mapping[str, str]) -> dict[str, str]:
     return errors
 
 
-def render(template: str, values: Mapping[str, str | None], escape=lambda text: text) -> str:
+def render(template: str, values: Mapping[str, str | None], escape: Callable[[str], str] = str) -> str:
     """The template with every token replaced by its value. A sentence whose tokens all have no
     value is left out; in one that keeps a value, an empty token goes with the words that introduce
     it (see the module docstring). The text around the tokens goes through `escape` (so what a person
@@ -90,7 +90,7 @@ def render(template: str, values: Mapping[str, str | None], escape=lambda text: 
 _CLAUSE = re.compile(r"(\n|(?<=[.!?])[ \t]+|[ \t]+[·|][ \t]+)")
 
 
-def _render_clause(clause: str, values: Mapping[str, str | None], escape) -> str:
+def _render_clause(clause: str, values: Mapping[str, str | None], escape: Callable[[str], str]) -> str:
     parts: list[str] = []
     last = 0
     for found in _TOKEN.finditer(clause):

@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from roundrobin.rotations.model import Rotation, WorkingHours
 from roundrobin.rotations.schedule import next_hand_over, zone
@@ -94,7 +95,7 @@ class Plan:
     away_lookup: Mapping[str, tuple[Away, ...]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, rotation: Rotation, now: float, **parts) -> Plan:
+    def of(cls, rotation: Rotation, now: float, **parts: Any) -> Plan:
         plan = cls(rotation, now, **parts)
         by_person: dict[str, list[Away]] = {}
         for period in plan.away:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 from roundrobin.rotations.timeline import Away
 
 
@@ -46,5 +46,5 @@ async def remove(db: Database, person: str, away_id: int) -> bool:
     )
 
 
-def _away(r) -> Away:
+def _away(r: Row) -> Away:
     return Away(r["slack_user_id"], r["start_at"], r["end_at"], r["note"])

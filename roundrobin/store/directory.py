@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 from roundrobin.rotations.model import BOT, DEACTIVATED, GUEST, MISSING, SINGLE_CHANNEL_GUEST
 
 _FIELDS = "id, name, real_name, email, is_bot, deleted, is_restricted, is_ultra_restricted, missing"
@@ -42,7 +42,7 @@ class SlackUser:
         return None
 
 
-def _row(u: SlackUser, now: float) -> tuple:
+def _row(u: SlackUser, now: float) -> tuple[object, ...]:
     return (
         u.id,
         u.name,
@@ -57,7 +57,7 @@ def _row(u: SlackUser, now: float) -> tuple:
     )
 
 
-def _user(r) -> SlackUser:
+def _user(r: Row) -> SlackUser:
     data = dict(r)
     for flag in ("is_bot", "deleted", "is_restricted", "is_ultra_restricted", "missing"):
         data[flag] = bool(data[flag])
@@ -94,7 +94,7 @@ async def by_emails(db: Database, emails: Iterable[str], active_only: bool = Tru
 
 
 async def size(db: Database) -> int:
-    return (await db.fetchone("SELECT COUNT(*) FROM slack_directory"))[0]
+    return await db.fetch_int("SELECT COUNT(*) FROM slack_directory")
 
 
 async def by_ids(db: Database, ids: Iterable[str]) -> dict[str, SlackUser]:

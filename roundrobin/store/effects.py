@@ -4,6 +4,7 @@ transaction: the user group's desired state, the topics, the reminders waiting, 
 from __future__ import annotations
 
 from roundrobin.db import Database
+from roundrobin.rotations.announcement import Reminder
 from roundrobin.rotations.effects import MERGE, REMINDER, Effects
 from roundrobin.store import outbox, topics
 
@@ -32,24 +33,24 @@ async def record(
                 post.kind,
                 rotation_id,
                 post.target,
-                post.body,
+                post.body.to_json(),
                 now,
                 quiet,
                 max_delay,
                 merge=MERGE.get(post.kind),
             )
         else:
-            await outbox.enqueue(db, post.kind, rotation_id, post.target, post.body, now)
+            await outbox.enqueue(db, post.kind, rotation_id, post.target, post.body.to_json(), now)
 
 
 async def _reminders(db: Database, rotation_id: int, effects: Effects, now: float) -> None:
     """Reminders are planned only ahead of time: an edit after one went out never sends it again."""
     planned = await outbox.messages_of(db, rotation_id, REMINDER)
     for message in planned:
-        if (message.target, message.body.get("handoff_at")) not in effects.reminders:
+        if (message.target, Reminder.from_json(message.body).hand_over) not in effects.reminders:
             await outbox.forget(db, rotation_id, REMINDER, message.target)
-    have = {(m.target, m.body.get("handoff_at")) for m in planned}
+    have = {(m.target, Reminder.from_json(m.body).hand_over) for m in planned}
     for person, at in effects.reminders - have:
         due = at - (effects.remind_before or 0)
         if due > now:
-            await outbox.enqueue(db, REMINDER, rotation_id, person, {"handoff_at": at}, now, due_at=due)
+            await outbox.enqueue(db, REMINDER, rotation_id, person, Reminder(at).to_json(), now, due_at=due)

@@ -36,7 +36,8 @@ async def record(
 async def recent(
     db: Database, rotation_id: int | None = None, kinds: tuple[str, ...] = (), limit: int = 20
 ) -> list[Event]:
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if rotation_id is not None:
         where.append("rotation_id = ?")
         params.append(rotation_id)

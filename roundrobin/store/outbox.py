@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 from roundrobin.rotations.model import GroupState
 
 
@@ -24,6 +25,12 @@ def _state(text: str | None) -> GroupState | None:
     return None if text is None else GroupState.from_json(json.loads(text))
 
 
+def _desired(text: str) -> GroupState:
+    state = _state(text)
+    assert state is not None, "usergroup_sync.desired is NOT NULL"
+    return state
+
+
 @dataclass(frozen=True)
 class GroupWork:
     rotation_id: int
@@ -33,11 +40,11 @@ class GroupWork:
     attempts: int = 0
 
 
-def _group(row) -> GroupWork:
+def _group(row: Row) -> GroupWork:
     return GroupWork(
         rotation_id=row["rotation_id"],
         usergroup_id=row["usergroup_id"],
-        desired=_state(row["desired"]),
+        desired=_desired(row["desired"]),
         applied=_state(row["applied"]),
         attempts=row["attempts"],
     )
@@ -140,13 +147,13 @@ class Message:
     kind: str  # duty | reverted | dm_on | dm_off | reminder | …
     rotation_id: int
     target: str
-    body: dict
+    body: dict[str, Any]  # as JSON: what kind of body it is depends on `kind`
     version: int
     attempts: int = 0
     ref: str = ""
 
 
-def _message(row) -> Message:
+def _message(row: Row) -> Message:
     return Message(
         id=row["id"],
         kind=row["kind"],
@@ -164,13 +171,13 @@ async def enqueue(
     kind: str,
     rotation_id: int,
     target: str,
-    body: dict,
+    body: dict[str, Any],
     now: float,
     quiet: float = 0.0,
     max_delay: float = 0.0,
     ref: str = "",
     due_at: float | None = None,
-    merge: Callable[[dict, dict], dict] | None = None,
+    merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
 ) -> None:
     """A message to send `quiet` seconds after the last change, but no later than `max_delay` after
     the first: a burst of changes becomes one message that carries the newest body (or what `merge`
@@ -224,13 +231,12 @@ async def due_messages(db: Database, now: float, limit: int = 500) -> list[Messa
 
 async def next_due_at(db: Database) -> float | None:
     """The earliest time any pending work becomes due."""
-    row = await db.fetchone(
+    return await db.fetch_float(
         """SELECT MIN(t) FROM (
                SELECT MIN(due_at) AS t FROM slack_outbox WHERE failed = 0
                UNION ALL
                SELECT MIN(next_attempt_at) FROM usergroup_sync WHERE applied IS NULL OR applied != desired)"""
     )
-    return row[0]
 
 
 async def message_sent(db: Database, message: Message) -> None:

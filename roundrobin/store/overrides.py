@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 from roundrobin.rotations.timeline import Override
 
 _COLUMNS = (
@@ -69,7 +69,7 @@ async def prune(db: Database, before: float) -> None:
     await db.execute("DELETE FROM overrides WHERE end_at < ?", (before,))
 
 
-def _override(r) -> Override:
+def _override(r: Row) -> Override:
     return Override(
         id=r["id"],
         kind=r["kind"],

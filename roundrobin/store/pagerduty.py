@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ async def learn(db: Database, learned: Iterable[Learned], now: float) -> None:
         await db.executemany(f"UPDATE pd_schedules SET {keep}, seen_at = ? WHERE id = ?", rows)
 
 
-def _schedule(row) -> PdSchedule:
+def _schedule(row: Row) -> PdSchedule:
     return PdSchedule(
         id=row["id"],
         name=row["name"],

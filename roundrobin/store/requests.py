@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 
 OPEN, ACKED, EXPIRED, UNANSWERED = "open", "acked", "expired", "unanswered"
 
@@ -37,7 +38,7 @@ class Request:
         """Who has it on offer now: offered and not passed."""
         return tuple(u for u in self.offered_to if u not in self.passed_by)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "rotation_id": self.rotation_id,
@@ -56,7 +57,7 @@ class Request:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Request:
+    def from_json(cls, data: dict[str, Any]) -> Request:
         return cls(
             **{
                 **data,
@@ -66,7 +67,7 @@ class Request:
         )
 
 
-def _request(row) -> Request:
+def _request(row: Row) -> Request:
     data = dict(row)
     data["offered_to"] = tuple(json.loads(data["offered_to"]))
     data["passed_by"] = tuple(json.loads(data["passed_by"]))
@@ -94,12 +95,20 @@ async def insert(db: Database, request: Request) -> Request:
             request.closed_at,
         ),
     )
-    return await get(db, request_id)
+    return await reread(db, request_id)
 
 
 async def get(db: Database, request_id: int) -> Request | None:
     row = await db.fetchone("SELECT * FROM requests WHERE id = ?", (request_id,))
     return _request(row) if row else None
+
+
+async def reread(db: Database, request_id: int) -> Request:
+    """A request as it is now, read back inside the transaction that just changed it (so it is there)."""
+    request = await get(db, request_id)
+    if request is None:
+        raise LookupError(f"request {request_id} is gone inside its own transaction")
+    return request
 
 
 async def same_ask(
@@ -159,5 +168,4 @@ async def expired(db: Database, now: float, limit: int = 200) -> list[Request]:
 
 async def next_expiry(db: Database) -> float | None:
     """When the first open request expires (None: nothing is open)."""
-    row = await db.fetchone("SELECT MIN(expires_at) FROM requests WHERE state = ?", (OPEN,))
-    return row[0]
+    return await db.fetch_float("SELECT MIN(expires_at) FROM requests WHERE state = ?", (OPEN,))

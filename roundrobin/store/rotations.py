@@ -7,8 +7,8 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
 
-from roundrobin.db import Database
-from roundrobin.rotations.model import Holidays, Rotation, WorkingHours
+from roundrobin.db import Database, Row
+from roundrobin.rotations.model import Holidays, Rotation, Unmatched, WorkingHours
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.store import directory, outbox
 
@@ -21,7 +21,7 @@ _COLUMNS = (
 )
 
 
-async def _hydrate(db: Database, rows: list) -> list[Rotation]:
+async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
     if not rows:
         return []
     ids = [r["id"] for r in rows]
@@ -41,7 +41,7 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
         data = dict(r)
         data["schedule"] = Schedule.from_json(data["schedule"])
         data["channels"] = tuple(json.loads(data["channels"]))
-        data["pd_unmatched"] = tuple(json.loads(data["pd_unmatched"]))
+        data["pd_unmatched"] = tuple(Unmatched.from_json(p) for p in json.loads(data["pd_unmatched"]))
         data["pd_next_up"] = tuple(json.loads(data["pd_next_up"]))
         data["topic_channels"] = tuple(json.loads(data["topic_channels"]))
         data["templates"] = json.loads(data["templates"])
@@ -58,7 +58,9 @@ async def _hydrate(db: Database, rows: list) -> list[Rotation]:
     return result
 
 
-async def _select(db: Database, where: str, params: tuple = (), tail: str = "ORDER BY id") -> list[Rotation]:
+async def _select(
+    db: Database, where: str, params: tuple[object, ...] = (), tail: str = "ORDER BY id"
+) -> list[Rotation]:
     rows = await db.fetchall(f"SELECT {_COLUMNS} FROM rotations {where} {tail}", params)
     return await _hydrate(db, rows)
 
@@ -95,11 +97,9 @@ async def page(
     db: Database, offset: int, limit: int, member: str | None = None
 ) -> tuple[list[Rotation], int]:
     """One page of rotations by name (only those `member` belongs to, when given) and the total."""
-    where, params = "", ()
-    if member:
-        where = "WHERE id IN (SELECT rotation_id FROM rotation_members WHERE slack_user_id = ?)"
-        params = (member,)
-    total = (await db.fetchone(f"SELECT COUNT(*) FROM rotations {where}", params))[0]
+    where = "WHERE id IN (SELECT rotation_id FROM rotation_members WHERE slack_user_id = ?)" if member else ""
+    params: tuple[str, ...] = (member,) if member else ()
+    total = await db.fetch_int(f"SELECT COUNT(*) FROM rotations {where}", params)
     rotations = await _select(
         db, where, (*params, limit, offset), "ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?"
     )
@@ -149,19 +149,18 @@ async def due(db: Database, now: float) -> list[Rotation]:
 
 async def next_change_at(db: Database) -> float | None:
     """The earliest hand-over PagerDuty has planned for any bound rotation."""
-    row = await db.fetchone(
+    return await db.fetch_float(
         "SELECT MIN(next_change_at) FROM rotations WHERE source = 'pagerduty' AND next_change_at IS NOT NULL"
     )
-    return row[0]
 
 
 async def next_due_at(db: Database) -> float | None:
     """The earliest moment a manual rotation's duty changes by itself (see `due`)."""
-    row = await db.fetchone(
+    found = await db.fetch_float(
         "SELECT MIN(MIN(COALESCE(next_hand_over_at, 1e300), "
         "CASE WHEN source = 'manual' THEN COALESCE(next_change_at, 1e300) ELSE 1e300 END)) FROM rotations"
     )
-    return row[0] if row and row[0] is not None and row[0] < 1e300 else None
+    return found if found is not None and found < 1e300 else None
 
 
 async def bound(db: Database) -> list[Rotation]:
@@ -222,8 +221,8 @@ async def with_source(db: Database, source: str) -> list[Rotation]:
 
 async def count(db: Database, source: str | None = None) -> int:
     if source is None:
-        return (await db.fetchone("SELECT COUNT(*) FROM rotations"))[0]
-    return (await db.fetchone("SELECT COUNT(*) FROM rotations WHERE source = ?", (source,)))[0]
+        return await db.fetch_int("SELECT COUNT(*) FROM rotations")
+    return await db.fetch_int("SELECT COUNT(*) FROM rotations WHERE source = ?", (source,))
 
 
 async def insert(db: Database, rotation: Rotation) -> int:
@@ -282,7 +281,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 rotation.usergroup_id,
                 rotation.usergroup_handle,
                 rotation.pd_status,
-                json.dumps(list(rotation.pd_unmatched), sort_keys=True),
+                json.dumps([p.to_json() for p in rotation.pd_unmatched], sort_keys=True),
                 rotation.updated_at,
                 rotation.config_rev,
                 rotation.duty_rev,
@@ -328,6 +327,9 @@ async def adopt_groups(db: Database) -> int:
     )
     async with db.transaction():
         for rotation in missing:
-            await outbox.want_group(db, rotation.id, rotation.usergroup_id, rotation.group_state)
-            await outbox.group_applied(db, rotation.id, rotation.usergroup_id, rotation.group_state)
+            state = rotation.group_state
+            if rotation.usergroup_id is None or state is None:
+                continue  # the query asked for groups: not reached
+            await outbox.want_group(db, rotation.id, rotation.usergroup_id, state)
+            await outbox.group_applied(db, rotation.id, rotation.usergroup_id, state)
     return len(missing)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
 
 OPEN, TAKEN, DECLINED, EXPIRED, CANCELLED = "open", "taken", "declined", "expired", "cancelled"
 
@@ -32,11 +33,11 @@ class ShiftRequest:
     expires_at: float = 0.0
     closed_at: float | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {name: (list(v) if isinstance(v, tuple) else v) for name, v in self.__dict__.items()}
 
     @classmethod
-    def from_json(cls, data: dict) -> ShiftRequest:
+    def from_json(cls, data: dict[str, Any]) -> ShiftRequest:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["offered_to"] = tuple(known.get("offered_to") or ())
         return cls(**known)
@@ -109,7 +110,7 @@ async def open_of(db: Database, rotation_id: int) -> list[ShiftRequest]:
     return [_request(r) for r in rows]
 
 
-def _request(r) -> ShiftRequest:
+def _request(r: Row) -> ShiftRequest:
     return ShiftRequest(
         id=r["id"],
         rotation_id=r["rotation_id"],

@@ -11,25 +11,26 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from roundrobin.db import Database
+from roundrobin.db import Database, Row
+from roundrobin.rotations.announcement import TopicState
 
 
 @dataclass(frozen=True)
 class TopicWork:
     channel_id: str
     rotation_id: int
-    desired: dict | None
+    desired: TopicState | None
     desired_rev: int
     applied_text: str | None
     left_alone: str | None
     attempts: int = 0
 
 
-def _work(row) -> TopicWork:
+def _work(row: Row) -> TopicWork:
     return TopicWork(
         channel_id=row["channel_id"],
         rotation_id=row["rotation_id"],
-        desired=None if row["desired"] is None else json.loads(row["desired"]),
+        desired=None if row["desired"] is None else TopicState.from_json(json.loads(row["desired"])),
         desired_rev=row["desired_rev"],
         applied_text=row["applied_text"],
         left_alone=row["left_alone"],
@@ -38,11 +39,11 @@ def _work(row) -> TopicWork:
 
 
 async def want(
-    db: Database, rotation_id: int, channel_id: str, desired: dict | None, reclaim: bool = False
+    db: Database, rotation_id: int, channel_id: str, desired: TopicState | None, reclaim: bool = False
 ) -> None:
     """What the channel's topic should say now (None: clear ours). `reclaim`: the rotation's editor
     chose this channel again, so a topic someone else set may be replaced once more."""
-    text = None if desired is None else json.dumps(desired, sort_keys=True)
+    text = None if desired is None else json.dumps(desired.to_json(), sort_keys=True)
     row = await db.fetchone(
         "SELECT desired, applied_text FROM channel_topics WHERE channel_id = ? AND rotation_id = ?",
         (channel_id, rotation_id),
@@ -99,10 +100,9 @@ async def get(db: Database, channel_id: str, rotation_id: int) -> TopicWork | No
 
 
 async def next_due_at(db: Database) -> float | None:
-    row = await db.fetchone(
+    return await db.fetch_float(
         "SELECT MIN(next_attempt_at) FROM channel_topics WHERE desired_rev != applied_rev"
     )
-    return row[0]
 
 
 async def set_done(
@@ -168,7 +168,7 @@ async def problems(
 
 
 async def pending(db: Database) -> int:
-    return (await db.fetchone("SELECT COUNT(*) FROM channel_topics WHERE desired_rev != applied_rev"))[0]
+    return await db.fetch_int("SELECT COUNT(*) FROM channel_topics WHERE desired_rev != applied_rev")
 
 
 async def release_waiting(db: Database, now: float) -> int:

@@ -136,9 +136,7 @@ class InProcessApp(AppProcess):
     interpreter to start, and everything it does is measured by coverage directly. Used wherever no
     process boundary is under test (signals, `kill -9` and the command line use AppProcess)."""
 
-    def __init__(
-        self, workdir: Path, slack_api_url: str, pagerduty_url: str, clock=None, **overrides: str
-    ):
+    def __init__(self, workdir: Path, slack_api_url: str, pagerduty_url: str, clock=None, **overrides: str):
         super().__init__(workdir, slack_api_url, pagerduty_url, **overrides)
         self.clock = clock or TravelClock()
         self.process = None

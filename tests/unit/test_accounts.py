@@ -7,6 +7,7 @@ import pytest
 
 from roundrobin.access import Access, PermissionDenied
 from roundrobin.pagerduty.plan import mirror
+from roundrobin.rotations.announcement import Announcement
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
 from roundrobin.rotations.model import (
@@ -17,6 +18,7 @@ from roundrobin.rotations.model import (
     SINGLE_CHANNEL_GUEST,
     GroupState,
     Rotation,
+    Unmatched,
 )
 from roundrobin.signals import Signals
 from roundrobin.slack.ids import Rotations
@@ -216,9 +218,7 @@ def test_the_mirror_names_someone_whose_slack_account_cannot_be_on_duty():
     shifts = [Shift("PS1", "PA", 0, 100), Shift("PS1", "PB", 0, 100)]
     m = mirror(schedule, shifts, people, {"PB": "U0ALAN"}, slack, 50, gone={"PB": DEACTIVATED})
     assert m.on_duty == ("U0ANN",) and m.members == ("U0ANN",)
-    assert m.unmatched == (
-        {"id": "PB", "name": "Alan", "email": "alan@corp.example", "on_call": True, "why": DEACTIVATED},
-    )
+    assert m.unmatched == (Unmatched("PB", "Alan", "alan@corp.example", on_call=True, why=DEACTIVATED),)
 
 
 # --- what people see (pure builders) -------------------------------------------------------------
@@ -228,12 +228,7 @@ def test_the_channel_is_told_who_was_passed_by_and_why():
     r = rotation(
         on_duty=("U0THREE",), unavailable={"U0ONE": DEACTIVATED, "U0TWO": DEACTIVATED}, members=WELL_FORMED
     )
-    body = {
-        "on_duty": ["U0THREE"],
-        "left": [["U0ONE", DEACTIVATED]],
-        "skipped": [["U0TWO", DEACTIVATED]],
-        "next_up": [],
-    }
+    body = Announcement(("U0THREE",), left=(("U0ONE", DEACTIVATED),), skipped=(("U0TWO", DEACTIVATED),))
     text = str(duty_message(r, body)["blocks"])
     assert "<@U0ONE> left duty at once: their Slack account is deactivated." in text
     assert "Skipped <@U0TWO>: their Slack account is deactivated." in text
@@ -247,12 +242,14 @@ def test_a_bound_rotation_names_the_deactivated_person_on_call():
         created_by="U9",
         source="pagerduty",
         on_duty=("U0ANN",),
-        pd_unmatched=({"id": "PB", "name": "Alan", "email": "a@x", "on_call": True, "why": DEACTIVATED},),
+        pd_unmatched=(Unmatched("PB", "Alan", "a@x", on_call=True, why=DEACTIVATED),),
     )
     assert "Also on call in PagerDuty: Alan — their Slack account is deactivated" in on_duty_line(r)
     alone = Rotation(**{**r.__dict__, "on_duty": ()})
     assert on_duty_line(alone) == ":pager: On call in PagerDuty: Alan — their Slack account is deactivated."
-    body = {"on_duty": [], "unmatched": [{"name": "Alan", "email": "a@x", "why": DEACTIVATED}]}
+    body = Announcement.from_json(
+        {"on_duty": [], "unmatched": [{"name": "Alan", "email": "a@x", "why": DEACTIVATED}]}
+    )
     assert "On call in PagerDuty: Alan — their Slack account is deactivated." in str(
         duty_message(alone, body)
     )

@@ -2,8 +2,9 @@
 
 from dataclasses import replace
 
+from roundrobin.rotations.announcement import Announcement, with_snapshot
 from roundrobin.rotations.effects import ADDED, DM_OFF, DM_ON, DUTY, REVERTED, plan
-from roundrobin.rotations.model import DutyChange, GroupState, Rotation, with_snapshot
+from roundrobin.rotations.model import DutyChange, GroupState, Rotation
 from roundrobin.rotations.schedule import Schedule
 
 BASE = Rotation(
@@ -30,7 +31,7 @@ def test_a_duty_change_tells_the_channels_dms_who_came_and_went_and_sets_the_gro
         (DM_OFF, "U1"),
     ]
     assert all(p.burst for p in effects.posts), "a burst of changes is told once"
-    body = effects.posts[0].body
+    body = effects.posts[0].body.to_json()  # as the outbox keeps it
     assert body["on_duty"] == ["U2"] and body["before"] == ["U1"] and body["next_up"] == ["U3"]
     assert body["rotation"]["name"] == "Platform", "the words travel with the message"
     assert (effects.group_key, effects.group) == ("S1", GroupState(True, ("U2",)))
@@ -46,14 +47,14 @@ def test_people_added_by_someone_else_are_told_and_the_editor_is_not():
     after = replace(BASE, members=(*BASE.members, "U4", "U0ADA"))
     effects = plan(BASE, after, editor="U0ADA")
     assert [(p.kind, p.target) for p in effects.posts] == [(ADDED, "U4")]
-    assert effects.posts[0].body["actor"] == "U0ADA"
+    assert effects.posts[0].body.to_json()["actor"] == "U0ADA"
     assert plan(None, BASE, editor="U1").posts[0].target == "U2", "a new rotation: everyone but the creator"
 
 
 def test_topics_follow_the_channels_chosen_and_clear_the_ones_left():
     before, after = replace(BASE, topic_channels=("C1",)), replace(BASE, topic_channels=("C2",))
     topics = plan(before, after).topics
-    assert topics["C1"] is None and topics["C2"]["on_duty"] == ["U1"]
+    assert topics["C1"] is None and topics["C2"] is not None and topics["C2"].to_json()["on_duty"] == ["U1"]
 
 
 def test_a_reminder_waits_for_whoever_takes_over_before_a_planned_hand_over():
@@ -69,8 +70,8 @@ def test_a_rotation_that_stops_following_pagerduty_tells_its_channels():
 
 def test_a_message_is_worded_from_one_snapshot():
     change = DutyChange(BASE, (), "rotated", "U0ADA", (), 1.0)
-    words = plan(None, BASE, change=change).posts[0].body["rotation"]
+    stored = plan(None, BASE, change=change).posts[0].body.to_json()
     renamed_since = replace(BASE, name="Renamed", code="REN", on_duty=("U3",))
-    sent = with_snapshot(renamed_since, words)
+    sent = with_snapshot(renamed_since, Announcement.from_json(stored).words)
     assert (sent.name, sent.code) == ("Platform", "PLAT"), "as it was named when the change was made"
     assert sent.on_duty == ("U3",), "who is on duty now, to tell whether a DM is still true"

@@ -3,14 +3,16 @@
 import pytest
 
 from roundrobin.rotations import templates
+from roundrobin.rotations.announcement import Announcement, Reminder, TopicState
 from roundrobin.rotations.model import Notifications, Rotation
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.slack.ids import NotificationIds as N
 from roundrobin.slack.surfaces.forms import notification_errors, parse_menu_value, parse_notifications
 from roundrobin.slack.views.notifications import NotificationsForm, notifications_modal
 from roundrobin.slack.views.personal import dm_off_message, dm_on_message, reminder_message, topic_text
+from roundrobin.slack.views.sending import Name, Sending
 
-NAMES = {"U1": {"name": "Ada Lovelace", "handle": "ada"}, "U2": {"name": "Alan Turing", "handle": "alan"}}
+NAMES = {"U1": Name("Ada Lovelace", "ada"), "U2": Name("Alan Turing", "alan")}
 
 
 def rotation(**kw) -> Rotation:
@@ -27,8 +29,15 @@ def rotation(**kw) -> Rotation:
     )
 
 
-def body(**kw) -> dict:
-    return {"on_duty": ["U1"], "next_up": ["U2"], "until": None, "names": NAMES, **kw}
+ANNOUNCED = Announcement(("U1",), next_up=("U2",))
+
+
+def to(target: str, **kw) -> Sending:
+    return Sending(target=target, names=NAMES, **kw)
+
+
+def topic(on_duty: tuple[str, ...] = ("U1",), until: float | None = None) -> TopicState:
+    return TopicState(on_duty, until, ("U2",))
 
 
 def test_unknown_tokens_are_named_and_known_ones_include_text_only_variants():
@@ -73,44 +82,43 @@ def test_a_token_without_a_value_leaves_no_trace(template, values, said):
 
 def test_a_dm_is_declined_when_it_is_no_longer_true_or_the_person_muted_them():
     r = rotation(dm_on_duty=True)
-    assert dm_on_message(r, body(target="U1"))["text"].startswith("You are on duty for Platform (PLAT)")
-    assert dm_on_message(r, body(target="U2")) is None, "U2 is not on duty (any more)"
-    assert dm_on_message(r, body(target="U1", muted=True)) is None
-    assert dm_off_message(r, body(target="U1")) is None, "U1 is on duty again"
-    assert "took over" in dm_off_message(r, body(target="U2"))["text"]
+    assert dm_on_message(r, ANNOUNCED, to("U1"))["text"].startswith("You are on duty for Platform (PLAT)")
+    assert dm_on_message(r, ANNOUNCED, to("U2")) is None, "U2 is not on duty (any more)"
+    assert dm_on_message(r, ANNOUNCED, to("U1", muted=True)) is None
+    assert dm_off_message(r, ANNOUNCED, to("U1")) is None, "U1 is on duty again"
+    assert "took over" in dm_off_message(r, ANNOUNCED, to("U2"))["text"]
 
 
 def test_a_reminder_is_never_sent_after_its_hand_over_nor_to_someone_no_longer_next():
     r = rotation(schedule=Schedule("daily", "09:00"), remind_before=900)
-    assert reminder_message(r, {"handoff_at": 2000.0, "now": 1500.0, "target": "U2"})["text"].startswith(
-        "Heads-up"
-    )
-    assert reminder_message(r, {"handoff_at": 2000.0, "now": 2000.0, "target": "U2"}) is None
-    assert reminder_message(r, {"handoff_at": 2000.0, "now": 1500.0, "target": "U1"}) is None
+    stored = Reminder.from_json({"handoff_at": 2000.0})  # as the outbox keeps it
+    assert reminder_message(r, stored, to("U2", now=1500.0))["text"].startswith("Heads-up")
+    assert reminder_message(r, stored, to("U2", now=2000.0)) is None
+    assert reminder_message(r, stored, to("U1", now=1500.0)) is None
 
 
 @pytest.mark.parametrize(
     ("on_duty", "expected"),
     [
-        (["U1"], "Round Robin: Ada Lovelace is on duty for Platform · ask @platform-oncall"),
+        (("U1",), "Round Robin: Ada Lovelace is on duty for Platform · ask @platform-oncall"),
         (
-            ["U1", "U2"],
+            ("U1", "U2"),
             "Round Robin: Ada Lovelace, Alan Turing are on duty for Platform · ask @platform-oncall",
         ),
-        ([], "Round Robin: nobody is on duty for Platform"),
+        ((), "Round Robin: nobody is on duty for Platform"),
     ],
 )
 def test_topics_are_plain_words_singular_or_plural(on_duty, expected):
-    assert topic_text(rotation(), body(on_duty=on_duty)) == expected
+    assert topic_text(rotation(), topic(on_duty), NAMES) == expected
 
 
 def test_a_topic_names_the_time_in_the_rotations_zone_and_stays_within_250_characters():
     timed = rotation(schedule=Schedule("daily", "09:00", tz="Europe/London"))
-    assert "until Fri 27 Nov 09:00 (Europe/London)" in topic_text(timed, body(until=1795770000.0))
+    assert "until Fri 27 Nov 09:00 (Europe/London)" in topic_text(timed, topic(until=1795770000.0), NAMES)
     long = rotation(templates={"topic": "%NAME% " * 60})
-    assert len(topic_text(long, body())) == 250
+    assert len(topic_text(long, topic(), NAMES)) == 250
     custom = rotation(templates={"topic": "<b>On duty</b>: %USER% (%DUTYHANDLE_TEXTONLY%)"})
-    assert topic_text(custom, body()) == "‹b›On duty‹/b›: Ada Lovelace (@platform-oncall)", (
+    assert topic_text(custom, topic(), NAMES) == "‹b›On duty‹/b›: Ada Lovelace (@platform-oncall)", (
         "plain text, no mentions, and no < or > that Slack could read as a control sequence"
     )
 

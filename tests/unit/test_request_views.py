@@ -9,14 +9,15 @@ from roundrobin.slack.ids import Requests
 from roundrobin.slack.surfaces.mentions import parse_mention
 from roundrobin.slack.views.requests import (
     answered_dm,
+    formats,
     no_code_reply,
     permalink,
     refusal,
-    renderers,
     took_it,
     typed,
     unknown_code_reply,
 )
+from roundrobin.slack.views.sending import Sending
 from roundrobin.store.requests import Request
 
 BOT = "U0BOT"
@@ -79,9 +80,14 @@ def request(**kw) -> Request:
 ROTATION = Rotation(id=1, name="Plat <form>", code="PLAT", created_by="U0ADMIN")
 
 
+def render(kind: str, stored: dict, workspace_url: str = "", target: str = "") -> dict:
+    """A message as the outbox renders it from the body it keeps."""
+    form = formats(workspace_url)[kind]
+    return form.render(ROTATION, form.parse(stored), Sending(target=target))
+
+
 def test_the_offer_dm_says_who_asked_where_and_has_ack_and_pass():
-    render = renderers("https://acme.slack.com/")[OFFER]
-    message = render(ROTATION, {"request": request().to_json(), "passed_by": None})
+    message = render(OFFER, {"request": request().to_json(), "passed_by": None}, "https://acme.slack.com/")
     assert message_problems(message["blocks"]) == []
     text = " ".join(b.get("text", {}).get("text", "") for b in message["blocks"]) + str(message["blocks"])
     assert "<@U0DAVE> asked *Plat &lt;form&gt;* (`PLAT`) in <#C0OPS>" in text
@@ -93,9 +99,8 @@ def test_the_offer_dm_says_who_asked_where_and_has_ack_and_pass():
 
 
 def test_a_dm_after_a_pass_says_who_passed_it():
-    render = renderers("")[OFFER]
     message = render(
-        ROTATION,
+        OFFER,
         {
             "request": request(offered_to=("U0BOB", "U0CAROL"), passed_by=("U0BOB",)).to_json(),
             "passed_by": "U0BOB",
@@ -126,16 +131,14 @@ def test_a_dm_after_a_pass_says_who_passed_it():
     ],
 )
 def test_thread_replies_say_what_happened(body, words):
-    reply = renderers("")[THREAD](ROTATION, {"request": request().to_json(), **body})
+    reply = render(THREAD, {"request": request().to_json(), **body})
     assert reply["thread_ts"] == "1700000000.000100"
     assert words in reply["blocks"][0]["text"]["text"]
     assert message_problems(reply["blocks"]) == []
 
 
 def test_several_on_duty_are_told_the_first_ack_wins():
-    reply = renderers("")[THREAD](
-        ROTATION, {"request": request(offered_to=("U0BOB", "U0CAROL")).to_json(), "event": "routed"}
-    )
+    reply = render(THREAD, {"request": request(offered_to=("U0BOB", "U0CAROL")).to_json(), "event": "routed"})
     assert "<@U0BOB>, <@U0CAROL>" in reply["text"] and "the first to ACK takes it" in reply["text"]
 
 
@@ -172,14 +175,13 @@ def test_permalinks_are_built_from_ids_only(channel, ts, link):
 
 
 def test_with_several_on_duty_each_dm_names_the_others():
-    render = renderers("")[OFFER]
     both = request(offered_to=("U0BOB", "U0CAROL")).to_json()
-    to_bob = str(render(ROTATION, {"request": both, "passed_by": None, "target": "U0BOB"})["blocks"])
+    to_bob = str(render(OFFER, {"request": both, "passed_by": None}, target="U0BOB")["blocks"])
     assert "Also offered to <@U0CAROL>: the first to ACK takes it" in to_bob and "<@U0BOB>:" not in to_bob
 
 
 def test_an_answered_dm_keeps_what_it_asked_and_drops_the_buttons_and_the_deadline():
-    offer = renderers("https://acme.slack.com/")[OFFER](ROTATION, {"request": request().to_json()})
+    offer = render(OFFER, {"request": request().to_json()}, "https://acme.slack.com/")
     answer = answered_dm(
         request(state="acked", acked_by="U0BOB"), ROTATION, "You took it.", "https://x.example/"
     )

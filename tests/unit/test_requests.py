@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from roundrobin.background import Doorbell
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.rotations.requests import (
     OFFER,
     THREAD,
@@ -139,7 +139,7 @@ async def test_unknown_codes_and_no_code_suggest_codes_that_exist(service, db):
 
 
 async def test_nobody_on_duty_is_answered_and_recorded_as_unanswered(service, db):
-    unmatched = ({"id": "PJ", "name": "Jane Roe", "email": "jane@corp.example", "on_call": True},)
+    unmatched = (Unmatched("PJ", "Jane Roe", "jane@corp.example", on_call=True),)
     await add(db, members=(), on_duty=(), pd_unmatched=unmatched)
     opened = await service.open("PLAT", "C1", "1.1", "U5", "help")
     assert opened.outcome == "nobody" and opened.request.state == "unanswered"

@@ -19,7 +19,7 @@ from roundrobin.pagerduty.plan import (
 )
 from roundrobin.pagerduty.plan import mirror as _mirror
 from roundrobin.pagerduty.plan import shift_from_oncall as _shift
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.store.pagerduty import PdSchedule, PdUser, Shift
 
 
@@ -60,7 +60,7 @@ def test_email_match_is_case_insensitive_and_the_unmatched_are_listed():
     shifts = [Shift("PS1", "PJ", NOW - 10, NOW + 50), Shift("PS1", "PB", NOW + 50, NOW + 100)]
     m = _mirror(SCHEDULE, shifts, PEOPLE, {}, SLACK, NOW)
     assert m.members == ("UANN", "UBEN") and m.on_duty == () and m.until == NOW + 50
-    assert m.unmatched == ({"id": "PJ", "name": "Jane", "email": "jane@corp.example", "on_call": True},)
+    assert m.unmatched == (Unmatched("PJ", "Jane", "jane@corp.example", on_call=True),)
 
 
 def test_a_manual_link_wins_over_the_email_match():

@@ -7,7 +7,8 @@ must never form one of them; ids become mentions only through `mention`.
 
 import pytest
 
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.announcement import Announcement
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.slack.views.blocks import esc, mention
 from roundrobin.slack.views.messages import duty_message, reverted_message
 
@@ -63,14 +64,13 @@ def rotation(**kw) -> Rotation:
 
 
 def test_duty_messages_escape_the_name_in_text_and_blocks():
-    body = {
-        "on_duty": ["U0BOB"],
-        "until": None,
-        "next_up": ["U0CAROL"],
-        "reason": "rotated",
-        "actor": "U0ADMIN",
-        "unmatched": [{"name": "<!here> Priya", "email": "priya@corp.example"}],
-    }
+    body = Announcement(
+        ("U0BOB",),
+        next_up=("U0CAROL",),
+        reason="rotated",
+        actor="U0ADMIN",
+        unmatched=(Unmatched(None, "<!here> Priya", "priya@corp.example"),),
+    )
     for message in (duty_message(rotation(usergroup_id="S0OPS"), body), reverted_message(rotation())):
         rendered = message["text"] + str(message["blocks"])
         for sequence in ("<!channel>", "<https://evil", "<@U999>", "<!here>"):
@@ -80,7 +80,7 @@ def test_duty_messages_escape_the_name_in_text_and_blocks():
 
 
 def test_nobody_on_duty_names_who_pagerduty_has_on_call():
-    body = {"on_duty": [], "unmatched": [{"name": "Priya Patel", "email": "priya@corp.example"}]}
+    body = Announcement(unmatched=(Unmatched(None, "Priya Patel", "priya@corp.example"),))
     message = duty_message(rotation(source="pagerduty"), body)
     assert "On call in PagerDuty: Priya Patel (priya@corp.example), not linked to Slack" in str(
         message["blocks"]

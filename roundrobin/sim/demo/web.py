@@ -28,7 +28,7 @@ import json
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -478,8 +478,10 @@ async def set_on_call(request: web.Request) -> web.Response:
         until = min((s.end for s in current if s.end is not None), default=now + WEEK)
     else:  # nobody on call now: the new shift lasts until the next one starts
         until = min((s.start for s in schedule.shifts if s.start > now), default=now + WEEK)
-    shifts = [(s.user_ids, s.start, min(s.stop, now)) for s in schedule.shifts if s.start < now]
-    shifts = [shift for shift in shifts if shift[2] > shift[1]]
+    shifts: list[tuple[Sequence[str], float, float | None]] = [
+        (s.user_ids, s.start, min(s.stop, now)) for s in schedule.shifts if s.start < now
+    ]
+    shifts = [shift for shift in shifts if (shift[2] or 0) > shift[1]]
     if user_ids:
         shifts.append((user_ids, now, until))
     shifts += [(s.user_ids, s.start, s.end) for s in schedule.shifts if s.start >= until]

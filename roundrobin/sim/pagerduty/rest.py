@@ -274,7 +274,9 @@ def schedule_window(query: Query, zone: ZoneInfo) -> Window | None:
     since, until = time_param(query, "since", zone), time_param(query, "until", zone)
     if since is None and until is None:
         return None
-    since = until - TWO_WEEKS if since is None else since
+    if since is None:
+        assert until is not None  # not both None: returned above
+        since = until - TWO_WEEKS
     until = since + TWO_WEEKS if until is None else until
     if until < since:
         raise ApiError.invalid("until cannot be before since", code=2005, message="Invalid Query Date Range")

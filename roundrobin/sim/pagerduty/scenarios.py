@@ -158,10 +158,10 @@ def seed_account(pd: FakePagerDuty, shape: AccountShape | None = None) -> Seeded
         for level, schedule_id in enumerate(schedule_ids):
             sun_crew = _sun_crew(pools, rng) if kinds[schedule_id] == FOLLOW_THE_SUN else []
             _add_schedule(pd, account, schedule_id, team, level, sun_crew)
-    for number, team in enumerate(teams):
+    for number, levels in enumerate(teams):
         policy_id = f"PE{number:05d}"
-        pd.add_escalation_policy(policy_id, f"{_team_name(number)} escalation", schedule_ids=team)
-        account.policies[policy_id] = team
+        pd.add_escalation_policy(policy_id, f"{_team_name(number)} escalation", schedule_ids=levels)
+        account.policies[policy_id] = levels
     return account
 
 

@@ -94,7 +94,7 @@ def conversations_info(ws: Workspace, args: dict) -> dict:
     channel_id = required(args, "channel")
     if ws.is_dm_channel(channel_id):
         ws.require_scope(TYPE_SCOPES["im"])
-        return {"channel": im_json(ws, ws.dm_user(channel_id))}
+        return {"channel": im_json(ws, ws.dm_user_of(channel_id))}
     return {"channel": channel_json(ws, visible_channel(ws, channel_id))}
 
 
@@ -120,7 +120,7 @@ def conversations_members(ws: Workspace, args: dict) -> dict:
     channel_id = required(args, "channel")
     if ws.is_dm_channel(channel_id):
         ws.require_scope(TYPE_SCOPES["im"])
-        members = [ws.dm_user(channel_id), ws.bot_user_id]
+        members = [ws.dm_user_of(channel_id), ws.bot_user_id]
     else:
         channel = visible_channel(ws, channel_id)
         members = channel.members + ([ws.bot_user_id] if channel.bot_is_member else [])
@@ -177,7 +177,7 @@ def conversations_open(ws: Workspace, args: dict) -> dict:
     if args.get("channel"):
         if not ws.is_dm_channel(args["channel"]):
             raise SlackError("channel_not_found")
-        user_id = ws.dm_user(args["channel"])
+        user_id = ws.dm_user_of(args["channel"])
     else:
         users = id_list(required(args, "users"))
         if len(users) != 1:

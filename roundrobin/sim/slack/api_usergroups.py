@@ -14,6 +14,8 @@ exists". The whole update is refused, and the answer does not say which user it 
 
 from __future__ import annotations
 
+from typing import Any
+
 from roundrobin.sim.slack.api_base import SlackError, flag, id_list, required
 from roundrobin.sim.slack.workspace import Workspace
 
@@ -68,7 +70,7 @@ def usergroups_create(ws: Workspace, args: dict) -> dict:
     handle = (args.get("handle") or _slug(name)).strip()
     _check_unique(ws, name=name, handle=handle)
     now = int(ws.clock())
-    group = {
+    group: dict[str, Any] = {
         "id": ws.next_id("S"),
         "handle": handle,
         "name": name,

@@ -77,7 +77,8 @@ def _view(view: dict) -> list[str]:
         model = View(**fields)
         # Only the count of blocks is View's to check (each block is read on its own, which also
         # says which one is wrong); an empty list is left alone, see the module docstring.
-        model.blocks = blocks if isinstance(blocks, list) and blocks else None
+        # The raw blocks, not Block models: View counts them, nothing more (see above).
+        model.blocks = blocks if isinstance(blocks, list) and blocks else None  # type: ignore[assignment]
         model.validate_json()
 
     return _asked("/", check)
@@ -123,7 +124,7 @@ def _with_option_models(node: Any) -> Any:
         return [_with_option_models(value) for value in node]
     if not isinstance(node, dict):
         return node
-    result = {}
+    result: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("options", "initial_options") and _all_objects(value):
             result[key] = [Option(**option) for option in value]

@@ -120,7 +120,11 @@ def _input_ids(view: dict) -> set[str]:
     blocks = view.get("blocks")
     if not isinstance(blocks, list):
         return set()
-    return {b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input"}
+    return {
+        b["block_id"]
+        for b in blocks
+        if isinstance(b, dict) and b.get("type") == "input" and isinstance(b.get("block_id"), str)
+    }
 
 
 def _blocks(blocks: Any, *, most: int | None = None) -> Problems:
@@ -129,7 +133,7 @@ def _blocks(blocks: Any, *, most: int | None = None) -> Problems:
         return
     if most is not None and len(blocks) > most:
         yield f"/blocks: must have at most {most} items (got {len(blocks)})"
-    seen: set[str] = set()
+    seen: set[object] = set()
     for index, block in enumerate(blocks):
         path = f"/blocks/{index}"
         yield from _block(block, path)
@@ -146,7 +150,7 @@ def _block(block: Any, path: str) -> Problems:
     if not isinstance(block, dict):
         yield f"{path}: must be an object"
         return
-    rules = BLOCKS.get(block.get("type"))
+    rules = BLOCKS.get(str(block.get("type")))
     if rules is None:
         yield f"{path}/type: unknown block type {block.get('type')!r}"
         return
@@ -185,7 +189,7 @@ def _context(block: dict, path: str) -> Problems:
 
 def _actions(block: dict, path: str) -> Problems:
     yield from _items(block, "elements", path, least=1)
-    seen: set[str] = set()
+    seen: set[object] = set()
     for index, element in enumerate(_listed(block, "elements")):
         where = f"{path}/elements/{index}"
         yield from _element(element, where, ACTIONS_ELEMENTS, "an actions block")

@@ -9,6 +9,7 @@ container and no response_url; slash commands are a flat JSON object with a resp
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from roundrobin.sim.slack.views import State
 from roundrobin.sim.slack.workspace import Workspace
@@ -66,7 +67,7 @@ def event_callback(ws: Workspace, event: dict, *, context: str) -> dict:
 def app_home_opened(ws: Workspace, user_id: str, home: dict | None) -> dict:
     """The events_api payload for a person opening the Home tab (``home``: their current view)."""
     channel = ws.dm_channel(user_id)
-    event = {
+    event: dict[str, Any] = {
         "type": "app_home_opened",
         "user": user_id,
         "channel": channel,

@@ -97,8 +97,9 @@ class SocketModeHub:
         ws = self._newest()
         if ws is None:
             raise ConnectionError("no Socket Mode connection: is the app running and connected?")
+        envelope_id = str(uuid.uuid4())
         envelope = {
-            "envelope_id": str(uuid.uuid4()),
+            "envelope_id": envelope_id,
             "type": type,
             "payload": payload,
             "accepts_response_payload": accepts_response_payload,
@@ -107,7 +108,7 @@ class SocketModeHub:
             envelope.update(retry_attempt=0, retry_reason="")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._pending[envelope["envelope_id"]] = _Pending(future, type, loop.time(), on_ack)
+        self._pending[envelope_id] = _Pending(future, type, loop.time(), on_ack)
         self.envelopes.append(envelope)
         await ws.send_json(envelope)
         try:

@@ -116,6 +116,7 @@ class SlackUser:
             timeout=timeout,
             description=f"a views.publish for {self.id} after app_home_opened",
         )
+        assert self.home is not None, "a views.publish was just seen"
         return self.home
 
     async def click(

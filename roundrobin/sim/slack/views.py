@@ -341,7 +341,7 @@ def input_problem(block: dict, element: dict, entry: dict | None) -> str | None:
     """What Slack's client shows under an input block before it lets the person submit, or None."""
     if is_empty(entry):
         return None if block.get("optional") else REQUIRED_MESSAGE
-    value = entry.get("value")
+    value: Any = entry.get("value") if entry is not None else None
     if element["type"] == "plain_text_input":
         max_length = element.get("max_length", 3000)
         if len(value) < element.get("min_length", 0):

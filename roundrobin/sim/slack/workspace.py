@@ -11,6 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from roundrobin.sim.slack.api_base import SlackError
 from roundrobin.sim.slack.views import with_ids
@@ -172,6 +173,13 @@ class Workspace:
             return next((u for u in self.users if self.dm_channel(u) == channel_id), None)
         return None
 
+    def dm_user_of(self, channel_id: str) -> str:
+        """The user of a DM channel the caller knows is one (is_dm_channel)."""
+        user_id = self.dm_user(channel_id)
+        if user_id is None:
+            raise KeyError(f"{channel_id} is not a DM channel")
+        return user_id
+
     def is_dm_channel(self, channel_id: str) -> bool:
         """Whether ``channel_id`` is the id of a DM channel (not a user id)."""
         user_id = self.dm_user(channel_id)
@@ -206,7 +214,7 @@ class Workspace:
         Blocks are stored the way Slack returns them (every block with a block_id). A reply
         (``thread_ts``) counts on its parent: reply_count, reply_users, latest_reply.
         """
-        message = {
+        message: dict[str, Any] = {
             "channel": channel,
             "text": text,
             "blocks": with_ids(blocks or []),
@@ -241,7 +249,7 @@ class Workspace:
 
     def post_ephemeral(self, user_id: str, channel: str, text: str, blocks: list | None, source: str) -> dict:
         """Record a message only ``user_id`` sees (``source`` says how it got there)."""
-        message = {
+        message: dict[str, Any] = {
             "channel": channel,
             "text": text,
             "blocks": with_ids(blocks or []),

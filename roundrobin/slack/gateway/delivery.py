@@ -29,28 +29,30 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
-from roundrobin.rotations.model import GroupState, Rotation, why_not, with_snapshot
+from roundrobin.rotations.announcement import with_snapshot
+from roundrobin.rotations.model import GroupState, Rotation, why_not
 from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.failures import SlackFailure, classify, describe
 from roundrobin.slack.gateway.pacing import Pacer
+from roundrobin.slack.gateway.usergroups import parse_group
 from roundrobin.slack.views.blocks import esc, mention
-from roundrobin.slack.views.messages import RENDERERS
-from roundrobin.slack.views.personal import RENDERERS as PERSONAL
+from roundrobin.slack.views.messages import FORMATS
+from roundrobin.slack.views.personal import FORMATS as PERSONAL
 from roundrobin.slack.views.personal import topic_text
+from roundrobin.slack.views.sending import Format, Name, Sending
 from roundrobin.store import events, outbox, preferences, topics
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.outbox import GroupWork, Message
 from roundrobin.store.topics import TopicWork
 
 log = logging.getLogger(__name__)
-
-Renderer = Callable[[Rotation, dict], dict | None]
 
 CALL_TIMEOUT = 10.0  # a hanging Slack answer must not hold a lane for minutes
 MAX_BACKOFF = 60.0
@@ -139,7 +141,7 @@ class SlackDelivery:
         clock: Callable[[], float] = time.time,
         call_timeout: float = CALL_TIMEOUT,
         drift_every: float = DRIFT_EVERY,
-        renderers: dict[str, Renderer] | None = None,
+        formats: Mapping[str, Format[Any]] | None = None,
         directory: SlackDirectory | None = None,
         group_created: GroupCreated | None = None,
         bot_user_id: str = "",
@@ -151,15 +153,15 @@ class SlackDelivery:
         self._clock = clock
         self._call_timeout = call_timeout
         self._drift_every = drift_every
-        # kind → (rotation, body) → chat.postMessage arguments, or None when it is no longer worth sending
-        self._renderers = {**RENDERERS, **PERSONAL, **(renderers or {})}
+        # kind → how its stored body is read back and rendered into chat.postMessage arguments
+        self._formats: dict[str, Format[Any]] = {**FORMATS, **PERSONAL, **(formats or {})}
         self._directory = directory  # names for plain-text words (topics, _TEXTONLY tokens)
         # A group this worker created is handed to the rotation that asked for it (the rotation
         # service decides whether it still wants it); `bot_user_id` recognises groups it made.
         self._group_created = group_created
         self._bot_user_id = bot_user_id
-        self._tasks: dict[tuple[str, int | str], asyncio.Task] = {}
-        self._calling: set[asyncio.Task] = set()  # tasks with a request to Slack on the wire
+        self._tasks: dict[tuple[str, int | str], asyncio.Task[None]] = {}
+        self._calling: set[asyncio.Task[Any]] = set()  # tasks with a request to Slack on the wire
         self._closing = False
         self._worker: asyncio.Task | None = None
         self._drift: asyncio.Task | None = None
@@ -225,8 +227,8 @@ class SlackDelivery:
             self._spawn(("group", work.rotation_id), self._deliver_group(work))
         for message in await outbox.due_messages(self._db, now):
             self._spawn(("message", message.id), self._deliver_message(message))
-        for work in await topics.due(self._db, now):
-            self._spawn(("topic", f"{work.channel_id}:{work.rotation_id}"), self._deliver_topic(work))
+        for topic in await topics.due(self._db, now):
+            self._spawn(("topic", f"{topic.channel_id}:{topic.rotation_id}"), self._deliver_topic(topic))
         times = [
             t
             for t in (await outbox.next_due_at(self._db), await topics.next_due_at(self._db))
@@ -271,14 +273,14 @@ class SlackDelivery:
         if released:
             self._doorbell.ring()
 
-    def _spawn(self, key: tuple[str, int | str], work) -> None:
+    def _spawn(self, key: tuple[str, int | str], work: Coroutine[Any, Any, None]) -> None:
         if key in self._tasks or self._closing:
             work.close()
             return
         task = asyncio.create_task(work, name=f"slack-{key[0]}-{key[1]}")
         self._tasks[key] = task
 
-        def done(t: asyncio.Task) -> None:
+        def done(t: asyncio.Task[None]) -> None:
             self._tasks.pop(key, None)
             self._progress.set()
             self._calling.discard(t)
@@ -288,13 +290,14 @@ class SlackDelivery:
 
         task.add_done_callback(done)
 
-    async def _call(self, method: str, lane: str = "", /, **args) -> dict:
+    async def _call(self, method: str, lane: str = "", /, **args: Any) -> dict[str, Any]:
         """One paced Web API call (`lane`: the channel, for per-channel limits); rate limits are
         waited out here, anything else raises _Failed."""
         for _ in range(RATE_LIMIT_RETRIES):
             counted = await self._pacer.slot(method, lane)
             task = asyncio.current_task()
-            self._calling.add(task)
+            if task is not None:
+                self._calling.add(task)
             try:
                 async with asyncio.timeout(self._call_timeout):
                     response = await getattr(self._client, method.replace(".", "_"))(**args)
@@ -307,10 +310,12 @@ class SlackDelivery:
                     self._pacer.refund(counted)  # it never reached Slack's limits
                 if not failure.rate_limited:
                     raise _Failed(failure) from None
-                log.info("slack rate limited", extra={"method": method, "wait_seconds": failure.retry_after})
-                self._pacer.hold(method, lane, failure.retry_after)
+                wait = failure.retry_after or 0.0  # rate_limited: Slack said how long
+                log.info("slack rate limited", extra={"method": method, "wait_seconds": wait})
+                self._pacer.hold(method, lane, wait)
             finally:
-                self._calling.discard(task)
+                if task is not None:
+                    self._calling.discard(task)
         raise _Failed(SlackFailure("ratelimited", True))
 
     def _backoff(self, attempts: int) -> float:
@@ -419,15 +424,14 @@ class SlackDelivery:
     async def _ours(self, handle: str) -> str | None:
         """The id of a group with this handle that Round Robin made and no rotation keeps."""
         listed = await self._call("usergroups.list", include_disabled=True)
-        for group in listed.get("usergroups", []):
-            made_here = group.get("created_by") == self._bot_user_id
-            if group.get("handle", "").lower() != handle.lower() or not made_here:
+        for group in map(parse_group, listed.get("usergroups", [])):
+            if group.handle.lower() != handle.lower() or group.created_by != self._bot_user_id:
                 continue
-            if await rotation_store.holder_of_group(self._db, group["id"]):
+            if await rotation_store.holder_of_group(self._db, group.id):
                 continue
-            if group.get("date_delete"):
-                await self._call("usergroups.enable", usergroup=group["id"])
-            return group["id"]
+            if not group.enabled:
+                await self._call("usergroups.enable", usergroup=group.id)
+            return group.id
         return None
 
     async def _group_failed(self, work: GroupWork, failure: SlackFailure, handle: str | None = None) -> None:
@@ -460,12 +464,15 @@ class SlackDelivery:
         current = await rotation_store.get(self._db, message.rotation_id)
         if current is None:
             return  # deleted: its outbox rows went with it
-        # Who is on duty as it is now (is the message still true?); the rotation's words as they
-        # were when the change was made (a rename a moment later does not rewrite it).
-        rotation = with_snapshot(current, message.body.get("rotation"))
+        rotation = current
         try:
-            body = await self._enrich(message.body, message.target, names=bool(rotation.templates))
-            payload = self._renderers[message.kind](rotation, body)
+            kind = self._formats[message.kind]
+            body = kind.parse(message.body)
+            # Who is on duty as it is now (is the message still true?); the rotation's words as they
+            # were when the change was made (a rename a moment later does not rewrite it).
+            rotation = with_snapshot(current, body.words)
+            sending = await self._sending(body.people, message.target, names=bool(rotation.templates))
+            payload = kind.render(rotation, body, sending)
             if payload is None:
                 await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
                 return
@@ -484,19 +491,17 @@ class SlackDelivery:
             return
         await outbox.message_sent(self._db, message)
 
-    async def _enrich(self, body: dict, target: str, names: bool) -> dict:
+    async def _sending(self, people: set[str], target: str, names: bool) -> Sending:
         """What only the moment of sending knows: who the message is for, the time, mutes, and the
         people's names when the words need them in plain text (a template's _TEXTONLY tokens)."""
-        ids = {*body.get("on_duty", ()), *body.get("next_up", ()), body.get("actor"), target}
-        return {
-            **body,
-            "names": await self._names(u for u in ids if u) if names else {},
-            "target": target,
-            "now": self._clock(),
-            "muted": await preferences.dms_muted(self._db, target),
-        }
+        return Sending(
+            target=target,
+            now=self._clock(),
+            muted=await preferences.dms_muted(self._db, target),
+            names=await self._names(u for u in {*people, target} if u) if names else {},
+        )
 
-    async def _names(self, user_ids) -> dict[str, dict]:
+    async def _names(self, user_ids: Iterable[str]) -> dict[str, Name]:
         if self._directory is None:
             return {}
         return await self._directory.names(user_ids)
@@ -542,15 +547,12 @@ class SlackDelivery:
         desired = work.desired if rotation is not None else None
         info = await self._call("conversations.info", channel=work.channel_id)
         current = ((info.get("channel") or {}).get("topic") or {}).get("value") or ""
-        if desired is None:
+        if desired is None or rotation is None:
             if work.applied_text and current == work.applied_text:
                 await self._call("conversations.setTopic", channel=work.channel_id, topic="")
             await topics.set_done(self._db, work, None)
             return
-        text = topic_text(
-            rotation,
-            {**desired, "names": await self._names(desired.get("on_duty", []) + desired.get("next_up", []))},
-        )
+        text = topic_text(rotation, desired, await self._names([*desired.on_duty, *desired.next_up]))
         if work.applied_text is not None and current not in ("", work.applied_text, text):
             note = (
                 f"Someone changed the topic of {mention(work.channel_id)}, so Round Robin leaves it as it is. "
@@ -604,7 +606,7 @@ class SlackDelivery:
         except _Failed as failed:
             log.info("user group drift check skipped", extra={"error": failed.failure.code})
             return 0
-        actual = {g["id"]: g for g in data.get("usergroups", [])}
+        actual = {g.id: g for g in map(parse_group, data.get("usergroups", []))}
         repaired = 0
         now = self._clock()
         for work in settled:
@@ -612,8 +614,7 @@ class SlackDelivery:
             if group is None:
                 seen = None  # deleted in Slack: setting it again will say so on the rotation
             else:
-                enabled = not group.get("date_delete")
-                seen = GroupState(enabled, tuple(sorted(group.get("users") or ())) if enabled else ())
+                seen = GroupState(group.enabled, tuple(sorted(group.users)) if group.enabled else ())
             async with self._db.transaction():
                 latest = await outbox.group(self._db, work.rotation_id)
                 if (

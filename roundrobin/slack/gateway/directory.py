@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.slack.views.blocks import is_id
+from roundrobin.slack.views.sending import Name
 from roundrobin.store import directory as store
 from roundrobin.store.directory import SlackUser
 from roundrobin.store.pagerduty import get_meta, set_meta
@@ -104,10 +106,10 @@ class SlackDirectory:
             found.update({u.id: u for u in learned})
         return found
 
-    async def names(self, user_ids: Iterable[str]) -> dict[str, dict]:
-        """Slack user id → {"name", "handle"}: the words for people in plain text (topics, _TEXTONLY)."""
+    async def names(self, user_ids: Iterable[str]) -> dict[str, Name]:
+        """Slack user id → name and handle: the words for people in plain text (topics, _TEXTONLY)."""
         people = await self.people(user_ids)
-        return {u: {"name": p.real_name or p.name, "handle": p.name} for u, p in people.items()}
+        return {u: Name(p.real_name or p.name, p.name) for u, p in people.items()}
 
     async def loaded(self) -> bool:
         """Whether users.list was ever read in full."""
@@ -177,7 +179,8 @@ class SlackDirectory:
             while True:
                 self.reads += 1
                 page = await self._client.users_list(limit=200, cursor=cursor)
-                users += [u for m in page.get("members", []) if (u := _user(m))]
+                members: list[object] = page.get("members", [])
+                users += [u for m in members if (u := _user(m))]
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
                     return users
@@ -229,11 +232,12 @@ class SlackDirectory:
             self._unknown.popitem(last=False)
 
 
-def _user(member: dict) -> SlackUser | None:
+def _user(member: object) -> SlackUser | None:
     """A Slack user object as the directory keeps it; None when it is not one (no well-formed id)."""
     if not isinstance(member, dict) or not is_id("user", member.get("id")):
         return None
-    profile = member.get("profile") if isinstance(member.get("profile"), dict) else {}
+    found = member.get("profile")
+    profile: dict[str, Any] = found if isinstance(found, dict) else {}
 
     def text(value: object) -> str | None:
         return value[:200] if isinstance(value, str) and value else None

@@ -108,11 +108,11 @@ class Pacer:
 
     def hold(self, method: str, channel: str, seconds: float) -> None:
         """Slack answered 429: no call of this method (to this channel) for `seconds`."""
-        buckets = self._buckets_for(method, channel) or [
-            (None, self._buckets.setdefault((method, ""), _Bucket()))
+        buckets = [bucket for _, bucket in self._buckets_for(method, channel)] or [
+            self._buckets.setdefault((method, ""), _Bucket())
         ]
         until = self._clock() + seconds
-        for _, bucket in buckets[:1]:  # the narrowest limit: a busy channel must not stop the others
+        for bucket in buckets[:1]:  # the narrowest limit: a busy channel must not stop the others
             bucket.held_until = max(bucket.held_until, until)
 
     def forget_idle(self) -> None:

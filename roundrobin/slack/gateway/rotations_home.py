@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from roundrobin.access import Access, Actor
 from roundrobin.db import Database
-from roundrobin.rotations.model import Rotation
+from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.slack.gateway.delivery import SHOW_AFTER
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
@@ -18,7 +18,7 @@ from roundrobin.store import rotations as store
 REPAIR_SHOWN_FOR = 86400.0
 
 # Rotation id → people PagerDuty has on call later whom Slack does not know (PeopleLinks.unlinked_ahead).
-UnlinkedAhead = Callable[[Iterable[Rotation]], Awaitable[dict[int, tuple[dict, ...]]]]
+UnlinkedAhead = Callable[[Iterable[Rotation]], Awaitable[dict[int, tuple[tuple[Unmatched, float], ...]]]]
 
 
 class RotationsHome:

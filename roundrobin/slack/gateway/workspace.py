@@ -8,6 +8,7 @@ users.info), which channels Round Robin can tell (conversations.info) and which 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -68,13 +69,14 @@ class SlackWorkspace:
             page = await self._client.users_conversations(
                 user=user_id, types=CHANNEL_TYPES, exclude_archived=True, limit=999, cursor=cursor
             )
-            found |= {c["id"] for c in page.get("channels", [])}
+            channels: list[dict[str, Any]] = page.get("channels", [])
+            found |= {c["id"] for c in channels}
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return found
 
     async def groups(self, query: str) -> list[Group]:
-        return [_group(g) for g in await self._usergroups.search(query)]
+        return await self._usergroups.search(query)
 
     async def group(self, group_id: str) -> Group | None:
         if not is_id("group", group_id):
@@ -83,14 +85,4 @@ class SlackWorkspace:
         if found is None:
             self._usergroups.forget()  # made a moment ago, perhaps
             found = await self._usergroups.get(group_id)
-        return _group(found) if found is not None else None
-
-
-def _group(found: dict) -> Group:
-    return Group(
-        id=found["id"],
-        handle=found.get("handle", ""),
-        name=found.get("name", ""),
-        users=tuple(found.get("users") or ()),
-        enabled=not found.get("date_delete"),
-    )
+        return found

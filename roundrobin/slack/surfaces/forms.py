@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Notifications
 from roundrobin.rotations.schedule import Schedule, normalise_time
 from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
-from roundrobin.slack.views.blocks import is_id, read_metadata
+from roundrobin.slack.views.blocks import is_id
+from roundrobin.slack.views.metadata import RotationFormMeta, number
 from roundrobin.slack.views.rotation_modals import NO_GROUP, RotationForm, members_block_id, order_block_id
 
 
@@ -25,30 +25,6 @@ def text(view: dict, block_id: str, action_id: str) -> str:
 def selected(view: dict, block_id: str, action_id: str) -> str | None:
     chosen = field(view, block_id, action_id).get("selected_option")
     return chosen.get("value") if chosen else None
-
-
-# SQLite's integers are signed 64-bit: anything larger from a payload would overflow a query.
-MAX_ID = 2**63 - 1
-_DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
-
-
-def number(value: object, low: int = 0, high: int = MAX_ID) -> int | None:
-    """A whole number from a payload (a string of ASCII digits, or a JSON integer) within
-    [low, high]; None for anything else. "²" and "１" are digits to str.isdigit(), not here."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        if not _DIGITS.fullmatch(value):
-            return None
-        value = int(value)
-    if isinstance(value, int) and low <= value <= high:
-        return value
-    return None
-
-
-def parse_id(value: object) -> int | None:
-    """A database id (1 or more) from a payload, or None."""
-    return number(value, 1)
 
 
 def parse_menu_value(value: object) -> tuple[str, int | None, int | None]:
@@ -90,7 +66,7 @@ class OAuthClientForm:
     client_secret: str
 
     def errors(self) -> dict[str, str]:
-        problems = {}
+        problems: dict[str, str] = {}
         if not self.client_id or any(c.isspace() for c in self.client_id):
             problems[PagerDuty.CLIENT_ID_BLOCK] = (
                 "Paste the Client ID from your PagerDuty app, without spaces."
@@ -112,7 +88,7 @@ def parse_oauth_form(view: dict) -> OAuthClientForm:
 def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     """The rotation modal's current values, whether submitted or redrawn after a choice."""
     values = view.get("state", {}).get("values", {})
-    meta = read_metadata(view.get("private_metadata"))
+    meta = RotationFormMeta.read(view)
     b = Rotations
 
     def get(block: str) -> dict:
@@ -126,7 +102,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         at=normalise_time(get(b.TIME).get("selected_time") or "09:00"),
         weekday=_choice(get(b.WEEKDAY), 0, 6, 0),
         every_weeks=_choice(get(b.EVERY), 1, 52, 1),
-        tz=tz_option.get("value") or meta.get("tz") or "UTC",
+        tz=tz_option.get("value") or meta.tz or "UTC",
         skip_weekends=bool(get(b.SKIP).get("selected_options")),
         anchor=(get(b.START).get("selected_option") or {}).get("value"),
     )
@@ -134,14 +110,14 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     group_option = get(b.GROUP).get("selected_option") or {}
     new_handle = (get(b.NEW_GROUP).get("value") or "").strip().lstrip("@") or None
     may_rotate = values.get(b.MAY_ROTATE, {}).get(b.MAY_ROTATE)
-    version = number(meta.get("members_v"), 0, 1000) or 0
+    version = meta.members_v
     members = values.get(members_block_id(version), {}).get(b.MEMBERS) or {}
     draft = RotationDraft(
         name=(get(b.NAME).get("value") or "").strip(),
         code=(get(b.CODE).get("value") or "").strip(),
         description=(get(b.DESCRIPTION).get("value") or "").strip(),
         source=source,
-        members=None if meta.get("keep_members") else tuple(members.get("selected_users") or ()),
+        members=None if meta.keep_members else tuple(members.get("selected_users") or ()),
         channels=tuple(get(b.CHANNELS).get("selected_conversations") or ()),
         usergroup_id=None if group_option.get("value") == NO_GROUP else group_option.get("value"),
         new_usergroup_handle=new_handle,
@@ -152,9 +128,9 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     )
     return RotationForm(
         draft=draft,
-        rotation_id=parse_id(meta.get("rotation_id")),
-        config_rev=number(meta.get("config_rev")),
-        kept_members=number(meta.get("kept_members")) or 0,
+        rotation_id=meta.rotation_id,
+        config_rev=meta.config_rev,
+        kept_members=meta.kept_members,
         pagerduty_connected=pagerduty_connected,
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
         group_label=None
@@ -167,14 +143,18 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
 
 def turn_order_move(view: dict) -> tuple[str, int] | None:
     """The turn-order controls: (who, their new place), once both are chosen."""
-    version = number(read_metadata(view.get("private_metadata")).get("members_v"), 0, 1000) or 0
+    version = RotationFormMeta.read(view).members_v
     order = view.get("state", {}).get("values", {}).get(order_block_id(version), {})
     who = (order.get(Rotations.ORDER_WHO, {}).get("selected_option") or {}).get("value")
     where = _choice(order.get(Rotations.ORDER_WHERE) or {}, 0, 1000, None)
     return (who, where) if isinstance(who, str) and where is not None else None
 
 
-def _choice(element: dict, low: int, high: int, default: int | None) -> int | None:
+@overload
+def _choice(element: dict[str, Any], low: int, high: int, default: int) -> int: ...
+@overload
+def _choice(element: dict[str, Any], low: int, high: int, default: None) -> int | None: ...
+def _choice(element: dict[str, Any], low: int, high: int, default: int | None) -> int | None:
     """The number a select's chosen option carries, or `default` when none (or a crafted one)."""
     chosen = number((element.get("selected_option") or {}).get("value"), low, high)
     return default if chosen is None else chosen
@@ -202,7 +182,7 @@ _ERROR_BLOCKS = {
 def rotation_errors(errors: dict[str, str], view: dict) -> dict[str, str]:
     """Draft errors keyed by the input blocks that show them (Slack accepts only input block ids)."""
     present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
-    members = members_block_id(read_metadata(view.get("private_metadata")).get("members_v") or 0)
+    members = members_block_id(RotationFormMeta.read(view).members_v)
     shown: dict[str, str] = {}
     for name, message in errors.items():
         block = members if name == "members" else _ERROR_BLOCKS.get(name, Rotations.NAME)
@@ -242,11 +222,11 @@ def notification_errors(errors: dict[str, str], view: dict) -> dict[str, str]:
     }
     shown: dict[str, str] = {}
     for name, message in errors.items():
-        block = (
+        named: str | None = (
             NotificationIds.template(name.removeprefix("template."))
             if name.startswith("template.")
             else keys.get(name)
         )
-        block = block if block in present else NotificationIds.TOPIC_CHANNELS
+        block = named if named is not None and named in present else NotificationIds.TOPIC_CHANNELS
         shown[block] = f"{shown[block]} {message}" if block in shown else message
     return shown

@@ -13,9 +13,10 @@ from roundrobin.services import Services
 from roundrobin.slack.ids import Hours
 from roundrobin.slack.surfaces.deps import deps, refusals
 from roundrobin.slack.surfaces.details import member_names
-from roundrobin.slack.surfaces.forms import field, number, parse_id, selected, text
-from roundrobin.slack.views.blocks import esc, read_metadata
+from roundrobin.slack.surfaces.forms import field, selected, text
+from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.hours import NOBODY, HoursForm, hours_modal, hours_words
+from roundrobin.slack.views.metadata import HoursMeta, number, parse_id
 
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
 _CODE = re.compile(r"[A-Za-z0-9-]{1,10}", re.ASCII)
@@ -59,7 +60,7 @@ async def on_open(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
 async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
     await services.modals.require_own(body)
-    meta = read_metadata(view.get("private_metadata"))
+    meta = HoursMeta.read(view)
     parsed, errors = parse_hours(view)
     if errors:
         await ack(response_action="errors", errors=errors)
@@ -67,13 +68,13 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
     size, together, hours, rule = parsed
     try:
         await services.editor.update_hours(
-            parse_id(meta.get("rotation_id")) or 0,
+            meta.rotation_id or 0,
             user_id,
             size,
             together,
             hours,
             rule,
-            expected_rev=number(meta.get("rev")),
+            expected_rev=meta.config_rev,
         )
     except DraftError as e:
         await ack(
@@ -81,7 +82,7 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
         )
         return
     await ack(response_action="clear")
-    rotation = await services.rotations.get(parse_id(meta.get("rotation_id")) or 0)
+    rotation = await services.rotations.get(meta.rotation_id or 0)
     if rotation is not None:
         await services.home.publish(user_id, notice=f"{esc(rotation.name)}: {hours_words(rotation)}.")
 

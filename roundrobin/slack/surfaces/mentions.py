@@ -18,8 +18,8 @@ from roundrobin.rotations.requests import RequestRefused
 from roundrobin.services import Services
 from roundrobin.slack.ids import Requests
 from roundrobin.slack.surfaces.deps import deps
-from roundrobin.slack.surfaces.forms import parse_id
 from roundrobin.slack.views.blocks import esc, section
+from roundrobin.slack.views.metadata import parse_id
 from roundrobin.slack.views.requests import (
     APP,
     answered_dm,

@@ -7,14 +7,16 @@ from dataclasses import replace
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.rotations import templates
+from roundrobin.rotations.announcement import Announcement
 from roundrobin.rotations.errors import DraftError
 from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next_up_people
 from roundrobin.services import Services
 from roundrobin.slack.ids import NotificationIds, Preferences
 from roundrobin.slack.surfaces.deps import deps, refusals
-from roundrobin.slack.surfaces.forms import notification_errors, number, parse_id, parse_notifications
-from roundrobin.slack.views.blocks import esc, read_metadata
+from roundrobin.slack.surfaces.forms import notification_errors, parse_notifications
+from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.messages import fill
+from roundrobin.slack.views.metadata import NotificationsMeta, parse_id
 from roundrobin.slack.views.notifications import SURFACE_LABELS, NotificationsForm, notifications_modal
 from roundrobin.slack.views.personal import topic_text
 
@@ -47,9 +49,7 @@ async def on_preview(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> No
     await ack()
     services, view, user_id = deps(context), body["view"], body["user"]["id"]
     await services.modals.require_own(body)
-    rotation = await services.rotations.get(
-        parse_id(read_metadata(view.get("private_metadata")).get("rotation_id")) or 0
-    )
+    rotation = await services.rotations.get(NotificationsMeta.read(view).rotation_id or 0)
     if rotation is None:
         return
     await services.access.require_edit(user_id, rotation)  # the right to edit may have gone since
@@ -60,13 +60,13 @@ async def on_preview(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> No
 @refusals(field=NotificationIds.TOPIC_CHANNELS)
 async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    meta = read_metadata(view.get("private_metadata"))
+    meta = NotificationsMeta.read(view)
     try:
         rotation = await services.editor.update_notifications(
-            parse_id(meta.get("rotation_id")) or 0,
+            meta.rotation_id or 0,
             parse_notifications(view),
             user_id,
-            expected_rev=number(meta.get("config_rev")),
+            expected_rev=meta.config_rev,
         )
     except DraftError as e:
         await ack(response_action="errors", errors=notification_errors(e.errors, view))
@@ -96,18 +96,18 @@ async def _form(
 ) -> NotificationsForm:
     """The form with a preview of each template, drawn from who is on duty now."""
     drafted = replace(rotation, templates={k: v for k, v in wanted.templates.items() if v})
-    body = DutyChange(
-        drafted, (), "rotated", viewer, next_up_people(drafted), services.clock()
-    ).announcement()
-    body["names"] = await services.directory.names([*body["on_duty"], *body["next_up"], viewer])
+    body = Announcement.of(
+        DutyChange(drafted, (), "rotated", viewer, next_up_people(drafted), services.clock())
+    )
+    names = await services.directory.names([*body.on_duty, *body.next_up, viewer])
     previews = {}
     for surface, template in drafted.templates.items():
         if problem := templates.problems({surface: template}).get(surface):
             previews[surface] = f":warning: {esc(problem)}"
         elif surface == "topic":
-            previews[surface] = esc(topic_text(drafted, body))
+            previews[surface] = esc(topic_text(drafted, body.topic(), names))
         else:
-            previews[surface] = fill(drafted, surface, body) or (
+            previews[surface] = fill(drafted, surface, body, names) or (
                 "_nothing is left once the tokens with no value now are left out: Round Robin's usual "
                 "words would go out_"
             )

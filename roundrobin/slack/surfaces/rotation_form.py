@@ -21,8 +21,9 @@ from roundrobin.rotations.schedule import Schedule, zone_names
 from roundrobin.services import Services
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.surfaces.deps import deps, refusals
-from roundrobin.slack.surfaces.forms import parse_id, parse_rotation_form, rotation_errors, turn_order_move
-from roundrobin.slack.views.blocks import esc, option, read_metadata
+from roundrobin.slack.surfaces.forms import parse_rotation_form, rotation_errors, turn_order_move
+from roundrobin.slack.views.blocks import esc, option
+from roundrobin.slack.views.metadata import RotationFormMeta
 from roundrobin.slack.views.rotation_modals import NO_GROUP, NO_GROUP_LABEL, RotationForm, rotation_modal
 
 
@@ -86,8 +87,8 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         pd_schedule_id=rotation.pd_schedule_id,
         members_may_rotate=rotation.members_may_rotate,
     )
-    schedules = await services.sync.schedules([rotation.pd_schedule_id] if rotation.pd_schedule_id else [])
-    schedule = schedules.get(rotation.pd_schedule_id)
+    schedule_id = rotation.pd_schedule_id
+    schedule = (await services.sync.schedules([schedule_id])).get(schedule_id) if schedule_id else None
     group = await services.rotations.group(rotation.usergroup_id) if rotation.usergroup_id else None
     return RotationForm(
         draft=draft,
@@ -183,7 +184,7 @@ async def group_options(ack: AsyncAck, body: dict, payload: dict, context: Async
     """Groups this person may bind now (all for managers, the ones they are in for members), none
     that another rotation follows, and "No user group" first, so a choice can always be undone."""
     services, user_id = deps(context), body["user"]["id"]
-    editing = parse_id(read_metadata((body.get("view") or {}).get("private_metadata")).get("rotation_id"))
+    editing = RotationFormMeta.read(body.get("view")).rotation_id
     query = str(payload.get("value") or "")[:80]
     groups = await services.rotations.bindable_groups(user_id, query, editing)
     none = [option(NO_GROUP_LABEL, NO_GROUP)] if not query.strip() else []  # the way back, when browsing

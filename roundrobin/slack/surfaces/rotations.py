@@ -11,15 +11,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from roundrobin.access import PermissionDenied
 from roundrobin.pagerduty.people import Linked
 from roundrobin.rotations.errors import NotAllowed
+from roundrobin.rotations.model import Unmatched
 from roundrobin.services import Services
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.surfaces.deps import deps, refusals
 from roundrobin.slack.surfaces.details import details_view, member_names
-from roundrobin.slack.surfaces.forms import field, number, parse_id, parse_member_value, parse_menu_value
+from roundrobin.slack.surfaces.forms import field, parse_member_value, parse_menu_value
 from roundrobin.slack.surfaces.rotation_form import open_form
 from roundrobin.slack.surfaces.shifts import open_cover
-from roundrobin.slack.views.blocks import esc, mention, modal, option, read_metadata, section
+from roundrobin.slack.views.blocks import esc, mention, modal, option, section
 from roundrobin.slack.views.messages import unmatched_words
+from roundrobin.slack.views.metadata import LinkMeta, OfRotation, SetOnDutyMeta, number, parse_id
 from roundrobin.slack.views.rotation_modals import (
     delete_modal,
     link_modal,
@@ -125,13 +127,13 @@ async def on_jump(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
 @refusals(field=Rotations.ON_DUTY)
 async def on_set_on_duty(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    meta = read_metadata(view.get("private_metadata"))
+    meta = SetOnDutyMeta.read(view)
     chosen = (field(view, Rotations.ON_DUTY, Rotations.ON_DUTY).get("selected_option") or {}).get("value")
     change = await services.duty.set_on_duty(
-        parse_id(meta.get("rotation_id")) or 0,
+        meta.rotation_id or 0,
         chosen if isinstance(chosen, str) else "",
         user_id,
-        expected_duty_rev=number(meta.get("duty_rev")),
+        expected_duty_rev=meta.duty_rev,
     )
     await ack(response_action="clear")  # opened from Details too: close the whole stack
     name = change.rotation.name if change else ""
@@ -205,7 +207,7 @@ async def on_remove_member(ack: AsyncAck, body: dict, action: dict, context: Asy
 
 async def on_delete(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id(read_metadata(view.get("private_metadata")).get("rotation_id")) or 0
+    rotation_id = OfRotation.read(view).rotation_id or 0
     if await services.rotations.get(rotation_id) is None:
         await ack()
         return
@@ -228,17 +230,17 @@ async def on_link(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     person = await services.people.person(action["value"])
     if person is None:
         return
-    rotation_id = parse_id(read_metadata(body.get("view", {}).get("private_metadata")).get("rotation_id"))
-    view = link_modal(rotation_id, {"id": person.id, "name": person.name, "email": person.email})
+    rotation_id = OfRotation.read(body.get("view")).rotation_id
+    view = link_modal(rotation_id, Unmatched(person.id, person.name, person.email))
     await services.modals.push(body["trigger_id"], user_id, view)
 
 
 @refusals(field=Rotations.SLACK_USER)
 async def on_linked(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
-    meta = read_metadata(view.get("private_metadata"))
+    meta = LinkMeta.read(view)
     slack_user = field(view, Rotations.SLACK_USER, Rotations.SLACK_USER).get("selected_user") or ""
-    linked = await services.people.link(user_id, str(meta.get("pd_user_id") or ""), slack_user)
+    linked = await services.people.link(user_id, meta.pd_user_id or "", slack_user)
     await ack(response_action="clear")
     await services.home.publish(
         user_id,
@@ -259,9 +261,7 @@ async def on_unlink(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltC
         "hand; Round Robin matches them by email again from the sync it is running now."
     )
     view = body.get("view") or {}
-    rotation = await services.rotations.get(
-        parse_id(read_metadata(view.get("private_metadata")).get("rotation_id")) or 0
-    )
+    rotation = await services.rotations.get(OfRotation.read(view).rotation_id or 0)
     if rotation is None or not view.get("id"):
         await services.home.publish(user_id, notice=notice)
         return
@@ -270,7 +270,7 @@ async def on_unlink(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltC
 
 
 def _pd_person(linked: Linked) -> str:
-    return unmatched_words([{"name": linked.person.name, "email": linked.person.email}])
+    return unmatched_words([Unmatched(linked.person.id, linked.person.name, linked.person.email)])
 
 
 def _refused_modal(message: str) -> dict:

@@ -15,9 +15,10 @@ from roundrobin.services import Services
 from roundrobin.slack.ids import Shifts
 from roundrobin.slack.surfaces.deps import deps, refusals
 from roundrobin.slack.surfaces.details import details_view, member_names
-from roundrobin.slack.surfaces.forms import field, number, parse_id, selected, text
-from roundrobin.slack.views.blocks import esc, mention, read_metadata, section, slack_date
+from roundrobin.slack.surfaces.forms import field, selected, text
+from roundrobin.slack.views.blocks import esc, mention, section, slack_date
 from roundrobin.slack.views.messages import people
+from roundrobin.slack.views.metadata import MAX_TS, CoverMeta, SwapMeta, number, parse_id
 from roundrobin.slack.views.shifts import (
     CoverForm,
     SwapForm,
@@ -31,7 +32,6 @@ from roundrobin.slack.views.shifts import (
 
 GONE = "That rotation no longer exists."
 DEFAULT_COVER = 8 * 3600.0  # an open-ended shift: ask for a working day's cover
-MAX_TS = 2**40  # a timestamp from a payload beyond this (year 36812) is crafted
 SWAP_DAYS = 30
 
 
@@ -182,11 +182,11 @@ def _shift_choice(chosen: object) -> tuple[str, int, float, str] | None:
 async def on_cover(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
     await services.modals.require_own(body)
-    meta = read_metadata(view.get("private_metadata"))
-    rotation_id = parse_id(meta.get("rotation_id")) or 0
+    meta = CoverMeta.read(view)
+    rotation_id = meta.rotation_id or 0
     start = number(field(view, Shifts.FROM, Shifts.FROM).get("selected_date_time"), 1, MAX_TS)
     end = number(field(view, Shifts.UNTIL, Shifts.UNTIL).get("selected_date_time"), 1, MAX_TS)
-    errors = {}
+    errors: dict[str, str] = {}
     if start is None:
         errors[Shifts.FROM] = "Choose when the cover starts."
     if end is None:
@@ -197,11 +197,12 @@ async def on_cover(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCont
         await ack(response_action="errors", errors=errors)
         return
     assert start is not None and end is not None
-    person = selected(view, Shifts.WHO, Shifts.WHO) or meta.get("person") or user_id
+    person = selected(view, Shifts.WHO, Shifts.WHO) or meta.person or user_id
     by = selected(view, Shifts.BY, Shifts.BY)
     note = text(view, Shifts.NOTE, Shifts.NOTE)
     if not isinstance(person, str) or len(person) > 20:
-        return await ack(response_action="errors", errors={Shifts.FROM: "Choose who needs cover."})
+        await ack(response_action="errors", errors={Shifts.FROM: "Choose who needs cover."})
+        return
     try:
         if by:
             change = await services.shifts.assign_cover(rotation_id, user_id, person, by, start, end)
@@ -218,10 +219,12 @@ async def on_cover(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCont
                 f"Asked {asked} to cover you {span(request.start, request.end)}. You will hear who takes it."
             )
     except AlreadyChanged as changed:
-        return await ack(response_action="errors", errors={Shifts.FROM: str(changed)})
+        await ack(response_action="errors", errors={Shifts.FROM: str(changed)})
+        return
     except NotAllowed as refused:
         where = Shifts.UNTIL if "end" in str(refused) else Shifts.FROM
-        return await ack(response_action="errors", errors={where: str(refused)})
+        await ack(response_action="errors", errors={where: str(refused)})
+        return
     await ack(response_action="clear")
     await services.home.publish(user_id, notice=words)
 
@@ -230,18 +233,20 @@ async def on_cover(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCont
 async def on_swap(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
     services, user_id = deps(context), body["user"]["id"]
     await services.modals.require_own(body)
-    meta = read_metadata(view.get("private_metadata"))
+    meta = SwapMeta.read(view)
     chosen = str(selected(view, Shifts.FOR, Shifts.FOR) or "")[:40].split(":")
     target_start = number(chosen[0], 1, MAX_TS) if len(chosen) == 2 else None
-    start = number(meta.get("start"), 1, MAX_TS)
+    start = meta.start
     if target_start is None or start is None or not chosen[1]:
-        return await ack(response_action="errors", errors={Shifts.FOR: "Choose one of the shifts."})
+        await ack(response_action="errors", errors={Shifts.FOR: "Choose one of the shifts."})
+        return
     try:
         request = await services.shifts.offer_swap(
-            parse_id(meta.get("rotation_id")) or 0, user_id, float(start), chosen[1], float(target_start)
+            meta.rotation_id or 0, user_id, float(start), chosen[1], float(target_start)
         )
     except (NotAllowed, AlreadyChanged) as refused:
-        return await ack(response_action="errors", errors={Shifts.FOR: str(refused)})
+        await ack(response_action="errors", errors={Shifts.FOR: str(refused)})
+        return
     await ack(response_action="clear")
     await services.home.publish(
         user_id,
@@ -335,18 +340,19 @@ async def on_away(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltConte
     start = number(field(view, Shifts.AWAY_FROM, Shifts.AWAY_FROM).get("selected_date_time"), 1, MAX_TS)
     end = number(field(view, Shifts.AWAY_UNTIL, Shifts.AWAY_UNTIL).get("selected_date_time"), 1, MAX_TS)
     if start is None or end is None:
-        return await ack(response_action="errors", errors={Shifts.AWAY_FROM: "Choose when you are away."})
+        await ack(response_action="errors", errors={Shifts.AWAY_FROM: "Choose when you are away."})
+        return
     if end <= start:
-        return await ack(
-            response_action="errors", errors={Shifts.AWAY_UNTIL: "The end must come after the start."}
-        )
+        await ack(response_action="errors", errors={Shifts.AWAY_UNTIL: "The end must come after the start."})
+        return
     try:
         changes = await services.away.add(
             user_id, float(start), float(end), text(view, Shifts.AWAY_NOTE, Shifts.AWAY_NOTE)
         )
     except NotAllowed as refused:
         where = Shifts.AWAY_UNTIL if "end" in str(refused) else Shifts.AWAY_FROM
-        return await ack(response_action="errors", errors={where: str(refused)})
+        await ack(response_action="errors", errors={where: str(refused)})
+        return
     await ack(response_action="clear")
     notice = f"You are away {span(start, end)}: your rotations pass you over then."
     if changes:

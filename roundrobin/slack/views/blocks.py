@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from roundrobin.slack_ids import is_id
 
@@ -56,7 +57,10 @@ def header(text: str) -> Block:
 
 
 def section(
-    text: str, accessory: dict | None = None, block_id: str | None = None, fields: list[str] = ()
+    text: str,
+    accessory: dict[str, Any] | None = None,
+    block_id: str | None = None,
+    fields: Sequence[str] = (),
 ) -> Block:
     block: Block = {"type": "section", "text": mrkdwn(text, LIMITS["section"])}
     if fields:
@@ -108,7 +112,7 @@ def button(
 
 
 def confirm(title: str, text: str, yes: str, no: str = "Cancel", style: str | None = None) -> dict:
-    dialog = {
+    dialog: dict[str, Any] = {
         "title": plain(title, LIMITS["confirm_title"]),
         "text": mrkdwn(text, LIMITS["confirm_text"]),
         "confirm": plain(yes, LIMITS["confirm_button"]),
@@ -207,14 +211,23 @@ def static_select(
     return element
 
 
-def metadata(data: dict) -> str:
+class Metadata(Protocol):
+    """What a view keeps in private_metadata (one dataclass per view: slack/views/metadata.py)."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def metadata(data: dict[str, Any]) -> str:
     text = json.dumps(data, separators=(",", ":"), sort_keys=True)
     if len(text) > MAX_METADATA:
         raise ValueError(f"private_metadata would be {len(text)} characters; Slack allows {MAX_METADATA}")
     return text
 
 
-def read_metadata(text: str | None) -> dict:
+def read_metadata(text: object) -> dict[str, Any]:
+    """The JSON object in a view's private_metadata; {} for anything else (it may be crafted)."""
+    if not isinstance(text, str):
+        return {}
     try:
         value = json.loads(text or "{}")
     except ValueError:
@@ -228,9 +241,9 @@ def modal(
     callback_id: str | None = None,
     submit: str | None = None,
     close: str = "Cancel",
-    private_metadata: dict | None = None,
+    private_metadata: Metadata | None = None,
     notify_on_close: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     view: dict[str, Any] = {
         "type": "modal",
         "title": plain(title, LIMITS["modal_title"]),
@@ -242,16 +255,16 @@ def modal(
     if submit:
         view["submit"] = plain(submit, LIMITS["modal_button"])
     if private_metadata is not None:
-        view["private_metadata"] = metadata(private_metadata)
+        view["private_metadata"] = metadata(private_metadata.to_json())
     if notify_on_close:
         view["notify_on_close"] = True
     return view
 
 
-def home(blocks: list[Block], private_metadata: dict | None = None) -> dict:
+def home(blocks: list[Block], private_metadata: Metadata | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {"type": "home", "blocks": _checked(blocks)}
     if private_metadata is not None:
-        view["private_metadata"] = metadata(private_metadata)
+        view["private_metadata"] = metadata(private_metadata.to_json())
     return view
 
 

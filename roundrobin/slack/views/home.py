@@ -8,6 +8,7 @@ from typing import Any
 from roundrobin.rotations.timeline import Away
 from roundrobin.slack.ids import Home, Preferences
 from roundrobin.slack.views.blocks import Block, actions, button, divider, header, home, section
+from roundrobin.slack.views.metadata import HomeMeta
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 from roundrobin.slack.views.shifts import time_away_blocks
 
@@ -36,7 +37,7 @@ def home_view(state: HomeState) -> dict[str, Any]:
         blocks += [divider(), *time_away_blocks(state.away), divider(), _your_dms(state.dms_muted)]
     else:
         blocks += list(state.rotations_blocks)
-    return home(blocks, private_metadata={"tab": state.tab, "page": state.page})
+    return home(blocks, private_metadata=HomeMeta(state.tab, state.page))
 
 
 def _your_dms(muted: bool) -> Block:

@@ -21,6 +21,7 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
+from roundrobin.slack.views.metadata import HoursMeta
 
 NOBODY = "-"  # the fallback menu's "Nobody"
 
@@ -150,5 +151,5 @@ def hours_modal(f: HoursForm) -> dict:
             ),
         ),
     ]
-    meta = {"rotation_id": r.id, "rev": r.config_rev}
+    meta = HoursMeta(r.id, r.config_rev)
     return modal("Duty & hours", blocks, Hours.VIEW, submit="Save", private_metadata=meta)

@@ -8,60 +8,65 @@ shows in notifications; people are named only through `mention`.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from roundrobin.rotations import templates
-from roundrobin.rotations.model import Rotation, why_not
-from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
+from roundrobin.rotations.announcement import Announcement, Notice, TopicState
+from roundrobin.rotations.model import Rotation, Unmatched, why_not
+from roundrobin.slack.views.blocks import Block, context, esc, mention, section, slack_date
+from roundrobin.slack.views.sending import Format, Name, Sending
 
 
-def people(user_ids: tuple[str, ...] | list[str]) -> str:
+def people(user_ids: Iterable[str]) -> str:
     return ", ".join(mention(u) for u in user_ids)
 
 
-def unmatched_words(unmatched: list[dict] | tuple[dict, ...]) -> str:
+def unmatched_words(unmatched: Sequence[Unmatched]) -> str:
     """'Priya Patel (priya@corp.example)' for people PagerDuty has on call and Slack does not know."""
     names = []
     for person in unmatched:
-        name, email = person.get("name"), person.get("email")
+        name, email = person.name, person.email
         label = esc(name or email or "someone")
         names.append(f"{label} ({esc(email)})" if name and email else label)
     return ", ".join(names)
 
 
-def not_in_slack(unmatched: list[dict] | tuple[dict, ...], until: str = "") -> str:
+def not_in_slack(unmatched: Sequence[Unmatched], until: str = "") -> str:
     """People PagerDuty has on call whom Slack cannot have on duty, and why: 'Priya Patel
     (priya@corp.example), not linked to Slack; Alan Turing — their Slack account is deactivated'."""
-    unlinked = [p for p in unmatched if not p.get("why")]
+    unlinked = [p for p in unmatched if not p.why]
     parts = [f"{unmatched_words(unlinked)}{until}, not linked to Slack"] if unlinked else []
     for person in unmatched:
-        if person.get("why"):
-            name = unmatched_words([{"name": person.get("name") or person.get("email")}])
-            parts.append(f"{name}{'' if parts else until} — {why_not(person['why'])}")
+        if person.why:
+            name = unmatched_words([Unmatched(None, person.name or person.email, None)])
+            parts.append(f"{name}{'' if parts else until} — {why_not(person.why)}")
     return "; ".join(parts)
 
 
-def passed_by_words(body: dict) -> list[str]:
+def passed_by_words(body: Announcement) -> list[str]:
     """Who left duty at once or was skipped in turn because they cannot be on duty, and why."""
-    words = [f"{mention(u)} left duty at once: {why_not(why)}." for u, why in body.get("left") or []]
+    words = [f"{mention(u)} left duty at once: {why_not(why)}." for u, why in body.left]
     words += [
         f"Skipped {mention(u)}, as asked." if why == "skipped" else f"Skipped {mention(u)}: {why_not(why)}."
-        for u, why in body.get("skipped") or []
+        for u, why in body.skipped
     ]
     return words
 
 
-def duty_message(rotation: Rotation, body: dict) -> dict:
+def duty_message(rotation: Rotation, body: Announcement, sending: Sending | None = None) -> dict[str, Any]:
     title = f"*{esc(rotation.name)}* (`{esc(rotation.code)}`)"
-    on_duty = body.get("on_duty") or []
-    unmatched = body.get("unmatched") or []
-    unlinked = any(not p.get("why") for p in unmatched)
-    why, out = body.get("why"), [u for u in body.get("turn") or [] if u not in on_duty]
-    until = f" until {slack_date(body['until'])}" if body.get("until") else ""
+    on_duty = body.on_duty
+    unmatched = body.unmatched
+    unlinked = any(not p.why for p in unmatched)
+    why, out = body.why, [u for u in body.turn if u not in on_duty]
+    until = f" until {slack_date(body.until)}" if body.until else ""
     if on_duty and why == "away" and out:
         verb = "is" if len(out) == 1 else "are"
-        line = f"{people(out)} {verb} away; {people(on_duty)} {'takes' if len(on_duty) == 1 else 'take'} over{until and ','}{until}."
+        takes = "takes" if len(on_duty) == 1 else "take"
+        line = f"{people(out)} {verb} away; {people(on_duty)} {takes} over{until and ','}{until}."
     elif on_duty and why in ("cover", "swap") and out:
         verb = "are" if len(on_duty) > 1 else "is"
         line = f"{people(on_duty)} {verb} on duty now, covering {people(out)}{until and ','}{until}."
@@ -70,8 +75,8 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
         line = f"{people(on_duty)} {verb} on duty now"
         if why == "closed":
             line += " (outside working hours)"
-        if body.get("until"):
-            line += f", until {slack_date(body['until'])}"
+        if body.until:
+            line += f", until {slack_date(body.until)}"
         line += "."
     elif why == "closed":
         line = f"Outside working hours: nobody is on duty{until}."
@@ -82,15 +87,15 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
         line = f"On call in PagerDuty: {not_in_slack(unmatched)}.{hint}"
     else:
         line = "Nobody is on duty now."
-    custom = fill(rotation, "announcement", body)
+    custom = fill(rotation, "announcement", body, sending.names if sending else {})
     passed_by = passed_by_words(body)
     if passed_by and not custom:
         line += " " + " ".join(passed_by)
     details = [] if not custom else [w.rstrip(".") for w in passed_by]
     if on_duty and unmatched:
         details.append(f"Also on call in PagerDuty: {not_in_slack(unmatched)}")
-    if body.get("next_up"):
-        details.append(f"Next: {people(body['next_up'])}")
+    if body.next_up:
+        details.append(f"Next: {people(body.next_up)}")
     if rotation.usergroup_id and on_duty:
         details.append(f"Reach them with {group_mention(rotation)}")
     by = who_did_it(body)
@@ -105,7 +110,7 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
             *(w.rstrip(".") for w in passed_by),
             *([by] if by else []),
         ]
-    blocks = [section(custom if custom else f"{title}: {line}")]
+    blocks: list[Block] = [section(custom if custom else f"{title}: {line}")]
     if details:
         blocks.append(context(" · ".join(details)))
     if on_duty:
@@ -120,19 +125,19 @@ def duty_message(rotation: Rotation, body: dict) -> dict:
     return {"text": fallback, "blocks": blocks}
 
 
-def who_did_it(body: dict) -> str | None:
+def who_did_it(body: Announcement) -> str | None:
     """'Rotated by @ada': the person behind a duty change, when a person made it; and a burst told
     as one says so ('Rotated twice by @ada: @alan was skipped')."""
-    actor, reason = body.get("actor"), body.get("reason")
-    changes = int(body.get("changes") or 1)
-    between = body.get("between") or []
+    actor, reason = body.actor, body.reason
+    changes = body.changes
+    between = body.between
     skipped = f": {people(between)} {'was' if len(between) == 1 else 'were'} skipped" if between else ""
     times = "" if changes == 1 else (" twice" if changes == 2 else f" {changes} times")
     if not actor:
         return f"Changed{times}{skipped}" if changes > 1 and between else None
     if reason == "left":
         return f"{mention(actor)} left the rotation{skipped}"
-    verb = {"rotated": "Rotated", "set": "Set", "handed_over": "Handed over"}.get(reason)
+    verb = {"rotated": "Rotated", "set": "Set", "handed_over": "Handed over"}.get(reason or "")
     return f"{verb}{times} by {mention(actor)}{skipped}" if verb else None
 
 
@@ -150,14 +155,14 @@ def group_mention(rotation: Rotation) -> str:
     return f"@{esc(rotation.usergroup_handle or '')}"
 
 
-def _names(body: dict, ids) -> str:
-    names = body.get("names") or {}
-    return ", ".join((names.get(u) or {}).get("name") or "someone" for u in ids)
+def _names(names: Mapping[str, Name], ids: Iterable[str]) -> str:
+    return ", ".join(known.name if (known := names.get(u)) and known.name else "someone" for u in ids)
 
 
-def _handles(body: dict, ids) -> str:
-    names = body.get("names") or {}
-    return ", ".join("@" + ((names.get(u) or {}).get("handle") or "someone") for u in ids)
+def _handles(names: Mapping[str, Name], ids: Iterable[str]) -> str:
+    return ", ".join(
+        "@" + (known.handle if (known := names.get(u)) and known.handle else "someone") for u in ids
+    )
 
 
 def until_words(rotation: Rotation, until: float | None) -> str | None:
@@ -173,17 +178,18 @@ def utc_words(until: float | None) -> str | None:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(until)) if until else None
 
 
-def token_values(rotation: Rotation, body: dict) -> dict[str, str | None]:
-    """What each template token stands for, in mrkdwn (mentions) and as plain text (_TEXTONLY)."""
-    on_duty = body.get("on_duty") or []
-    next_up = body.get("next_up") or []
-    until = body.get("until")
+def token_values(
+    rotation: Rotation, body: Announcement | TopicState, names: Mapping[str, Name]
+) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """What each template token stands for, in mrkdwn (mentions) and as plain text (_TEXTONLY); and
+    the plain words alone (for topics)."""
+    on_duty, next_up, until = body.on_duty, body.next_up, body.until
     group_text = f"@{rotation.usergroup_handle}" if rotation.usergroup_handle else None
     values = {
         "NAME": esc(rotation.name),
         "DESCRIPTION": esc(rotation.description) or None,
         "USER": people(on_duty) or None,
-        "USERHANDLE": esc(_handles(body, on_duty)) if on_duty else None,
+        "USERHANDLE": esc(_handles(names, on_duty)) if on_duty else None,
         "NEXT_USER": people(next_up) or None,
         "UNTIL": slack_date(until) if until else None,
         "UNTIL_UTC": utc_words(until),
@@ -192,30 +198,32 @@ def token_values(rotation: Rotation, body: dict) -> dict[str, str | None]:
     plain = {
         "NAME": rotation.name,
         "DESCRIPTION": rotation.description or None,
-        "USER": _names(body, on_duty) if on_duty else None,
-        "USERHANDLE": _handles(body, on_duty) if on_duty else None,
-        "NEXT_USER": _names(body, next_up) if next_up else None,
+        "USER": _names(names, on_duty) if on_duty else None,
+        "USERHANDLE": _handles(names, on_duty) if on_duty else None,
+        "NEXT_USER": _names(names, next_up) if next_up else None,
         "UNTIL": until_words(rotation, until),
         "UNTIL_UTC": utc_words(until),
         "DUTYHANDLE": group_text,
     }
     values |= {f"{k}{templates.TEXT_ONLY}": esc(v) if v else None for k, v in plain.items()}
-    values["_plain"] = plain  # for topics
-    return values
+    return values, plain
 
 
-def fill(rotation: Rotation, surface: str, body: dict) -> str | None:
+def fill(
+    rotation: Rotation, surface: str, body: Announcement | TopicState, names: Mapping[str, Name]
+) -> str | None:
     """The rotation's own template for `surface`, filled in (mrkdwn); None when it has none, or when
     nothing of it is left once the tokens without a value are left out (the usual words go then)."""
     template = (rotation.templates or {}).get(surface)
     if not template:
         return None
-    values = token_values(rotation, body)
-    values.pop("_plain")
+    values, _ = token_values(rotation, body, names)
     return templates.render(template, values, escape=esc) or None
 
 
-def reverted_message(rotation: Rotation, body: dict | None = None) -> dict:
+def reverted_message(
+    rotation: Rotation, body: Notice | None = None, sending: Sending | None = None
+) -> dict[str, Any]:
     text = (
         f"*{esc(rotation.name)}* (`{esc(rotation.code)}`) no longer follows PagerDuty: PagerDuty was "
         "disconnected. It is a Manual rotation now, with the same members and the same person on duty."
@@ -224,4 +232,7 @@ def reverted_message(rotation: Rotation, body: dict | None = None) -> dict:
     return {"text": fallback, "blocks": [section(text)]}
 
 
-RENDERERS = {"duty": duty_message, "reverted": reverted_message}
+FORMATS: dict[str, Format[Any]] = {
+    "duty": Format(Announcement.from_json, duty_message),
+    "reverted": Format(Notice.from_json, reverted_message),
+}

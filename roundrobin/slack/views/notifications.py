@@ -26,6 +26,7 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
+from roundrobin.slack.views.metadata import NotificationsMeta
 
 SURFACE_LABELS = {
     "announcement": "Channel message",
@@ -133,7 +134,7 @@ def notifications_modal(form: NotificationsForm) -> dict:
         blocks,
         callback_id=N.VIEW,
         submit="Save",
-        private_metadata={"rotation_id": r.id, "config_rev": r.config_rev},
+        private_metadata=NotificationsMeta(r.id, r.config_rev),
     )
 
 

@@ -36,7 +36,7 @@ def connect_modal(connection: Connection | None = None) -> dict:
         and connection.status == "connected"  # a key PagerDuty rejected is not worth keeping
         and bool(connection.api_key_last4)
     )
-    if keeps_key:
+    if keeps_key and connection is not None:
         intro = (
             f"*API key*\nConnected with the key ending in …{esc(connection.api_key_last4 or '')}. Paste a new "
             "key to replace it, or leave the field empty to keep it and change only the service region. "

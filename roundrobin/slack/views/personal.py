@@ -1,22 +1,25 @@
 """Words for one person and for a channel's topic: DMs on and off duty, reminders, topics, templates.
 
 Like channel messages, these are rendered when they are sent, from the rotation as it is then and
-the duty change as decided. The delivery worker adds to the body what only it knows at that moment:
-`names` (Slack user id → name and handle, for plain-text words), `target` (who a DM is for),
-`now`, and `muted` (the person asked Round Robin not to DM them). A renderer returns None when the
-message is no longer worth sending: the person is muted, no longer on (or off) duty, or the
-hand-over a reminder was for has passed.
+the duty change as decided. The delivery worker gives each what only it knows at that moment (a
+`Sending`: who a DM is for, the time, whether they muted Round Robin's DMs, and people's names for
+plain-text words). A renderer returns None when the message is no longer worth sending: the person
+is muted, no longer on (or off) duty, or the hand-over a reminder was for has passed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from roundrobin.rotations import templates
+from roundrobin.rotations.announcement import Announcement, Notice, Reminder, TopicState
 from roundrobin.rotations.model import Rotation
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.views.blocks import actions, button, confirm, context, esc, mention, section, slack_date
 from roundrobin.slack.views.messages import authorship, fill, group_mention, people, token_values
+from roundrobin.slack.views.sending import Format, Name, Sending
 from roundrobin.text import clean_text
 
 TOPIC_LIMIT = 250
@@ -26,40 +29,38 @@ STOP_DMS = "To stop Round Robin's DMs to you: its App Home › *Settings* › *S
 # --- direct messages --------------------------------------------------------------------------
 
 
-def dm_on_message(rotation: Rotation, body: dict) -> dict | None:
-    target = body.get("target")
-    if body.get("muted") or target not in rotation.on_duty:
+def dm_on_message(rotation: Rotation, body: Announcement, sending: Sending) -> dict[str, Any] | None:
+    if sending.muted or sending.target not in rotation.on_duty:
         return None  # muted, or off duty again before the message went out
-    text = fill(rotation, "dm_on", body)
+    text = fill(rotation, "dm_on", body, sending.names)
     if text is None:
-        until = f" until {slack_date(body['until'])}" if body.get("until") else ""
+        until = f" until {slack_date(body.until)}" if body.until else ""
         text = f"You are on duty for *{esc(rotation.name)}* (`{esc(rotation.code)}`) now{until}."
         if rotation.usergroup_id:
             text += f" {group_mention(rotation)} reaches you."
-    notes = [f"Next: {people(body['next_up'])}"] if body.get("next_up") else []
+    notes = [f"Next: {people(body.next_up)}"] if body.next_up else []
     if rotation.templates.get("dm_on"):
         notes = [authorship(rotation, "dm_on")]
     notes.append(STOP_DMS)
     return {"text": _flat(text), "blocks": [section(text), context(*notes)]}
 
 
-def dm_off_message(rotation: Rotation, body: dict) -> dict | None:
-    target = body.get("target")
-    if body.get("muted") or target in rotation.on_duty:
+def dm_off_message(rotation: Rotation, body: Announcement, sending: Sending) -> dict[str, Any] | None:
+    if sending.muted or sending.target in rotation.on_duty:
         return None  # muted, or back on duty before the message went out
-    text = fill(rotation, "dm_off", body)
+    text = fill(rotation, "dm_off", body, sending.names)
     notes = [STOP_DMS]
     if text is None:
-        who = people(body.get("on_duty") or []) or "nobody"
+        who = people(body.on_duty) or "nobody"
         text = f"You are off duty for *{esc(rotation.name)}* (`{esc(rotation.code)}`): {who} took over. Thank you!"
     else:
         notes.insert(0, authorship(rotation, "dm_off"))
     return {"text": _flat(text), "blocks": [section(text), context(*notes)]}
 
 
-def reminder_message(rotation: Rotation, body: dict) -> dict | None:
-    target, hand_over = body.get("target"), body.get("handoff_at") or 0
-    if body.get("muted") or body.get("now", 0) >= hand_over:
+def reminder_message(rotation: Rotation, body: Reminder, sending: Sending) -> dict[str, Any] | None:
+    target, hand_over = sending.target, body.hand_over
+    if sending.muted or sending.now >= hand_over:
         return None  # never a reminder after the hand-over it was for
     incoming = rotation.pd_next_up if rotation.bound else ((rotation.next_up,) if rotation.next_up else ())
     if target not in incoming or target in rotation.on_duty:
@@ -71,12 +72,12 @@ def reminder_message(rotation: Rotation, body: dict) -> dict | None:
     return {"text": _flat(text), "blocks": [section(text), context(STOP_DMS)]}
 
 
-def added_message(rotation: Rotation, body: dict) -> dict | None:
+def added_message(rotation: Rotation, body: Notice, sending: Sending) -> dict[str, Any] | None:
     """Someone added the reader to a rotation: who, what it means, and how to get out of it."""
-    target = body.get("target")
-    if body.get("muted") or target not in rotation.members or rotation.bound:
+    target = sending.target
+    if sending.muted or target not in rotation.members or rotation.bound:
         return None  # muted, or taken out again before the message went out
-    actor = body.get("actor")
+    actor = body.actor
     who = mention(actor) if actor else "Someone"
     name = f"*{esc(rotation.name)}* (`{esc(rotation.code)}`)"
     text = f":wave: {who} added you to {name}: its members take turns being on duty."
@@ -110,10 +111,9 @@ def _flat(text: str) -> str:
 # --- topics -----------------------------------------------------------------------------------
 
 
-def topic_text(rotation: Rotation, body: dict) -> str:
+def topic_text(rotation: Rotation, body: TopicState, names: Mapping[str, Name]) -> str:
     """Plain text, at most 250 characters (Slack topics have no formatting)."""
-    values = token_values(rotation, body)
-    plain = values.pop("_plain")
+    _, plain = token_values(rotation, body, names)
     template = (rotation.templates or {}).get("topic")
     # Every token is plain text in a topic; the person's own words are kept as they typed them.
     text = (
@@ -122,14 +122,14 @@ def topic_text(rotation: Rotation, body: dict) -> str:
         else ""
     )
     if not text:
-        on_duty = body.get("on_duty") or []
+        on_duty = body.on_duty
         if on_duty:
             verb = "are" if len(on_duty) > 1 else "is"
             text = f"Round Robin: {plain['USER']} {verb} on duty for {rotation.name}"
             if plain["UNTIL"]:
                 text += f" until {plain['UNTIL']}"
-        elif body.get("unmatched"):
-            where = "not in Slack" if all(p.get("why") for p in body["unmatched"]) else "not linked to Slack"
+        elif body.unmatched:
+            where = "not in Slack" if all(p.why for p in body.unmatched) else "not linked to Slack"
             text = f"Round Robin: {rotation.name} is on call in PagerDuty ({where})"
         else:
             text = f"Round Robin: nobody is on duty for {rotation.name}"
@@ -161,9 +161,9 @@ def plain_words(text: str) -> str:
     return " ".join(text.replace("<", "‹").replace(">", "›").split())
 
 
-RENDERERS = {
-    "dm_on": dm_on_message,
-    "dm_off": dm_off_message,
-    "reminder": reminder_message,
-    "added": added_message,
+FORMATS: dict[str, Format[Any]] = {
+    "dm_on": Format(Announcement.from_json, dm_on_message),
+    "dm_off": Format(Announcement.from_json, dm_off_message),
+    "reminder": Format(Reminder.from_json, reminder_message),
+    "added": Format(Notice.from_json, added_message),
 }

@@ -8,10 +8,10 @@ escaped, so a request can never ping @channel from Round Robin's mouth.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from typing import Any
 
 from roundrobin.rotations.model import Rotation
-from roundrobin.rotations.requests import OFFER, THREAD, RequestRefused
+from roundrobin.rotations.requests import OFFER, THREAD, Offer, RequestRefused, ThreadNote
 from roundrobin.slack.ids import Requests
 from roundrobin.slack.views.blocks import (
     actions,
@@ -25,6 +25,7 @@ from roundrobin.slack.views.blocks import (
     slack_date,
 )
 from roundrobin.slack.views.messages import not_in_slack, people, unmatched_words
+from roundrobin.slack.views.sending import Format, Sending
 from roundrobin.store.requests import ACKED, EXPIRED, UNANSWERED, Request
 
 APP = "@Round Robin"
@@ -180,10 +181,10 @@ def _wait(request: Request) -> str:
     return f"{amount} {unit}{'s' if amount != 1 else ''}"
 
 
-def thread_words(rotation: Rotation, body: dict) -> str:
-    request = Request.from_json(body["request"])
+def thread_words(rotation: Rotation, body: ThreadNote) -> str:
+    request = body.request
     who = f"*{esc(rotation.name)}* (`{esc(rotation.code)}`)"
-    requester, event = mention(request.requester), body["event"]
+    requester, event = mention(request.requester), body.event
     if event == "routed":
         offered = request.offered_to
         if len(offered) > 1:
@@ -197,8 +198,8 @@ def thread_words(rotation: Rotation, body: dict) -> str:
         )
     if event == "nobody":
         words = f"{requester}, nobody is on duty for {who} right now, so nobody was asked."
-        unlinked = [p for p in body.get("unmatched") or [] if not p.get("why")]
-        gone = [p for p in body.get("unmatched") or [] if p.get("why")]
+        unlinked = [p for p in body.unmatched if not p.why]
+        gone = [p for p in body.unmatched if p.why]
         if unlinked:
             words += (
                 f" PagerDuty has {unmatched_words(unlinked)} on call, not linked to anyone in "
@@ -207,15 +208,16 @@ def thread_words(rotation: Rotation, body: dict) -> str:
         if gone:
             words += f" {'Also on' if unlinked else 'On'} call in PagerDuty: {not_in_slack(gone)}."
         return words
+    by = mention(body.by) if body.by else "someone"
     if event == ACKED:
-        return f"{requester}, {mention(body['by'])} has it."
+        return f"{requester}, {by} has it."
     if event == "passed":
-        if body.get("offered"):
-            return f"{mention(body['by'])} passed. I've asked {people(body['offered'])} instead."
-        return f"{mention(body['by'])} passed. It is still with {people(request.holders)}."
+        if body.offered:
+            return f"{by} passed. I've asked {people(body.offered)} instead."
+        return f"{by} passed. It is still with {people(request.holders)}."
     if event == UNANSWERED:
         return (
-            f"{requester}, {mention(body['by'])} passed, and there is nobody else on duty or next for "
+            f"{requester}, {by} passed, and there is nobody else on duty or next for "
             f"{who} to ask: nobody can take this right now."
         )
     return (
@@ -224,26 +226,26 @@ def thread_words(rotation: Rotation, body: dict) -> str:
     )
 
 
-def thread_reply(rotation: Rotation, body: dict) -> dict:
+def thread_reply(rotation: Rotation, body: ThreadNote, sending: Sending | None = None) -> dict[str, Any]:
     """A reply in the request's thread (the outbox renders it when it is sent)."""
     words = thread_words(rotation, body)
     return {
         "text": cut(words, FALLBACK_LIMIT),
         "blocks": [section(words)],
-        "thread_ts": body["request"]["thread_ts"],
+        "thread_ts": body.request.thread_ts,
         "unfurl_links": False,
     }
 
 
-def renderers(workspace_url: str) -> dict[str, Callable[[Rotation, dict], dict | None]]:
-    """The outbox renderers of requests: thread replies and the DMs that offer them."""
+def formats(workspace_url: str) -> dict[str, Format[Any]]:
+    """How the outbox renders requests: thread replies and the DMs that offer them."""
 
-    def offer(rotation: Rotation, body: dict) -> dict:
-        request = Request.from_json(body["request"])
+    def offer(rotation: Rotation, body: Offer, sending: Sending) -> dict[str, Any]:
+        request = body.request
         link = permalink(workspace_url, request.channel_id, request.thread_ts)
-        return offer_dm(request, rotation, body.get("passed_by"), link, body.get("target"))
+        return offer_dm(request, rotation, body.passed_by, link, sending.target or None)
 
-    return {THREAD: thread_reply, OFFER: offer}
+    return {THREAD: Format(ThreadNote.from_json, thread_reply), OFFER: Format(Offer.from_json, offer)}
 
 
 # --- answers to mentions that open nothing --------------------------------------------------------------

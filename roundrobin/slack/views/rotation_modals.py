@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
-from roundrobin.rotations.model import Rotation, why_not
+from roundrobin.rotations.model import Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_hand_over, zone
 from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
@@ -31,6 +31,7 @@ from roundrobin.slack.views.blocks import (
     text_input,
 )
 from roundrobin.slack.views.hours import hours_line
+from roundrobin.slack.views.metadata import LinkMeta, OfRotation, RotationFormMeta, SetOnDutyMeta
 from roundrobin.slack.views.rotations import (
     DETAILS,
     DETAILS_LINKER,
@@ -127,13 +128,14 @@ def rotation_modal(form: RotationForm) -> dict:
         blocks,
         callback_id=Rotations.FORM_VIEW,
         submit="Save" if editing else "Create",
-        private_metadata={
-            "rotation_id": form.rotation_id,
-            "config_rev": form.config_rev,
-            "tz": d.schedule.tz,  # kept while the time zone field is hidden (Manual), so it is not lost
-            **({"members_v": form.members_version} if form.members_version else {}),
-            **({"keep_members": True, "kept_members": form.kept_members} if form.kept_members else {}),
-        },
+        private_metadata=RotationFormMeta(
+            form.rotation_id,
+            form.config_rev,
+            tz=d.schedule.tz,  # kept while the time zone field is hidden (Manual), so it is not lost
+            members_v=form.members_version,
+            keep_members=bool(form.kept_members),
+            kept_members=form.kept_members,
+        ),
     )
 
 
@@ -404,7 +406,7 @@ def set_on_duty_modal(rotation: Rotation, names: dict[str, str]) -> dict:
         blocks,
         Rotations.SET_ON_DUTY_VIEW,
         "Set on duty",
-        private_metadata={"rotation_id": rotation.id, "duty_rev": rotation.duty_rev},
+        private_metadata=SetOnDutyMeta(rotation.id, rotation.duty_rev),
     )
 
 
@@ -425,7 +427,7 @@ def delete_modal(rotation: Rotation) -> dict:
         [section(text)],
         Rotations.DELETE_VIEW,
         "Delete",
-        private_metadata={"rotation_id": rotation.id},
+        private_metadata=OfRotation(rotation.id),
     )
 
 
@@ -444,7 +446,7 @@ class Details:
     can_rotate: bool = False  # the reader may set who is on duty
     by_hand: dict[str, str] = field(default_factory=dict)  # PagerDuty user → Slack user, linked by hand
     pd_emails: dict[str, str] = field(default_factory=dict)
-    upcoming_unlinked: tuple[dict, ...] = ()
+    upcoming_unlinked: tuple[tuple[Unmatched, float], ...] = ()
     notice: str | None = None  # mrkdwn: what the reader just did here
     upcoming: Upcoming | None = None  # a manual rotation's next shifts, from its timeline
 
@@ -487,7 +489,7 @@ def details_modal(d: Details) -> dict:
             divider(),
             section("*Recent changes*\n" + "\n".join(_event_line(e) for e in d.history[:10])),
         ]
-    return modal("Rotation", blocks[:100], close="Close", private_metadata={"rotation_id": r.id})
+    return modal("Rotation", blocks[:100], close="Close", private_metadata=OfRotation(r.id))
 
 
 def notifications_line(r: Rotation, can_edit: bool) -> Block:
@@ -525,18 +527,19 @@ def _members_text(r: Rotation) -> str:
 
 def _unmatched_blocks(d: Details) -> list[Block]:
     blocks = []
-    ahead = {p.get("id"): p for p in d.upcoming_unlinked}
-    for person in [p for p in d.rotation.pd_unmatched if p.get("id") not in d.by_hand][:20]:
-        who = esc(person.get("name") or person["id"])
-        email = esc(person.get("email") or "no email in PagerDuty")
-        state = "on call now, " if person.get("on_call") else ""
-        if not state and person.get("id") in ahead:
-            state = f"on call from {slack_date(ahead[person['id']]['start'])}, "
-        found = why_not(person["why"]) if person.get("why") else "not found in Slack"
+    ahead = {p.id: start for p, start in d.upcoming_unlinked}
+    for person in [p for p in d.rotation.pd_unmatched if p.id not in d.by_hand][:20]:
+        pd_id = person.id or ""
+        who = esc(person.name or pd_id)
+        email = esc(person.email or "no email in PagerDuty")
+        state = "on call now, " if person.on_call else ""
+        if not state and person.id in ahead:
+            state = f"on call from {slack_date(ahead[person.id])}, "
+        found = why_not(person.why) if person.why else "not found in Slack"
         text = f":grey_question: {who} ({email}): {state}{found}"
         if not d.can_link:
             text += ". Workspace admins and Round Robin owners can link them to a Slack user here"
-        accessory = button("Link…", Rotations.LINK, value=person["id"]) if d.can_link else None
+        accessory = button("Link…", Rotations.LINK, value=pd_id) if d.can_link else None
         blocks.append(section(text, accessory=accessory))
     return blocks
 
@@ -590,7 +593,7 @@ def _event_line(e: Event) -> str:
             "handed_over": "handed over",
             "left": "the person on duty left Slack",
             "edited": "edited",
-        }.get(e.detail.get("reason"), e.detail.get("reason", ""))
+        }.get(raw := str(e.detail.get("reason", "")), raw)
         return f"{when}: {after} on duty ({reason}){by}"
     if e.kind == "rotation.edited" and e.detail.get("removed"):
         return f"{when}: {mention(e.detail['removed'])} removed from the rotation{by}"
@@ -603,9 +606,10 @@ def _event_line(e: Event) -> str:
     return f"{when}: {words}{by}"
 
 
-def link_modal(rotation_id: int, person: dict) -> dict:
-    who = esc(person.get("name") or person["id"])
-    email = esc(person.get("email") or "no email")
+def link_modal(rotation_id: int | None, person: Unmatched) -> dict[str, Any]:
+    """Choose who someone PagerDuty has (and Slack does not know) is in Slack."""
+    who = esc(person.name or person.id or "")
+    email = esc(person.email or "no email")
     blocks = [
         section(
             f"*{who}* ({email}) is in PagerDuty but Round Robin found no Slack user with that email. "
@@ -620,5 +624,5 @@ def link_modal(rotation_id: int, person: dict) -> dict:
         blocks,
         Rotations.LINK_VIEW,
         "Link",
-        private_metadata={"rotation_id": rotation_id, "pd_user_id": person["id"]},
+        private_metadata=LinkMeta(rotation_id, person.id),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from roundrobin.rotations.model import GONE, Rotation, why_not
+from roundrobin.rotations.model import GONE, Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import WEEKDAYS
 from roundrobin.slack.ids import MenuChoice, Rotations, Shifts
 from roundrobin.slack.views.blocks import (
@@ -37,7 +37,8 @@ class RotationRow:
     group_repaired: bool = False  # someone changed the on-duty group by hand; it was set back
     viewer: str = ""  # who reads the page: the person on duty is offered "I'm done"
     can_rotate: bool = False  # the reader may rotate, set on duty and hand over
-    upcoming_unlinked: tuple[dict, ...] = ()  # {name, email, start}: PagerDuty shifts ahead, not in Slack
+    # (person, start of their first shift): people PagerDuty has on call later, not in Slack.
+    upcoming_unlinked: tuple[tuple[Unmatched, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def rotation_summary(row: RotationRow) -> list[Block]:
         ),
     ]
     if row.can_rotate and row.viewer in r.on_duty and not r.bound and r.next_up:
-        blocks += _hand_over(r)
+        blocks += _hand_over(r, r.next_up)
     blocks += [remove_offer(r, user, why) for user, why in offers]
     return blocks
 
@@ -132,15 +133,15 @@ def remove_offer(r: Rotation, user: str, why: str) -> Block:
     )
 
 
-def _hand_over(r: Rotation) -> list[Block]:
+def _hand_over(r: Rotation, next_up: str) -> list[Block]:
     """The person on duty is done (one press hands over to whoever is next), or needs cover."""
     ask = confirm(
         "Hand over now?",
-        f"{mention(r.next_up)} goes on duty for *{esc(r.name)}* now, and its channels are told.",
+        f"{mention(next_up)} goes on duty for *{esc(r.name)}* now, and its channels are told.",
         "Hand over",
     )
     return [
-        section(f"You are on duty. When you are done, hand over to {mention(r.next_up)}."),
+        section(f"You are on duty. When you are done, hand over to {mention(next_up)}."),
         actions(
             button("I'm done: hand over", Rotations.HAND_OVER, value=f"{r.id}", style="primary", confirm=ask),
             button("Cover me…", Shifts.COVER_OPEN, value=f"{r.id}"),
@@ -196,7 +197,7 @@ def on_duty_line(r: Rotation, where: str = CARD) -> str:
     until = f" until {slack_date(r.on_duty_until)}" if r.on_duty_until else ""
     unmatched = r.unmatched_on_call if r.bound else ()
     if not r.on_duty and unmatched:
-        hint = f" {link_hint(where)}" if any(not p.get("why") for p in unmatched) else ""
+        hint = f" {link_hint(where)}" if any(not p.why for p in unmatched) else ""
         return f":pager: On call in PagerDuty: {not_in_slack(unmatched, until)}.{hint}"
     back = f" until {slack_date(r.next_change_at)}" if r.next_change_at else ""
     if not r.on_duty and r.duty_why == "closed" and not r.bound:
@@ -233,7 +234,7 @@ def summary_notes(
     r: Rotation,
     problems: tuple[str, ...] = (),
     group_repaired: bool = False,
-    upcoming_unlinked: tuple[dict, ...] = (),
+    upcoming_unlinked: tuple[tuple[Unmatched, float], ...] = (),
     where: str = CARD,
     flagged: int = 0,
 ) -> list[str]:
@@ -241,7 +242,7 @@ def summary_notes(
     for removal in blocks of their own (the others are named here)."""
     notes = []
     if r.bound:
-        total = len(r.members) + len([u for u in r.pd_unmatched if u.get("id")])
+        total = len(r.members) + len([u for u in r.pd_unmatched if u.id])
         notes.append(f":link: {len(r.members)} of {total} linked to Slack")
         if r.pd_status == "final_schedule":
             notes.append(":calendar: Follows the schedule's final layers: no escalation policy uses it")
@@ -273,9 +274,9 @@ def summary_notes(
     return notes
 
 
-def _ahead_warning(upcoming: tuple[dict, ...], where: str) -> str:
+def _ahead_warning(upcoming: tuple[tuple[Unmatched, float], ...], where: str) -> str:
     shifts = "; ".join(
-        f"{unmatched_words([person])} from {slack_date(person['start'])}" for person in upcoming[:3]
+        f"{unmatched_words([person])} from {slack_date(start)}" for person, start in upcoming[:3]
     )
     more = f" and {len(upcoming) - 3} more" if len(upcoming) > 3 else ""
     return (

@@ -197,7 +197,7 @@ def failing_reads(sync: SyncSummary, now: float) -> list[str]:
     return lines
 
 
-def _what_failed(failed: list[ReadFailure], names: dict[str, str]) -> str:
+def _what_failed(failed: list[ReadFailure], names: dict[str, tuple[str, str | None]]) -> str:
     parts = [READS[f.what] for f in failed if f.what in READS]
     schedules = [f for f in failed if f.schedule_id is not None]
     named = [names.get(f.what, (f.schedule_id or "", None)) for f in schedules]

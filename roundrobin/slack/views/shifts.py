@@ -8,13 +8,13 @@ sees in their own zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import zone
-from roundrobin.rotations.shifts import COVER_OFFER, COVER_POST, SHIFT_NEWS, SWAP_OFFER
+from roundrobin.rotations.shifts import COVER_OFFER, COVER_POST, SHIFT_NEWS, SWAP_OFFER, ShiftNote
 from roundrobin.rotations.timeline import AWAY, CLOSED, COVER, FOREVER, HOLIDAY, SWAP, Away, Shift
 from roundrobin.slack.ids import Shifts
 from roundrobin.slack.views.blocks import (
@@ -33,6 +33,8 @@ from roundrobin.slack.views.blocks import (
     text_input,
 )
 from roundrobin.slack.views.messages import people
+from roundrobin.slack.views.metadata import CoverMeta, SwapMeta
+from roundrobin.slack.views.sending import Format, Sending
 from roundrobin.store.shift_requests import CANCELLED, DECLINED, EXPIRED, OPEN, TAKEN, ShiftRequest
 
 UPCOMING = 8  # shifts shown in Details (two blocks each at most)
@@ -214,7 +216,7 @@ def cover_modal(f: CoverForm) -> dict:
     )
     title = "Cover" if f.can_assign else "Ask for cover"
     submit = "Save" if f.can_assign else "Ask"
-    meta = {"rotation_id": r.id, "person": f.person}
+    meta = CoverMeta(r.id, f.person)
     return modal(title, blocks, Shifts.COVER_VIEW, submit=submit, private_metadata=meta)
 
 
@@ -251,7 +253,7 @@ def swap_modal(f: SwapForm) -> dict:
             static_select(Shifts.FOR, choices, placeholder="Choose a shift"),
         ),
     ]
-    meta = {"rotation_id": r.id, "start": int(f.mine.start)}
+    meta = SwapMeta(r.id, int(f.mine.start))
     return modal("Offer a swap", blocks, Shifts.SWAP_VIEW, submit="Offer", private_metadata=meta)
 
 
@@ -310,10 +312,10 @@ def _note(request: ShiftRequest) -> str:
     return f"\n> {esc(request.note)}" if request.note else ""
 
 
-def cover_offer(rotation: Rotation, body: dict) -> dict | None:
+def cover_offer(rotation: Rotation, note: ShiftNote, sending: Sending) -> dict[str, Any] | None:
     """A DM (or a channel post) asking for cover, with I'll cover."""
-    request = ShiftRequest.from_json(body["request"])
-    if body.get("now", 0) >= request.expires_at:
+    request = note.request
+    if sending.now >= request.expires_at:
         return None  # too late to be worth a message; the asker hears it expired
     words = (
         f"{mention(request.requester)} asks for cover on {_title(rotation)}: "
@@ -330,9 +332,9 @@ def cover_offer(rotation: Rotation, body: dict) -> dict | None:
     return {"text": f"{mention(request.requester)} asks for cover on {esc(rotation.name)}", "blocks": blocks}
 
 
-def swap_offer(rotation: Rotation, body: dict) -> dict | None:
-    request = ShiftRequest.from_json(body["request"])
-    if body.get("now", 0) >= request.expires_at:
+def swap_offer(rotation: Rotation, note: ShiftNote, sending: Sending) -> dict[str, Any] | None:
+    request = note.request
+    if sending.now >= request.expires_at:
         return None
     words = (
         f"{mention(request.requester)} offers you a swap on {_title(rotation)}: they take your shift "
@@ -389,11 +391,11 @@ def news_words(rotation: Rotation, request: ShiftRequest, reader: str, by: str |
     return f"The request on {title} is {request.state}."
 
 
-def shift_news(rotation: Rotation, body: dict) -> dict | None:
-    request = ShiftRequest.from_json(body["request"])
+def shift_news(rotation: Rotation, note: ShiftNote, sending: Sending) -> dict[str, Any] | None:
+    request = note.request
     if request.state == OPEN:
         return None
-    words = news_words(rotation, request, body.get("target") or "", body.get("by"))
+    words = news_words(rotation, request, sending.target, note.by)
     return {"text": words, "blocks": [section(words)]}
 
 
@@ -404,5 +406,11 @@ def answered(rotation: Rotation | None, request: ShiftRequest, words: str) -> di
     return {"text": text, "blocks": [section(text)], "replace_original": True}
 
 
-def renderers() -> dict[str, Callable[[Rotation, dict], dict | None]]:
-    return {COVER_OFFER: cover_offer, COVER_POST: cover_offer, SWAP_OFFER: swap_offer, SHIFT_NEWS: shift_news}
+def formats() -> dict[str, Format[Any]]:
+    """How the outbox renders cover and swap requests: offers, channel posts and news."""
+    return {
+        COVER_OFFER: Format(ShiftNote.from_json, cover_offer),
+        COVER_POST: Format(ShiftNote.from_json, cover_offer),
+        SWAP_OFFER: Format(ShiftNote.from_json, swap_offer),
+        SHIFT_NEWS: Format(ShiftNote.from_json, shift_news),
+    }
