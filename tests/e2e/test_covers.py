@@ -3,7 +3,9 @@ fake Slack; the app's clock travels where a walkthrough spans hours."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 
@@ -389,3 +391,28 @@ async def test_a_public_holiday_keeps_the_person_on(app, slack, pd):
     assert next_at > nine(holiday), "the holiday's hand-over is passed by"
     assert on_duty(app) == before
     assert rows(app, "SELECT COUNT(*) FROM events WHERE kind = 'duty.changed'") == [(2,)]
+
+
+@pytest.mark.process
+async def test_a_cover_accepted_then_kill_9_before_it_starts_still_starts(app, slack, pd):
+    await ops_rotation(slack, app, dms=False)
+    bob, carol = slack.user(BOB), slack.user(CAROL)
+    await open_rotations(slack, bob)
+    await modal_after(slack, bob, bob.click(Shifts.COVER_OPEN))
+    start = int(time.time()) + 6
+    await bob.fill(Shifts.FROM, start)
+    await bob.fill(Shifts.UNTIL, start + HOUR)
+    assert await bob.submit() == {}
+    [offer] = await slack.wait_for(lambda: dm_with(slack, CAROL, "asks for cover"))
+    await carol.click_in_message(offer, Shifts.TAKE)
+    await slack.wait_for(lambda: rows(app, "SELECT person_in FROM overrides") == [(CAROL,)])
+    assert on_duty(app) == [BOB], "the cover starts later"
+
+    app.process.kill()  # kill -9 between the acceptance and the cover's start
+    await app.process.wait()
+    await asyncio.sleep(max(0.0, start - time.time()) + 0.5)
+    await app.start()
+    await slack.wait_connected()
+    await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == [CAROL], timeout=15)
+    await slack.wait_for(lambda: said(slack, OPS, "<@U0CAROL> is on duty now, covering <@U0BOB>"), timeout=15)
+    assert on_duty(app) == [CAROL]
