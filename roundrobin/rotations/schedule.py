@@ -8,6 +8,8 @@ one at a time the clocks repeat (01:30 on the fall-back night) happens the first
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 from dataclasses import asdict, dataclass, replace
@@ -114,6 +116,7 @@ def normalise_time(text: str) -> str:
     return f"{int(found[1]):02d}:{found[2]}" if found else text
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_time(text: str) -> time:
     found = _TIME.fullmatch(text)
     if not found:

@@ -113,7 +113,9 @@ def shifts(plan: Plan, start: float, end: float) -> list[Shift]:
     for shift in _layered(plan, end):
         if shift.end <= start or shift.start >= end:
             continue
-        clipped.append(replace(shift, start=max(shift.start, start), end=min(shift.end, end)))
+        if shift.start < start or shift.end > end:
+            shift = replace(shift, start=max(shift.start, start), end=min(shift.end, end))
+        clipped.append(shift)
     return clipped
 
 
@@ -139,7 +141,12 @@ def next_change(plan: Plan, after: float, horizon: float = HORIZON) -> Shift | N
 def _layered(plan: Plan, until: float) -> list[Shift]:
     """Every layer, merged, from the present shift's start until at least `until`, unclipped."""
     layered = _masked(plan, _covered(plan, _away_covered(plan, _turns(plan, until))))
-    return _merged([replace(s, people=tuple(dict.fromkeys(s.people))) for s in layered])
+    return _merged([s if len(set(s.people)) == len(s.people) else _unique(s) for s in layered])
+
+
+def _unique(shift: Shift) -> Shift:
+    """Someone a cover put on twice (covering a person beside them) is on duty once."""
+    return replace(shift, people=tuple(dict.fromkeys(shift.people)))
 
 
 # --- layer 1: turns ----------------------------------------------------------------------------
@@ -194,6 +201,7 @@ def advance(
     order = [members[(last + step) % len(members)] for step in range(1, len(members) + 1)]
     passed: list[tuple[str, str]] = []
     free: list[str] = []
+    enough = size if rotation.hand_over_all or size == 1 else len(order)
     for person in order:
         why = unavailable(plan, person, start, end)
         if why:
@@ -201,6 +209,8 @@ def advance(
                 passed.append((person, why))
             continue
         free.append(person)
+        if len(free) == enough:
+            break  # nobody after them is chosen, nor passed over on the way
     if not free:
         return previous, tuple(passed)
     if rotation.hand_over_all or size == 1:
