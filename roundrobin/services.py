@@ -17,6 +17,7 @@ from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
+from roundrobin.rotations.following import GroupFollowing
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
 from roundrobin.signals import Signals
@@ -57,3 +58,4 @@ class Services:
     modals: Modals
     replies: Replies
     accounts: AccountWatch
+    following: GroupFollowing

@@ -12,6 +12,7 @@ from roundrobin.rotations.schedule import Schedule
 DEACTIVATED = "deactivated"
 BOT = "bot"
 MISSING = "missing"  # Slack does not know the id (any more): gone, or of another workspace
+LEFT_GROUP = "left_group"  # out of the user group the members follow: off after their shift
 GUEST = "guest"
 SINGLE_CHANNEL_GUEST = "single_channel_guest"
 GUESTS = frozenset({GUEST, SINGLE_CHANNEL_GUEST})
@@ -25,6 +26,7 @@ WHY_NOT = {
     MISSING: "Slack does not know them (any more): not in this workspace",
     GUEST: "they are a guest, and Slack keeps guests out of user groups",
     SINGLE_CHANNEL_GUEST: "they are a single-channel guest, and Slack keeps guests out of user groups",
+    LEFT_GROUP: "they left the user group the rotation's members follow",
 }
 
 
@@ -101,6 +103,21 @@ class Holidays:
         return cls(data["country"], data.get("subdivision"), data.get("mode", "stay"))
 
 
+GROUP_ORDER, ALPHABETICAL = "group", "alphabetical"  # turn orders of members that follow a group
+
+
+@dataclass(frozen=True)
+class MemberSource:
+    """The Slack user group a manual rotation's members follow (rotations/membership.py has the rules)."""
+
+    usergroup_id: str
+    handle: str
+    order: str = GROUP_ORDER  # the first turn order: the group's, or alphabetical; newcomers join at the end
+    # People out of the group whose shift is not over (on duty, or their turn): they leave the
+    # rotation at the next hand-over.
+    leaving: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Rotation:
     id: int
@@ -147,6 +164,7 @@ class Rotation:
     turn_since: float | None = None
     working_hours: WorkingHours | None = None
     holidays: Holidays | None = None
+    member_source: MemberSource | None = None  # the members follow a Slack user group
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)

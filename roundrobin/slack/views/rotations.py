@@ -103,7 +103,7 @@ def _empty_text(state: RotationsPage) -> str:
 
 def rotation_summary(row: RotationRow) -> list[Block]:
     r = row.rotation
-    offers = r.cannot_serve[:FLAGS_ON_CARD] if row.can_edit and not r.bound else ()
+    offers = r.cannot_serve[:FLAGS_ON_CARD] if row.can_edit and not r.bound and not r.member_source else ()
     blocks = [
         section(summary_text(r, row.schedule_name), accessory=_menu(row)),
         context(
@@ -229,6 +229,8 @@ def summary_notes(
             notes.append(_ahead_warning(upcoming_unlinked, where))
     else:
         notes.append(f"{len(r.members)} member{'s' if len(r.members) != 1 else ''}")
+        if r.member_source:
+            notes += following_notes(r)
         if rest := r.cannot_serve[flagged:]:
             notes.append(
                 " ".join(member_flag(u, why) for u, why in rest[:3]) + (" …" if len(rest) > 3 else "")
@@ -246,6 +248,20 @@ def summary_notes(
             )
     if problems:
         notes.append(":warning: " + " ".join(problems))
+    return notes
+
+
+def following_notes(r: Rotation) -> list[str]:
+    """Where the members come from, and who leaves after their shift: "Members follow @oncall-team"."""
+    source = r.member_source
+    if source is None:
+        return []
+    group = mention(source.usergroup_id, handle=source.handle)
+    notes = [f":busts_in_silhouette: Members follow {group}"]
+    for person in source.leaving[:3]:
+        notes.append(
+            f":hourglass_flowing_sand: {mention(person)} left {group}: off the rotation after this shift"
+        )
     return notes
 
 
