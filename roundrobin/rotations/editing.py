@@ -84,8 +84,10 @@ class RotationEditor(Changes):
         known: dict[str, str] | None = None,
     ) -> None:
         """Every problem with the draft, its ids and what the actor may bind, before anything is made
-        (`known`: problems found already, such as the members' user group)."""
-        errors = {**(known or {}), **check(draft, await self._connected(pagerduty_connected))}
+        (`known`: problems found already with the group the members follow; None: look now)."""
+        if known is None:
+            draft, known = await following.members_of_group(draft, existing, self._workspace, self._db)
+        errors = {**known, **check(draft, await self._connected(pagerduty_connected))}
         if "code" not in errors and await store.code_taken(
             self._db, draft.code, existing.id if existing else None
         ):

@@ -14,6 +14,7 @@ The rules, pure (rotations/following.py applies them to the stored rotations):
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -34,8 +35,17 @@ def turn_order(
     known = set(current)
     newcomers = [u for u in dict.fromkeys(group_users) if u not in known]
     if order == ALPHABETICAL:
-        newcomers.sort(key=lambda u: ((names.get(u) or "").casefold() or "\uffff", u))
+        newcomers.sort(key=lambda u: (_sortable(names.get(u)), u))
     return tuple([*current, *newcomers][: max(limit, len(current))])
+
+
+def _sortable(name: str | None) -> tuple[bool, str, str]:
+    """A name as people alphabetise it: any case, accents with their letter (Émile among the E's);
+    people without a name last."""
+    if not name:
+        return (True, "", "")
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return (False, bare.casefold(), name.casefold())
 
 
 @dataclass(frozen=True)
