@@ -239,8 +239,8 @@ async def insert(db: Database, rotation: Rotation) -> int:
 
 
 async def save(db: Database, rotation: Rotation) -> None:
-    """Write every field of an existing rotation, its members and who of them is on duty (the Slack
-    work it wants is recorded by store/effects.py).
+    """Write every field of an existing rotation, its members and who of them is on duty, and the
+    group they follow (the Slack work it wants is recorded by store/effects.py).
 
     Callers read the rotation inside the same transaction they save it in, so nothing another task
     wrote in between is overwritten.

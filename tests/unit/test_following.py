@@ -2,6 +2,7 @@
 subteam_members_changed (applied as it is, or the group read again when news was missed), the
 periodic check (one read per group), and the duty rules around people who left the group."""
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -14,8 +15,9 @@ from roundrobin.rotations.model import ALPHABETICAL
 from roundrobin.rotations.references import Group, NotReadable
 from roundrobin.rotations.schedule import Schedule
 from roundrobin.signals import Signals
-from roundrobin.store import member_groups
+from roundrobin.store import directory, member_groups
 from roundrobin.store import rotations as store
+from roundrobin.store.directory import SlackUser
 from tests.support import Rotations
 
 TEAM, OTHER = "S0TEAM", "S0OTHER"
@@ -246,3 +248,22 @@ async def test_members_change_in_the_group_not_in_round_robin(services, db):
     typed = await rotations.update(r.id, RotationDraft("Ops", "ops", members=("U003", "U001")), "U009", False)
     assert typed.member_source is None and typed.members == ("U003", "U001")
     assert await member_groups.followed(db) == []
+
+
+async def test_guests_and_deactivated_accounts_in_the_group_are_not_put_on_duty(services, db, workspace):
+    rotations, following = services
+    await directory.upsert(
+        db,
+        [SlackUser("U005", "gus", is_restricted=True), SlackUser("U006", "dee", deleted=True)],
+        time.time(),
+    )
+    workspace.groups_now[TEAM] = []
+    workspace.groups_now["S0DUTY"], workspace.handles["S0DUTY"] = [], "ops-oncall"
+    r = await rotations.create(following_draft(usergroup_id="S0DUTY"), "U009", False)
+    await following.group_changed(TEAM, ["U005", "U006", "U002"], [], 100, 101)
+    stored = await store.get(db, r.id)
+    assert stored.members == ("U005", "U006", "U002"), "members like anyone"
+    assert stored.on_duty == ("U002",), (
+        "the guest (kept out of the on-duty group) and the deactivated passed by"
+    )
+    assert dict(stored.cannot_serve) == {"U005": "guest", "U006": "deactivated"}

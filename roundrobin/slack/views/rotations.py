@@ -116,11 +116,13 @@ def rotation_summary(row: RotationRow) -> list[Block]:
     return blocks
 
 
-def member_flag(user: str, why: str) -> str:
-    """A member the turn order passes by, in words: '@alan left Slack — remove them from the rotation?'"""
+def member_flag(user: str, why: str, group: str | None = None) -> str:
+    """A member the turn order passes by, in words: '@alan left Slack — remove them from the
+    rotation?' (`group`: the user group the members follow, where they would be removed)."""
     if why in GONE:
         left = "left Slack" if why != "bot" else "is a bot, not a person"
-        return f":warning: {mention(user)} {left} — remove them from the rotation?"
+        where = f"from {group} in Slack" if group else "from the rotation"
+        return f":warning: {mention(user)} {left} — remove them {where}?"
     return f":warning: {mention(user)} is skipped in turn: {why_not(why)}."
 
 
@@ -232,8 +234,10 @@ def summary_notes(
         if r.member_source:
             notes += following_notes(r)
         if rest := r.cannot_serve[flagged:]:
+            source = r.member_source
+            group = mention(source.usergroup_id, handle=source.handle) if source else None
             notes.append(
-                " ".join(member_flag(u, why) for u, why in rest[:3]) + (" …" if len(rest) > 3 else "")
+                " ".join(member_flag(u, why, group) for u, why in rest[:3]) + (" …" if len(rest) > 3 else "")
             )
     if r.channels:
         notes.append(" ".join(mention(c) for c in r.channels))
