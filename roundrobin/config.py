@@ -40,6 +40,7 @@ class Settings:
     sync_interval_seconds: int = 60
     slack_check_interval_seconds: int = 300  # reading user groups back to repair changes made by hand
     slack_timeout_seconds: int = 10  # one Slack write may take this long before it is retried
+    members_check_interval_seconds: int = 900  # reading the user groups members follow (0: never)
     log_level: str = "INFO"
 
     @property
@@ -85,6 +86,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
             "SLACK_CHECK_INTERVAL_SECONDS", 300, minimum=0, maximum=86400
         ),
         slack_timeout_seconds=get.integer("SLACK_TIMEOUT_SECONDS", 10, minimum=1, maximum=300),
+        members_check_interval_seconds=get.integer(
+            "MEMBERS_CHECK_INTERVAL_SECONDS", 900, minimum=0, maximum=86400
+        ),
         log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
     )
 

@@ -30,6 +30,7 @@ from roundrobin.preferences import Preferences
 from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
+from roundrobin.rotations.following import GroupFollowing
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.rotations.shifts import ShiftService
@@ -177,7 +178,14 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     await home_refresh.start()
     stack.push_async_callback(home_refresh.close)
     scheduler = Scheduler(
-        db, services.duty, services.sync, services.signals, settings.sync_interval_seconds, clock
+        db,
+        services.duty,
+        services.sync,
+        services.signals,
+        settings.sync_interval_seconds,
+        clock,
+        following=services.following,
+        members_check_seconds=settings.members_check_interval_seconds,
     )
     scheduler.start()
     stack.push_async_callback(scheduler.shutdown)
@@ -286,6 +294,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         modals=Modals(slack, db, clock),
         replies=Replies(http, settings.slack_api_url),
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
+        following=GroupFollowing(db, access, workspace, signals, clock),
     )
 
 

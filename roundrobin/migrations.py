@@ -370,4 +370,19 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE rotations ADD COLUMN duty_why TEXT NOT NULL DEFAULT 'turn';
     """,
+    # 12: members that follow a Slack user group: which group and turn order, who left the group
+    # during their shift (they leave the rotation at the next hand-over), and what Round Robin last
+    # knew of the group (Slack's date_update, from subteam_members_changed; when it last read it).
+    """
+    CREATE TABLE member_groups (
+        rotation_id        INTEGER PRIMARY KEY REFERENCES rotations(id) ON DELETE CASCADE,
+        usergroup_id       TEXT NOT NULL,
+        handle             TEXT NOT NULL,
+        turn_order         TEXT NOT NULL DEFAULT 'group' CHECK (turn_order IN ('group', 'alphabetical')),
+        leaving            TEXT NOT NULL DEFAULT '[]',
+        seen_update        REAL,                            -- the group's date_update, when known
+        checked_at         REAL                             -- when its people were last read from Slack
+    );
+    CREATE INDEX member_groups_group ON member_groups (usergroup_id);
+    """,
 ]

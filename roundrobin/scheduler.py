@@ -1,5 +1,5 @@
-"""Timed work on APScheduler's AsyncIOScheduler: the PagerDuty sync, its planned hand-overs, and
-timed rotation hand-overs.
+"""Timed work on APScheduler's AsyncIOScheduler: the PagerDuty sync, its planned hand-overs, timed
+rotation hand-overs, and reading the user groups rotations' members follow.
 
 Each wake-up is one job armed for the earliest due time in the database: `next_hand_over_at` of timed
 rotations, re-armed whenever the rotation service rings its hand-overs doorbell, and `next_change_at`
@@ -24,6 +24,7 @@ from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.duty import DutyService
+from roundrobin.rotations.following import GroupFollowing
 from roundrobin.signals import Signals
 from roundrobin.store import integrations
 from roundrobin.store import rotations as store
@@ -34,6 +35,7 @@ SYNC_JOB = "pagerduty-sync"
 HAND_OVER_JOB = "rotation-hand-overs"
 BOUNDARY_JOB = "pagerduty-hand-overs"
 HOUSEKEEPING_JOB = "housekeeping"
+MEMBERS_JOB = "member-groups"
 SOONEST = timedelta(milliseconds=50)  # a wake-up already due runs this soon, not in the past
 
 
@@ -46,9 +48,13 @@ class Scheduler:
         signals: Signals,
         sync_interval_seconds: int,
         clock: Callable[[], float] = time.time,
+        following: GroupFollowing | None = None,
+        members_check_seconds: int = 0,
     ):
         self._db = db
         self._rotations = rotations
+        self._following = following
+        self._members_every = members_check_seconds
         self._sync = sync
         self._signals = signals
         self._interval = sync_interval_seconds
@@ -65,6 +71,14 @@ class Scheduler:
                 next_run_time=datetime.now(UTC) + timedelta(seconds=min(5, self._interval)),
             )
         self._scheduler.add_job(self.housekeeping, IntervalTrigger(hours=1), id=HOUSEKEEPING_JOB)
+        if self._following is not None and self._members_every:
+            # Soon after start-up too: whatever changed in the groups while Round Robin was down.
+            self._scheduler.add_job(
+                self.member_groups,
+                IntervalTrigger(seconds=self._members_every),
+                id=MEMBERS_JOB,
+                next_run_time=datetime.now(UTC) + timedelta(seconds=min(10, self._members_every)),
+            )
         self._scheduler.start()
         self._watchers = [
             asyncio.create_task(
@@ -138,6 +152,14 @@ class Scheduler:
             return  # armed only with a sync
         await self._sync.hand_over_due()
         await self.rearm_hand_overs()
+
+    async def member_groups(self) -> None:
+        """Read the user groups rotations' members follow: a change whose event never came."""
+        if self._following is None:
+            return  # armed only with a following
+        changed = await self._following.check_all()
+        if changed:
+            log.info("members followed their user groups", extra={"rotations": changed})
 
     async def housekeeping(self) -> None:
         await integrations.purge_login_states(self._db, self._clock() - 86400)

@@ -18,6 +18,7 @@ from roundrobin.preferences import Preferences
 from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
+from roundrobin.rotations.following import GroupFollowing
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
 from roundrobin.rotations.shifts import ShiftService
@@ -61,3 +62,4 @@ class Services:
     modals: Modals
     replies: Replies
     accounts: AccountWatch
+    following: GroupFollowing

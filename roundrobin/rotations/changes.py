@@ -18,6 +18,7 @@ from roundrobin.db import Database
 from roundrobin.rotations import calendar, timeline
 from roundrobin.rotations.effects import plan
 from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
+from roundrobin.rotations.membership import without_leavers
 from roundrobin.rotations.model import IN_TURN, DutyChange, Rotation, next_up_people
 from roundrobin.signals import Signals
 from roundrobin.store import effects, events
@@ -97,6 +98,7 @@ class Changes:
             turn = on_duty if turn_moved else (rotation.turn_people or rotation.on_duty)
             since = now if turn_moved else rotation.turn_since or rotation.on_duty_since
             settled = await self._settle(replace(rotation, turn_people=turn, turn_since=since), now)
+            settled = await self._drop_leavers(settled, now)
         if settled.on_duty == before:
             if force_save or settled != rotation:
                 await self._commit(rotation, replace(settled, updated_at=now), now)
@@ -147,6 +149,27 @@ class Changes:
             next_change_at=upcoming.start if upcoming else None,
             pd_next_up=tuple(p for p in upcoming.people if p not in shift.people) if upcoming else (),
         )
+
+    async def _drop_leavers(self, rotation: Rotation, now: float) -> Rotation:
+        """Inside the caller's transaction: people who left the group the members follow leave the
+        rotation once their shift is over (rotations/membership.py), recorded in its history."""
+        kept, done = without_leavers(rotation)
+        source = rotation.member_source
+        if source is None:
+            return kept
+        for person in done:
+            await events.record(
+                self._db,
+                "rotation.members",
+                now,
+                None,
+                rotation.id,
+                removed=person,
+                after_shift=True,
+                group=source.usergroup_id,
+                handle=source.handle,
+            )
+        return kept
 
     async def _record_duty(self, change: DutyChange) -> None:
         """The duty change in the rotation's history, and in the log."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from roundrobin.rotations.model import ALPHABETICAL, GROUP_ORDER
 from roundrobin.rotations.schedule import Schedule, ScheduleError, validate
 from roundrobin.text import clean_text
 
@@ -28,6 +29,10 @@ class RotationDraft:
     schedule: Schedule = field(default_factory=Schedule)
     pd_schedule_id: str | None = None
     members_may_rotate: bool = True  # members may rotate, hand over and set on duty, not only managers
+    # The members follow this Slack user group (members then come from it, not from the form).
+    members_group_id: str | None = None
+    members_group_handle: str | None = None
+    members_order: str = GROUP_ORDER  # the group's order, or alphabetical
 
     def normalised(self) -> RotationDraft:
         """What a person meant: names on one line without invisible controls, codes upper-case."""
@@ -66,6 +71,8 @@ def check(draft: RotationDraft, pagerduty_connected: bool) -> dict[str, str]:
         elif not draft.pd_schedule_id:
             errors["pd_schedule"] = "Choose the PagerDuty schedule this rotation follows."
     else:
+        if draft.members_order not in (GROUP_ORDER, ALPHABETICAL):
+            errors["members_order"] = "Choose the group's order or alphabetical."
         if draft.members is not None and len(draft.members) > MAX_MEMBERS:
             errors["members"] = f"A rotation can have up to {MAX_MEMBERS} members."
         try:

@@ -62,6 +62,11 @@ class DutyService(Changes):
             _settable(rotation)
             if user_id not in rotation.members:
                 raise NotAllowed("Only a member of the rotation can be set on duty. Add them in Edit first.")
+            if rotation.member_source and user_id in rotation.member_source.leaving:
+                raise NotAllowed(
+                    f"That person left @{rotation.member_source.handle}: they leave the rotation at the "
+                    "next hand-over."
+                )
             if not rotation.can_serve(user_id):
                 raise NotAllowed(f"That person cannot be on duty: {why_not(rotation.unavailable[user_id])}.")
             if rotation.duty_size <= 1:
@@ -112,6 +117,11 @@ class DutyService(Changes):
                 )
             if actor not in rotation.members:
                 raise NotAllowed(f"You are not in {rotation.code}, so there is nothing to leave.")
+            if rotation.member_source:
+                raise NotAllowed(
+                    f"The members of {rotation.name} are the people in @{rotation.member_source.handle}: "
+                    "leave that user group in Slack, and you leave the rotation after your shift."
+                )
             on_duty = tuple(u for u in rotation.on_duty if u != actor)
             if not on_duty and actor in rotation.on_duty and rotation.next_up:
                 on_duty = (rotation.next_up,)
@@ -140,6 +150,11 @@ class DutyService(Changes):
             self._require_edit(who, rotation, None)
             if rotation.bound:
                 raise NotAllowed(f"{rotation.code} follows PagerDuty: its members come from there.")
+            if rotation.member_source:
+                raise NotAllowed(
+                    f"The members of {rotation.code} are the people in @{rotation.member_source.handle}: "
+                    "take them out of that user group in Slack."
+                )
             if user_id not in rotation.members:
                 raise AlreadyChanged(f"That person is no longer in {rotation.code}.")
             if rotation.can_serve(user_id):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from roundrobin.access import Access
 from roundrobin.db import Database
-from roundrobin.rotations import codes, references, templates
+from roundrobin.rotations import codes, following, references, templates
 from roundrobin.rotations.changes import ANNOUNCE_MAX_DELAY, ANNOUNCE_QUIET, Changes
 from roundrobin.rotations.draft import RotationDraft, check, normalise_code
 from roundrobin.rotations.errors import DraftError
@@ -80,6 +80,8 @@ class RotationEditor(Changes):
                 f"That group now follows {holder[1]} ({holder[2]}), saved a moment ago: a group can "
                 "follow one rotation. Create a new group for this one."
             )
+        for problem in await following.race_problems(self._db, draft, except_id):
+            errors.setdefault(*problem)
         if errors:
             raise DraftError(errors)
 
@@ -89,9 +91,13 @@ class RotationEditor(Changes):
         actor: str,
         pagerduty_connected: bool | None = None,
         existing: Rotation | None = None,
+        known: dict[str, str] | None = None,
     ) -> None:
-        """Every problem with the draft, its ids and what the actor may bind, before anything is made."""
-        errors = check(draft, await self._connected(pagerduty_connected))
+        """Every problem with the draft, its ids and what the actor may bind, before anything is made
+        (`known`: problems found already with the group the members follow; None: look now)."""
+        if known is None:
+            draft, known = await following.members_of_group(draft, existing, self._workspace, self._db)
+        errors = {**known, **check(draft, await self._connected(pagerduty_connected))}
         if "code" not in errors and await store.code_taken(
             self._db, draft.code, existing.id if existing else None
         ):
@@ -136,8 +142,10 @@ class RotationEditor(Changes):
         self, draft: RotationDraft, actor: str, pagerduty_connected: bool | None = None
     ) -> Rotation:
         pagerduty_connected = await self._connected(pagerduty_connected)
-        draft = draft.normalised()
-        await self.validate(draft, actor, pagerduty_connected)
+        draft, group_problems = await following.members_of_group(
+            draft.normalised(), None, self._workspace, self._db
+        )
+        await self.validate(draft, actor, pagerduty_connected, known=group_problems)
         draft = await self._with_group(draft)
         now = self._clock()
         blank = Rotation(id=0, name="", code="", created_by=actor, created_at=now, updated_at=now)
@@ -173,8 +181,10 @@ class RotationEditor(Changes):
         current = await self._get(rotation_id)
         async with self._refusals():
             self._require_edit(who, current, expected_rev)  # fails fast; checked again inside
-        draft = draft.normalised()
-        await self.validate(draft, actor, pagerduty_connected, current)
+        draft, group_problems = await following.members_of_group(
+            draft.normalised(), current, self._workspace, self._db
+        )
+        await self.validate(draft, actor, pagerduty_connected, current, known=group_problems)
         draft = await self._with_group(draft)
         now = self._clock()
         async with self._transaction():
@@ -350,6 +360,7 @@ class RotationEditor(Changes):
                 pd_schedule_id=draft.pd_schedule_id,
                 pd_status=None if draft.pd_schedule_id != rotation.pd_schedule_id else rotation.pd_status,
                 schedule=Schedule(),
+                member_source=None,
                 next_hand_over_at=None,
             )
             if draft.pd_schedule_id == rotation.pd_schedule_id:
@@ -379,6 +390,7 @@ class RotationEditor(Changes):
             schedule=schedule,
             next_hand_over_at=hand_over.timestamp() if hand_over else None,
             on_duty_until=hand_over.timestamp() if hand_over else None,
+            member_source=following.source_of(rotation, draft, members),
         )
 
 

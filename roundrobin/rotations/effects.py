@@ -55,12 +55,13 @@ def plan(
     reverted_by: str | None = None,
 ) -> Effects:
     """Everything Slack should be told of `after`, having been told of `before` (None: a new
-    rotation). `editor`: who saved a form (people they added are told); `reverted_by`: who
+    rotation). `editor`: who saved a form (people they added are told, unless the members follow a
+    user group: joining it was their own doing); `reverted_by`: who
     disconnected PagerDuty (the channels of a rotation that stopped following it are told)."""
     posts: list[Post] = []
     if change is not None:
         posts += _duty_posts(change)
-    if editor is not None and not after.bound:
+    if editor is not None and not after.bound and after.member_source is None:  # a group's: no DMs
         known = before.members if before else ()
         posts += [
             Post(ADDED, person, Notice(editor, Words.of(after)))

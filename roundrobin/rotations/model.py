@@ -13,6 +13,7 @@ from roundrobin.rotations.schedule import Schedule
 DEACTIVATED = "deactivated"
 BOT = "bot"
 MISSING = "missing"  # Slack does not know the id (any more): gone, or of another workspace
+LEFT_GROUP = "left_group"  # out of the user group the members follow: off after their shift
 GUEST = "guest"
 SINGLE_CHANNEL_GUEST = "single_channel_guest"
 GUESTS = frozenset({GUEST, SINGLE_CHANNEL_GUEST})
@@ -28,6 +29,7 @@ WHY_NOT = {
     SINGLE_CHANNEL_GUEST: "they are a single-channel guest, and Slack keeps guests out of user groups",
     "away": "they are away",
     "skipped": "their turn was skipped",
+    LEFT_GROUP: "they left the user group the rotation's members follow",
 }
 
 
@@ -142,6 +144,21 @@ class Holidays:
         return cls(data["country"], data.get("subdivision"), data.get("mode", "stay"))
 
 
+GROUP_ORDER, ALPHABETICAL = "group", "alphabetical"  # turn orders of members that follow a group
+
+
+@dataclass(frozen=True)
+class MemberSource:
+    """The Slack user group a manual rotation's members follow (rotations/membership.py has the rules)."""
+
+    usergroup_id: str
+    handle: str
+    order: str = GROUP_ORDER  # the first turn order: the group's, or alphabetical; newcomers join at the end
+    # People out of the group whose shift is not over (on duty, or their turn): they leave the
+    # rotation at the next hand-over.
+    leaving: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Rotation:
     id: int
@@ -189,6 +206,7 @@ class Rotation:
     working_hours: WorkingHours | None = None
     holidays: Holidays | None = None
     duty_why: str = "turn"  # why these people are on duty now (rotations/timeline.py: turn, cover, closed…)
+    member_source: MemberSource | None = None  # the members follow a Slack user group
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)

@@ -8,7 +8,7 @@ from roundrobin.rotations import references
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.references import Workspace
-from roundrobin.store import events
+from roundrobin.store import events, member_groups
 from roundrobin.store import rotations as store
 
 
@@ -59,6 +59,9 @@ class RotationQueries:
             staying = existing.on_duty if existing and existing.bound else ()
         else:
             members = draft.members if draft.members is not None else (existing.members if existing else ())
+            if draft.members_group_id and not members:  # the members follow a group: its people
+                followed = await self._workspace.group(draft.members_group_id)
+                members = followed.users if followed else ()
             staying = tuple(u for u in (existing.on_duty if existing else ()) if u in members) or members[:1]
         return tuple(u for u in group.users if u not in staying)
 
@@ -69,10 +72,19 @@ class RotationQueries:
         are in for members; never one another rotation follows (the one edited may keep its own)."""
         who = await self._access.actor(actor)
         held = await store.group_holders(self._db)
+        followed = set(await member_groups.followed(self._db))  # teams: never rewritten to who is on duty
         current = await store.get(self._db, editing) if editing else None
         own = current.usergroup_id if current and who.may_edit(current) else None
         return [
             g
             for g in await self._workspace.groups(query)
-            if (g.id not in held or g.id == own) and (who.manager or actor in g.users or g.id == own)
+            if (g.id not in held or g.id == own)
+            and g.id not in followed
+            and (who.manager or actor in g.users or g.id == own)
         ][:99]
+
+    async def followable_groups(self, query: str) -> list[references.Group]:
+        """The user groups a rotation's members may follow: any but the on-duty groups rotations
+        keep (Round Robin sets those to whoever is on duty: they are not teams)."""
+        held = await store.group_holders(self._db)
+        return [g for g in await self._workspace.groups(query) if g.id not in held][:99]

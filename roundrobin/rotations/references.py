@@ -18,6 +18,7 @@ from roundrobin.access import MANAGERS, Access
 from roundrobin.db import Database
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Rotation
+from roundrobin.store import member_groups
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
 
@@ -57,6 +58,19 @@ class Workspace(Protocol):
         """The workspace's user groups whose handle or name contains `query`, by handle."""
         ...
 
+    async def group_users(self, group_id: str) -> tuple[str, ...] | None:
+        """The people in a user group now, in the group's order; None when Slack has no such group.
+        Raises NotReadable when Slack cannot answer."""
+        ...
+
+    async def people_names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Person → their name in Slack (learning their accounts: guests, deactivated…)."""
+        ...
+
+
+class NotReadable(Exception):
+    """Slack could not answer a read just now (down, slow, rate-limited): try again later."""
+
 
 async def problems(
     draft: RotationDraft,
@@ -69,7 +83,8 @@ async def problems(
     """Field → what is wrong with the ids in the draft, or what the actor may not bind."""
     errors: dict[str, str] = {}
     manager = await access.can_manage(actor)
-    if draft.source != "pagerduty" and draft.members is not None:
+    # Members that follow a user group are whoever is in it (rotations/following.py checks the group).
+    if draft.source != "pagerduty" and draft.members is not None and not draft.members_group_id:
         added = [u for u in draft.members if not existing or u not in existing.members]
         if bad := await workspace.not_people(added):
             errors["members"] = (
@@ -134,6 +149,11 @@ async def _group_problem(
         return (
             f"@{group.handle} already follows {holder[1]} ({holder[2]}): a group can follow one rotation. "
             "Create a new group for this one."
+        )
+    if follower := await member_groups.follower_label(db, group_id, existing.id if existing else None):
+        return (
+            f"The members of {follower[0]} ({follower[1]}) follow @{group.handle}: Round Robin would replace "
+            "its people with whoever is on duty. Create a new group for this one."
         )
     if not manager and actor not in group.users:
         return (

@@ -9,7 +9,6 @@ one at a time the clocks repeat (01:30 on the fall-back night) happens the first
 from __future__ import annotations
 
 import functools
-
 import json
 import re
 from dataclasses import asdict, dataclass, replace

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from roundrobin.rotations.model import Rotation, WorkingHours
+from roundrobin.rotations.model import LEFT_GROUP, Rotation, WorkingHours
 from roundrobin.rotations.schedule import next_hand_over, zone
 
 # Why someone is on duty (or nobody is).
@@ -235,6 +235,8 @@ def unavailable(plan: Plan, person: str, start: float, end: float) -> str | None
     rotation = plan.rotation
     if not rotation.can_serve(person):
         return rotation.unavailable.get(person, "left")
+    if rotation.member_source and person in rotation.member_source.leaving:
+        return LEFT_GROUP  # out of the group the members follow: no new turn, ever
     for period in plan.away_lookup.get(person, ()):
         if period.start < end and period.end > start:
             return AWAY

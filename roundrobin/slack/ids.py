@@ -74,6 +74,9 @@ class Rotations(StrEnum):
     ORDER_WHERE = "rot_order_where"
     START = "rot_start"
     GROUP_CONFIRM = "rot_group_confirm"
+    # members that follow a user group, and their first turn order
+    MEMBERS_GROUP = "rot_members_group"
+    MEMBERS_ORDER = "rot_members_order"
 
 
 class MenuChoice(StrEnum):

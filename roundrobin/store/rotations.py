@@ -10,7 +10,7 @@ from dataclasses import replace
 from roundrobin.db import Database, Row
 from roundrobin.rotations.model import Holidays, Rotation, Unmatched, WorkingHours
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.store import directory, outbox
+from roundrobin.store import directory, member_groups, outbox
 
 _COLUMNS = (
     "id, name, code, created_by, description, source, pd_schedule_id, schedule, on_duty_since, "
@@ -36,6 +36,7 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
             members[m["rotation_id"]].append((m["slack_user_id"], bool(m["on_duty"])))
     # Who of them Slack keeps out of user groups (deactivated, guests…), from the cached directory.
     unavailable = await directory.unavailable(db, {u for people in members.values() for u, _ in people})
+    sources = await member_groups.of(db, ids)
     result = []
     for r in rows:
         data = dict(r)
@@ -54,6 +55,7 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
         data["unavailable"] = {u: unavailable[u] for u in data["members"] if u in unavailable}
+        data["member_source"] = sources.get(r["id"])
         result.append(Rotation(**data))
     return result
 
@@ -236,8 +238,8 @@ async def insert(db: Database, rotation: Rotation) -> int:
 
 
 async def save(db: Database, rotation: Rotation) -> None:
-    """Write every field of an existing rotation, its members and who of them is on duty (the Slack
-    work it wants is recorded by store/effects.py).
+    """Write every field of an existing rotation, its members and who of them is on duty, and the
+    group they follow (the Slack work it wants is recorded by store/effects.py).
 
     Callers read the rotation inside the same transaction they save it in, so nothing another task
     wrote in between is overwritten.
@@ -249,6 +251,7 @@ async def save(db: Database, rotation: Rotation) -> None:
             "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
             [(rotation.id, i, u, int(u in rotation.on_duty)) for i, u in enumerate(rotation.members)],
         )
+        await member_groups.write(db, rotation)
 
 
 class GroupHeld(Exception):

@@ -19,6 +19,7 @@ def test_the_manifest_turns_on_what_the_app_needs():
         "app_home_opened",
         "app_mention",
         "user_change",
+        "subteam_members_changed",
     ]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/rr"]
@@ -29,8 +30,14 @@ def test_the_fake_slack_installs_with_the_manifest_scopes():
 
 
 def test_every_event_the_app_subscribes_to_has_its_scope():
-    # Slack's event reference: user_change needs users:read (which the directory already uses).
-    needs = {"app_home_opened": None, "app_mention": "app_mentions:read", "user_change": "users:read"}
+    # Slack's event reference: user_change needs users:read (which the directory already uses),
+    # subteam_members_changed usergroups:read (docs.slack.dev/reference/events/subteam_members_changed).
+    needs = {
+        "app_home_opened": None,
+        "app_mention": "app_mentions:read",
+        "user_change": "users:read",
+        "subteam_members_changed": "usergroups:read",
+    }
     events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert set(events) <= set(needs)
     assert {needs[e] for e in events if needs[e]} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])

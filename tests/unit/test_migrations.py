@@ -74,6 +74,8 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
             dora = (await directory.by_ids(db, ["U4"]))["U4"]
             assert dora.why_unavailable == DEACTIVATED and not dora.is_restricted and not dora.missing
             assert (await store.get(db, 7)).unavailable == {"U4": DEACTIVATED}
+        if version >= 1:
+            assert (await store.get(db, 7)).member_source is None, "no rotation followed a group before"
     finally:
         await db.close()
 
@@ -86,4 +88,5 @@ def test_every_migration_has_fixtures_or_is_new_tables_only():
     # 9 renames two columns of rotations.
     # 10 adds columns whose defaults are right for every rotation, and tables of its own.
     # 11 adds a column whose default ('turn') is right for every rotation until its next settle.
-    assert len(MIGRATIONS) == 11, "new migration: extend FIXTURES and this test"
+    # 12 adds a table of its own (member_groups: no rotation followed a user group before).
+    assert len(MIGRATIONS) == 12, "new migration: extend FIXTURES and this test"

@@ -56,9 +56,14 @@ def usergroups_list(ws: Workspace, args: dict) -> dict:
 
 
 def usergroups_users_list(ws: Workspace, args: dict) -> dict:
-    """The users of one group."""
+    """The users of one group, in its order. A disabled group answers only with include_disabled
+    ("Allow results that involve disabled User Groups"; Slack documents no error of its own for it,
+    so the fake says what it says for a group it cannot find)."""
     ws.require_scope("usergroups:read")
-    return {"users": list(_group(ws, args)["users"])}
+    group = _group(ws, args)
+    if not group["enabled"] and not flag(args, "include_disabled"):
+        raise SlackError("no_such_subteam")
+    return {"users": list(group["users"])}
 
 
 def usergroups_create(ws: Workspace, args: dict) -> dict:
@@ -108,10 +113,44 @@ def usergroups_users_update(ws: Workspace, args: dict) -> dict:
     refusal = next((e for e in map(_refused(ws), user_ids) if e), None)
     if refusal:
         raise SlackError(refusal)
-    group["users"] = user_ids
-    group["date_update"] = int(ws.clock())
-    group["updated_by"] = ws.bot_user_id
+    set_members(ws, group, user_ids, by=ws.bot_user_id)
     return {"usergroup": usergroup_json(ws, group)}
+
+
+def set_members(ws: Workspace, group: dict, users: list[str], *, by: str, tell_app: bool = True) -> object:
+    """A group's people change (by the app or by a person): Slack sends subteam_members_changed to
+    the app when someone was added or removed (returns what Workspace.tell_app returns)."""
+    before, previous = list(group["users"]), group.get("date_update", 0)
+    group["users"] = list(users)
+    group["date_update"] = int(ws.clock())
+    group["updated_by"] = by
+    added = [u for u in users if u not in before]
+    removed = [u for u in before if u not in users]
+    if not (added or removed) or not tell_app or "usergroups:read" not in ws.scopes:
+        return None  # no change; a lost event; or an app without the event's scope never hears of it
+    event = subteam_members_changed(ws, group["id"], added, removed, previous, group["date_update"])
+    return ws.tell_app(event, context=group["id"])
+
+
+def subteam_members_changed(
+    ws: Workspace, group_id: str, added: list[str], removed: list[str], previous: int, update: int
+) -> dict:
+    """The event (docs.slack.dev/reference/events/subteam_members_changed, scope usergroups:read):
+    the delta only, with the group's previous and new date_update so a client can tell it missed
+    one. The reference's example writes the counts as strings ("3"); a payload captured from Slack
+    (rickeyski/slack-api#96) and Slack's own TypeScript types have numbers, as here, and event_ts."""
+    return {
+        "type": "subteam_members_changed",
+        "subteam_id": group_id,
+        "team_id": ws.team_id,
+        "date_previous_update": previous,
+        "date_update": update,
+        "added_users": added,
+        "added_users_count": len(added),
+        "removed_users": removed,
+        "removed_users_count": len(removed),
+        "event_ts": f"{ws.clock():.6f}",
+    }
 
 
 def _refused(ws: Workspace):

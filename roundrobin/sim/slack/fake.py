@@ -17,8 +17,10 @@ would work against Slack.
 
 What people do besides the app's views: ``slack.user(U).say(channel, text, thread_ts)`` (an
 @mention of the bot reaches the app as app_mention), ``.click_in_message(message, action_id)``,
-``.set_topic(channel, text)`` and ``slack.edit_usergroup_by_hand(group, users=...)``; none is a Web
-API call. Admins change accounts with ``await slack.deactivate(U)``, ``reactivate(U)`` and
+``.set_topic(channel, text)``, ``slack.edit_usergroup_by_hand(group, users=...)`` and
+``await slack.change_usergroup(group, users, by=U)`` (which waits for the app to hear of it); none is
+a Web API call. A group's people changing (by a person or by the app's usergroups.users.update)
+reaches the app as subteam_members_changed (``tell_app=False``: an event that never reached it). Admins change accounts with ``await slack.deactivate(U)``, ``reactivate(U)`` and
 ``change_account(U, is_restricted=True)``: the app hears of it through a user_change event (unless
 ``tell_app=False``: an event that never reached it). Reading conversations: ``history``, ``thread``, ``dms_to``, ``channel(id).topic``.
 
@@ -39,11 +41,13 @@ from aiohttp import web
 
 from roundrobin.sim.slack.api import WebApi
 from roundrobin.sim.slack.api_directory import user_json
+from roundrobin.sim.slack.api_usergroups import usergroup_json
 from roundrobin.sim.slack.controls import FaultControls
+from roundrobin.sim.slack.events import EventFeed
 from roundrobin.sim.slack.faults import WRITE_METHODS, Outage
 from roundrobin.sim.slack.http_server import WebApiServer
-from roundrobin.sim.slack.payloads import interaction, user_change
-from roundrobin.sim.slack.people import change_account, edit_usergroup
+from roundrobin.sim.slack.payloads import event_callback, interaction, user_change
+from roundrobin.sim.slack.people import change_account, change_members, edit_usergroup
 from roundrobin.sim.slack.ratelimit import METHOD_TIERS
 from roundrobin.sim.slack.socket_mode import AckRecord, AckTimeout, SocketModeHub
 from roundrobin.sim.slack.user import SlackUser
@@ -96,6 +100,8 @@ class FakeSlack(FaultControls):
         if rate_limits:
             self.enforce_rate_limits()
         self.socket = SocketModeHub(app_id=app_id, tickets=self.workspace.tickets)
+        self._events = EventFeed(self._deliver_event, self.socket.connected)
+        self.workspace.event_sink = self._queue_event
         self.url = ""
         self.client_url: str | None = None  # where "open the app in Slack" lands (the demo page)
         self._runner: web.AppRunner | None = None
@@ -121,6 +127,7 @@ class FakeSlack(FaultControls):
         bound_host, bound_port = self._runner.addresses[0][:2]
         self.url = f"http://{bound_host}:{bound_port}"
         self.workspace.socket_url = f"ws://{bound_host}:{bound_port}/link/"
+        self._events.start()
         return self
 
     async def _handle_app_redirect(self, request: web.Request) -> web.Response:
@@ -135,6 +142,7 @@ class FakeSlack(FaultControls):
     async def stop(self) -> None:
         """Close Socket Mode connections, drop requests left hanging, and stop the server."""
         self.server.closing.set()
+        await self._events.stop()
         await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -294,6 +302,18 @@ class FakeSlack(FaultControls):
             enabled=enabled,
         )
 
+    async def change_usergroup(
+        self, group_id: str, users: Iterable[str], *, by: str, tell_app: bool = True
+    ) -> dict:
+        """A person (``by``) changes who is in a user group in Slack's client. Slack sends
+        subteam_members_changed to the app over Socket Mode (after the events before it), and this
+        waits for the app's ack; with ``tell_app=False`` the event never reaches the app. Returns
+        the group as usergroups.list shows it now."""
+        delivered = change_members(self.workspace, group_id, users, by=by, tell_app=tell_app)
+        if isinstance(delivered, asyncio.Future) and (error := await delivered) is not None:
+            raise error
+        return usergroup_json(self.workspace, self.workspace.usergroups[group_id])
+
     def add_usergroup(
         self, id: str, handle: str, name: str, users: Iterable[str] = (), enabled: bool = True
     ) -> dict:
@@ -408,6 +428,13 @@ class FakeSlack(FaultControls):
     ) -> dict | None:
         """Push an envelope to the app and return its ack payload; AckTimeout after 3 seconds."""
         return await self.socket.send_envelope(type, payload, accepts_response_payload, on_ack=on_ack)
+
+    def _queue_event(self, event: dict, context: str) -> asyncio.Future | None:
+        """Workspace.tell_app: queue the event for the app, in order (see events.py)."""
+        return self._events.push(event_callback(self.workspace, event, context=context))
+
+    async def _deliver_event(self, payload: dict) -> None:
+        await self.send_envelope("events_api", payload)
 
     async def disconnect(self, reason: str = "refresh_requested") -> None:
         """Send a ``disconnect`` frame; the app reconnects through apps.connections.open."""

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterable
 
+from roundrobin.sim.slack.api_usergroups import set_members
 from roundrobin.sim.slack.workspace import MAX_TOPIC_LENGTH, Channel, User, Workspace
 
 # <@U123> or <@U123|alice>: how a mention looks in a message's text.
@@ -118,18 +119,14 @@ def edit_usergroup(
 ) -> dict:
     """A person (``by``) edits a user group in Slack's client: members, name, handle, description, on/off.
 
-    Unlike usergroups.users.update, the client lets a person remove every member.
+    Unlike usergroups.users.update, the client lets a person remove every member. A change of
+    members reaches the app as subteam_members_changed (api_usergroups.set_members).
     """
     group = ws.usergroups.get(group_id)
     if group is None:
         raise LookupError(f"no user group {group_id!r}")
     if users is not None:
-        members = list(dict.fromkeys(users))
-        for member in members:
-            person = ws.users.get(member)
-            if person is None or person.deleted or person.is_bot:
-                raise AssertionError(f"the member picker offers no {member!r}: not an active person")
-        group["users"] = members
+        change_members(ws, group_id, users, by=by)
     changes = {"name": name, "handle": handle, "description": description, "enabled": enabled}
     group.update({key: value for key, value in changes.items() if value is not None})
     group["date_update"] = int(ws.clock())
@@ -138,6 +135,26 @@ def edit_usergroup(
     if by is not None:
         group["updated_by"] = by
     return group
+
+
+def change_members(
+    ws: Workspace, group_id: str, users: Iterable[str], *, by: str | None = None, tell_app: bool = True
+) -> object:
+    """A person changes who is in a user group in Slack's client (the member picker offers active
+    people only, and lets them remove everyone). Slack tells the app with subteam_members_changed
+    unless ``tell_app`` is False (an event that never reached it); returns what the event feed
+    returns for it (a future resolved once the app acked it), or None."""
+    group = ws.usergroups.get(group_id)
+    if group is None:
+        raise LookupError(f"no user group {group_id!r}")
+    members = list(dict.fromkeys(users))
+    for member in members:
+        person = ws.users.get(member)
+        if person is None or person.deleted or person.is_bot:
+            raise AssertionError(f"the member picker offers no {member!r}: not an active person")
+    return set_members(
+        ws, group, members, by=by or group.get("updated_by") or ws.bot_user_id, tell_app=tell_app
+    )
 
 
 def change_account(

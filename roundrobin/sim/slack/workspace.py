@@ -134,6 +134,9 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.hooks: dict[str, Hook] = {}
         self.tickets: set[str] = set()
+        # Where events for the app go (FakeSlack's event feed, once it listens): called with the
+        # inner event and its event_context, returns what the feed returns (None: not delivered).
+        self.event_sink: Callable[[dict, str], object] | None = None
         self._counter = itertools.count(1)
 
     @property
@@ -258,6 +261,12 @@ class Workspace:
         }
         self.ephemerals[user_id].append(message)
         return message
+
+    # --- events ---
+
+    def tell_app(self, event: dict, context: str) -> object:
+        """Slack sends the app an event about something that happened here (no I/O: the sink queues it)."""
+        return self.event_sink(event, context) if self.event_sink is not None else None
 
     # --- triggers, response_urls and socket tickets ---
 

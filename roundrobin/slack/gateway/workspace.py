@@ -2,7 +2,8 @@
 
 Implements rotations.references.Workspace: who is a real, active person (the cached directory, then
 users.info), which channels Round Robin can tell (conversations.info) and which a person is in
-(users.conversations), the user groups (usergroups.list, cached briefly), and creating a group.
+(users.conversations), the user groups (usergroups.list, cached briefly) and the people in one now
+(usergroups.users.list, for members that follow a group), and creating a group.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations.model import GONE
-from roundrobin.rotations.references import Group
+from roundrobin.rotations.references import Group, NotReadable
 from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.usergroups import Usergroups
 from roundrobin.slack.views.blocks import is_id
@@ -77,6 +79,25 @@ class SlackWorkspace:
 
     async def groups(self, query: str) -> list[Group]:
         return await self._usergroups.search(query)
+
+    async def group_users(self, group_id: str) -> tuple[str, ...] | None:
+        """The people in a group now (usergroups.users.list, Tier 2), disabled groups included."""
+        if not is_id("group", group_id):
+            return None
+        try:
+            answer = await self._client.usergroups_users_list(usergroup=group_id, include_disabled=True)
+        except SlackApiError as e:
+            if e.response.get("error") == "no_such_subteam":
+                return None
+            raise NotReadable(str(e.response.get("error"))) from None
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise NotReadable(type(e).__name__) from None
+        return tuple(dict.fromkeys(u for u in answer.get("users") or () if is_id("user", u)))
+
+    async def people_names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Names from the cached directory (newcomers looked up, and so their accounts learned)."""
+        people = await self._directory.people(user_ids)
+        return {u: p.real_name or p.name for u, p in people.items()}
 
     async def group(self, group_id: str) -> Group | None:
         if not is_id("group", group_id):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 from roundrobin.rotations.draft import RotationDraft
-from roundrobin.rotations.model import Notifications
+from roundrobin.rotations.model import GROUP_ORDER, Notifications
 from roundrobin.rotations.schedule import Schedule, normalise_time
 from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
 from roundrobin.slack.views.blocks import is_id
@@ -108,6 +108,9 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
     )
     pd_option = get(b.PD_SCHEDULE).get("selected_option") or {}
     group_option = get(b.GROUP).get("selected_option") or {}
+    members_group = get(b.MEMBERS_GROUP).get("selected_option") or {}
+    members_group_id = members_group.get("value") if members_group.get("value") != NO_GROUP else None
+    order = (get(b.MEMBERS_ORDER).get("selected_option") or {}).get("value")
     new_handle = (get(b.NEW_GROUP).get("value") or "").strip().lstrip("@") or None
     may_rotate = values.get(b.MAY_ROTATE, {}).get(b.MAY_ROTATE)
     version = meta.members_v
@@ -125,6 +128,8 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         pd_schedule_id=pd_option.get("value"),
         # Not shown (PagerDuty source): members may, as for a new rotation.
         members_may_rotate=bool(may_rotate.get("selected_options")) if may_rotate is not None else True,
+        members_group_id=members_group_id if isinstance(members_group_id, str) else None,
+        members_order=order if isinstance(order, str) else GROUP_ORDER,
     )
     return RotationForm(
         draft=draft,
@@ -137,8 +142,14 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         if group_option.get("value") == NO_GROUP
         else (group_option.get("text") or {}).get("text"),
         group_confirmed=bool(get(b.GROUP_CONFIRM).get("selected_options")),
+        members_group_label=_label(members_group) if members_group_id else None,
         members_version=version,
     )
+
+
+def _label(chosen_option: dict) -> str | None:
+    text = (chosen_option.get("text") or {}).get("text")
+    return text if isinstance(text, str) else None
 
 
 def turn_order_move(view: dict) -> tuple[str, int] | None:
@@ -176,6 +187,8 @@ _ERROR_BLOCKS = {
     "usergroup": Rotations.GROUP,
     "usergroup_confirm": Rotations.GROUP_CONFIRM,
     "new_usergroup": Rotations.NEW_GROUP,
+    "members_group": Rotations.MEMBERS_GROUP,
+    "members_order": Rotations.MEMBERS_ORDER,
 }
 
 

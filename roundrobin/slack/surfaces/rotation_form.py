@@ -2,7 +2,9 @@
 
 Redraws happen when Source, Rotates, the time, the time zone, weekends, the weekday or the repeat
 changes (other fields and the first hand-over follow), when an existing user group is chosen (who
-would be removed from it, and a box to confirm), and when someone is moved in the turn order.
+would be removed from it, and a box to confirm), when a group is chosen for the members to follow
+(who is in it; the members picker gives way to the turn order choice), and when someone is moved
+in the turn order.
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from roundrobin.slack.surfaces.deps import deps, refusals
 from roundrobin.slack.surfaces.forms import parse_rotation_form, rotation_errors, turn_order_move
 from roundrobin.slack.views.blocks import esc, option
 from roundrobin.slack.views.metadata import RotationFormMeta
-from roundrobin.slack.views.rotation_modals import NO_GROUP, NO_GROUP_LABEL, RotationForm, rotation_modal
+from roundrobin.slack.views.rotation_modals import (
+    NO_GROUP,
+    NO_GROUP_LABEL,
+    NO_MEMBERS_GROUP_LABEL,
+    RotationForm,
+    rotation_modal,
+)
 
 
 def register(app: AsyncApp) -> None:
@@ -39,6 +47,7 @@ def register(app: AsyncApp) -> None:
         Rotations.EVERY,
         Rotations.SKIP,
         Rotations.GROUP,
+        Rotations.MEMBERS_GROUP,
     ):
         app.action(choice)(on_redraw)
     app.action(Rotations.ORDER_WHO)(on_turn_order)
@@ -46,6 +55,7 @@ def register(app: AsyncApp) -> None:
     app.options(Rotations.TZ)(tz_options)
     app.options(Rotations.PD_SCHEDULE)(schedule_options)
     app.options(Rotations.GROUP)(group_options)
+    app.options(Rotations.MEMBERS_GROUP)(members_group_options)
     app.view(Rotations.FORM_VIEW)(on_submit)
 
 
@@ -86,6 +96,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         schedule=rotation.schedule,
         pd_schedule_id=rotation.pd_schedule_id,
         members_may_rotate=rotation.members_may_rotate,
+        **_following(rotation),
     )
     schedule_id = rotation.pd_schedule_id
     schedule = (await services.sync.schedules([schedule_id])).get(schedule_id) if schedule_id else None
@@ -103,7 +114,30 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         now=services.clock(),
         sync_every=services.settings.sync_interval_seconds,
         names=await _names(services, draft.members or ()),
+        **await _members_group(services, draft),
     )
+
+
+def _following(rotation: Rotation) -> dict:
+    """The draft's fields for members that follow a user group."""
+    source = rotation.member_source
+    if source is None or rotation.bound:
+        return {}
+    return {
+        "members_group_id": source.usergroup_id,
+        "members_group_handle": source.handle,
+        "members_order": source.order,
+    }
+
+
+async def _members_group(services: Services, draft: RotationDraft) -> dict:
+    """What the form shows of the group the members follow: its label, and who is in it now."""
+    if not draft.members_group_id:
+        return {}
+    group = await services.rotations.group(draft.members_group_id)
+    if group is None:
+        return {"members_group_label": f"@{draft.members_group_handle or draft.members_group_id}"}
+    return {"members_group_label": _group_label(group), "members_group_users": group.users}
 
 
 @refusals()
@@ -147,9 +181,20 @@ async def _own_form(services: Services, body: dict) -> RotationForm:
 
 
 async def _redrawn(services: Services, form: RotationForm) -> RotationForm:
-    """What a redrawn form needs beyond its fields: names, the suggested code, the group warning."""
+    """What a redrawn form needs beyond its fields: names, the suggested code, the group warning,
+    who is in the group the members follow."""
+    draft = form.draft
+    if draft.members_group_id:
+        group = await services.rotations.group(draft.members_group_id)
+        form = replace(form, draft=replace(draft, members_group_handle=group.handle if group else None))
+    elif not draft.members and form.rotation_id is not None:
+        # The group was just cleared: the picker starts from the members the rotation has now.
+        rotation = await services.rotations.get(form.rotation_id)
+        if rotation and rotation.member_source and len(rotation.members) <= MAX_MEMBERS:
+            form = replace(form, draft=replace(draft, members=rotation.members))
     return replace(
         form,
+        **await _members_group(services, form.draft),
         now=services.clock(),
         sync_every=services.settings.sync_interval_seconds,
         names=await _names(services, form.draft.members or ()),
@@ -188,6 +233,15 @@ async def group_options(ack: AsyncAck, body: dict, payload: dict, context: Async
     query = str(payload.get("value") or "")[:80]
     groups = await services.rotations.bindable_groups(user_id, query, editing)
     none = [option(NO_GROUP_LABEL, NO_GROUP)] if not query.strip() else []  # the way back, when browsing
+    await ack(options=[*none, *(option(_group_label(g), g.id) for g in groups)])
+
+
+async def members_group_options(ack: AsyncAck, body: dict, payload: dict, context: AsyncBoltContext) -> None:
+    """Groups a rotation's members may follow (any but the on-duty groups rotations keep), and
+    "No group" first, so the members can be typed again."""
+    query = str(payload.get("value") or "")[:80]
+    groups = await deps(context).rotations.followable_groups(query)
+    none = [option(NO_MEMBERS_GROUP_LABEL, NO_GROUP)] if not query.strip() else []
     await ack(options=[*none, *(option(_group_label(g), g.id) for g in groups)])
 
 

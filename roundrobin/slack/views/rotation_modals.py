@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from roundrobin.rotations.draft import RotationDraft
-from roundrobin.rotations.model import Rotation, Unmatched, why_not
+from roundrobin.rotations.model import ALPHABETICAL, GROUP_ORDER, Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_hand_over, zone
 from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
@@ -76,6 +76,8 @@ class RotationForm:
     group_confirmed: bool = False  # the person ticked "replace its members"
     members_version: int = 0  # bumped when the turn order is changed here (see members_block_id)
     sync_every: int = 60  # SYNC_INTERVAL_SECONDS, for the words under the PagerDuty schedule
+    members_group_label: str | None = None  # the chosen members' group, for the picker to show it
+    members_group_users: tuple[str, ...] = ()  # who is in that group now, as the form shows it
 
 
 CODE_HINT = (
@@ -170,8 +172,8 @@ def _manual_fields(form: RotationForm) -> list[Block]:
     if d.members_may_rotate:
         may_rotate["initial_options"] = [MAY_ROTATE]
     blocks = [
-        members_block,
-        *_turn_order(form),
+        *_members_group(form),
+        *([] if d.members_group_id else [members_block, *_turn_order(form)]),
         input_block(Rotations.MAY_ROTATE, "Who may rotate", may_rotate, optional=True),
         input_block(Rotations.KIND, "Rotates", static_select(Rotations.KIND, KINDS, s.kind), dispatch=True),
     ]
@@ -223,6 +225,55 @@ def _manual_fields(form: RotationForm) -> list[Block]:
         blocks.append(input_block(Rotations.SKIP, "Weekends", element, optional=True, dispatch=True))
     blocks += _first_hand_over(form)
     return blocks
+
+
+MEMBER_ORDERS = [
+    option("The group's order", GROUP_ORDER),
+    option("Alphabetical, by name", ALPHABETICAL),
+]
+NO_MEMBERS_GROUP_LABEL = "No group: choose the members here"
+
+
+def _members_group(form: RotationForm) -> list[Block]:
+    """Members from a user group: chosen, the members follow it instead of being typed."""
+    d = form.draft
+    picker: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": Rotations.MEMBERS_GROUP,
+        "min_query_length": 0,
+        "placeholder": {"type": "plain_text", "text": "Choose a group, or type the members below"},
+    }
+    if d.members_group_id and form.members_group_label:
+        picker["initial_option"] = option(form.members_group_label, d.members_group_id)
+    choice = input_block(
+        Rotations.MEMBERS_GROUP,
+        "Members from a user group",
+        picker,
+        hint=(
+            "The members follow the group: someone who joins it joins the end of the turn order; someone "
+            "who leaves it leaves the rotation after their shift."
+        ),
+        optional=True,
+        dispatch=True,
+    )
+    if not d.members_group_id:
+        return [choice]
+    people = form.members_group_users
+    group = mention(d.members_group_id, handle=d.members_group_handle)
+    named = ", ".join(mention(u) for u in people[:20]) + (
+        f" and {len(people) - 20} more" if len(people) > 20 else ""
+    )
+    count = f"{len(people)} {'person' if len(people) == 1 else 'people'} in it now"
+    return [
+        choice,
+        context(f"Members follow {group}: {count}{': ' + named if people else ''}."),
+        input_block(
+            Rotations.MEMBERS_ORDER,
+            "Turn order",
+            radio_buttons(Rotations.MEMBERS_ORDER, MEMBER_ORDERS, d.members_order),
+            hint="Newcomers join at the end either way, and the people who stay keep their places.",
+        ),
+    ]
 
 
 def members_block_id(version: int) -> str:
@@ -468,15 +519,13 @@ def details_modal(d: Details) -> dict:
     duty = section(f"{source}\n{on_duty_line(r, where)}")
     if d.can_rotate and not r.bound and r.members:
         duty["accessory"] = button("Set on duty…", Rotations.SET_ON_DUTY_OPEN, value=str(r.id))
-    offers = r.cannot_serve[:10] if d.can_edit and not r.bound else ()
+    offers = r.cannot_serve[:10] if d.can_edit and not r.bound and not r.member_source else ()
     notes = summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked, where, len(offers))
     blocks += [duty, context(*notes)]
     blocks.append(notifications_line(r, d.can_edit))
     if not r.bound:
         blocks.append(hours_line(r, d.can_edit))
-    blocks.append(
-        section("*Members*" + (" (from PagerDuty, read-only)" if r.bound else "") + "\n" + _members_text(r))
-    )
+    blocks.append(section(_members_heading(r) + "\n" + _members_text(r)))
     blocks += [remove_offer(r, user, why) for user, why in offers]
     if r.bound:
         blocks += _unmatched_blocks(d)
@@ -511,12 +560,28 @@ def notifications_line(r: Rotation, can_edit: bool) -> Block:
     return section(text, accessory=accessory)
 
 
+def _members_heading(r: Rotation) -> str:
+    if r.bound:
+        return "*Members* (from PagerDuty, read-only)"
+    source = r.member_source
+    if source is None:
+        return "*Members*"
+    order = "alphabetical" if source.order == ALPHABETICAL else "in the group's order"
+    return (
+        f"*Members* follow {mention(source.usergroup_id, handle=source.handle)} ({order}; newcomers join "
+        "at the end, and whoever leaves the group leaves after their shift)"
+    )
+
+
 def _members_text(r: Rotation) -> str:
     if not r.members:
         return "No members yet."
+    leaving = r.member_source.leaving if r.member_source else ()
     lines = []
     for i, user in enumerate(r.members[:40], 1):
         mark = " · :bust_in_silhouette: on duty" if user in r.on_duty else ""
+        if user in leaving:
+            mark += " · :hourglass_flowing_sand: left the group: leaves after this shift"
         if user in r.unavailable:
             mark += f" · :warning: {why_not(r.unavailable[user])}"
         lines.append(f"{i}. {mention(user)}{mark}")
@@ -597,6 +662,8 @@ def _event_line(e: Event) -> str:
         return f"{when}: {after} on duty ({reason}){by}"
     if e.kind == "rotation.edited" and e.detail.get("removed"):
         return f"{when}: {mention(e.detail['removed'])} removed from the rotation{by}"
+    if e.kind == "rotation.members":
+        return f"{when}: {_membership_line(e)}"
     words = {
         "rotation.created": "created",
         "rotation.edited": "edited",
@@ -604,6 +671,22 @@ def _event_line(e: Event) -> str:
         "usergroup.repaired": "the on-duty group was changed by hand in Slack; Round Robin set it back",
     }.get(e.kind, esc(e.kind))
     return f"{when}: {words}{by}"
+
+
+def _membership_line(e: Event) -> str:
+    """A join or leave the user group made: "@grace added, last in the turn order, by Slack user
+    group @oncall-team"."""
+    d = e.detail
+    group = f"Slack user group {mention(str(d.get('group') or ''), handle=d.get('handle'))}"
+    if d.get("added"):
+        return f"{mention(d['added'])} added, last in the turn order, by {group}"
+    if d.get("leaving"):
+        return f"{mention(d['leaving'])} left the group during their shift: they leave the rotation at the next hand-over ({group})"
+    if d.get("back"):
+        return f"{mention(d['back'])} is back in the group and stays in the rotation ({group})"
+    if d.get("removed") and d.get("after_shift"):
+        return f"{mention(d['removed'])} removed from the rotation after their shift, by {group}"
+    return f"{mention(str(d.get('removed') or ''))} removed from the rotation by {group}"
 
 
 def link_modal(rotation_id: int | None, person: Unmatched) -> dict[str, Any]:

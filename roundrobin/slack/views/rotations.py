@@ -104,7 +104,7 @@ def _empty_text(state: RotationsPage) -> str:
 
 def rotation_summary(row: RotationRow) -> list[Block]:
     r = row.rotation
-    offers = r.cannot_serve[:FLAGS_ON_CARD] if row.can_edit and not r.bound else ()
+    offers = r.cannot_serve[:FLAGS_ON_CARD] if row.can_edit and not r.bound and not r.member_source else ()
     blocks = [
         section(summary_text(r, row.schedule_name), accessory=_menu(row)),
         context(
@@ -117,11 +117,13 @@ def rotation_summary(row: RotationRow) -> list[Block]:
     return blocks
 
 
-def member_flag(user: str, why: str) -> str:
-    """A member the turn order passes by, in words: '@alan left Slack — remove them from the rotation?'"""
+def member_flag(user: str, why: str, group: str | None = None) -> str:
+    """A member the turn order passes by, in words: '@alan left Slack — remove them from the
+    rotation?' (`group`: the user group the members follow, where they would be removed)."""
     if why in GONE:
         left = "left Slack" if why != "bot" else "is a bot, not a person"
-        return f":warning: {mention(user)} {left} — remove them from the rotation?"
+        where = f"from {group} in Slack" if group else "from the rotation"
+        return f":warning: {mention(user)} {left} — remove them {where}?"
     return f":warning: {mention(user)} is skipped in turn: {why_not(why)}."
 
 
@@ -254,9 +256,13 @@ def summary_notes(
             notes.append(_ahead_warning(upcoming_unlinked, where))
     else:
         notes.append(f"{len(r.members)} member{'s' if len(r.members) != 1 else ''}")
+        if r.member_source:
+            notes += following_notes(r)
         if rest := r.cannot_serve[flagged:]:
+            source = r.member_source
+            group = mention(source.usergroup_id, handle=source.handle) if source else None
             notes.append(
-                " ".join(member_flag(u, why) for u, why in rest[:3]) + (" …" if len(rest) > 3 else "")
+                " ".join(member_flag(u, why, group) for u, why in rest[:3]) + (" …" if len(rest) > 3 else "")
             )
     if r.channels:
         notes.append(" ".join(mention(c) for c in r.channels))
@@ -271,6 +277,20 @@ def summary_notes(
             )
     if problems:
         notes.append(":warning: " + " ".join(problems))
+    return notes
+
+
+def following_notes(r: Rotation) -> list[str]:
+    """Where the members come from, and who leaves after their shift: "Members follow @oncall-team"."""
+    source = r.member_source
+    if source is None:
+        return []
+    group = mention(source.usergroup_id, handle=source.handle)
+    notes = [f":busts_in_silhouette: Members follow {group}"]
+    for person in source.leaving[:3]:
+        notes.append(
+            f":hourglass_flowing_sand: {mention(person)} left {group}: off the rotation after this shift"
+        )
     return notes
 
 
