@@ -16,6 +16,7 @@ from roundrobin.rotations.errors import DraftError
 from roundrobin.rotations.model import DutyChange, GroupState, Notifications, Rotation, next_up_people
 from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_hand_over
+from roundrobin.rotations.status import NEW_MODE, StatusSignal, signal_of
 from roundrobin.signals import Signals
 from roundrobin.store import directory, events, outbox, topics
 from roundrobin.store import rotations as store
@@ -278,6 +279,7 @@ class RotationEditor(Changes):
             channels=tuple(draft.channels),
             **_group_of(rotation, draft),
             members_may_rotate=draft.members_may_rotate,
+            status_signal=_status_of(rotation, draft),
             updated_at=now,
         )
         if draft.source == "pagerduty":
@@ -342,6 +344,14 @@ def _group_of(rotation: Rotation, draft: RotationDraft) -> dict:
         "usergroup_handle": draft.usergroup_handle if draft.usergroup_id else None,
         "usergroup_create": False,
     }
+
+
+def _status_of(rotation: Rotation, draft: RotationDraft) -> StatusSignal:
+    """What a Slack status does at hand-over: as the form says, as it was, or (a new rotation made
+    without the form) the default for new rotations."""
+    if draft.status is not None:
+        return signal_of(draft.status, bound=draft.source == "pagerduty")
+    return rotation.status_signal if rotation.id else StatusSignal(mode=NEW_MODE)
 
 
 def _chosen_start(schedule: Schedule) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from roundrobin.rotations.schedule import Schedule
+from roundrobin.rotations.status import SlackStatus, StatusSignal, status_words
 
 # Why Slack keeps someone out of user groups (docs.slack.dev, usergroups.users.update: deactivated
 # accounts are `invalid_users`, guests and bots `invalid_user`, single-channel guests
@@ -30,6 +31,8 @@ WHY_NOT = {
 
 def why_not(reason: str) -> str:
     """Why someone cannot be on duty (or in the group), in plain words: "their Slack account is …"."""
+    if words := status_words(reason):
+        return words
     return WHY_NOT.get(reason, "Slack will not have them in a user group")
 
 
@@ -147,9 +150,12 @@ class Rotation:
     turn_since: float | None = None
     working_hours: WorkingHours | None = None
     holidays: Holidays | None = None
+    status_signal: StatusSignal = field(default_factory=StatusSignal)  # what a Slack status does at hand-over
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)
+    # The Slack statuses its members wear, when the rotation watches them (from the same directory).
+    statuses: dict[str, SlackStatus] = field(default_factory=dict, compare=False)
 
     @property
     def bound(self) -> bool:
