@@ -19,10 +19,20 @@ from dataclasses import dataclass, replace
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import DutyChange, Rotation, snapshot
-from roundrobin.rotations.status import ASK, IGNORE, SKIP, UNANSWERED, WARN, counting, mode_for, why
+from roundrobin.rotations.status import (
+    ASK,
+    IGNORE,
+    SKIP,
+    UNANSWERED,
+    WARN,
+    SlackStatus,
+    counting,
+    mode_for,
+    why,
+)
 from roundrobin.rotations.status import SKIPPED as SKIPPED_WHY
 from roundrobin.rotations.timeline import Plan
-from roundrobin.store import outbox
+from roundrobin.store import directory, outbox
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store import status as store
 from roundrobin.store.status import EXPIRED, MOOT, OPEN, SKIPPED, TAKEN, Question
@@ -251,9 +261,12 @@ class StatusHandOver(Changes):
         shifts = [(p, rotation.on_duty_since or now) for p in rotation.on_duty]
         if rotation.next_change_at:
             shifts += [(p, rotation.next_change_at) for p in rotation.pd_next_up if p not in rotation.on_duty]
+        # Read afresh: the people PagerDuty has on call may have joined the rotation just now.
+        worn = await directory.statuses(self._db, {p for p, _ in shifts})
         told = 0
         for person, start in shifts:
-            emoji = counting(rotation.status_signal.emoji, rotation.statuses.get(person), max(now, start))
+            status = SlackStatus(*worn[person]) if person in worn else None
+            emoji = counting(rotation.status_signal.emoji, status, max(now, start))
             if emoji and await store.warn_once(self._db, rotation.id, person, start, emoji, now):
                 body = {"start": start, "emoji": emoji, "rotation": snapshot(rotation)}
                 await outbox.enqueue(self._db, STATUS_WARN, rotation.id, person, body, now, ref=f"{start}")

@@ -112,14 +112,19 @@ async def next_expiry(db: Database) -> float | None:
     return row[0] if row else None
 
 
+# A warning ahead of a shift ("from 09:00") and one as it starts are about the same shift: PagerDuty's
+# hand-over reaches Round Robin within seconds of the time it planned.
+SAME_SHIFT = 900.0
+
+
 async def warn_once(
     db: Database, rotation_id: int, person: str, shift_start: float, emoji: str, now: float
 ) -> bool:
     """Remember a warning about one person's shift; False when they were warned about it already.
     Inside the caller's transaction."""
     seen = await db.fetchone(
-        "SELECT 1 FROM status_warnings WHERE rotation_id = ? AND person = ? AND shift_start = ?",
-        (rotation_id, person, shift_start),
+        "SELECT 1 FROM status_warnings WHERE rotation_id = ? AND person = ? AND shift_start BETWEEN ? AND ?",
+        (rotation_id, person, shift_start - SAME_SHIFT, shift_start + SAME_SHIFT),
     )
     if seen:
         return False
