@@ -115,3 +115,14 @@ class NotificationIds(StrEnum):
 
 class Preferences(StrEnum):
     MUTE_DMS = "prefs.mute_dms"
+
+
+class StatusIds(StrEnum):
+    """Slack status at hand-over: the question's buttons (value: the question id) and the rotation
+    form's section (block_id = action_id)."""
+
+    TAKE = "status.take"
+    SKIP = "status.skip"
+    MODE = "rot_status_mode"
+    EMOJI = "rot_status_emoji"
+    MINUTES = "rot_status_minutes"

@@ -43,6 +43,7 @@ from roundrobin.slack.views.blocks import esc, mention
 from roundrobin.slack.views.messages import RENDERERS
 from roundrobin.slack.views.personal import RENDERERS as PERSONAL
 from roundrobin.slack.views.personal import topic_text
+from roundrobin.slack.views.status import RENDERERS as STATUS
 from roundrobin.store import events, outbox, preferences, topics
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.outbox import GroupWork, Message
@@ -152,7 +153,7 @@ class SlackDelivery:
         self._call_timeout = call_timeout
         self._drift_every = drift_every
         # kind → (rotation, body) → chat.postMessage arguments, or None when it is no longer worth sending
-        self._renderers = {**RENDERERS, **PERSONAL, **(renderers or {})}
+        self._renderers = {**RENDERERS, **PERSONAL, **STATUS, **(renderers or {})}
         self._directory = directory  # names for plain-text words (topics, _TEXTONLY tokens)
         # A group this worker created is handed to the rotation that asked for it (the rotation
         # service decides whether it still wants it); `bot_user_id` recognises groups it made.

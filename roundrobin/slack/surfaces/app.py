@@ -18,6 +18,7 @@ from roundrobin.slack.surfaces import (
     rotation_form,
     rotations,
     settings,
+    status,
     user_events,
 )
 
@@ -60,6 +61,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         commands,
         notifications,
         mentions,
+        status,
         user_events,
     )
     for surface in surfaces:

@@ -9,7 +9,8 @@ from typing import Any
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import Notifications
 from roundrobin.rotations.schedule import Schedule, normalise_time
-from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
+from roundrobin.rotations.status import ASK_MINUTES, DEFAULT_ASK_MINUTES, MAX_TEXT, StatusDraft
+from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations, StatusIds
 from roundrobin.slack.views.blocks import is_id, read_metadata
 from roundrobin.slack.views.rotation_modals import NO_GROUP, RotationForm, members_block_id, order_block_id
 
@@ -149,6 +150,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         pd_schedule_id=pd_option.get("value"),
         # Not shown (PagerDuty source): members may, as for a new rotation.
         members_may_rotate=bool(may_rotate.get("selected_options")) if may_rotate is not None else True,
+        status=parse_status_fields(values),
     )
     return RotationForm(
         draft=draft,
@@ -162,6 +164,20 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         else (group_option.get("text") or {}).get("text"),
         group_confirmed=bool(get(b.GROUP_CONFIRM).get("selected_options")),
         members_version=version,
+    )
+
+
+def parse_status_fields(values: dict) -> StatusDraft | None:
+    """The form's Slack status section (None when the form had none: the rotation keeps its own)."""
+    mode = (values.get(StatusIds.MODE, {}).get(StatusIds.MODE) or {}).get("selected_option")
+    if StatusIds.MODE not in values:
+        return None
+    emoji = (values.get(StatusIds.EMOJI, {}).get(StatusIds.EMOJI) or {}).get("value") or ""
+    minutes = _choice(values.get(StatusIds.MINUTES, {}).get(StatusIds.MINUTES) or {}, 1, 60, None)
+    return StatusDraft(
+        str((mode or {}).get("value") or "")[:20],
+        emoji[: MAX_TEXT + 1],  # longer is refused, in words, without reading the rest
+        minutes if minutes in ASK_MINUTES else DEFAULT_ASK_MINUTES,
     )
 
 
@@ -196,6 +212,8 @@ _ERROR_BLOCKS = {
     "usergroup": Rotations.GROUP,
     "usergroup_confirm": Rotations.GROUP_CONFIRM,
     "new_usergroup": Rotations.NEW_GROUP,
+    "status_mode": StatusIds.MODE,
+    "status_emoji": StatusIds.EMOJI,
 }
 
 

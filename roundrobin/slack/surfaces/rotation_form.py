@@ -18,6 +18,7 @@ from roundrobin.rotations.errors import DraftError, NotAllowed
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule, zone_names
+from roundrobin.rotations.status import StatusDraft
 from roundrobin.services import Services
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.surfaces.deps import deps, refusals
@@ -85,6 +86,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         schedule=rotation.schedule,
         pd_schedule_id=rotation.pd_schedule_id,
         members_may_rotate=rotation.members_may_rotate,
+        status=StatusDraft.of(rotation.status_signal, rotation.bound),
     )
     schedules = await services.sync.schedules([rotation.pd_schedule_id] if rotation.pd_schedule_id else [])
     schedule = schedules.get(rotation.pd_schedule_id)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from roundrobin.rotations import templates
 from roundrobin.rotations.model import Rotation, why_not
 from roundrobin.slack.views.blocks import context, esc, mention, section, slack_date
+from roundrobin.slack.views.status import passed_words
 
 
 def people(user_ids: tuple[str, ...] | list[str]) -> str:
@@ -45,7 +46,10 @@ def not_in_slack(unmatched: list[dict] | tuple[dict, ...], until: str = "") -> s
 def passed_by_words(body: dict) -> list[str]:
     """Who left duty at once or was skipped in turn because they cannot be on duty, and why."""
     words = [f"{mention(u)} left duty at once: {why_not(why)}." for u, why in body.get("left") or []]
-    words += [f"Skipped {mention(u)}: {why_not(why)}." for u, why in body.get("skipped") or []]
+    words += [
+        passed_words(u, why, body.get("on_duty") or []) or f"Skipped {mention(u)}: {why_not(why)}."
+        for u, why in body.get("skipped") or []
+    ]
     return words
 
 
