@@ -189,7 +189,7 @@ class StatusHandOver(Changes):
         )
 
     async def _answers(self, rotation: Rotation) -> dict[str, Question]:
-        """Person → their answer in the hand-over in progress (asked since the turn began, about
+        """Person → their answer in the hand-over in progress (given since the turn began, about
         this very turn)."""
         since = rotation.turn_since or rotation.on_duty_since or 0.0
         current = turn_of(rotation)

@@ -87,10 +87,10 @@ async def open_of_many(db: Database, rotation_ids: list[int]) -> dict[int, Quest
 
 
 async def answered_since(db: Database, rotation_id: int, since: float) -> list[Question]:
-    """The questions of a rotation asked since `since` and closed by an answer or the clock (the
-    answers of the hand-over in progress), oldest first."""
+    """The questions of a rotation closed since `since` by an answer or the clock (the answers of
+    the hand-over in progress), oldest first."""
     rows = await db.fetchall(
-        f"SELECT {_FIELDS} FROM status_questions WHERE rotation_id = ? AND asked_at >= ? "
+        f"SELECT {_FIELDS} FROM status_questions WHERE rotation_id = ? AND closed_at >= ? "
         "AND state IN ('taken', 'skipped', 'expired') ORDER BY id",
         (rotation_id, since),
     )
