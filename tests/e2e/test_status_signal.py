@@ -156,7 +156,7 @@ async def test_ask_with_no_answer_skips_them_after_the_timeout(app, slack, pd):
 
 
 async def test_a_bound_rotation_warns_on_the_card_and_in_a_dm_but_never_skips(app, slack, pd):
-    admin, bob, carol = slack.user(ADMIN), slack.user(BOB), slack.user(CAROL)
+    admin = slack.user(ADMIN)
     await connect_with_key(slack, admin, app)
     await rotations_tab(slack, admin)
     await modal_after(slack, admin, admin.click(Rotations.CREATE))
