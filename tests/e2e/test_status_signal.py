@@ -74,6 +74,7 @@ async def test_ask_take_it_puts_them_on_duty_and_only_they_may_answer(app, slack
     done = bob.find(Rotations.HAND_OVER)
     await bob.click(Rotations.HAND_OVER, value=done["value"], confirm=True)
     notice = await slack.wait_for(lambda: "asked them first" in bob.text() and bob.text())
+    assert ":hourglass_flowing_sand:" in notice and ":no_entry:" not in notice, "waiting, not refused"
     assert (
         "Carol Chen's Slack status says :face_with_thermometer:, so Round Robin asked them first whether "
         "they take over STANDUP. You stay on duty until they answer, for up to 10 minutes" in notice

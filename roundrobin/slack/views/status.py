@@ -2,8 +2,8 @@
 answer that replaces it, the warning to someone PagerDuty has on call, the announcement's reason,
 and the notes on a rotation's card. Pure: state in, Block Kit out.
 
-The emoji shown are the rotation's own (checked to be `:name:` when saved) or a status that matched
-one of them; everything else is escaped or a mention.
+The emoji shown are the rotation's own (checked to be emoji names between colons when saved) or a
+status that matched one of them; everything else is escaped or a mention.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def answer_message(answer: Answer) -> dict:
         if rotation and asked.person not in rotation.on_duty:
             text = f":white_check_mark: You took it. {now_on}"
     elif answer.outcome == "skipped":
-        text = f":ok_hand: You skipped this turn of {name}. {now_on}"
+        text = f":arrow_right: You skipped this turn of {name}. {now_on}"
     elif answer.outcome == "late":
         if rotation and asked.person in rotation.on_duty:
             text = f":hourglass: Your {asked.minutes} minutes were up and the hand-over went ahead: you are on duty for {name} now."
