@@ -109,7 +109,9 @@ def test_each_answer_says_what_happened():
     assert "No longer needed" in said["moot"] and "You answered already: you took it" in said["again"]
     took = answer_message(Answer("taken", question(state="taken"), rotation(on_duty=("U02",))))["text"]
     assert "You took it: you are on duty for" in took
-    chained = Answer("skipped", question(state="skipped"), rotation(), asked_next=question(id=8, person="U03"))
+    chained = Answer(
+        "skipped", question(state="skipped"), rotation(), asked_next=question(id=8, person="U03")
+    )
     assert "Round Robin is asking <@U03> next." in answer_message(chained)["text"]
 
 
