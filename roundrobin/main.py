@@ -54,6 +54,7 @@ from roundrobin.slack.surfaces.app import build_slack_app
 from roundrobin.slack.views.requests import formats as request_formats
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.slack.views.shifts import formats as shift_formats
+from roundrobin.slack.views.status import formats as status_formats
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import pd_failures
 from roundrobin.store import rotations as rotation_store
@@ -279,7 +280,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             clock,
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
-            formats={**request_formats(identity.url), **shift_formats()},
+            formats={**request_formats(identity.url), **shift_formats(), **status_formats()},
             directory=directory,
             group_created=editor.group_created,
             bot_user_id=identity.bot_user_id,

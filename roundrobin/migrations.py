@@ -385,4 +385,39 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX member_groups_group ON member_groups (usergroup_id);
     """,
+    # 13: Slack status as a signal at hand-over (rotations/status.py): each person's status emoji and
+    # when it expires, from users.list and user_change; what each rotation does about it; the
+    # questions asked of people about to go on duty (Take it / Skip me); the warnings sent to people
+    # PagerDuty has on call whose status says they are away (once per shift).
+    """
+    ALTER TABLE slack_directory ADD COLUMN status_emoji TEXT;          -- ':palm_tree:'; NULL: none
+    ALTER TABLE slack_directory ADD COLUMN status_expiration REAL;     -- Unix seconds; NULL or 0: never
+    ALTER TABLE rotations ADD COLUMN status_signal TEXT;               -- JSON; NULL: ignore the status
+
+    CREATE TABLE status_questions (
+        id                 INTEGER PRIMARY KEY,
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        person             TEXT NOT NULL,
+        emoji              TEXT NOT NULL,
+        reason             TEXT NOT NULL,                   -- the hand-over that waits: handoff | rotated | handed_over
+        actor              TEXT,                            -- who started it (NULL: the schedule)
+        turn_from          TEXT NOT NULL,                   -- JSON: whose turn it was when asked
+        state              TEXT NOT NULL CHECK (state IN ('open', 'taken', 'skipped', 'expired', 'moot')),
+        asked_at           REAL NOT NULL,
+        expires_at         REAL NOT NULL,
+        closed_at          REAL
+    );
+    CREATE INDEX status_questions_open ON status_questions (expires_at) WHERE state = 'open';
+    CREATE UNIQUE INDEX status_questions_one_open ON status_questions (rotation_id) WHERE state = 'open';
+    CREATE INDEX status_questions_rotation ON status_questions (rotation_id, asked_at);
+
+    CREATE TABLE status_warnings (
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        person             TEXT NOT NULL,
+        shift_start        REAL NOT NULL,
+        emoji              TEXT NOT NULL,
+        warned_at          REAL NOT NULL,
+        PRIMARY KEY (rotation_id, person, shift_start)
+    );
+    """,
 ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 
 from roundrobin.rotations.model import ALPHABETICAL, GROUP_ORDER
 from roundrobin.rotations.schedule import Schedule, ScheduleError, validate
+from roundrobin.rotations.status import StatusDraft
+from roundrobin.rotations.status import parse as parse_status
 from roundrobin.text import clean_text
 
 CODE_PATTERN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
@@ -33,6 +35,7 @@ class RotationDraft:
     members_group_id: str | None = None
     members_group_handle: str | None = None
     members_order: str = GROUP_ORDER  # the group's order, or alphabetical
+    status: StatusDraft | None = None  # what a Slack status does at hand-over (None: as it is)
 
     def normalised(self) -> RotationDraft:
         """What a person meant: names on one line without invisible controls, codes upper-case."""
@@ -81,6 +84,8 @@ def check(draft: RotationDraft, pagerduty_connected: bool) -> dict[str, str]:
             errors[f"schedule.{e.field}"] = str(e)
         if draft.schedule.timed and draft.members is not None and not draft.members:
             errors["members"] = "A timed rotation needs at least one member to hand over to."
+    if draft.status is not None:
+        errors.update(parse_status(draft.status, bound=draft.source == "pagerduty").problems)
     if len(draft.channels) > MAX_CHANNELS:
         errors["channels"] = f"Choose up to {MAX_CHANNELS} channels."
     handle = draft.new_usergroup_handle

@@ -13,8 +13,10 @@ from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
 from roundrobin.rotations.model import DutyChange, Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import Schedule
+from roundrobin.rotations.status_hand_over import ASKING, Asked, StatusHandOver
 from roundrobin.store import events, outbox
 from roundrobin.store import rotations as store
+from roundrobin.store.status import Question
 
 log = logging.getLogger("roundrobin.rotations")
 
@@ -22,7 +24,7 @@ log = logging.getLogger("roundrobin.rotations")
 DOUBLE_PRESS = 10.0
 
 
-class DutyService(Changes):
+class DutyService(StatusHandOver, Changes):
     async def rotate(
         self, rotation_id: int, actor: str, expected_duty_rev: int | None = None
     ) -> DutyChange | None:
@@ -35,7 +37,7 @@ class DutyService(Changes):
         """Who takes the turn from now: the next in turn who are free until the next hand-over."""
         if not rotation.members:
             raise NotAllowed(f"{rotation.name} has no members to rotate to. Add members first.")
-        plan = await calendar.plan(self._db, rotation, now)
+        plan = await self._status_plan(rotation, await calendar.plan(self._db, rotation, now), now)
         end = rotation.next_hand_over_at or now + 1
         current = rotation.turn_people or rotation.on_duty
         turn, passed = timeline.advance(plan, current, now, end)
@@ -86,23 +88,51 @@ class DutyService(Changes):
         async def others(
             rotation: Rotation, now: float
         ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-            if actor not in rotation.on_duty:
-                raise AlreadyChanged(f"You are no longer on duty for {rotation.code}.")
-            plan = await calendar.plan(self._db, rotation, now)
-            turn = rotation.turn_people or rotation.on_duty
-            if len(turn) <= 1:
-                following, passed = timeline.advance(plan, turn, now, rotation.next_hand_over_at or now + 1)
-            else:  # several on duty: only the person done is replaced, by the next in turn who is free
-                after = (actor,) if actor in turn else turn
-                candidates, passed = timeline.advance(plan, after, now, rotation.next_hand_over_at or now + 1)
-                stand_in = next((p for p in candidates if p not in turn), None)
-                following = tuple(stand_in if p == actor else p for p in turn) if stand_in else turn
-            if set(following) == set(turn) and actor in following:
-                raise NotAllowed(f"Nobody else is in {rotation.code} to hand over to. Add members first.")
-            return tuple(dict.fromkeys(following)), passed
+            return await self._hand_over_turn(rotation, actor, now)
 
         # Handing over one's own duty is never a double press: no staleness check.
         return await self._move_duty(rotation_id, actor, "handed_over", others, check_stale=False)
+
+    async def _hand_over_turn(
+        self, rotation: Rotation, actor: str, now: float
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """Who takes over from `actor`, who is done (and who was passed over)."""
+        if actor not in rotation.on_duty:
+            raise AlreadyChanged(f"You are no longer on duty for {rotation.code}.")
+        plan = await self._status_plan(rotation, await calendar.plan(self._db, rotation, now), now)
+        turn = rotation.turn_people or rotation.on_duty
+        if len(turn) <= 1:
+            following, passed = timeline.advance(plan, turn, now, rotation.next_hand_over_at or now + 1)
+        else:  # several on duty: only the person done is replaced, by the next in turn who is free
+            after = (actor,) if actor in turn else turn
+            candidates, passed = timeline.advance(plan, after, now, rotation.next_hand_over_at or now + 1)
+            stand_in = next((p for p in candidates if p not in turn), None)
+            following = tuple(stand_in if p == actor else p for p in turn) if stand_in else turn
+        if set(following) == set(turn) and actor in following:
+            raise NotAllowed(f"Nobody else is in {rotation.code} to hand over to. Add members first.")
+        return tuple(dict.fromkeys(following)), passed
+
+    async def _turn_for(
+        self, reason: str, rotation: Rotation, actor: str | None, now: float
+    ) -> tuple[Rotation, tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """Who takes over in a hand-over of this kind: the schedule's, I'm done, or Rotate."""
+        if reason == "handed_over" and actor is not None:
+            return (rotation, *await self._hand_over_turn(rotation, actor, now))
+        if reason == "handoff" and rotation.schedule.timed:
+            plan = await self._status_plan(rotation, await calendar.plan(self._db, rotation, now), now)
+            boundary = timeline.next_boundary(plan, now)
+            following = boundary if boundary != timeline.FOREVER else None
+            # The turn that came due began at its planned time (a skip names that time), however
+            # late the app wakes: the last boundary passed; missed turns are one step on, not several.
+            began = rotation.next_hand_over_at or now
+            for _ in range(10_000):  # a year of hourly turns at most: a longer outage starts there
+                later = timeline.next_boundary(plan, began)
+                if later > now:
+                    break
+                began = later
+            turn, passed = timeline.advance(plan, rotation.turn_people or rotation.on_duty, began, boundary)
+            return replace(rotation, next_hand_over_at=following), turn, passed
+        return (rotation, *await self._next_turn(rotation, now))
 
     async def leave(self, rotation_id: int, actor: str) -> Rotation:
         """A member takes themselves out of a manual rotation; if they were on duty alone, the next
@@ -197,12 +227,35 @@ class DutyService(Changes):
                 self._refuse_stale(rotation, actor, expected_duty_rev, now)
             if rotation.bound:
                 raise NotAllowed(f"{rotation.name} follows PagerDuty: change who is on call there.")
+            if reason in ASKING:
+                await self._refuse_while_asking(rotation, now)
             turn, passed = await choose(rotation, now)
-            change = await self._change_duty(
-                rotation, turn, reason, actor, now, passed=passed, force_save=True
-            )
-        self._ring(effects=True)
+            asked = await self._ask_first(rotation, turn, reason, actor, now)
+            change = None
+            if asked is None:
+                await self._moot(rotation, now)  # Set on duty: whoever was asked is not waited on
+                change = await self._change_duty(
+                    rotation, turn, reason, actor, now, passed=passed, force_save=True
+                )
+        self._ring(effects=True, hand_overs=asked is not None)
+        if asked is not None:
+            raise await self._asked(rotation, asked, actor)
         return change
+
+    async def _asked(self, rotation: Rotation, asked: Question, actor: str) -> Asked:
+        """The words for whoever pressed Rotate or I'm done: the hand-over waits on someone."""
+        name = await self._access.name(asked.person)
+        staying = rotation.on_duty
+        if staying == (actor,):
+            who = "You stay"
+        else:
+            names = [await self._access.name(u) for u in staying]
+            who = (", ".join(names) or "Nobody") + (" stay" if len(names) > 1 else " stays")
+        return Asked(
+            f"{name}'s Slack status says {asked.emoji}, so Round Robin asked them first whether they "
+            f"take over {rotation.code}. {who} on duty until they answer, for up to {asked.minutes} "
+            "minutes; if they do not, the turn passes to the next person."
+        )
 
     def _refuse_stale(
         self, rotation: Rotation, actor: str, expected_duty_rev: int | None, now: float
@@ -245,21 +298,18 @@ class DutyService(Changes):
         return changes
 
     async def _follow_timeline(self, rotation: Rotation, now: float) -> DutyChange | None:
+        asked = await self._open_question(rotation, now)
+        if asked is not None and asked.expires_at <= now:  # nobody answered: the hand-over goes ahead
+            return await self._finish_asked(rotation, asked, now)
         turn_due = rotation.next_hand_over_at is not None and rotation.next_hand_over_at <= now
+        if turn_due and asked is not None:
+            if asked.reason == "handoff":
+                return await self._hold(rotation, asked, now)  # still waiting on an answer
+            await self._moot(rotation, now)  # the schedule's hand-over comes first (and may ask again)
         if turn_due and rotation.schedule.timed:
-            plan = await calendar.plan(self._db, rotation, now)
-            boundary = timeline.next_boundary(plan, now)
-            following = boundary if boundary != timeline.FOREVER else None
-            # The turn that came due began at its planned time (a skip names that time), however
-            # late the app wakes: the last boundary passed; missed turns are one step on, not several.
-            began = rotation.next_hand_over_at or now
-            for _ in range(10_000):  # a year of hourly turns at most: a longer outage starts there
-                later = timeline.next_boundary(plan, began)
-                if later > now:
-                    break
-                began = later
-            turn, passed = timeline.advance(plan, rotation.turn_people or rotation.on_duty, began, boundary)
-            moved = replace(rotation, next_hand_over_at=following)
+            moved, turn, passed = await self._turn_for("handoff", rotation, None, now)
+            if (asked := await self._ask_first(moved, turn, "handoff", None, now)) is not None:
+                return await self._hold(moved, asked, now)
             return await self._change_duty(moved, turn, "handoff", None, now, force_save=True, passed=passed)
         if rotation.next_change_at is None or rotation.next_change_at > now:
             return None  # edited meanwhile
@@ -309,6 +359,7 @@ class DutyService(Changes):
                 await self._commit(rotation, replace(updated, updated_at=now), now)
             else:
                 return None
+            await self._warn_on_call(change.rotation if change else updated, now)  # PagerDuty vs Slack status
         self._ring(effects=True)
         return change
 

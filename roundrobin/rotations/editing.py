@@ -25,6 +25,7 @@ from roundrobin.rotations.model import (
 )
 from roundrobin.rotations.references import Workspace
 from roundrobin.rotations.schedule import Schedule, anchored, next_hand_over
+from roundrobin.rotations.status import NEW_MODE, StatusSignal, signal_of
 from roundrobin.signals import Signals
 from roundrobin.store import directory, events, outbox, topics
 from roundrobin.store import rotations as store
@@ -348,6 +349,7 @@ class RotationEditor(Changes):
                 description=draft.description.strip(),
                 channels=tuple(draft.channels),
                 members_may_rotate=draft.members_may_rotate,
+                status_signal=_status_of(rotation, draft),
                 updated_at=now,
             ),
             draft,
@@ -413,6 +415,14 @@ def _with_group(rotation: Rotation, draft: RotationDraft) -> Rotation:
         usergroup_handle=draft.usergroup_handle if draft.usergroup_id else None,
         usergroup_create=False,
     )
+
+
+def _status_of(rotation: Rotation, draft: RotationDraft) -> StatusSignal:
+    """What a Slack status does at hand-over: as the form says, as it was, or (a new rotation made
+    without the form) the default for new rotations."""
+    if draft.status is not None:
+        return signal_of(draft.status, bound=draft.source == "pagerduty")
+    return rotation.status_signal if rotation.id else StatusSignal(mode=NEW_MODE)
 
 
 def _chosen_start(schedule: Schedule) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roundrobin.rotations.schedule import Schedule
+from roundrobin.rotations.status import SlackStatus, StatusSignal, status_words
 
 # Why Slack keeps someone out of user groups (docs.slack.dev, usergroups.users.update: deactivated
 # accounts are `invalid_users`, guests and bots `invalid_user`, single-channel guests
@@ -35,6 +36,8 @@ WHY_NOT = {
 
 def why_not(reason: str) -> str:
     """Why someone cannot be on duty (or in the group), in plain words: "their Slack account is …"."""
+    if words := status_words(reason):
+        return words
     return WHY_NOT.get(reason, "Slack will not have them in a user group")
 
 
@@ -207,9 +210,12 @@ class Rotation:
     holidays: Holidays | None = None
     duty_why: str = "turn"  # why these people are on duty now (rotations/timeline.py: turn, cover, closed…)
     member_source: MemberSource | None = None  # the members follow a Slack user group
+    status_signal: StatusSignal = field(default_factory=StatusSignal)  # what a Slack status does at hand-over
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)
+    # The Slack statuses its members wear, when the rotation watches them (from the same directory).
+    statuses: dict[str, SlackStatus] = field(default_factory=dict, compare=False)
 
     @property
     def bound(self) -> bool:

@@ -93,6 +93,9 @@ class Plan:
     working_hours: WorkingHours | None = None
     pagerduty: tuple[Shift, ...] = ()  # a bound rotation's shifts, as PagerDuty has them
     away_lookup: Mapping[str, tuple[Away, ...]] = field(default_factory=dict)
+    # Person → why their Slack status passes them over for a turn that starts now (a present-time
+    # signal: never applied to turns projected ahead; see rotations/status.py).
+    status: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rotation: Rotation, now: float, **parts: Any) -> Plan:
@@ -230,8 +233,9 @@ def _before_chosen(order: list[str], person: str, chosen: tuple[str, ...]) -> bo
 
 
 def unavailable(plan: Plan, person: str, start: float, end: float) -> str | None:
-    """Why a person cannot take the turn [start, end): they left Slack, are away for any of it, or
-    their turn starting then was skipped. None: they can."""
+    """Why a person cannot take the turn [start, end): they left Slack, are away for any of it,
+    their turn starting then was skipped, or (for a turn starting now) their Slack status says they
+    are away. None: they can."""
     rotation = plan.rotation
     if not rotation.can_serve(person):
         return rotation.unavailable.get(person, "left")
@@ -243,6 +247,8 @@ def unavailable(plan: Plan, person: str, start: float, end: float) -> str | None
     for override in plan.overrides:
         if override.kind == "skip" and override.person_out == person and abs(override.start - start) < 1:
             return "skipped"
+    if person in plan.status and start <= plan.now:
+        return plan.status[person]
     return None
 
 

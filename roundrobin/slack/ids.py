@@ -161,3 +161,14 @@ class Hours(StrEnum):
     COUNTRY = "hours_country"
     SUBDIVISION = "hours_subdivision"
     HOLIDAY_MODE = "hours_holiday_mode"
+
+
+class StatusIds(StrEnum):
+    """Slack status at hand-over: the question's buttons (value: the question id) and the rotation
+    form's section (block_id = action_id)."""
+
+    TAKE = "status.take"
+    SKIP = "status.skip"
+    MODE = "rot_status_mode"
+    EMOJI = "rot_status_emoji"
+    MINUTES = "rot_status_minutes"

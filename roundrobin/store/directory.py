@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from roundrobin.db import Database, Row
 from roundrobin.rotations.model import BOT, DEACTIVATED, GUEST, MISSING, SINGLE_CHANNEL_GUEST
 
-_FIELDS = "id, name, real_name, email, is_bot, deleted, is_restricted, is_ultra_restricted, missing"
+_FIELDS = (
+    "id, name, real_name, email, is_bot, deleted, is_restricted, is_ultra_restricted, missing, status_emoji, "
+    "status_expiration"
+)
+_VALUES = ", ".join("?" for _ in range(12))  # the fields and seen_at
 # Rows Slack would refuse in a user group.
 _UNAVAILABLE = "(deleted = 1 OR is_bot = 1 OR is_restricted = 1 OR is_ultra_restricted = 1 OR missing = 1)"
 
@@ -25,6 +29,8 @@ class SlackUser:
     is_restricted: bool = False  # a guest
     is_ultra_restricted: bool = False  # a single-channel guest
     missing: bool = False  # users.info: user_not_found (kept only for ids met in an on-duty group)
+    status_emoji: str | None = None  # their Slack status's emoji (":palm_tree:"), when they set one
+    status_expiration: float | None = None  # when Slack clears it (Unix seconds); None or 0: never
 
     @property
     def why_unavailable(self) -> str | None:
@@ -53,6 +59,8 @@ def _row(u: SlackUser, now: float) -> tuple[object, ...]:
         int(u.is_restricted),
         int(u.is_ultra_restricted),
         int(u.missing),
+        u.status_emoji,
+        u.status_expiration,
         now,
     )
 
@@ -70,7 +78,7 @@ async def replace_all(db: Database, users: Iterable[SlackUser], now: float) -> N
     async with db.transaction():
         await db.execute("DELETE FROM slack_directory WHERE missing = 0")
         await db.executemany(
-            f"INSERT OR REPLACE INTO slack_directory ({_FIELDS}, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO slack_directory ({_FIELDS}, seen_at) VALUES ({_VALUES})",
             [_row(u, now) for u in users],
         )
 
@@ -124,13 +132,29 @@ async def unavailable(db: Database, ids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+async def statuses(db: Database, ids: Iterable[str]) -> dict[str, tuple[str, float]]:
+    """Slack user id → (status emoji, expiration; 0: never), for those of `ids` wearing one."""
+    wanted = sorted(set(ids))
+    found: dict[str, tuple[str, float]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = await db.fetchall(
+            f"""SELECT id, status_emoji, status_expiration FROM slack_directory
+                WHERE id IN ({", ".join("?" for _ in chunk)}) AND status_emoji IS NOT NULL""",
+            chunk,
+        )
+        found.update({r[0]: (r[1], r[2] or 0.0) for r in rows})
+    return found
+
+
 async def upsert(db: Database, users: Iterable[SlackUser], now: float) -> None:
     """People learned one at a time (users.info, user_change) between two full refreshes."""
     await db.executemany(
-        f"""INSERT INTO slack_directory ({_FIELDS}, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        f"""INSERT INTO slack_directory ({_FIELDS}, seen_at) VALUES ({_VALUES})
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, real_name = excluded.real_name,
                email = excluded.email, is_bot = excluded.is_bot, deleted = excluded.deleted,
                is_restricted = excluded.is_restricted, is_ultra_restricted = excluded.is_ultra_restricted,
-               missing = excluded.missing, seen_at = excluded.seen_at""",
+               missing = excluded.missing, status_emoji = excluded.status_emoji,
+               status_expiration = excluded.status_expiration, seen_at = excluded.seen_at""",
         [_row(u, now) for u in users],
     )

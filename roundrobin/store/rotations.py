@@ -10,6 +10,7 @@ from dataclasses import replace
 from roundrobin.db import Database, Row
 from roundrobin.rotations.model import Holidays, Rotation, Unmatched, WorkingHours
 from roundrobin.rotations.schedule import Schedule
+from roundrobin.rotations.status import IGNORE, SlackStatus, StatusSignal
 from roundrobin.store import directory, member_groups, outbox
 
 _COLUMNS = (
@@ -17,7 +18,8 @@ _COLUMNS = (
     "on_duty_until, next_hand_over_at, channels, usergroup_id, usergroup_handle, pd_status, pd_unmatched, "
     "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, pd_next_up, next_change_at, "
     "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
-    "template_authors, usergroup_create, duty_size, hand_over_all, turn_people, turn_since, working_hours, holidays, duty_why"
+    "template_authors, usergroup_create, duty_size, hand_over_all, turn_people, turn_since, working_hours, holidays, duty_why, "
+    "status_signal"
 )
 
 
@@ -37,6 +39,10 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
     # Who of them Slack keeps out of user groups (deactivated, guests…), from the cached directory.
     unavailable = await directory.unavailable(db, {u for people in members.values() for u, _ in people})
     sources = await member_groups.of(db, ids)
+    signals = {r["id"]: StatusSignal.from_json(json.loads(r["status_signal"] or "null")) for r in rows}
+    # …and the statuses they wear, only for rotations that watch them (most never cost the query).
+    watched = {u for i, people in members.items() if signals[i].mode != IGNORE for u, _ in people}
+    statuses = await directory.statuses(db, watched) if watched else {}
     result = []
     for r in rows:
         data = dict(r)
@@ -50,12 +56,14 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
         data["turn_people"] = tuple(json.loads(data["turn_people"]))
         data["working_hours"] = WorkingHours.from_json(json.loads(data["working_hours"] or "null"))
         data["holidays"] = Holidays.from_json(json.loads(data["holidays"] or "null"))
+        data["status_signal"] = signals[r["id"]]
         for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate", "usergroup_create", "hand_over_all"):
             data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
         data["on_duty"] = tuple(u for u, duty in members[r["id"]] if duty)
         data["unavailable"] = {u: unavailable[u] for u in data["members"] if u in unavailable}
         data["member_source"] = sources.get(r["id"])
+        data["statuses"] = {u: SlackStatus(*statuses[u]) for u in data["members"] if u in statuses}
         result.append(Rotation(**data))
     return result
 
@@ -140,12 +148,14 @@ async def named_at_start(db: Database, text: str) -> Rotation | None:
 
 async def due(db: Database, now: float) -> list[Rotation]:
     """Manual rotations whose turn is due to move on, or whose timeline changes who is on duty now
-    (a cover starting or ending, someone going away, working hours opening or closing)."""
+    (a cover starting or ending, someone going away, working hours opening or closing), or whose
+    hand-over waited on an answer that did not come in time (a Slack status question)."""
     return await _select(
         db,
         "WHERE (next_hand_over_at IS NOT NULL AND next_hand_over_at <= ?) "
-        "OR (source = 'manual' AND next_change_at IS NOT NULL AND next_change_at <= ?)",
-        (now, now),
+        "OR (source = 'manual' AND next_change_at IS NOT NULL AND next_change_at <= ?) "
+        "OR id IN (SELECT rotation_id FROM status_questions WHERE state = 'open' AND expires_at <= ?)",
+        (now, now, now),
     )
 
 
@@ -160,7 +170,8 @@ async def next_due_at(db: Database) -> float | None:
     """The earliest moment a manual rotation's duty changes by itself (see `due`)."""
     found = await db.fetch_float(
         "SELECT MIN(MIN(COALESCE(next_hand_over_at, 1e300), "
-        "CASE WHEN source = 'manual' THEN COALESCE(next_change_at, 1e300) ELSE 1e300 END)) FROM rotations"
+        "CASE WHEN source = 'manual' THEN COALESCE(next_change_at, 1e300) ELSE 1e300 END, "
+        "COALESCE((SELECT MIN(expires_at) FROM status_questions WHERE state = 'open'), 1e300))) FROM rotations"
     )
     return found if found is not None and found < 1e300 else None
 
@@ -268,7 +279,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
                    templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?,
                    usergroup_create = ?, duty_size = ?, hand_over_all = ?, turn_people = ?, turn_since = ?,
-                   working_hours = ?, holidays = ?, duty_why = ?
+                   working_hours = ?, holidays = ?, duty_why = ?, status_signal = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -308,6 +319,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 json.dumps(rotation.working_hours.to_json()) if rotation.working_hours else None,
                 json.dumps(rotation.holidays.to_json()) if rotation.holidays else None,
                 rotation.duty_why,
+                json.dumps(rotation.status_signal.to_json(), sort_keys=True),
                 rotation.id,
             ),
         )

@@ -97,3 +97,48 @@ async def test_what_the_admin_pages_do_not_allow(slack):
         await slack.deactivate("U0BOT")
     with pytest.raises(LookupError):
         await slack.deactivate("U404")
+
+
+async def test_setting_a_status_tells_the_app_and_every_profile_carries_it(slack, client, heard):
+    """api.slack.com/apis/presence-and-status: status_text, status_emoji and status_expiration are
+    profile attributes of users.info and users.list; user_change tells apps of a change."""
+    back = int(slack.workspace.clock()) + 3600
+    shown = await slack.set_status("U1", ":palm_tree:", "On holiday", back)
+    await slack.wait_for(lambda: heard)
+    assert heard[0]["event"]["user"] == shown
+    profile = (await client.users_info(user="U1"))["user"]["profile"]
+    assert (profile["status_emoji"], profile["status_text"], profile["status_expiration"]) == (
+        ":palm_tree:",
+        "On holiday",
+        back,
+    )
+    listed = {m["id"]: m["profile"] for m in (await client.users_list())["members"]}
+    assert listed["U1"]["status_emoji"] == ":palm_tree:"
+    assert (listed["U2"]["status_emoji"], listed["U2"]["status_text"], listed["U2"]["status_expiration"]) == (
+        "",
+        "",
+        0,
+    ), "no status: empty, never expiring"
+
+    await slack.set_status("U1", "", "Thinking")  # text alone: Slack picks its default emoji
+    assert (await client.users_info(user="U1"))["user"]["profile"]["status_emoji"] == ":speech_balloon:"
+    await slack.set_status("U1")  # cleared
+    await slack.wait_for(lambda: len(heard) == 3)
+    assert heard[2]["event"]["user"]["profile"]["status_emoji"] == ""
+
+
+async def test_a_status_is_reset_when_it_expires(slack, client):
+    now = slack.workspace.clock()
+    await slack.set_status("U1", ":airplane:", "", int(now) + 1, tell_app=False)
+    slack.workspace.clock = lambda: now + 2
+    profile = (await client.users_info(user="U1"))["user"]["profile"]
+    assert (profile["status_emoji"], profile["status_expiration"]) == ("", 0)
+
+
+async def test_what_the_status_field_does_not_take(slack):
+    with pytest.raises(AssertionError, match="100 characters"):
+        await slack.set_status("U1", ":palm_tree:", "x" * 101)
+    with pytest.raises(AssertionError, match="not an emoji"):
+        await slack.set_status("U1", "palm_tree")
+    with pytest.raises(AssertionError, match="bots"):
+        await slack.set_status("U0BOT", ":robot_face:")

@@ -7,6 +7,7 @@ import pytest
 from roundrobin.db import Database
 from roundrobin.migrations import MIGRATIONS
 from roundrobin.rotations.model import DEACTIVATED
+from roundrobin.rotations.status import IGNORE
 from roundrobin.store import directory, integrations, owners
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
@@ -74,8 +75,10 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
             dora = (await directory.by_ids(db, ["U4"]))["U4"]
             assert dora.why_unavailable == DEACTIVATED and not dora.is_restricted and not dora.missing
             assert (await store.get(db, 7)).unavailable == {"U4": DEACTIVATED}
+            assert dora.status_emoji is None and dora.status_expiration is None
         if version >= 1:
             assert (await store.get(db, 7)).member_source is None, "no rotation followed a group before"
+            assert (await store.get(db, 7)).status_signal.mode == IGNORE, "nothing changes for it"
     finally:
         await db.close()
 
@@ -89,4 +92,6 @@ def test_every_migration_has_fixtures_or_is_new_tables_only():
     # 10 adds columns whose defaults are right for every rotation, and tables of its own.
     # 11 adds a column whose default ('turn') is right for every rotation until its next settle.
     # 12 adds a table of its own (member_groups: no rotation followed a user group before).
-    assert len(MIGRATIONS) == 12, "new migration: extend FIXTURES and this test"
+    # 13 adds columns whose NULL is right for every row (no Slack status known; a rotation made before
+    # it ignores the status: checked above) and tables of its own.
+    assert len(MIGRATIONS) == 13, "new migration: extend FIXTURES and this test"

@@ -24,6 +24,7 @@ def user_json(ws: Workspace, user: User) -> dict:
         "display_name": user.name,
         "display_name_normalized": user.name,
         "team": ws.team_id,
+        **_status(user, ws.clock()),
     }
     # Slack: "users:read.email ... is now required to access the email field".
     if user.email and "users:read.email" in ws.scopes:
@@ -44,6 +45,20 @@ def user_json(ws: Workspace, user: User) -> dict:
         "is_bot": user.is_bot,
         "is_app_user": False,
         "updated": int(ws.clock()),
+    }
+
+
+def _status(user: User, now: float) -> dict:
+    """A person's custom status, as every profile carries it (api.slack.com/apis/presence-and-status:
+    status_text, status_emoji, status_expiration; "when it becomes this time, the status will be
+    reset"). Bots have none."""
+    expired = user.status_expiration and user.status_expiration <= now
+    if user.is_bot or expired:
+        return {"status_text": "", "status_emoji": "", "status_expiration": 0}
+    return {
+        "status_text": user.status_text,
+        "status_emoji": user.status_emoji,
+        "status_expiration": user.status_expiration,
     }
 
 

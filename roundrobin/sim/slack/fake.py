@@ -21,7 +21,8 @@ What people do besides the app's views: ``slack.user(U).say(channel, text, threa
 ``await slack.change_usergroup(group, users, by=U)`` (which waits for the app to hear of it); none is
 a Web API call. A group's people changing (by a person or by the app's usergroups.users.update)
 reaches the app as subteam_members_changed (``tell_app=False``: an event that never reached it). Admins change accounts with ``await slack.deactivate(U)``, ``reactivate(U)`` and
-``change_account(U, is_restricted=True)``: the app hears of it through a user_change event (unless
+``change_account(U, is_restricted=True)``, and people set their status with ``await
+slack.set_status(U, ":palm_tree:", "On holiday", expiration)``: the app hears of it through a user_change event (unless
 ``tell_app=False``: an event that never reached it). Reading conversations: ``history``, ``thread``, ``dms_to``, ``channel(id).topic``.
 
 Slack failing: ``fail_next``, ``fail_next_html``, ``hang_next``, ``reset_next``, ``outage`` and
@@ -47,7 +48,7 @@ from roundrobin.sim.slack.events import EventFeed
 from roundrobin.sim.slack.faults import WRITE_METHODS, Outage
 from roundrobin.sim.slack.http_server import WebApiServer
 from roundrobin.sim.slack.payloads import event_callback, interaction, user_change
-from roundrobin.sim.slack.people import change_account, change_members, edit_usergroup
+from roundrobin.sim.slack.people import change_account, change_members, edit_usergroup, set_status
 from roundrobin.sim.slack.ratelimit import METHOD_TIERS
 from roundrobin.sim.slack.socket_mode import AckRecord, AckTimeout, SocketModeHub
 from roundrobin.sim.slack.user import SlackUser
@@ -228,6 +229,17 @@ class FakeSlack(FaultControls):
         ``real_name``); Slack sends user_change to the app over Socket Mode when ``tell_app`` (and the
         app is connected). Returns the user object as users.info shows it now."""
         user = change_account(self.workspace, user_id, **changes)
+        shown = user_json(self.workspace, user)
+        if tell_app and self.connected.is_set():
+            await self.send_envelope("events_api", user_change(self.workspace, shown))
+        return shown
+
+    async def set_status(
+        self, user_id: str, emoji: str = "", text: str = "", expiration: int = 0, *, tell_app: bool = True
+    ) -> dict:
+        """A person sets their custom status (or clears it, with nothing): Slack tells the app with
+        user_change, the whole user object as users.info shows it now, which it returns."""
+        user = set_status(self.workspace, user_id, emoji, text, expiration)
         shown = user_json(self.workspace, user)
         if tell_app and self.connected.is_set():
             await self.send_envelope("events_api", user_change(self.workspace, shown))

@@ -193,6 +193,35 @@ def change_account(
     return user
 
 
+# Slack: status_text is "a string of no more than 100 characters"; status_emoji names an emoji.
+MAX_STATUS_TEXT = 100
+STATUS_EMOJI = re.compile(r":[a-z0-9_+'-]{1,100}:(?::skin-tone-[2-6]:)?")
+DEFAULT_STATUS_EMOJI = ":speech_balloon:"
+
+
+def set_status(ws: Workspace, user_id: str, emoji: str = "", text: str = "", expiration: object = 0) -> User:
+    """A person sets (or, with nothing, clears) their custom status in Slack's client
+    (api.slack.com/apis/presence-and-status): an emoji, up to 100 characters of text, and when Slack
+    clears it (Unix seconds; 0: never). Text with no emoji gets Slack's default, :speech_balloon:."""
+    user = ws.users.get(user_id)
+    if user is None:
+        raise LookupError(f"no user {user_id!r} in the fake workspace: add_user() first")
+    if user.is_bot or user.deleted:
+        raise AssertionError("only an active person has a status (bots do not have a profile status)")
+    if len(text) > MAX_STATUS_TEXT:
+        raise AssertionError(
+            f"Slack's client stops a status at {MAX_STATUS_TEXT} characters (got {len(text)})"
+        )
+    if emoji and not STATUS_EMOJI.fullmatch(emoji):
+        raise AssertionError(f"{emoji!r} is not an emoji as Slack names one (like :palm_tree:)")
+    if isinstance(expiration, bool) or not isinstance(expiration, int) or expiration < 0:
+        raise AssertionError("status_expiration is Unix seconds (an integer), 0 for never")
+    user.status_text = text
+    user.status_emoji = emoji or (DEFAULT_STATUS_EMOJI if text else "")
+    user.status_expiration = expiration if (emoji or text) else 0
+    return user
+
+
 def _channel(ws: Workspace, channel_id: str) -> Channel:
     channel = ws.channels.get(channel_id)
     if channel is None:

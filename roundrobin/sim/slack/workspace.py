@@ -59,6 +59,10 @@ class User:
     tz: str = "Europe/London"
     is_restricted: bool = False  # a guest
     is_ultra_restricted: bool = False  # a single-channel guest (is_restricted too, as Slack shows it)
+    # Their custom status, as profile.status_text / status_emoji / status_expiration (0: never).
+    status_text: str = ""
+    status_emoji: str = ""
+    status_expiration: int = 0
 
 
 def no_topic() -> dict:

@@ -49,8 +49,12 @@ class AccountWatch:
         await cancel(self._task)
 
     async def user_changed(self, member: object) -> SlackUser | None:
-        """Slack's user_change event: the directory learns the account (and rings if it matters)."""
-        return await self._directory.learn(member)
+        """Slack's user_change event: the directory learns the account (and rings if it matters),
+        and the rotations that watch Slack statuses look at this person's."""
+        person = await self._directory.learn(member)
+        if person is not None:
+            await self._rotations.status_changed(person.id)
+        return person
 
     async def follow(self) -> None:
         """Make every rotation follow the accounts as the directory knows them now."""

@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
+from roundrobin.rotations.status import base_emoji
 from roundrobin.slack.views.blocks import is_id
 from roundrobin.slack.views.sending import Name
 from roundrobin.store import directory as store
@@ -251,4 +252,15 @@ def _user(member: object) -> SlackUser | None:
         deleted=member.get("deleted") is True,
         is_restricted=member.get("is_restricted") is True,
         is_ultra_restricted=member.get("is_ultra_restricted") is True,
+        **_status(profile),
     )
+
+
+def _status(profile: dict) -> dict:
+    """The person's Slack status as the directory keeps it: its emoji (skin tone left out; nothing
+    unless well-formed) and when it expires (profile.status_expiration: Unix seconds, 0 never)."""
+    emoji = base_emoji(profile.get("status_emoji"))
+    expiration = profile.get("status_expiration")
+    if isinstance(expiration, bool) or not isinstance(expiration, int | float) or not 0 <= expiration < 2**40:
+        expiration = 0
+    return {"status_emoji": emoji, "status_expiration": float(expiration) if emoji else None}

@@ -11,9 +11,11 @@ from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.slack.gateway.delivery import SHOW_AFTER
 from roundrobin.slack.views.blocks import Block
 from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
+from roundrobin.slack.views.status import card_notes
 from roundrobin.store import outbox, topics
 from roundrobin.store import pagerduty as pd_store
 from roundrobin.store import rotations as store
+from roundrobin.store import status as status_store
 
 REPAIR_SHOWN_FOR = 86400.0
 
@@ -47,6 +49,8 @@ class RotationsHome:
         names = await pd_store.schedules(self._db, {r.pd_schedule_id for r in rotations if r.pd_schedule_id})
         problems, repaired = await self.delivery_notes([r.id for r in rotations])
         ahead = await self._unlinked_ahead(rotations) if self._unlinked_ahead else {}
+        asked = await status_store.open_of_many(self._db, [r.id for r in rotations])
+        now = self._clock()
         who = Actor(user_id, can_manage)  # the rules of access.py, from the fact the Home already has
         rows = [
             RotationRow(
@@ -58,6 +62,7 @@ class RotationsHome:
                 viewer=user_id,
                 can_rotate=who.may_rotate(r),
                 upcoming_unlinked=ahead.get(r.id, ()),
+                status_notes=card_notes(r, now, asked.get(r.id)),
             )
             for r in rotations
         ]

@@ -20,6 +20,7 @@ from roundrobin.slack.surfaces import (
     rotations,
     settings,
     shifts,
+    status,
     user_events,
 )
 
@@ -64,6 +65,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         mentions,
         shifts,
         hours,
+        status,
         user_events,
     )
     for surface in surfaces:

@@ -135,7 +135,7 @@ async def _rotate(services: Services, rotation: Rotation, user_id: str) -> str:
     try:
         change = await services.duty.rotate(rotation.id, user_id)
     except (NotAllowed, PermissionDenied) as e:
-        return f":no_entry: {esc(str(e))}"
+        return f"{getattr(e, 'icon', ':no_entry:')} {esc(str(e))}"
     who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
     return f"Rotated *{esc(rotation.name)}*: {who} is on duty now."
 
@@ -158,7 +158,7 @@ async def _done(services: Services, args: list[str], user_id: str) -> str:
     try:
         change = await services.duty.hand_over(rotation.id, user_id)
     except (NotAllowed, PermissionDenied) as e:
-        return f":no_entry: {esc(str(e))}"
+        return f"{getattr(e, 'icon', ':no_entry:')} {esc(str(e))}"
     who = ", ".join(mention(u) for u in change.rotation.on_duty) if change else "nobody"
     return f"You handed *{esc(rotation.name)}* over: {who} is on duty now. Thank you!"
 

@@ -29,7 +29,12 @@ def refusals(field: str | None = None):
                 return await listener(**kwargs)
             except (PermissionDenied, NotAllowed) as refusal:
                 await _tell_refusal(
-                    kwargs["ack"], kwargs["body"], deps(kwargs["context"]), str(refusal), field
+                    kwargs["ack"],
+                    kwargs["body"],
+                    deps(kwargs["context"]),
+                    str(refusal),
+                    field,
+                    getattr(refusal, "icon", ":no_entry:"),  # a hand-over that waits is not a refusal
                 )
 
         return run
@@ -37,16 +42,18 @@ def refusals(field: str | None = None):
     return decorate
 
 
-async def _tell_refusal(ack, body: dict, services: Services, words: str, field: str | None) -> None:
+async def _tell_refusal(
+    ack, body: dict, services: Services, words: str, field: str | None, icon: str = ":no_entry:"
+) -> None:
     acked = ack.response is not None
     if body.get("type") == "view_submission" and field and not acked:
         await ack(response_action="errors", errors={field: words})
         return
     if body.get("command") and not acked:
-        await ack(text=f":no_entry: {esc(words)}")
+        await ack(text=f"{icon} {esc(words)}")
         return
     if not acked:
         await ack()
     user_id = (body.get("user") or {}).get("id") or body.get("user_id")
     if user_id:
-        await services.home.publish(user_id, notice=esc(words), icon=":no_entry:")
+        await services.home.publish(user_id, notice=esc(words), icon=icon)

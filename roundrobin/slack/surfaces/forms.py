@@ -8,7 +8,8 @@ from typing import Any, overload
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import GROUP_ORDER, Notifications
 from roundrobin.rotations.schedule import Schedule, normalise_time
-from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations
+from roundrobin.rotations.status import ASK_MINUTES, DEFAULT_ASK_MINUTES, MAX_TEXT, StatusDraft
+from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations, StatusIds
 from roundrobin.slack.views.blocks import is_id
 from roundrobin.slack.views.metadata import RotationFormMeta, number
 from roundrobin.slack.views.rotation_modals import NO_GROUP, RotationForm, members_block_id, order_block_id
@@ -130,6 +131,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         members_may_rotate=bool(may_rotate.get("selected_options")) if may_rotate is not None else True,
         members_group_id=members_group_id if isinstance(members_group_id, str) else None,
         members_order=order if isinstance(order, str) else GROUP_ORDER,
+        status=parse_status_fields(values),
     )
     return RotationForm(
         draft=draft,
@@ -150,6 +152,20 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
 def _label(chosen_option: dict) -> str | None:
     text = (chosen_option.get("text") or {}).get("text")
     return text if isinstance(text, str) else None
+
+
+def parse_status_fields(values: dict) -> StatusDraft | None:
+    """The form's Slack status section (None when the form had none: the rotation keeps its own)."""
+    mode = (values.get(StatusIds.MODE, {}).get(StatusIds.MODE) or {}).get("selected_option")
+    if StatusIds.MODE not in values:
+        return None
+    emoji = (values.get(StatusIds.EMOJI, {}).get(StatusIds.EMOJI) or {}).get("value") or ""
+    minutes = _choice(values.get(StatusIds.MINUTES, {}).get(StatusIds.MINUTES) or {}, 1, 60, None)
+    return StatusDraft(
+        str((mode or {}).get("value") or "")[:20],
+        emoji[: MAX_TEXT + 1],  # longer is refused, in words, without reading the rest
+        minutes if minutes in ASK_MINUTES else DEFAULT_ASK_MINUTES,
+    )
 
 
 def turn_order_move(view: dict) -> tuple[str, int] | None:
@@ -189,6 +205,8 @@ _ERROR_BLOCKS = {
     "new_usergroup": Rotations.NEW_GROUP,
     "members_group": Rotations.MEMBERS_GROUP,
     "members_order": Rotations.MEMBERS_ORDER,
+    "status_mode": StatusIds.MODE,
+    "status_emoji": StatusIds.EMOJI,
 }
 
 

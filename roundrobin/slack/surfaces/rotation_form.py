@@ -20,6 +20,7 @@ from roundrobin.rotations.errors import DraftError, NotAllowed
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.references import Group
 from roundrobin.rotations.schedule import Schedule, zone_names
+from roundrobin.rotations.status import StatusDraft
 from roundrobin.services import Services
 from roundrobin.slack.ids import Rotations
 from roundrobin.slack.surfaces.deps import deps, refusals
@@ -97,6 +98,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         pd_schedule_id=rotation.pd_schedule_id,
         members_may_rotate=rotation.members_may_rotate,
         **_following(rotation),
+        status=StatusDraft.of(rotation.status_signal, rotation.bound),
     )
     schedule_id = rotation.pd_schedule_id
     schedule = (await services.sync.schedules([schedule_id])).get(schedule_id) if schedule_id else None

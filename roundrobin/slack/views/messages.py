@@ -18,6 +18,7 @@ from roundrobin.rotations.announcement import Announcement, Notice, TopicState
 from roundrobin.rotations.model import Rotation, Unmatched, why_not
 from roundrobin.slack.views.blocks import Block, context, esc, mention, section, slack_date
 from roundrobin.slack.views.sending import Format, Name, Sending
+from roundrobin.slack.views.status import passed_words
 
 
 def people(user_ids: Iterable[str]) -> str:
@@ -50,7 +51,9 @@ def passed_by_words(body: Announcement) -> list[str]:
     """Who left duty at once or was skipped in turn because they cannot be on duty, and why."""
     words = [f"{mention(u)} left duty at once: {why_not(why)}." for u, why in body.left]
     words += [
-        f"Skipped {mention(u)}, as asked." if why == "skipped" else f"Skipped {mention(u)}: {why_not(why)}."
+        f"Skipped {mention(u)}, as asked."
+        if why == "skipped"
+        else passed_words(u, why, list(body.on_duty)) or f"Skipped {mention(u)}: {why_not(why)}."
         for u, why in body.skipped
     ]
     return words

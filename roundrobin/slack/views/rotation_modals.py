@@ -9,6 +9,7 @@ from typing import Any
 from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import ALPHABETICAL, GROUP_ORDER, Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_hand_over, zone
+from roundrobin.rotations.status import StatusDraft
 from roundrobin.slack.ids import NotificationIds, Rotations
 from roundrobin.slack.views.blocks import (
     Block,
@@ -41,6 +42,7 @@ from roundrobin.slack.views.rotations import (
     summary_notes,
 )
 from roundrobin.slack.views.shifts import Upcoming, upcoming_blocks
+from roundrobin.slack.views.status import status_fields
 from roundrobin.store.events import Event
 from roundrobin.store.pagerduty import Shift
 
@@ -123,6 +125,7 @@ def rotation_modal(form: RotationForm) -> dict:
             )
         )
     blocks += _pagerduty_fields(form) if d.source == "pagerduty" else _manual_fields(form)
+    blocks += [divider(), *status_fields(d.status or StatusDraft(), bound=d.source == "pagerduty")]
     blocks += [divider(), *_notify_fields(form)]
     editing = form.rotation_id is not None
     return modal(

@@ -24,7 +24,7 @@ from roundrobin.slack.views.blocks import (
 )
 from roundrobin.slack.views.messages import group_mention, not_in_slack, unmatched_words
 
-PAGE_SIZE = 10  # 2 blocks per rotation (4 where the reader is on duty): a page stays near 40 blocks
+PAGE_SIZE = 10  # 2 blocks per rotation (+1 where the reader is on duty, +1 for Slack statuses): under 50
 FLAGS_ON_CARD = 2  # people who left Slack, offered for removal on the card (the rest in Details)
 
 
@@ -39,6 +39,7 @@ class RotationRow:
     can_rotate: bool = False  # the reader may rotate, set on duty and hand over
     # (person, start of their first shift): people PagerDuty has on call later, not in Slack.
     upcoming_unlinked: tuple[tuple[Unmatched, float], ...] = ()
+    status_notes: tuple[str, ...] = ()  # Slack statuses at hand-over (views/status.py: card_notes)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ def rotation_summary(row: RotationRow) -> list[Block]:
             *summary_notes(r, row.problems, row.group_repaired, row.upcoming_unlinked, flagged=len(offers))
         ),
     ]
+    if row.status_notes:
+        blocks.append(context(*row.status_notes))
     if row.can_rotate and row.viewer in r.on_duty and not r.bound and r.next_up:
         blocks += _hand_over(r, r.next_up)
     blocks += [remove_offer(r, user, why) for user, why in offers]

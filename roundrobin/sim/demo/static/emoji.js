@@ -121,6 +121,22 @@ const DRAWN = {
     HOURGLASS +
       '<path d="M12.8 9.5h10.4c-1.3 3-4 4.5-5.2 4.5s-3.9-1.5-5.2-4.5z" fill="#FFAC33"/><path d="M18 14v12" stroke="#FFAC33" stroke-width="1.3"/><path d="M13.5 30.5c.8-2.3 2.8-3.3 4.5-3.3s3.7 1 4.5 3.3z" fill="#FFAC33"/>',
   ],
+  palm_tree: [
+    "\ud83c\udf34",
+    '<path d="M17 15c1 6 .5 13-2 19h5c1.5-6 1.5-13 0-19z" fill="#C1694F"/>' +
+      '<path d="M18 15C14 8 7 7 2 11c5-1 9 0 13 4zM18 15c4-7 11-8 16-4-5-1-9 0-13 4zM18 15c-5-2-11 1-13 7 4-4 8-5 13-5zM18 15c5-2 11 1 13 7-4-4-8-5-13-5zM18 15c-1-5 1-10 5-12-2 4-3 8-3 12z" fill="#77B255"/>',
+  ],
+  face_with_thermometer: [
+    "\ud83e\udd12",
+    FACE +
+      EYES +
+      '<path d="M12 25.5c3.5 2 8.5 2 12 0" fill="none" stroke="#664500" stroke-width="2" stroke-linecap="round"/>' +
+      '<path d="M22 29 33 18" stroke="#CCD6DD" stroke-width="4.5" stroke-linecap="round"/><path d="M22 29l4-4" stroke="#DD2E44" stroke-width="4.5" stroke-linecap="round"/>',
+  ],
+  airplane: [
+    "\u2708\ufe0f",
+    '<path d="M31.5 4.5c-1.5-1.5-4-1-5.5.5l-6 6-14-4-3 3 11 7-6 6-4.5-1L2 24.5l6 3 3 6 2.5-1.5-1-4.5 6-6 7 11 3-3-4-14 6-6c1.5-1.5 2-4 .5-5.5z" fill="#55ACEE"/>',
+  ],
   calendar: ["\ud83d\udcc6", CALENDAR],
   date: ["\ud83d\udcc5", CALENDAR],
   spiral_calendar_pad: ["\ud83d\uddd3\ufe0f", CALENDAR],
