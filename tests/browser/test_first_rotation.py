@@ -64,7 +64,10 @@ def test_a_members_first_rotation_in_their_own_time_zone(page: Page) -> None:
     # Alan is on duty, and done: one press (and a confirmation) hands over to Grace.
     done = main(page).locator("[data-block-type=section]").filter(has_text="You are on duty")
     expect(done).to_contain_text("hand over to @Grace Hopper")
-    button(done, "I'm done: hand over").click()
+    # The buttons sit under the words, in the card's own actions block.
+    button(
+        main(page).locator("[data-block-type=actions][data-block-id^='on_duty:']"), "I'm done: hand over"
+    ).click()
     confirm = page.get_by_role("alertdialog")
     expect(confirm).to_contain_text("@Grace Hopper goes on duty for Code review now")
     button(confirm, "Hand over").click()

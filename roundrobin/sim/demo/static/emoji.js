@@ -126,6 +126,16 @@ const DRAWN = {
     '<path d="M17 15c1 6 .5 13-2 19h5c1.5-6 1.5-13 0-19z" fill="#C1694F"/>' +
       '<path d="M18 15C14 8 7 7 2 11c5-1 9 0 13 4zM18 15c4-7 11-8 16-4-5-1-9 0-13 4zM18 15c-5-2-11 1-13 7 4-4 8-5 13-5zM18 15c5-2 11 1 13 7-4-4-8-5-13-5zM18 15c-1-5 1-10 5-12-2 4-3 8-3 12z" fill="#77B255"/>',
   ],
+  raising_hand: [
+    "\ud83d\ude4b",
+    '<path d="M4 34c0-8 5.5-13 13-13s13 5 13 13z" fill="#9266CC"/><circle cx="17" cy="13" r="7" fill="#FFDC5D"/>' +
+      '<path d="M10 12.5c0-5 3-8 7-8s7 3 7 8c-2-3-4.5-4-7-4s-5 1-7 4z" fill="#FFAC33"/>' +
+      '<path d="M27 22l3-15" stroke="#FFDC5D" stroke-width="4.5" stroke-linecap="round"/><circle cx="30.5" cy="5.5" r="3.3" fill="#FFDC5D"/>',
+  ],
+  speech_balloon: [
+    "\ud83d\udcac",
+    '<path d="M18 4C9 4 3 9.5 3 16c0 3.7 2 7 5.2 9.2L7 32l7.5-4.3c1.1.2 2.3.3 3.5.3 9 0 15-5.5 15-12S27 4 18 4z" fill="#CCD6DD"/>',
+  ],
   face_with_thermometer: [
     "\ud83e\udd12",
     FACE +
