@@ -22,6 +22,7 @@ from roundrobin.access import Access
 from roundrobin.background import Background, Doorbell
 from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError, in_transaction
+from roundrobin.links import SignedLinks
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
@@ -296,6 +297,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         replies=Replies(http, settings.slack_api_url),
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock),
+        links=SignedLinks(vault.derived_key("links")),
     )
 
 

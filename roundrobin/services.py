@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from roundrobin.access import Access
 from roundrobin.background import Background
 from roundrobin.config import Settings
+from roundrobin.links import SignedLinks
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
@@ -63,3 +64,4 @@ class Services:
     replies: Replies
     accounts: AccountWatch
     following: GroupFollowing
+    links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)

@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from roundrobin import logs
 
@@ -114,6 +116,13 @@ class Vault:
         if not is_valid_key(key):
             raise VaultError("the secret key is not a valid Fernet key")
         self._fernet = Fernet(key.encode())
+        self._key = base64.urlsafe_b64decode(key.encode())
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for one purpose (signing links, …), derived from the secret key with
+        HKDF: whatever leaks of it says nothing of the key that encrypts the stored secrets."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"roundrobin:" + purpose.encode())
+        return hkdf.derive(self._key)
 
     def encrypt(self, plaintext: str) -> str:
         logs.add_secret(plaintext)
