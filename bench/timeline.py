@@ -117,15 +117,20 @@ async def run(rotations: int, days: int) -> None:
             plans = await calendar.plans(db, all_rotations, now)
             gathered = time.perf_counter() - began
             queries = Counted.queries
-            began = time.perf_counter()
+            # Projecting is pure computation: CPU time says what it costs, whatever else runs.
+            began = time.process_time()
             shifts = sum(len(timeline.shifts(plan, now, now + days * DAY)) for plan in plans.values())
-            projected = time.perf_counter() - began
+            cold = time.process_time() - began  # the first pass also loads the holiday calendars
+            began = time.process_time()
+            shifts = sum(len(timeline.shifts(plan, now, now + days * DAY)) for plan in plans.values())
+            projected = time.process_time() - began
         finally:
             await db.close()
     print(f"{rotations} rotations, {days} days ahead: {shifts} shifts")
-    print(f"  gather plans: {gathered * 1000:.0f} ms, {queries} queries")
-    print(f"  project:      {projected * 1000:.0f} ms ({projected / rotations * 1e6:.0f} µs a rotation)")
-    print(f"  total:        {(gathered + projected) * 1000:.0f} ms")
+    print(f"  gather plans:  {gathered * 1000:.0f} ms, {queries} queries")
+    print(f"  project (CPU): {projected * 1000:.0f} ms ({projected / rotations * 1e6:.0f} µs a rotation)")
+    print(f"  (first pass:   {cold * 1000:.0f} ms, loading the countries' holiday calendars once)")
+    print(f"  total:         {(gathered + projected) * 1000:.0f} ms")
 
 
 def main() -> None:

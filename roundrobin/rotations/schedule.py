@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -136,8 +137,14 @@ def anchored(schedule: Schedule, now: datetime) -> Schedule:
 
 def next_hand_over(schedule: Schedule, after: datetime) -> datetime | None:
     """The first hand-over strictly after `after` (an aware datetime), in UTC; None for manual."""
+    return next(hand_overs(schedule, after), None)
+
+
+def hand_overs(schedule: Schedule, after: datetime) -> Iterator[datetime]:
+    """Every hand-over strictly after `after`, in order, in UTC (none for manual): one step a day
+    or a cadence, so a timeline of many turns never searches from scratch for each."""
     if not schedule.timed:
-        return None
+        return
     day = after.astimezone(zone(schedule.tz)).date() - timedelta(days=1)
     if schedule.kind == "daily":
         while True:
@@ -146,7 +153,7 @@ def next_hand_over(schedule: Schedule, after: datetime) -> datetime | None:
                 continue
             instant = _instant(schedule, day)
             if instant > after:
-                return instant
+                yield instant
     anchor = date.fromisoformat(schedule.anchor) if schedule.anchor else None
     step = 7 * schedule.every_weeks
     day += timedelta(days=(schedule.weekday - day.weekday()) % 7)
@@ -158,7 +165,7 @@ def next_hand_over(schedule: Schedule, after: datetime) -> datetime | None:
     while True:
         instant = _instant(schedule, day)
         if instant > after:
-            return instant
+            yield instant
         day += timedelta(days=step)
 
 

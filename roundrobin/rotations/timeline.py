@@ -20,14 +20,15 @@ these. Everything here is pure: the plan carries what the store knows.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from roundrobin.rotations.model import LEFT_GROUP, Rotation, WorkingHours
-from roundrobin.rotations.schedule import next_hand_over, zone
+from roundrobin.rotations.schedule import hand_overs, zone
 
 # Why someone is on duty (or nobody is).
 TURN = "turn"
@@ -78,6 +79,20 @@ class Shift:
     turn: tuple[str, ...] = ()  # who the turn order has then (before covers and masks)
     notes: tuple[str, ...] = ()
     passed_over: tuple[tuple[str, str], ...] = ()  # (person, why) passed over for this turn
+
+    def piece(
+        self, start: float, end: float, people: tuple[str, ...] | None = None, why: str | None = None
+    ) -> Shift:
+        """Part of this shift (`dataclasses.replace` without its cost: tens of thousands a timeline)."""
+        return Shift(
+            start,
+            end,
+            self.people if people is None else people,
+            self.why if why is None else why,
+            self.turn,
+            self.notes,
+            self.passed_over,
+        )
 
 
 @dataclass(frozen=True)
@@ -168,8 +183,9 @@ def _turns(plan: Plan, until: float) -> list[Shift]:
     boundary = rotation.next_hand_over_at
     found.append(Shift(start, boundary, current, TURN, current))
     people = current
+    following_ones = _boundaries(plan, boundary)
     while boundary < until and len(found) < 10_000:
-        following = next_boundary(plan, boundary)
+        following = next(following_ones, FOREVER)
         people, passed = advance(plan, people, boundary, following)
         found.append(Shift(boundary, following, people, TURN, people, passed_over=passed))
         boundary = following
@@ -178,16 +194,22 @@ def _turns(plan: Plan, until: float) -> list[Shift]:
 
 def next_boundary(plan: Plan, after: float) -> float:
     """The schedule's next hand-over after `after`, past days when nobody hands over (holidays)."""
-    schedule = plan.rotation.schedule
-    moment = datetime.fromtimestamp(after, UTC)
-    for _ in range(400):
-        found = next_hand_over(schedule, moment)
-        if found is None:
-            return FOREVER
-        if not (plan.holiday and plan.holiday_mode == "stay" and plan.holiday(_local_date(plan, found))):
-            return found.timestamp()
-        moment = found
-    return FOREVER
+    return next(_boundaries(plan, after), FOREVER)
+
+
+def _boundaries(plan: Plan, after: float) -> Iterator[float]:
+    """The schedule's hand-overs after `after`, in order, past days when nobody hands over; it
+    stops after 400 of those in a row (a holiday calendar that never ends)."""
+    stay = plan.holiday if plan.holiday_mode == "stay" else None
+    skipped = 0
+    for found in hand_overs(plan.rotation.schedule, datetime.fromtimestamp(after, UTC)):
+        if stay is not None and stay(_local_date(plan, found)):
+            skipped += 1
+            if skipped >= 400:
+                return
+            continue
+        skipped = 0
+        yield found.timestamp()
 
 
 def advance(
@@ -346,28 +368,41 @@ def _cover(shift: Shift, cover: Override) -> list[Shift]:
 
 def _masked(plan: Plan, shifts_: list[Shift]) -> list[Shift]:
     found = shifts_
-    if plan.working_hours is not None:
-        found = [piece for shift in found for piece in _working(plan, shift)]
+    if plan.working_hours is not None and found:
+        # The open windows of the whole span, once: each shift then takes the ones it overlaps.
+        start, end = found[0].start, _finite_end(plan, found[-1])
+        windows = _open_windows(plan, min(s.start for s in found), max(end, start))
+        opens = [open_at for open_at, _ in windows]
+        found = [piece for shift in found for piece in _working(plan, shift, windows, opens)]
     if plan.holiday is not None and plan.holiday_mode == "nobody":
         found = [piece for shift in found for piece in _holidays(plan, shift)]
     return found
 
 
-def _working(plan: Plan, shift: Shift) -> list[Shift]:
-    """Split a shift by working hours: outside them, the fallback person or nobody."""
+def _finite_end(plan: Plan, shift: Shift) -> float:
+    return shift.end if shift.end != FOREVER else max(shift.start, plan.now) + HORIZON * 2
+
+
+def _working(plan: Plan, shift: Shift, windows: list[tuple[float, float]], opens: list[float]) -> list[Shift]:
+    """Split a shift by working hours (`windows`: the open ones, in order; `opens`: their
+    openings): outside them, the fallback person or nobody."""
     hours = plan.working_hours
     assert hours is not None
     closed = (hours.fallback,) if hours.fallback else ()
     pieces: list[Shift] = []
     cursor = shift.start
-    end = shift.end if shift.end != FOREVER else max(shift.start, plan.now) + HORIZON * 2
-    for open_at, close_at in _open_windows(plan, cursor, end):
+    end = _finite_end(plan, shift)
+    first = max(0, bisect.bisect_right(opens, cursor) - 1)
+    last = bisect.bisect_left(opens, end)
+    for open_at, close_at in windows[first:last]:
+        if close_at <= cursor:
+            continue
         if open_at > cursor:
-            pieces.append(replace(shift, start=cursor, end=open_at, people=closed, why=CLOSED))
-        pieces.append(replace(shift, start=max(open_at, cursor), end=min(close_at, end)))
+            pieces.append(shift.piece(cursor, open_at, closed, CLOSED))
+        pieces.append(shift.piece(max(open_at, cursor), min(close_at, end)))
         cursor = min(close_at, end)
     if cursor < end:
-        pieces.append(replace(shift, start=cursor, end=end, people=closed, why=CLOSED))
+        pieces.append(shift.piece(cursor, end, closed, CLOSED))
     if shift.end == FOREVER and pieces:
         pieces[-1] = replace(pieces[-1], end=FOREVER) if pieces[-1].why != CLOSED else pieces[-1]
         if pieces[-1].end != FOREVER:
