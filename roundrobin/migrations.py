@@ -420,4 +420,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (rotation_id, person, shift_start)
     );
     """,
+    # 14: messages the app posted and may edit later (an offer to cover, once someone took it): where
+    # each landed (Slack's channel and ts), under the key its kind gives it, per target.
+    """
+    CREATE TABLE kept_messages (
+        key                TEXT NOT NULL,                   -- 'shift:<request id>'
+        target             TEXT NOT NULL,                   -- whom it was sent to: a channel or a person
+        channel            TEXT NOT NULL,                   -- where Slack put it (a DM's D… id)
+        ts                 TEXT NOT NULL,
+        kept_at            REAL NOT NULL,
+        PRIMARY KEY (key, target)
+    );
+    """,
 ]

@@ -26,7 +26,7 @@ from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.following import GroupFollowing
 from roundrobin.signals import Signals
-from roundrobin.store import integrations
+from roundrobin.store import integrations, kept_messages
 from roundrobin.store import rotations as store
 
 log = logging.getLogger(__name__)
@@ -163,3 +163,6 @@ class Scheduler:
 
     async def housekeeping(self) -> None:
         await integrations.purge_login_states(self._db, self._clock() - 86400)
+        # Offers are edited when their request closes, within 90 days at most (the furthest a cover
+        # may be asked ahead): nobody edits a message kept longer.
+        await kept_messages.forget_older(self._db, self._clock() - 100 * 86400)

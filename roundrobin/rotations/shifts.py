@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 COVER_OFFER = "cover_offer"  # a DM to a member: someone asks for cover, with "I'll cover"
 COVER_POST = "cover_post"  # the same in the rotation's channels
 SHIFT_NEWS = "shift_news"  # a DM saying how a request ended, or what a manager did
+OFFER_CLOSED = "shift_offer_closed"  # an offer (DM or channel post) edited once its request closed
 SWAP_OFFER = "swap_offer"  # a DM to whoever a swap is asked of, with Accept and Decline
 
 MAX_AHEAD = 90 * 86400.0  # covers, swaps and skips within the next 90 days
@@ -186,8 +187,8 @@ class ShiftService(Changes):
             cover = Override(0, "cover", request.requester, request.start, request.end, actor, now)
             await override_store.add(self._db, rotation.id, cover, actor, ref=f"request:{request.id}")
             taken = replace(request, state=TAKEN, taken_by=actor, closed_at=now)
-            await self._tell(rotation, taken, (request.requester, *request.offered_to), now, skip=actor)
-            await outbox.forget_ref(self._db, COVER_OFFER, str(request.id))
+            await self._tell(rotation, taken, (request.requester,), now)
+            await self._close_offers(rotation, taken, now)
             change = await self._settle_now(rotation, "cover", actor, now)
         self._ring(effects=True, hand_overs=True)
         return Taken(taken, change)
@@ -237,7 +238,8 @@ class ShiftService(Changes):
                 raise NotAllowed("Only the person who asked can take the request back.")
             if not await store.close(self._db, request.id, CANCELLED, now):
                 raise AlreadyChanged(_closed_words(request))
-            await outbox.forget_ref(self._db, COVER_OFFER, str(request.id))
+            rotation = await self._get(request.rotation_id)
+            await self._close_offers(rotation, replace(request, state=CANCELLED, closed_at=now), now)
         self._ring(effects=True)
         return replace(request, state=CANCELLED, closed_at=now)
 
@@ -250,9 +252,9 @@ class ShiftService(Changes):
                 if not await store.close(self._db, due.id, EXPIRED, now):
                     continue
                 rotation = await self._get(due.rotation_id)
-                await self._tell(rotation, replace(due, state=EXPIRED, closed_at=now), (due.requester,), now)
-                await outbox.forget_ref(self._db, COVER_OFFER, str(due.id))
-                await outbox.forget_ref(self._db, SWAP_OFFER, str(due.id))
+                expired = replace(due, state=EXPIRED, closed_at=now)
+                await self._tell(rotation, expired, (due.requester,), now)
+                await self._close_offers(rotation, expired, now)
             closed.append(due)
         if closed:
             self._ring(effects=True)
@@ -334,6 +336,7 @@ class ShiftService(Changes):
                 await override_store.add(self._db, rotation.id, theirs, actor, ref=ref)
                 change = await self._settle_now(rotation, "swap", actor, now)
             await self._tell(rotation, answered, (request.requester,), now)
+            await self._close_offers(rotation, answered, now)
         self._ring(effects=True, hand_overs=accept)
         return Taken(answered, change)
 
@@ -414,6 +417,17 @@ class ShiftService(Changes):
         if now >= request.expires_at:
             raise AlreadyChanged("That request has expired: nobody took it in time.")
         return request
+
+    async def _close_offers(self, rotation: Rotation, request: ShiftRequest, now: float) -> None:
+        """Inside the caller's transaction: offers not sent yet never go; the ones sent (DMs and
+        channel posts, the taker's too, wherever they pressed) are edited to say how it ended."""
+        ref = str(request.id)
+        for kind in (COVER_OFFER, COVER_POST, SWAP_OFFER):
+            await outbox.forget_ref(self._db, kind, ref)
+        offered = (request.target,) if request.kind == "swap" else (*request.offered_to, *rotation.channels)
+        body = ShiftNote(request, Words.of(rotation)).to_json()
+        for target in dict.fromkeys(t for t in offered if t):
+            await outbox.enqueue(self._db, OFFER_CLOSED, rotation.id, target, body, now, ref=ref)
 
     async def _tell(
         self,

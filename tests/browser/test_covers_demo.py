@@ -31,7 +31,7 @@ def test_cover_me_is_taken_from_the_dm_and_the_card_says_so(page: Page) -> None:
     expect(offer).to_contain_text("@Grace Hopper asks for cover on")
     expect(offer).to_contain_text("Dentist at 10")
     button(offer, "I'll cover").click()
-    expect(messages_tab(page).filter(has_text="you cover it")).to_have_count(1)
+    expect(messages_tab(page).filter(has_text="Thank you!")).to_have_count(1)
 
     page.get_by_role("tab", name="Home").click()
     open_rotations(page)

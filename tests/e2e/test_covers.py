@@ -83,7 +83,7 @@ async def test_cover_me_taken_by_the_second_person_moves_group_channel_and_dms_a
     app, slack, pd
 ):
     await ops_rotation(slack, app)
-    bob, carol, dave = slack.user(BOB), slack.user(CAROL), slack.user(DAVE)
+    bob, carol = slack.user(BOB), slack.user(CAROL)
 
     # Bob, on duty, asks for cover for the next hour from his card.
     await open_rotations(slack, bob)
@@ -103,7 +103,7 @@ async def test_cover_me_taken_by_the_second_person_moves_group_channel_and_dms_a
 
     # Carol takes it: she is on duty now, in the group, told in #ops and DMed; Bob is off duty.
     await carol.click_in_message(offer, Shifts.TAKE)
-    await slack.wait_for(lambda: dm_with(slack, CAROL, "you cover it"))
+    await slack.wait_for(lambda: dm_with(slack, CAROL, "Thank you!"))
     await slack.wait_for(lambda: group_of(slack, "ops-oncall")["users"] == [CAROL])
     assert on_duty(app) == [CAROL]
     [announced] = await slack.wait_for(
@@ -113,12 +113,14 @@ async def test_cover_me_taken_by_the_second_person_moves_group_channel_and_dms_a
     await slack.wait_for(lambda: dm_with(slack, BOB, "<@U0CAROL> covers you"))
     await slack.wait_for(lambda: dm_with(slack, BOB, "You are off duty"))
     await slack.wait_for(lambda: dm_with(slack, CAROL, "You are on duty for *Primary on-call*"))
-    await slack.wait_for(lambda: dm_with(slack, DAVE, "<@U0CAROL> took <@U0BOB>'s cover request"))
-
-    # Dave presses his I'll cover too late: his offer says who has it; nothing changes.
-    [late] = dm_with(slack, DAVE, "asks for cover")
-    await dave.click_in_message(late, Shifts.TAKE)
-    await slack.wait_for(lambda: dm_with(slack, DAVE, "Someone already took that request"))
+    # Dave's offer and the post in #ops now say who took it, with no button left to press; Dave
+    # gets no other DM about it.
+    [closed] = await slack.wait_for(lambda: dm_with(slack, DAVE, "<@U0CAROL> took <@U0BOB>'s cover request"))
+    assert "I'll cover" not in str(closed) and not dm_with(slack, DAVE, "asks for cover")
+    assert not dm_with(slack, DAVE, "covers"), "the offer was edited, not followed by news"
+    await slack.wait_for(lambda: said(slack, OPS, "<@U0CAROL> took <@U0BOB>'s cover request"))
+    assert not said(slack, OPS, "I'll cover")
+    await slack.wait_for(lambda: not dm_with(slack, CAROL, "I'll cover"))
     assert on_duty(app) == [CAROL]
 
     # Bob's card says who covers him; an hour later the cover ends by itself and Bob is back.

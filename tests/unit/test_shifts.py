@@ -7,7 +7,7 @@ import pytest
 from roundrobin.access import Access
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
 from roundrobin.rotations.schedule import Schedule
-from roundrobin.rotations.shifts import COVER_OFFER, COVER_POST, SHIFT_NEWS, SWAP_OFFER
+from roundrobin.rotations.shifts import COVER_OFFER, COVER_POST, OFFER_CLOSED, SHIFT_NEWS, SWAP_OFFER
 from roundrobin.signals import Signals
 from roundrobin.store import outbox
 from roundrobin.store import rotations as store
@@ -56,9 +56,9 @@ async def test_cover_me_is_offered_to_the_others_and_the_first_to_take_it_goes_o
     after = await store.get(db, r.id)
     assert after.turn_people == ("U1",), "the turn order is untouched: it is still U1's turn"
     assert after.on_duty_until == r.next_hand_over_at
-    assert sorted(await kinds(db, SHIFT_NEWS)) == ["U1", "U2"], (
-        "whoever asked, and the others offered, are told"
-    )
+    assert await kinds(db, SHIFT_NEWS) == ["U1"], "whoever asked is told"
+    assert await kinds(db, COVER_OFFER) == [] and await kinds(db, COVER_POST) == [], "unsent offers never go"
+    assert await kinds(db, OFFER_CLOSED) == ["C1", "U2", "U3"], "every offer sent says who took it"
     with pytest.raises(AlreadyChanged, match="already took"):
         await services.shifts.take_cover(request.id, "U2")
 
@@ -82,6 +82,7 @@ async def test_nobody_takes_it_and_it_expires_and_says_so(services, db, clock):
     [expired] = await services.shifts.expire_due()
     assert expired.id == request.id
     assert "U1" in await kinds(db, SHIFT_NEWS)
+    assert await kinds(db, OFFER_CLOSED) == ["C1", "U2", "U3"], "the offers say it expired"
     with pytest.raises(AlreadyChanged, match="expired"):
         await services.shifts.take_cover(request.id, "U2")
 
@@ -155,3 +156,40 @@ async def test_time_away_passes_someone_over_in_every_rotation_and_covers_them_n
     assert (await store.get(db, first.id)).on_duty == ("U1",), "back: their turn is theirs again"
     with pytest.raises(NotAllowed, match="in the past"):
         await services.away.add("U1", clock.now - 7200, clock.now - 3600)
+
+
+def test_a_closed_offer_says_how_it_ended_to_each_reader_with_no_button_left():
+    from roundrobin.rotations.announcement import Words
+    from roundrobin.rotations.model import Rotation
+    from roundrobin.rotations.shifts import ShiftNote
+    from roundrobin.slack.views.sending import Sending
+    from roundrobin.slack.views.shifts import formats
+    from roundrobin.store.shift_requests import CANCELLED, EXPIRED, TAKEN, ShiftRequest
+
+    rotation = Rotation(
+        id=1, name="Ops <b>", code="OPS", created_by="U0ADA", members=("U0ALAN", "U0GRACE", "U0KATE")
+    )
+    request = ShiftRequest(
+        7, 1, "cover", "U0ALAN", 1_750_000_000, 1_750_003_600, TAKEN, ("U0GRACE", "U0KATE"), taken_by="U0KATE"
+    )
+    closed = formats()[OFFER_CLOSED]
+    assert closed.edits and closed.keep is not None
+    note = closed.parse(ShiftNote(request, Words.of(rotation)).to_json())
+    assert closed.keep(note) == formats()[COVER_OFFER].keep(note) == "shift:7", "it edits the offer it was"
+
+    def said(state, reader):
+        from dataclasses import replace
+
+        message = closed.render(
+            rotation, replace(note, request=replace(request, state=state)), Sending(reader)
+        )
+        assert "actions" not in str(message), "nothing left to press"
+        return message["text"]
+
+    assert said(TAKEN, "U0GRACE").startswith(
+        ":white_check_mark: <@U0KATE> took <@U0ALAN>'s cover request on *Ops &lt;b&gt;*"
+    )
+    assert said(TAKEN, "C0OPS").endswith("nothing more to do.")
+    assert said(TAKEN, "U0KATE").startswith(":white_check_mark: You cover <@U0ALAN> on *Ops &lt;b&gt;*")
+    assert "Nobody took <@U0ALAN>'s cover request" in said(EXPIRED, "U0GRACE")
+    assert said(CANCELLED, "U0GRACE").startswith("<@U0ALAN> took back the cover request")

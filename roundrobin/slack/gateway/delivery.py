@@ -47,7 +47,7 @@ from roundrobin.slack.views.messages import FORMATS
 from roundrobin.slack.views.personal import FORMATS as PERSONAL
 from roundrobin.slack.views.personal import topic_text
 from roundrobin.slack.views.sending import Format, Name, Sending
-from roundrobin.store import events, outbox, preferences, topics
+from roundrobin.store import events, kept_messages, outbox, preferences, topics
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.outbox import GroupWork, Message
 from roundrobin.store.topics import TopicWork
@@ -476,9 +476,22 @@ class SlackDelivery:
             if payload is None:
                 await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
                 return
-            await self._call("chat.postMessage", message.target, channel=message.target, **payload)
+            key = kind.keep(body) if kind.keep is not None else None
+            if kind.edits:
+                await self._edit(message, key, payload)
+            else:
+                posted = await self._call(
+                    "chat.postMessage", message.target, channel=message.target, **payload
+                )
+                if key is not None:
+                    await kept_messages.keep(
+                        self._db, key, message.target, posted["channel"], posted["ts"], self._clock()
+                    )
             await self._slack_took_it()
         except _Failed as failed:
+            if kind.edits and not failed.failure.temporary:
+                await outbox.message_sent(self._db, message)  # deleted in Slack meanwhile: nothing to edit
+                return
             await self._message_failed(rotation, message, failed.failure)
             return
         except asyncio.CancelledError:
@@ -490,6 +503,14 @@ class SlackDelivery:
             )
             return
         await outbox.message_sent(self._db, message)
+
+    async def _edit(self, message: Message, key: str | None, payload: dict[str, Any]) -> None:
+        """Edit the message kept under `key` for this target (an offer, once it is taken)."""
+        found = await kept_messages.find(self._db, key, message.target) if key else None
+        if found is None or key is None:
+            return  # never posted (forgotten before it went out), or edited already
+        await self._call("chat.update", found.channel, channel=found.channel, ts=found.ts, **payload)
+        await kept_messages.forget(self._db, key, message.target)
 
     async def _sending(self, people: set[str], target: str, names: bool) -> Sending:
         """What only the moment of sending knows: who the message is for, the time, mutes, and the

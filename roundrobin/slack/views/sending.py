@@ -56,3 +56,8 @@ class Format(Generic[B]):
 
     parse: Callable[[dict[str, Any]], B]
     render: Callable[[Rotation, B, Sending], dict[str, Any] | None]
+    # The key a posted message is kept under, to be edited later (an offer, once it is taken).
+    keep: Callable[[B], str] | None = None
+    # This kind edits the message kept under `keep(body)` for the same target, instead of posting
+    # (nothing kept, or Slack no longer has it: nothing to do).
+    edits: bool = False

@@ -14,7 +14,14 @@ from typing import Any
 
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import zone
-from roundrobin.rotations.shifts import COVER_OFFER, COVER_POST, SHIFT_NEWS, SWAP_OFFER, ShiftNote
+from roundrobin.rotations.shifts import (
+    COVER_OFFER,
+    COVER_POST,
+    OFFER_CLOSED,
+    SHIFT_NEWS,
+    SWAP_OFFER,
+    ShiftNote,
+)
 from roundrobin.rotations.timeline import AWAY, CLOSED, COVER, FOREVER, HOLIDAY, SWAP, Away, Shift
 from roundrobin.slack.ids import Shifts
 from roundrobin.slack.views.blocks import (
@@ -406,11 +413,50 @@ def answered(rotation: Rotation | None, request: ShiftRequest, words: str) -> di
     return {"text": text, "blocks": [section(text)], "replace_original": True}
 
 
+def closed_words(rotation: Rotation, request: ShiftRequest, reader: str) -> str:
+    """How a request ended, for `reader`, to whom it was offered (a person, or a channel): the
+    offer's new words, without buttons."""
+    title, when = _title(rotation), span(request.start, request.end)
+    asker, taker = mention(request.requester), mention(request.taken_by or "")
+    if request.state == TAKEN and reader == request.taken_by:
+        if request.kind == "swap":
+            return f":white_check_mark: You accepted {asker}'s swap on {title}: both shifts changed."
+        return f":white_check_mark: You cover {asker} on {title}, {when}. Thank you!"
+    if request.kind == "swap":
+        if request.state == TAKEN:
+            return f":white_check_mark: {taker} accepted {asker}'s swap on {title}."
+        if request.state == DECLINED:
+            return f"{taker or mention(request.target or '')} declined {asker}'s swap on {title}."
+        if request.state == EXPIRED:
+            return f":hourglass: {asker}'s swap on {title} was not answered before the shifts began."
+        return f"{asker} took back the swap on {title}."
+    if request.state == TAKEN:
+        return f":white_check_mark: {taker} took {asker}'s cover request on {title} ({when}): nothing more to do."
+    if request.state == EXPIRED:
+        return f":hourglass: Nobody took {asker}'s cover request on {title} ({when}) in time."
+    return f"{asker} took back the cover request on {title} ({when})."
+
+
+def offer_closed(rotation: Rotation, note: ShiftNote, sending: Sending) -> dict[str, Any] | None:
+    """What an offer (a DM or a channel post) becomes once its request is closed: who took it, or
+    that it expired or was taken back; no buttons left to press."""
+    if note.request.state == OPEN:
+        return None
+    words = closed_words(rotation, note.request, sending.target)
+    return {"text": words, "blocks": [section(words)]}
+
+
+def _offer_key(note: ShiftNote) -> str:
+    return f"shift:{note.request.id}"
+
+
 def formats() -> dict[str, Format[Any]]:
-    """How the outbox renders cover and swap requests: offers, channel posts and news."""
+    """How the outbox renders cover and swap requests: offers (kept, to be edited once closed),
+    channel posts, news, and the offers' closing edits."""
     return {
-        COVER_OFFER: Format(ShiftNote.from_json, cover_offer),
-        COVER_POST: Format(ShiftNote.from_json, cover_offer),
-        SWAP_OFFER: Format(ShiftNote.from_json, swap_offer),
+        COVER_OFFER: Format(ShiftNote.from_json, cover_offer, keep=_offer_key),
+        COVER_POST: Format(ShiftNote.from_json, cover_offer, keep=_offer_key),
+        SWAP_OFFER: Format(ShiftNote.from_json, swap_offer, keep=_offer_key),
         SHIFT_NEWS: Format(ShiftNote.from_json, shift_news),
+        OFFER_CLOSED: Format(ShiftNote.from_json, offer_closed, keep=_offer_key, edits=True),
     }
