@@ -44,9 +44,11 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 async def scrape_until(app, holds: Callable[[Samples], bool], timeout: float = 10.0) -> Samples:
     """Scrape as Prometheus would, until what it shows holds."""
     async with asyncio.timeout(timeout):
-        while not holds(samples := await scrape(app)):
+        while True:
+            samples = await scrape(app)
+            if holds(samples):
+                return samples
             await asyncio.sleep(0.1)
-    return samples
 
 
 async def rotate(slack, app, user) -> None:
