@@ -92,9 +92,10 @@ async def test_counters_move_with_the_work(app, slack, pd):
     assert value(after, "roundrobin_slack_rate_limited_total", method="chat.postMessage") == 0
 
     # Slack answers 429 once: counted, and the message still goes out after Retry-After.
+    bob_told = len(told(slack, OPS, f"<@{BOB}>", "on duty now"))
     slack.fail_next("chat.postMessage")
     await rotate(slack, app, admin)
-    await slack.wait_for(lambda: len(told(slack, OPS, f"<@{BOB}>", "on duty now")) >= 1, timeout=10)
+    await slack.wait_for(lambda: len(told(slack, OPS, f"<@{BOB}>", "on duty now")) > bob_told, timeout=10)
     latest = await scrape_until(
         app, lambda s: value(s, "roundrobin_slack_rate_limited_total", method="chat.postMessage") == 1
     )
