@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import sys
 from pathlib import Path
 
 from roundrobin.config import Settings
-from roundrobin.db import Database, DatabaseError
+from roundrobin.db import Database, DatabaseError, maintenance_lock
 
 
 class BackupError(Exception):
@@ -26,7 +27,13 @@ def backup(settings: Settings, target: Path) -> str:
     if not settings.database_path.exists():
         raise BackupError(f"there is no database at {settings.database_path} to back up")
     target.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_copy(settings.database_path, target))
+    if os.access(settings.data_dir, os.W_OK):
+        # The running app's housekeeping never gives space back (VACUUM) during a backup; a VACUUM
+        # under way finishes first.
+        with maintenance_lock(settings.database_path, wait=True):
+            asyncio.run(_copy(settings.database_path, target))
+    else:  # no lock file can be made here: copy anyway (the copy is checked below)
+        asyncio.run(_copy(settings.database_path, target))
     with sqlite3.connect(target) as copy:
         if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError(f"the copy at {target} failed its integrity check; try again")

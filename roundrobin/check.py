@@ -22,9 +22,11 @@ from roundrobin.slack.gateway.identity import fetch_identity
 from roundrobin.slack.gateway.scopes import BOT_SCOPES
 from roundrobin.slack.views.blocks import ago
 from roundrobin.store.integrations import Connection
+from roundrobin.store.outbox import WAITING_SQL
 from roundrobin.vault import Vault, VaultError, is_valid_key
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+STUCK_AFTER = 300.0  # Slack work waiting longer than this is worth a look (as /healthz says)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def check_storage(settings: Settings) -> tuple[list[Line], Vault | None]:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             healthy = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            about = _about_database(db, path) if healthy else []
     except sqlite3.Error as e:
         return [*lines, Line(False, f"cannot read the database {path}: {e}")], vault
     latest = len(MIGRATIONS)
@@ -130,7 +133,48 @@ def check_storage(settings: Settings) -> tuple[list[Line], Vault | None]:
         )
     else:
         lines.append(Line(True, f"database {path} is readable (schema {version})"))
-    return lines, vault
+    return lines + about, vault
+
+
+def _about_database(db: sqlite3.Connection, path: Path) -> list[Line]:
+    """Worth knowing, not a problem: how big the database is, and what Slack work waits."""
+    size = sum(f.stat().st_size for f in (path, Path(f"{path}-wal")) if f.exists())
+    free = db.execute("PRAGMA freelist_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+    spare = f", {_bytes(free)} of it free for reuse" if free else ""
+    lines = [Line(None, f"the database takes {_bytes(size)} on disk{spare}")]
+    try:
+        items, since = db.execute(WAITING_SQL, (time.time(),)).fetchone()
+    except sqlite3.Error:  # a schema before the outbox: it is migrated at start
+        return lines
+    if not items:
+        lines.append(Line(None, "Slack backlog: nothing waiting"))
+        return lines
+    age = max(0.0, time.time() - since)
+    stuck = (
+        " (longer than 5 minutes: is Round Robin running? Slack's refusals show on the rotations)"
+        if age >= STUCK_AFTER
+        else ""
+    )
+    work = f"{items} piece{'s' if items != 1 else ''} of Slack work"
+    lines.append(Line(None, f"Slack backlog: {work} waiting, the oldest for {_duration(age)}{stuck}"))
+    return lines
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _duration(seconds: float) -> str:
+    """'12 seconds', '5 minutes', '3 hours', '2 days'."""
+    whole = int(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if whole >= size:
+            n = whole // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "less than a second"
 
 
 async def check_pagerduty(settings: Settings, vault: Vault | None) -> list[Line]:

@@ -42,6 +42,8 @@ class Settings:
     slack_timeout_seconds: int = 10  # one Slack write may take this long before it is retried
     members_check_interval_seconds: int = 900  # reading the user groups members follow (0: never)
     log_level: str = "INFO"
+    metrics_enabled: bool = False  # GET /metrics, Prometheus' text format (roundrobin/metrics.py)
+    history_days: int = 365  # history, closed requests and refused Slack work older than this are pruned
 
     @property
     def data_dir(self) -> Path:
@@ -90,6 +92,8 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
             "MEMBERS_CHECK_INTERVAL_SECONDS", 900, minimum=0, maximum=86400
         ),
         log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
+        metrics_enabled=get.boolean("METRICS_ENABLED", False),
+        history_days=get.integer("HISTORY_DAYS", 365, minimum=1, maximum=36500),
     )
 
 
@@ -160,6 +164,14 @@ class _Reader:
         if not re.fullmatch(r"\d+", value) or not minimum <= int(value) <= maximum:
             raise ConfigError(f"{name} is malformed: expected a whole number from {minimum} to {maximum}")
         return int(value)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.raw(name).lower()
+        if not value:
+            return default
+        if value not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigError(f"{name} is malformed: expected true or false")
+        return value in ("true", "1", "yes")
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.raw(name).upper() or default

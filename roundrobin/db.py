@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import fcntl
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,10 @@ class DatabaseError(Exception):
 
 
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
+# What to do once the open transaction commits (see `Database.after_commit`).
+_after_commit: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "after_commit", default=None
+)
 
 
 def in_transaction() -> bool:
@@ -48,13 +53,17 @@ class Database:
     async def open(cls, path: Path, migrate: bool = True) -> Database:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _create_private(path)
+            fresh = _create_private(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as e:
             raise DatabaseError(f"cannot open the database at {path}: {e}") from None
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
+            if fresh and migrate:
+                # Before anything is written (WAL's header included): a new database gives pages that
+                # housekeeping frees back in small steps (`release`), never by a VACUUM of the whole file.
+                await conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
@@ -104,6 +113,8 @@ class Database:
             # context is not in a transaction, and later calls must take the lock as usual.
             await self._conn.execute("BEGIN IMMEDIATE")
             token = _in_transaction.set(True)
+            committed: list[Callable[[], None]] = []
+            later = _after_commit.set(committed)
             try:
                 yield self
                 await self._conn.execute("COMMIT")
@@ -112,6 +123,18 @@ class Database:
                 raise
             finally:
                 _in_transaction.reset(token)
+                _after_commit.reset(later)
+        for callback in committed:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the open transaction has committed, never if it rolls back (at once
+        outside a transaction): what is counted or announced about a change is what was kept."""
+        pending = _after_commit.get()
+        if pending is None or not _in_transaction.get():
+            callback()
+        else:
+            pending.append(callback)
 
     async def _rollback(self) -> None:
         """Undo the open transaction, if SQLite has not already; the caller's error is the one to see."""
@@ -167,20 +190,70 @@ class Database:
         async with self._access(), aiosqlite.connect(target) as dest:
             await self._conn.backup(dest)
 
+    # --- maintenance (housekeeping.py): never inside a transaction ------------------------------
 
-def _create_private(path: Path, must_be_new: bool = False) -> None:
+    def file_size(self) -> int:
+        """Bytes the database takes on disk: the file and its write-ahead log."""
+        total = 0
+        for name in (str(self.path), f"{self.path}-wal"):
+            with contextlib.suppress(OSError):
+                total += os.stat(name).st_size
+        return total
+
+    async def release(self, pages: int) -> None:
+        """Give up to `pages` free pages back to the file system (an incremental database only);
+        executescript runs the pragma to its end, where execute would free a single page."""
+        if _in_transaction.get():
+            raise RuntimeError("incremental_vacuum inside a transaction")  # executescript would commit it
+        async with self._lock:
+            await self._conn.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
+
+    async def vacuum(self) -> None:
+        """Rewrite the whole file without its free pages, and make it incremental from then on, so
+        this is needed once. Then empty the write-ahead log the rewrite filled."""
+        if _in_transaction.get():
+            raise RuntimeError("VACUUM inside a transaction")
+        async with self._lock:
+            await self._conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            await self._conn.execute("VACUUM")
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@contextmanager
+def maintenance_lock(database_path: Path, wait: bool) -> Iterator[bool]:
+    """Held by a backup and by a VACUUM, so that neither runs during the other (they may be two
+    processes: `app.py backup` beside the running app). Yields False when it is held elsewhere and
+    not `wait`: the caller then leaves its work for another time."""
+    lock_path = Path(f"{database_path}.maintenance")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _create_private(path: Path, must_be_new: bool = False) -> bool:
     """Create an empty database file readable only by this user (SQLite gives its -wal and -shm
     files the same mode); an existing file is left as it is, unless it `must_be_new`. O_EXCL never
-    follows a symbolic link, dangling or not."""
+    follows a symbolic link, dangling or not. True when the file is new."""
     if str(path) == ":memory:":
-        return
+        return False
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
         if must_be_new:
             raise
-        return
+        return False
     try:
         os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
     finally:
         os.close(fd)
+    return True

@@ -20,9 +20,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin import logs
 from roundrobin.access import Access
 from roundrobin.background import Background, Doorbell
-from roundrobin.config import Settings
+from roundrobin.config import PD_API_URLS, Settings
 from roundrobin.db import Database, DatabaseError, in_transaction
+from roundrobin.housekeeping import Housekeeping
 from roundrobin.links import SignedLinks
+from roundrobin.metrics import Metrics
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
@@ -150,8 +152,10 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     )
 
     # One session for every outbound call; requests without their own timeout give up after 30 s.
+    metrics = Metrics()
     http = aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=30), trace_configs=[no_network_in_transactions()]
+        timeout=aiohttp.ClientTimeout(total=30),
+        trace_configs=[no_network_in_transactions(), metrics.http_trace(*_counted_urls(settings))],
     )
     stack.push_async_callback(http.close)
     slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http)
@@ -164,7 +168,7 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     effects_client.retry_handlers.clear()
     identity = await connect_slack(slack, settings)
 
-    services = build_services(settings, db, vault, http, slack, effects_client, identity, clock)
+    services = build_services(settings, db, vault, http, slack, effects_client, identity, clock, metrics)
     stack.push_async_callback(services.background.drain)
     await services.delivery.start()  # work a crash or an outage left behind goes out now
     stack.push_async_callback(services.delivery.close)
@@ -188,6 +192,7 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
         clock,
         following=services.following,
         members_check_seconds=settings.members_check_interval_seconds,
+        housekeeping=Housekeeping(db, settings.history_days, clock, metrics),
     )
     scheduler.start()
     stack.push_async_callback(scheduler.shutdown)
@@ -198,6 +203,7 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     handler = AsyncSocketModeHandler(
         build_slack_app(services, slack), settings.slack_app_token, web_client=slack
     )
+    handler.client.message_listeners.append(metrics.socket_mode_listener())
     await handler.connect_async()
     stack.push_async_callback(handler.close_async)
     log.info("ready: socket mode", extra={"team": identity.team_id, "app": identity.app_id})
@@ -228,8 +234,17 @@ def no_network_in_transactions() -> aiohttp.TraceConfig:
     return trace
 
 
-def build_services(settings, db, vault, http, slack, effects_client, identity, clock) -> Services:
+def _counted_urls(settings: Settings) -> tuple[str, list[str]]:
+    """Slack's Web API base, and PagerDuty's (every region, and OAuth): where metrics count requests."""
+    pagerduty = [settings.pagerduty_api_base(region) for region in PD_API_URLS]
+    return settings.slack_api_url, [*pagerduty, settings.pagerduty_identity_url]
+
+
+def build_services(
+    settings, db, vault, http, slack, effects_client, identity, clock, metrics: Metrics | None = None
+) -> Services:
     """Wire every service once; listeners, web routes and jobs receive this one object."""
+    metrics = metrics or Metrics()
     signals = Signals.new()
     roles = SlackRoles(slack, clock)
     access = Access(db, roles, settings.owners)
@@ -238,12 +253,21 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     usergroups = Usergroups(slack, clock)
     workspace = SlackWorkspace(slack, directory, usergroups)
     rotations = RotationQueries(db, access, workspace)
-    duty = DutyService(db, access, signals, clock)
+    duty = DutyService(db, access, signals, clock, metrics=metrics)
     pagerduty = PagerDutyConnection(db, vault, settings, http, duty.revert_bound_to_manual, access, clock)
-    editor = RotationEditor(db, access, workspace, signals, clock, pagerduty_connected=pagerduty.connected)
+    editor = RotationEditor(
+        db, access, workspace, signals, clock, pagerduty_connected=pagerduty.connected, metrics=metrics
+    )
     background = Background()
     sync = PagerDutySync(
-        db, pagerduty, duty, directory, clock, background, interval=settings.sync_interval_seconds
+        db,
+        pagerduty,
+        duty,
+        directory,
+        clock,
+        background,
+        interval=settings.sync_interval_seconds,
+        metrics=metrics,
     )
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
     rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
@@ -257,6 +281,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         rotations_section=rotations_home.blocks,
         sync_summary=lambda: sync_summary(db),
         clock=clock,
+        metrics=metrics,
     )
     return Services(
         settings=settings,
@@ -271,8 +296,8 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         rotations=rotations,
         editor=editor,
         duty=duty,
-        shifts=ShiftService(db, access, signals, clock),
-        away=AwayService(db, access, signals, clock),
+        shifts=ShiftService(db, access, signals, clock, metrics=metrics),
+        away=AwayService(db, access, signals, clock, metrics=metrics),
         delivery=SlackDelivery(
             effects_client,
             db,
@@ -296,8 +321,9 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         modals=Modals(slack, db, clock),
         replies=Replies(http, settings.slack_api_url),
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
-        following=GroupFollowing(db, access, workspace, signals, clock),
+        following=GroupFollowing(db, access, workspace, signals, clock, metrics=metrics),
         links=SignedLinks(vault.derived_key("links")),
+        metrics=metrics,
     )
 
 

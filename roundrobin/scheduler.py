@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from roundrobin.background import Doorbell, cancel
 from roundrobin.db import Database
+from roundrobin.housekeeping import Housekeeping
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.following import GroupFollowing
@@ -50,6 +51,7 @@ class Scheduler:
         clock: Callable[[], float] = time.time,
         following: GroupFollowing | None = None,
         members_check_seconds: int = 0,
+        housekeeping: Housekeeping | None = None,
     ):
         self._db = db
         self._rotations = rotations
@@ -61,6 +63,7 @@ class Scheduler:
         self._clock = clock
         self._scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
         self._watchers: list[asyncio.Task[None]] = []
+        self._housekeeping = housekeeping  # retention: daily, looked at with the hourly housekeeping
 
     def start(self) -> None:
         if self._sync is not None:
@@ -166,3 +169,5 @@ class Scheduler:
         # Offers are edited when their request closes, within 90 days at most (the furthest a cover
         # may be asked ahead): nobody edits a message kept longer.
         await kept_messages.forget_older(self._db, self._clock() - 100 * 86400)
+        if self._housekeeping is not None:
+            await self._housekeeping.run_if_due()

@@ -12,6 +12,7 @@ from roundrobin.access import Access
 from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.links import SignedLinks
+from roundrobin.metrics import Metrics
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
@@ -65,3 +66,4 @@ class Services:
     accounts: AccountWatch
     following: GroupFollowing
     links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)
+    metrics: Metrics  # what GET /metrics shows (roundrobin/metrics.py)

@@ -1,4 +1,4 @@
-"""The small web server: PagerDuty's OAuth callback and /healthz."""
+"""The small web server: PagerDuty's OAuth callback, /healthz, and /metrics when enabled."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
 from roundrobin.db import Database
+from roundrobin.metrics import CONTENT_TYPE
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
@@ -47,6 +48,8 @@ def build_web_app(
     app.router.add_get(LOGIN_START_PATH, pagerduty_login_start)
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
     app.router.add_get("/healthz", healthz)
+    if services.settings.metrics_enabled:  # otherwise /metrics is a 404 like any unknown path
+        app.router.add_get("/metrics", metrics_page)
     return app
 
 
@@ -228,3 +231,13 @@ def _reads_health(failing: list[ReadFailure]) -> dict[str, Any]:
         "since": min(f.first_at for f in failing),
         "next_try_at": min(f.retry_at for f in failing),
     }
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    """Prometheus' text format. The gauges that describe the database are read now, with two cheap
+    queries (the backlog's count and oldest item, over indexed or small tables) and a stat()."""
+    services = request.app[SERVICES]
+    db = request.app[DB]
+    waiting = await outbox.waiting(db, services.clock())
+    services.metrics.set_database(waiting.items, waiting.oldest_age, db.file_size())
+    return web.Response(body=services.metrics.render(), headers={"Content-Type": CONTENT_TYPE})

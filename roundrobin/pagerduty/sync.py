@@ -35,6 +35,7 @@ from typing import Protocol
 
 from roundrobin.background import Background, Doorbell
 from roundrobin.db import Database
+from roundrobin.metrics import Metrics
 from roundrobin.pagerduty import backoff, budget, plan
 from roundrobin.pagerduty.client import (
     PagerDutyAuthError,
@@ -108,8 +109,10 @@ class PagerDutySync:
         background: Background | None = None,
         interval: float = 60.0,
         budget_per_minute: float = budget.BUDGET_PER_MINUTE,
+        metrics: Metrics | None = None,
     ):
         self._db = db
+        self._metrics = metrics
         self._connection = connection
         self._rotations = rotations
         self._directory = directory
@@ -195,6 +198,7 @@ class PagerDutySync:
         if client is None:
             return SyncReport(ok=False, error="not connected", kind=cycle.kind)
         report = SyncReport(kind=cycle.kind)
+        started = time.monotonic()  # not the app's clock, which a walkthrough moves on
         try:
             await self._cycle(client, report, cycle)
         except PagerDutyAuthError as e:
@@ -212,6 +216,14 @@ class PagerDutySync:
             report.requests = client.requests_made
             self._credit.spend(client.requests_made)
         await self._connection.record_sync(None if report.ok else report.error)
+        if self._metrics is not None:
+            self._metrics.sync_ran(
+                cycle.kind,
+                report.ok,
+                time.monotonic() - started,
+                self._credit.balance,
+                self._credit.per_minute,
+            )
         self.plan_changed.ring()
         # A quiet tick every minute is not news; Sync now, changes and failures are.
         quiet = cycle.kind == "tick" and report.ok and not report.changes and not report.failed

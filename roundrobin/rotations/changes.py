@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from roundrobin.access import Access, Actor
 from roundrobin.db import Database
+from roundrobin.metrics import Metrics
 from roundrobin.rotations import calendar, timeline
 from roundrobin.rotations.effects import plan
 from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
@@ -51,8 +52,11 @@ class Changes:
         clock: Callable[[], float] = time.time,
         announce_quiet: float = ANNOUNCE_QUIET,
         announce_max_delay: float = ANNOUNCE_MAX_DELAY,
+        *,
+        metrics: Metrics | None = None,
     ):
         self._db = db
+        self._metrics = metrics  # duty changes counted by reason, once committed
         self._access = access
         self._signals = signals
         self._clock = clock
@@ -172,8 +176,11 @@ class Changes:
         return kept
 
     async def _record_duty(self, change: DutyChange) -> None:
-        """The duty change in the rotation's history, and in the log."""
+        """The duty change in the rotation's history, in the log, and (once committed) in the metrics."""
         rotation = change.rotation
+        if self._metrics is not None:
+            counted = self._metrics
+            self._db.after_commit(lambda: counted.duty_changed(change.reason))
         await events.record(
             self._db,
             "duty.changed",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from roundrobin.access import Access
 from roundrobin.db import Database
+from roundrobin.metrics import Metrics
 from roundrobin.rotations import codes, following, references, templates
 from roundrobin.rotations.changes import ANNOUNCE_MAX_DELAY, ANNOUNCE_QUIET, Changes
 from roundrobin.rotations.draft import RotationDraft, check, normalise_code
@@ -47,8 +48,9 @@ class RotationEditor(Changes):
         announce_quiet: float = ANNOUNCE_QUIET,
         announce_max_delay: float = ANNOUNCE_MAX_DELAY,
         pagerduty_connected: Callable[[], Awaitable[bool]] | None = None,
+        metrics: Metrics | None = None,
     ):
-        super().__init__(db, access, signals, clock, announce_quiet, announce_max_delay)
+        super().__init__(db, access, signals, clock, announce_quiet, announce_max_delay, metrics=metrics)
         self._workspace = workspace
         self._pagerduty_connected = pagerduty_connected
 

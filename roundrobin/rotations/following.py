@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from roundrobin.access import Access
 from roundrobin.db import Database
+from roundrobin.metrics import Metrics
 from roundrobin.rotations import membership
 from roundrobin.rotations.changes import Changes
 from roundrobin.rotations.draft import MAX_MEMBERS, RotationDraft
@@ -45,8 +46,9 @@ class GroupFollowing(Changes):
         workspace: Workspace,
         signals: Signals,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ):
-        super().__init__(db, access, signals, clock)
+        super().__init__(db, access, signals, clock, metrics=metrics)
         self._workspace = workspace
         self._locks: dict[str, asyncio.Lock] = {}  # one read-and-apply at a time per group, in order
 

@@ -336,7 +336,8 @@ class ShiftService(Changes):
                 await override_store.add(self._db, rotation.id, theirs, actor, ref=ref)
                 change = await self._settle_now(rotation, "swap", actor, now)
             await self._tell(rotation, answered, (request.requester,), now)
-            await self._close_offers(rotation, answered, now)
+            # Only its answerer had the offer, and their click replaced it: nothing more to edit.
+            await self._close_offers(rotation, answered, now, edit=False)
         self._ring(effects=True, hand_overs=accept)
         return Taken(answered, change)
 
@@ -418,12 +419,16 @@ class ShiftService(Changes):
             raise AlreadyChanged("That request has expired: nobody took it in time.")
         return request
 
-    async def _close_offers(self, rotation: Rotation, request: ShiftRequest, now: float) -> None:
+    async def _close_offers(
+        self, rotation: Rotation, request: ShiftRequest, now: float, edit: bool = True
+    ) -> None:
         """Inside the caller's transaction: offers not sent yet never go; the ones sent (DMs and
         channel posts, the taker's too, wherever they pressed) are edited to say how it ended."""
         ref = str(request.id)
         for kind in (COVER_OFFER, COVER_POST, SWAP_OFFER):
             await outbox.forget_ref(self._db, kind, ref)
+        if not edit:
+            return
         offered = (request.target,) if request.kind == "swap" else (*request.offered_to, *rotation.channels)
         body = ShiftNote(request, Words.of(rotation)).to_json()
         for target in dict.fromkeys(t for t in offered if t):

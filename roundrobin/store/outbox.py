@@ -393,3 +393,32 @@ async def backlog(db: Database, now: float, patience: float) -> Backlog:
         pending=len(rows),
         stuck=sum(1 for since in failing if now - since >= patience),
     )
+
+
+# What `GET /metrics` and `app.py check` call the backlog: Slack work that is due (or waiting out a
+# backoff after a failure) and not yet confirmed, and since when the oldest has waited. A reminder
+# planned for later is not behind; a refusal for good is not waiting. One parameter: now.
+WAITING_SQL = """
+    SELECT COUNT(*), MIN(since) FROM (
+        SELECT COALESCE(failing_since, due_at) AS since FROM slack_outbox
+            WHERE failed = 0 AND (due_at <= ?1 OR failing_since IS NOT NULL)
+        UNION ALL
+        SELECT COALESCE(failing_since, ?1) FROM usergroup_sync
+            WHERE (applied IS NULL OR applied != desired) AND permanent = 0
+        UNION ALL
+        SELECT COALESCE(failing_since, ?1) FROM channel_topics
+            WHERE desired_rev != applied_rev AND permanent = 0)
+"""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    items: int
+    oldest_age: float  # seconds; 0 when nothing waits
+
+
+async def waiting(db: Database, now: float) -> Waiting:
+    row = await db.fetchone(WAITING_SQL, (now,))
+    if row is None or not row[0]:
+        return Waiting(0, 0.0)
+    return Waiting(int(row[0]), max(0.0, now - float(row[1])))

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from roundrobin.migrations import MIGRATIONS
 from tests.e2e.conftest import ADMIN, API_KEY, BOB
 from tests.e2e.harness import AppProcess
-from tests.e2e.steps import home_after, modal_after, open_settings
+from tests.e2e.steps import home_after, modal_after, open_settings, rows
 from tests.e2e.test_rotations_manual import create_rotation
 
 pytestmark = pytest.mark.e2e
@@ -103,6 +103,32 @@ async def test_backup_while_running_is_a_consistent_copy(app, slack, pd, tmp_pat
     code, out = await app.command("backup", str(target))
     assert code == 1 and "already exists" in out
     assert oct(target.stat().st_mode & 0o777) == "0o600", "a backup holds what the database holds"
+
+
+async def test_check_reports_the_database_size_and_the_slack_backlog(app, slack, pd):
+    from tests.e2e.conftest import CAROL, OPS
+    from tests.e2e.steps import told
+    from tests.e2e.test_metrics import rotate
+
+    admin = slack.user(ADMIN)
+    assert await create_rotation(slack, admin, channels=[OPS]) == {}
+    await slack.wait_for(lambda: told(slack, OPS, f"<@{BOB}>"))
+    code, out = await app.command("check")
+    assert code == 0, out
+    assert "note  the database takes " in out and " KB on disk" in out
+    assert "note  Slack backlog: nothing waiting" in out
+
+    # Slack refuses to take messages for a while: the announcement of a rotate waits, and check says so.
+    slack.outage(60, ["chat.postMessage"])
+    await rotate(slack, app, admin)
+    await slack.wait_for(
+        lambda: rows(app, "SELECT COUNT(*) FROM slack_outbox WHERE failing_since IS NOT NULL") == [(1,)]
+    )
+    code, out = await app.command("check")
+    assert code == 0, out  # worth knowing, not a problem of the installation
+    assert "note  Slack backlog: 1 piece of Slack work waiting, the oldest for " in out
+    slack.end_outage()
+    await slack.wait_for(lambda: told(slack, OPS, f"<@{CAROL}>", "on duty now"), timeout=15)
 
 
 async def test_a_backup_never_follows_a_symbolic_link(app, slack, pd, tmp_path):

@@ -42,6 +42,9 @@ def test_overrides_apply_to_both_regions_and_urls_are_normalised():
         ("ROUNDROBIN_SECRET_KEY", "not-a-key", "ROUNDROBIN_SECRET_KEY is malformed"),
         ("ROUNDROBIN_OWNERS", "U123ABC,alice", "ROUNDROBIN_OWNERS is malformed"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL is malformed"),
+        ("METRICS_ENABLED", "maybe", "METRICS_ENABLED is malformed: expected true or false"),
+        ("HISTORY_DAYS", "0", "HISTORY_DAYS is malformed"),
+        ("HISTORY_DAYS", "a year", "HISTORY_DAYS is malformed"),
     ],
 )
 def test_bad_values_are_named_in_one_line(name, value, words):
@@ -152,3 +155,11 @@ def test_a_dotenv_that_is_not_text_is_named(tmp_path):
     env.write_bytes(b"A=\xff\xfe\n")
     with pytest.raises(ConfigError, match="cannot be read: it is not UTF-8 text"):
         read_dotenv(env)
+
+
+def test_metrics_are_off_and_history_is_kept_a_year_unless_set():
+    s = load_settings(BASE)
+    assert s.metrics_enabled is False and s.history_days == 365
+    s = load_settings({**BASE, "METRICS_ENABLED": "True", "HISTORY_DAYS": "90"})
+    assert s.metrics_enabled is True and s.history_days == 90
+    assert load_settings({**BASE, "METRICS_ENABLED": "false"}).metrics_enabled is False

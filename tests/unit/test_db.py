@@ -118,3 +118,19 @@ async def test_a_transaction_that_cannot_begin_leaves_nothing_half_open(db, lock
     async with db.transaction():
         await db.execute("INSERT INTO owners (slack_user_id, added_by, added_at) VALUES ('U2', 'U0', 1)")
     assert [r[0] for r in await db.fetchall("SELECT slack_user_id FROM owners")] == ["U2"]
+
+
+async def test_after_commit_runs_once_committed_and_never_after_a_rollback(db):
+    done: list[str] = []
+    async with db.transaction():
+        db.after_commit(lambda: done.append("kept"))
+        async with db.transaction():  # an inner block joins the outer transaction
+            db.after_commit(lambda: done.append("inner"))
+        assert done == []  # not yet: nothing is committed until the outer block ends
+    assert done == ["kept", "inner"]
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            db.after_commit(lambda: done.append("rolled back"))
+            raise RuntimeError("boom")
+    db.after_commit(lambda: done.append("no transaction: at once"))
+    assert done == ["kept", "inner", "no transaction: at once"]

@@ -114,3 +114,25 @@ async def wait_for_async(read, expected, timeout=2.0):
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"timed out waiting for {expected}: {await read()}")
+
+
+async def test_the_hourly_housekeeping_prunes_history_once_a_day(db):
+    from roundrobin.housekeeping import DAY, Housekeeping
+
+    now = [time.time()]
+    await db.executemany(
+        "INSERT INTO events (at, kind) VALUES (?, 'x')", [(now[0] - 400 * DAY,), (now[0] - DAY,)]
+    )
+    signals = Signals.new()
+    rotations = Rotations(db, Access(db, Roles(), ()), Workspace(), signals)
+    scheduler = Scheduler(
+        db, rotations, None, signals, 3600, housekeeping=Housekeeping(db, 365, clock=lambda: now[0])
+    )
+    await scheduler.housekeeping()
+    assert [r[0] for r in await db.fetchall("SELECT at FROM events")] == [now[0] - DAY]
+    await db.execute("INSERT INTO events (at, kind) VALUES (?, 'x')", (now[0] - 400 * DAY,))
+    await scheduler.housekeeping()  # an hour later: not a day yet
+    assert await db.fetch_int("SELECT COUNT(*) FROM events") == 2
+    now[0] += DAY
+    await scheduler.housekeeping()
+    assert await db.fetch_int("SELECT COUNT(*) FROM events") == 1

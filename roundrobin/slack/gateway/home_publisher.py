@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.access import Access
 from roundrobin.db import Database
+from roundrobin.metrics import Metrics
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.slack.gateway.identity import SlackIdentity
 from roundrobin.slack.views.blocks import Block
@@ -47,8 +48,10 @@ class HomePublisher:
         rotations_section: RotationsSection,
         sync_summary: SyncSummarySource,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ):
         self._client = client
+        self._metrics = metrics
         self._db = db
         self._identity = identity
         self._pagerduty = pagerduty
@@ -121,8 +124,14 @@ class HomePublisher:
         except SlackApiError as e:
             log.error("views.publish failed", extra={"user": user_id, "error": e.response.get("error")})
             self._shown.pop(user_id, None)  # not known what they see: the next change publishes again
+            self._count(ok=False)
             return
         self._shown[user_id] = _digest(state)
+        self._count(ok=True)
+
+    def _count(self, ok: bool) -> None:
+        if self._metrics is not None:
+            self._metrics.home_published(ok)
 
     def _lock(self, user_id: str) -> asyncio.Lock:
         return self._locks.setdefault(user_id, asyncio.Lock())
