@@ -22,6 +22,7 @@ from roundrobin.access import Access
 from roundrobin.background import Background, Doorbell
 from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError, in_transaction
+from roundrobin.feeds.service import CalendarFeeds
 from roundrobin.links import SignedLinks
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.key_check import check_secret_key
@@ -298,6 +299,15 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock),
         links=SignedLinks(vault.derived_key("links")),
+        feeds=CalendarFeeds(
+            db,
+            vault.derived_key("calendar feeds"),
+            settings.public_url,
+            identity.app_redirect_url,
+            access,
+            people,
+            clock,
+        ),
     )
 
 

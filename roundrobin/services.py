@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from roundrobin.access import Access
 from roundrobin.background import Background
 from roundrobin.config import Settings
+from roundrobin.feeds.service import CalendarFeeds
 from roundrobin.links import SignedLinks
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.people import PeopleLinks
@@ -65,3 +66,4 @@ class Services:
     accounts: AccountWatch
     following: GroupFollowing
     links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)
+    feeds: CalendarFeeds  # calendar subscription links, and the feeds they open (roundrobin/feeds/)

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
 from roundrobin.db import Database
+from roundrobin.feeds.web import FEED_ROUTE, FEEDS, calendar_feed
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
@@ -47,6 +48,8 @@ def build_web_app(
     app.router.add_get(LOGIN_START_PATH, pagerduty_login_start)
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
     app.router.add_get("/healthz", healthz)
+    app[FEEDS] = services.feeds
+    app.router.add_get(FEED_ROUTE, calendar_feed)
     return app
 
 

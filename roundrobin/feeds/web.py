@@ -1,0 +1,30 @@
+"""The web server's calendar routes: feeds (ICS, with ETag) and the timeline page (signed links)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from roundrobin.feeds.service import CalendarFeeds
+
+FEEDS = web.AppKey("calendar_feeds", CalendarFeeds)
+FEED_ROUTE = "/calendar/{token}.ics"
+
+
+async def calendar_feed(request: web.Request) -> web.StreamResponse:
+    """A feed for whoever holds its link; 304 when the calendar app has it already."""
+    rendered = await request.app[FEEDS].render(request.match_info["token"])
+    if rendered is None:
+        return web.Response(
+            status=404,
+            text="No such calendar feed: the link was reset or is wrong. Copy the current one from Round Robin in Slack.\n",
+        )
+    headers = {"ETag": rendered.etag, "Cache-Control": "private, no-cache"}
+    if _matches(request.headers.get("If-None-Match", ""), rendered.etag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=rendered.body, headers=headers, content_type="text/calendar", charset="utf-8")
+
+
+def _matches(header: str, etag: str) -> bool:
+    """If-None-Match (RFC 9110: a list of tags, weak or strong, or *) names this ETag."""
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
