@@ -22,6 +22,7 @@ from roundrobin.access import Access
 from roundrobin.background import Background, Doorbell
 from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError, in_transaction
+from roundrobin.feeds.pages import TimelinePages
 from roundrobin.feeds.service import CalendarFeeds
 from roundrobin.links import SignedLinks
 from roundrobin.pagerduty.connection import PagerDutyConnection
@@ -248,6 +249,16 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     )
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
     rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
+    links = SignedLinks(vault.derived_key("links"))
+    feeds = CalendarFeeds(
+        db,
+        vault.derived_key("calendar feeds"),
+        settings.public_url,
+        identity.app_redirect_url,
+        access,
+        people,
+        clock,
+    )
     home = HomePublisher(
         slack,
         db,
@@ -258,6 +269,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         rotations_section=rotations_home.blocks,
         sync_summary=lambda: sync_summary(db),
         clock=clock,
+        calendar_link=feeds.person_link,
     )
     return Services(
         settings=settings,
@@ -298,16 +310,9 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         replies=Replies(http, settings.slack_api_url),
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock),
-        links=SignedLinks(vault.derived_key("links")),
-        feeds=CalendarFeeds(
-            db,
-            vault.derived_key("calendar feeds"),
-            settings.public_url,
-            identity.app_redirect_url,
-            access,
-            people,
-            clock,
-        ),
+        links=links,
+        feeds=feeds,
+        timelines=TimelinePages(db, links, settings.public_url, identity.app_redirect_url, people, clock),
     )
 
 

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
 from roundrobin.db import Database
-from roundrobin.feeds.web import FEED_ROUTE, FEEDS, calendar_feed
+from roundrobin.feeds.web import FEED_ROUTE, FEEDS, TIMELINE_ROUTE, TIMELINES, calendar_feed, timeline_page
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
@@ -50,6 +50,8 @@ def build_web_app(
     app.router.add_get("/healthz", healthz)
     app[FEEDS] = services.feeds
     app.router.add_get(FEED_ROUTE, calendar_feed)
+    app[TIMELINES] = services.timelines
+    app.router.add_get(TIMELINE_ROUTE, timeline_page)
     return app
 
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from roundrobin.feeds.pages import PATH as TIMELINE_ROUTE
+from roundrobin.feeds.pages import TimelinePages
 from roundrobin.feeds.service import CalendarFeeds
 
 FEEDS = web.AppKey("calendar_feeds", CalendarFeeds)
+TIMELINES = web.AppKey("timeline_pages", TimelinePages)
 FEED_ROUTE = "/calendar/{token}.ics"
+# The page needs nothing but its own inline style: no script, no image, no form, no frame.
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+__all__ = ["FEEDS", "FEED_ROUTE", "TIMELINES", "TIMELINE_ROUTE", "calendar_feed", "timeline_page"]
 
 
 async def calendar_feed(request: web.Request) -> web.StreamResponse:
@@ -28,3 +35,17 @@ def _matches(header: str, etag: str) -> bool:
     """If-None-Match (RFC 9110: a list of tags, weak or strong, or *) names this ETag."""
     tags = [t.strip().removeprefix("W/") for t in header.split(",")]
     return "*" in tags or etag in tags
+
+
+async def timeline_page(request: web.Request) -> web.Response:
+    """A rotation's two weeks, for whoever holds a link the app signed (else a page saying why not)."""
+    query = request.query
+    twice = len(set(query.keys())) != len(query)  # a name given twice: not a link the app made
+    params = {"sig": ""} if twice else dict(query)
+    shown = await request.app[TIMELINES].page(params)
+    return web.Response(
+        text=shown.html,
+        status=shown.status,
+        content_type="text/html",
+        headers={"Content-Security-Policy": PAGE_POLICY},
+    )

@@ -131,7 +131,7 @@ async def test_the_present_shift_keeps_its_uid_when_it_becomes_history(services,
     await services.duty.run_due()
     later = await events(feeds, link)
     by_uid = {uid: (s, e, summary) for uid, s, e, summary, _ in later}
-    for uid, s, e, summary, _ in ahead[1:4]:
+    for uid, _start, _end, summary, _ in ahead[1:4]:
         assert by_uid[uid][2] == summary, "past and present shifts keep their identity and their person"
     assert by_uid[ahead[1][0]][1] == pytest.approx(ahead[2][1], abs=6), "the past shift ends when it did"
 
