@@ -59,7 +59,7 @@ def duties(
     first) up to where `ahead` (the timeline from the present shift's own start) begins."""
     cut = ahead[0].start if ahead else end
     pieces: list[tuple[float, float, tuple[str, ...], str, tuple[str, ...], bool]] = []
-    recorded = [c for c in history if c[0] < cut - 1]
+    recorded = [c for c in history if c[0] < cut]  # at or after it: the present shift's own change
     for i, (at, people, why) in enumerate(recorded):
         until = recorded[i + 1][0] if i + 1 < len(recorded) else cut
         pieces.append((at, until, people, _RECORDED.get(why, TURN), (), True))
