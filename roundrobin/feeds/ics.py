@@ -7,6 +7,7 @@ VTIMEZONE to get wrong. Events are transparent: being on duty does not make a pe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,7 +48,66 @@ def feed(
     host: str,
     person: str | None = None,
 ) -> bytes:
-    """The feed called `name`: one event per duty with someone on it (in a person's feed, `person`'s)."""
+    """The feed called `name`: one event per duty with someone on it (in a person's feed, `person`'s).
+
+    Each event is written by icalendar once and remembered (most of a feed is the same from one poll
+    to the next); the calendar around them is too."""
+    events = []
+    for duty in sorted(duties, key=lambda d: (d.start, d.rotation_id)):
+        if duty.people and duty.rotation_id in rotations:
+            events.append(_event(_facts(duty, rotations[duty.rotation_id], names, slack_link, host, person)))
+    head, tail = _wrapper(name)
+    return head + b"".join(events) + tail
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """Everything one event says: what its memo is keyed on."""
+
+    uid: str
+    revised: int
+    start: int
+    end: int
+    summary: str
+    description: str
+    url: str
+    why: str
+
+
+def _facts(
+    duty: Duty, rotation: Titled, names: Callable[[str], str], slack_link: str, host: str, person: str | None
+) -> _Facts:
+    who = _people(duty.people, names)
+    return _Facts(
+        uid=f"{duty.key}@{host}",
+        revised=int(rotation.revised),
+        start=int(duty.start),
+        end=int(duty.end),
+        summary=f"On duty: {rotation.title}" if person else f"On duty: {who} ({rotation.code})",
+        description=description(duty, rotation, names, slack_link),
+        url=slack_link,
+        why=duty.why,
+    )
+
+
+@functools.lru_cache(maxsize=20_000)
+def _event(facts: _Facts) -> bytes:
+    event = Event()
+    event.add("uid", facts.uid)
+    event.add("dtstamp", _utc(facts.revised))
+    event.add("dtstart", _utc(facts.start))
+    event.add("dtend", _utc(facts.end))
+    event.add("summary", facts.summary)
+    event.add("description", facts.description)
+    event.add("url", facts.url)
+    event.add("categories", [facts.why])
+    event.add("transp", "TRANSPARENT")
+    return event.to_ical()
+
+
+@functools.lru_cache(maxsize=1_000)
+def _wrapper(name: str) -> tuple[bytes, bytes]:
+    """The calendar's own lines, before and after its events."""
     calendar = Calendar()
     calendar.add("prodid", "-//Round Robin//Calendar feed//EN")
     calendar.add("version", "2.0")
@@ -56,27 +116,10 @@ def feed(
     calendar.add("x-wr-calname", f"Round Robin: {name}")
     calendar.add("refresh-interval", POLL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", POLL)
-    for duty in sorted(duties, key=lambda d: (d.start, d.rotation_id)):
-        if duty.people and duty.rotation_id in rotations:
-            calendar.add_component(_event(duty, rotations[duty.rotation_id], names, slack_link, host, person))
-    return calendar.to_ical()
-
-
-def _event(
-    duty: Duty, rotation: Titled, names: Callable[[str], str], slack_link: str, host: str, person: str | None
-) -> Event:
-    event = Event()
-    event.add("uid", f"{duty.key}@{host}")
-    event.add("dtstamp", _utc(rotation.revised))
-    event.add("dtstart", _utc(duty.start))
-    event.add("dtend", _utc(duty.end))
-    who = _people(duty.people, names)
-    event.add("summary", f"On duty: {rotation.title}" if person else f"On duty: {who} ({rotation.code})")
-    event.add("description", description(duty, rotation, names, slack_link))
-    event.add("url", slack_link)
-    event.add("categories", [duty.why])
-    event.add("transp", "TRANSPARENT")
-    return event
+    text = calendar.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert text.endswith(end)
+    return text[: -len(end)], end
 
 
 def description(duty: Duty, rotation: Titled, names: Callable[[str], str], slack_link: str) -> str:

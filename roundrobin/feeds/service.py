@@ -8,13 +8,16 @@ unknown at once.
 
 Calendar apps poll every few minutes. A feed is rendered once and kept until anything in the
 database changes (SQLite's count of changes on the app's one connection says so), the day turns, or
-a few minutes pass; its ETag is the hash of its bytes, so an unchanged feed is a 304.
+a few minutes pass; its ETag is the hash of its bytes, so an unchanged feed is a 304. A request for a
+kept feed asks the database nothing: the links are known in memory once looked up (all of them
+forgotten at a reset, so the old link is a 404 at once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import hashlib
 import hmac
 import re
@@ -47,6 +50,12 @@ MAX_ROTATIONS = 500  # a person's feed covers at most this many rotations
 class Rendered:
     body: bytes
     etag: str  # quoted, as the header carries it
+    gzipped: bytes  # the same, for the calendar apps that take gzip (about a tenth of the bytes)
+
+    @property
+    def gzip_etag(self) -> str:
+        """Another representation, another tag (RFC 9110 §8.8.3)."""
+        return self.etag[:-1] + '-gz"'
 
 
 @dataclass
@@ -76,6 +85,7 @@ class CalendarFeeds:
         self._people = people
         self._clock = clock
         self._kept: dict[int, _Kept] = {}
+        self._known: dict[str, store.Feed] = {}  # token hash → its feed (forgotten at every reset)
         self._locks: dict[int, asyncio.Lock] = {}
 
     # --- links -------------------------------------------------------------------------------------
@@ -106,6 +116,7 @@ class CalendarFeeds:
         token = self._token(person, rotation_id, salt)
         async with self._db.transaction():
             await store.put(self._db, person, rotation_id, salt, _hash(token), by, self._clock())
+        self._known.clear()  # the old link is unknown from now on
         return f"{self._base}{PATH}{token}.ics"
 
     def _url(self, feed: store.Feed) -> str:
@@ -122,11 +133,14 @@ class CalendarFeeds:
         """The feed this token opens, or None (no such feed: a made-up or reset link)."""
         if not TOKEN.fullmatch(token):
             return None
-        feed = await store.by_token_hash(self._db, _hash(token))
+        # Read first: a write after this makes the next request render again, never the reverse.
+        now = self._clock()
+        version = (self._db.changes(), int(now // DAY))
+        token_hash = _hash(token)
+        feed = self._known.get(token_hash) or await store.by_token_hash(self._db, token_hash)
         if feed is None:
             return None
-        now = self._clock()
-        version = (await self._db.fetch_int("SELECT total_changes()"), int(now // DAY))
+        self._known[token_hash] = feed
         kept = self._kept.get(feed.id)
         if kept and kept.version == version and now - kept.made_at < KEEP:
             return kept.rendered
@@ -135,9 +149,11 @@ class CalendarFeeds:
             if kept and kept.version == version and now - kept.made_at < KEEP:
                 return kept.rendered
             body = await self._body(feed, now)
-            if body is None:
+            if body is None:  # its rotation was deleted (and the feed with it)
+                self._known.pop(token_hash, None)
                 return None
-            rendered = Rendered(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+            etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+            rendered = Rendered(body, etag, gzip.compress(body, compresslevel=6, mtime=0))
             self._kept[feed.id] = _Kept(version, now, rendered)
             return rendered
 

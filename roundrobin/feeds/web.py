@@ -25,10 +25,15 @@ async def calendar_feed(request: web.Request) -> web.StreamResponse:
             status=404,
             text="No such calendar feed: the link was reset or is wrong. Copy the current one from Round Robin in Slack.\n",
         )
-    headers = {"ETag": rendered.etag, "Cache-Control": "private, no-cache"}
-    if _matches(request.headers.get("If-None-Match", ""), rendered.etag):
+    zipped = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    etag = rendered.gzip_etag if zipped else rendered.etag
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    if _matches(request.headers.get("If-None-Match", ""), etag):
         return web.Response(status=304, headers=headers)
-    return web.Response(body=rendered.body, headers=headers, content_type="text/calendar", charset="utf-8")
+    if zipped:
+        headers["Content-Encoding"] = "gzip"
+    body = rendered.gzipped if zipped else rendered.body
+    return web.Response(body=body, headers=headers, content_type="text/calendar", charset="utf-8")
 
 
 def _matches(header: str, etag: str) -> bool:

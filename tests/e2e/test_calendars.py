@@ -69,8 +69,14 @@ async def test_a_persons_feed_follows_a_cover_answers_304_and_a_reset_link_404s(
     now_start, now_end, _, now_uid = mine[0]
     assert now_start <= app.clock() < now_end, "the present shift is Bob's"
 
-    # A calendar app asking again with the ETag it has gets a 304 and no body.
+    # Gzip for the apps that take it (most do), the same calendar as plain text for the others.
     status, headers, _ = await get(bobs)
+    assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
+    _, plain, plain_body = await get(bobs, **{"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain and plain["ETag"] != headers["ETag"]
+    assert Calendar.from_ical(plain_body).walk("VEVENT")[0]["UID"] == now_uid
+
+    # A calendar app asking again with the ETag it has gets a 304 and no body.
     status, again, body = await get(bobs, **{"If-None-Match": headers["ETag"]})
     assert (status, body) == (304, b"") and again["ETag"] == headers["ETag"]
 
