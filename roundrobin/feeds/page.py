@@ -118,7 +118,7 @@ def _row(v: TimelineView, starts: list[float], person: str) -> str:
     for duty in v.duties:
         if (person and person not in duty.people) or (not person and duty.people):
             continue
-        why = duty.why if duty.people and duty.why in CLASSES else "nobody"
+        why = (duty.why if duty.why in CLASSES else "turn") if duty.people else "nobody"
         left, right = _x(starts, duty.start), _x(starts, duty.end)
         if right <= left:
             continue
