@@ -86,6 +86,8 @@ class CalendarFeeds:
         self._clock = clock
         self._kept: dict[int, _Kept] = {}
         self._known: dict[str, store.Feed] = {}  # token hash → its feed (forgotten at every reset)
+        # Each rotation's duties, for the version they were read at: the people of a rotation share them.
+        self._projected: tuple[tuple[int, int], float, dict[int, list[Duty]]] = ((-1, -1), 0.0, {})
         self._locks: dict[int, asyncio.Lock] = {}
 
     # --- links -------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ class CalendarFeeds:
             kept = self._kept.get(feed.id)
             if kept and kept.version == version and now - kept.made_at < KEEP:
                 return kept.rendered
-            body = await self._body(feed, now)
+            body = await self._body(feed, now, version)
             if body is None:  # its rotation was deleted (and the feed with it)
                 self._known.pop(token_hash, None)
                 return None
@@ -157,7 +159,7 @@ class CalendarFeeds:
             self._kept[feed.id] = _Kept(version, now, rendered)
             return rendered
 
-    async def _body(self, feed: store.Feed, now: float) -> bytes | None:
+    async def _body(self, feed: store.Feed, now: float, version: tuple[int, int]) -> bytes | None:
         start = (now - BACK) // DAY * DAY
         end = (now + AHEAD) // DAY * DAY + DAY
         if feed.rotation_id is not None:
@@ -168,7 +170,7 @@ class CalendarFeeds:
         else:
             assert feed.person is not None
             rotations, _ = await rotation_store.page(self._db, 0, MAX_ROTATIONS, member=feed.person)
-        found = await gather(self._db, self._people, rotations, now, start, end)
+        found = await self._duties(rotations, now, start, end, version)
         duties: list[Duty] = [d for r in rotations for d in found[r.id]]
         if feed.person is not None:
             duties = of_person(duties, feed.person)
@@ -189,6 +191,19 @@ class CalendarFeeds:
             self._host,
             person=feed.person,
         )
+
+    async def _duties(
+        self, rotations: list[Rotation], now: float, start: float, end: float, version: tuple[int, int]
+    ) -> dict[int, list[Duty]]:
+        """The rotations' duties in the window, each rotation projected once a version."""
+        kept_version, made_at, kept = self._projected
+        if kept_version != version or now - made_at >= KEEP:
+            kept = {}
+            self._projected = (version, now, kept)
+        missing = [r for r in rotations if r.id not in kept]
+        if missing:
+            kept.update(await gather(self._db, self._people, missing, now, start, end))
+        return {r.id: kept[r.id] for r in rotations}
 
 
 def _titled(rotation: Rotation) -> ics.Titled:
