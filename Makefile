@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync_scale.py --schedules 10000
 	$(BIN)/python bench/slack_storm.py
 	$(BIN)/python bench/slack_outage.py
+	$(BIN)/python bench/feeds.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
