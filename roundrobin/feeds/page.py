@@ -149,6 +149,8 @@ def _table(v: TimelineView) -> str:
     for duty in v.duties:
         who = ", ".join(v.names.get(p, p) for p in duty.people) or "Nobody"
         why = WHY_WORDS.get(duty.why if duty.people else "nobody", duty.why)
+        notes = "; ".join(" ".join(v.names.get(w, w) for w in note.split(" ")) for note in duty.notes)
+        why += f" ({notes})" if notes else ""
         rows.append(
             f"<tr><td>{_e(_when(v, duty.start))} – {_e(_when(v, duty.end))}</td><td>{_e(who)}</td>"
             f'<td class="why">{_e(why)}</td></tr>'

@@ -44,6 +44,18 @@ def test_open_calendar_shows_two_weeks_a_row_per_person(page: Page, tmp_path: Pa
     card.get_by_role("button", name="More actions").click()
     page.get_by_role("menuitem", name="Details").click()
     expect(dialog(page)).to_contain_text("Calendar")
+
+    # Ada (an admin) puts Grace on to cover Alan's coming turn, from the shift's menu in Details.
+    alans = dialog(page).locator("[data-block-type=section]").filter(has_text=re.compile(r"· @?Alan Turing"))
+    alans.first.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Cover Alan Turing…").click()
+    expect(dialog(page)).to_contain_text("Who covers")
+    dialog(page).get_by_label("Who covers").select_option(label="Grace Hopper")
+    button(dialog(page), "Save").click()
+    expect(main(page)).to_contain_text("@Grace Hopper covers @Alan Turing")
+    card.get_by_role("button", name="More actions").click()
+    page.get_by_role("menuitem", name="Details").click()
+    expect(dialog(page)).to_contain_text("Calendar")
     with page.context.expect_page() as opened:
         dialog(page).get_by_role("button", name="Open calendar").click()
     timeline = opened.value
@@ -58,6 +70,9 @@ def test_open_calendar_shows_two_weeks_a_row_per_person(page: Page, tmp_path: Pa
     katherine = timeline.locator(".row").filter(has_text="Katherine Johnson")
     expect(katherine.locator(".bar.turn").first).to_be_visible()
     expect(timeline.locator(".bar.turn.past")).to_have_count(1)  # Grace's turn, as recorded
+    grace = timeline.locator(".row").filter(has_text="Grace Hopper")
+    expect(grace.locator(".bar.cover")).to_have_count(1)  # Alan's turn, covered
+    expect(timeline.locator("table")).to_contain_text("Cover (Grace Hopper covers Alan Turing)")
     expect(timeline.locator("table")).to_contain_text("Katherine Johnson")
     assert timeline.evaluate("document.scripts.length") == 0, "plain HTML and CSS"
     shoot(timeline, tmp_path, "timeline-page")
