@@ -44,6 +44,7 @@ KEEP = 300.0  # a rendered feed is rebuilt at least this often, whatever the dat
 PATH = "/calendar/"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 MAX_ROTATIONS = 500  # a person's feed covers at most this many rotations
+MAX_KEPT = 256  # rendered feeds kept in memory (the least recently made go first)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ class CalendarFeeds:
             etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
             rendered = Rendered(body, etag, gzip.compress(body, compresslevel=6, mtime=0))
             self._kept[feed.id] = _Kept(version, now, rendered)
+            if len(self._kept) > MAX_KEPT:
+                del self._kept[min(self._kept, key=lambda k: self._kept[k].made_at)]
             return rendered
 
     async def _body(self, feed: store.Feed, now: float, version: tuple[int, int]) -> bytes | None:

@@ -172,3 +172,25 @@ async def test_a_deleted_rotation_takes_its_feed(services, feeds, db):
     link = await feeds.rotation_link(r.id)
     await store.delete(db, r.id)
     assert await feeds.render(token(link)) is None
+
+
+async def test_someone_in_no_rotation_has_an_empty_calendar(services, feeds):
+    await daily(services)
+    assert await events(feeds, await feeds.person_link("U5")) == []
+
+
+async def test_a_feed_kept_in_memory_is_served_without_rendering_again(services, feeds, clock, monkeypatch):
+    r = await daily(services)
+    link = await feeds.rotation_link(r.id)
+    first = await feeds.render(token(link))
+    rendered = []
+    real = feeds._body
+
+    async def counting(*args):
+        rendered.append(1)
+        return await real(*args)
+
+    monkeypatch.setattr(feeds, "_body", counting)
+    assert await feeds.render(token(link)) is first and rendered == []
+    clock.now += 301  # kept five minutes at most
+    assert (await feeds.render(token(link))).etag == first.etag and rendered == [1]
