@@ -4,6 +4,7 @@ person finds them in Slack, fetched over HTTP, feeds parsed with icalendar."""
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
@@ -150,3 +151,22 @@ async def test_the_timeline_page_through_its_link_and_refusals(app, slack, pd):
     assert "New calendar link made" in str(admin.modal)
     [new] = FEED.findall(str(admin.modal))
     assert new != old and (await get(old))[0] == 404 and await events(new)
+
+
+async def test_a_pagerduty_bound_rotations_feed_follows_pagerdutys_week(app, slack, pd):
+    from tests.e2e.test_rotations_pagerduty import bind_rotation, connect_with_key
+
+    now = time.time()
+    change = now + 2 * DAY
+    pd.set_shifts("PSPRIM", [("PBOB", now - HOUR, change), ("PCAROL", change, change + DAY)])
+    admin = slack.user(ADMIN)
+    await connect_with_key(slack, admin, pd, app)
+    await bind_rotation(slack, admin, app)
+    rotation_id = rows(app, "SELECT id FROM rotations WHERE code = 'OPS'")[0][0]
+    [link] = FEED.findall(str(await details(slack, admin, rotation_id)))
+    found = [(s, e, summary) for s, e, summary, _ in await events(link)]
+    assert [summary for *_, summary in found] == ["On duty: Bob Builder (OPS)", "On duty: Carol Chen (OPS)"]
+    assert found[0][1] == found[1][0] == pytest.approx(change, abs=1), "PagerDuty's hand-over"
+    assert found[1][1] == pytest.approx(change + DAY, abs=1)
+    [carols] = FEED.findall(await open_settings(slack, slack.user(CAROL)))
+    assert [e[2] for e in await events(carols)] == ["On duty: Ops primary (OPS)"]
