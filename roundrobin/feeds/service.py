@@ -87,6 +87,7 @@ class CalendarFeeds:
         self._clock = clock
         self._kept: dict[int, _Kept] = {}
         self._known: dict[str, store.Feed] = {}  # token hash → its feed (forgotten at every reset)
+        self._resets = 0  # a lookup that began before a reset must not remember what it found
         # Each rotation's duties, for the version they were read at: the people of a rotation share them.
         self._projected: tuple[tuple[int, int], float, dict[int, list[Duty]]] = ((-1, -1), 0.0, {})
         self._locks: dict[int, asyncio.Lock] = {}
@@ -119,6 +120,7 @@ class CalendarFeeds:
         token = self._token(person, rotation_id, salt)
         async with self._db.transaction():
             await store.put(self._db, person, rotation_id, salt, _hash(token), by, self._clock())
+        self._resets += 1
         self._known.clear()  # the old link is unknown from now on
         return f"{self._base}{PATH}{token}.ics"
 
@@ -139,10 +141,12 @@ class CalendarFeeds:
         # Read first: a write after this makes the next request render again, never the reverse.
         now = self._clock()
         version = (self._db.changes(), int(now // DAY))
-        token_hash = _hash(token)
+        token_hash, resets = _hash(token), self._resets
         feed = self._known.get(token_hash) or await store.by_token_hash(self._db, token_hash)
         if feed is None:
             return None
+        if resets != self._resets:
+            return None  # reset while it was looked up: the link it found is no longer the feed's
         self._known[token_hash] = feed
         kept = self._kept.get(feed.id)
         if kept and kept.version == version and now - kept.made_at < KEEP:

@@ -194,3 +194,30 @@ async def test_a_feed_kept_in_memory_is_served_without_rendering_again(services,
     assert await feeds.render(token(link)) is first and rendered == []
     clock.now += 301  # kept five minutes at most
     assert (await feeds.render(token(link))).etag == first.etag and rendered == [1]
+
+
+async def test_a_reset_during_a_lookup_leaves_the_old_link_unknown(services, feeds, monkeypatch):
+    """A request that read the old link's row just before a reset must not keep it in memory."""
+    import asyncio
+
+    from roundrobin.feeds import service
+
+    old = await feeds.person_link("U1")
+    read, go_on = asyncio.Event(), asyncio.Event()
+    real = service.store.by_token_hash
+
+    async def slow(db, token_hash):
+        found = await real(db, token_hash)
+        read.set()
+        await go_on.wait()  # the reset happens here, after the old row was read
+        return found
+
+    monkeypatch.setattr(service.store, "by_token_hash", slow)
+    looking = asyncio.ensure_future(feeds.render(token(old)))
+    await read.wait()
+    new = await feeds.reset_person("U1")
+    go_on.set()
+    await looking
+    monkeypatch.setattr(service.store, "by_token_hash", real)
+    assert await feeds.render(token(old)) is None
+    assert await feeds.render(token(new)) is not None
