@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/slack_storm.py
 	$(BIN)/python bench/slack_outage.py
 	$(BIN)/python bench/retention.py
+	$(BIN)/python bench/feeds.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -180,6 +180,11 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None or row[0] is None else float(row[0])
 
+    def changes(self) -> int:
+        """Rows written through this connection since it opened (SQLite's total_changes): it moves
+        with every write, so a cache of what was read can tell, without a query, that it may be stale."""
+        return int(self._conn.total_changes)
+
     async def backup(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), safe while the app is writing.
 

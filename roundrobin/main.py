@@ -22,6 +22,8 @@ from roundrobin.access import Access
 from roundrobin.background import Background, Doorbell
 from roundrobin.config import PD_API_URLS, Settings
 from roundrobin.db import Database, DatabaseError, in_transaction
+from roundrobin.feeds.pages import TimelinePages
+from roundrobin.feeds.service import CalendarFeeds
 from roundrobin.housekeeping import Housekeeping
 from roundrobin.links import SignedLinks
 from roundrobin.metrics import Metrics
@@ -271,6 +273,16 @@ def build_services(
     )
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
     rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
+    links = SignedLinks(vault.derived_key("links"))
+    feeds = CalendarFeeds(
+        db,
+        vault.derived_key("calendar feeds"),
+        settings.public_url,
+        identity.app_redirect_url,
+        access,
+        people,
+        clock,
+    )
     home = HomePublisher(
         slack,
         db,
@@ -282,6 +294,7 @@ def build_services(
         sync_summary=lambda: sync_summary(db),
         clock=clock,
         metrics=metrics,
+        calendar_link=feeds.person_link,
     )
     return Services(
         settings=settings,
@@ -322,8 +335,10 @@ def build_services(
         replies=Replies(http, settings.slack_api_url),
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock, metrics=metrics),
-        links=SignedLinks(vault.derived_key("links")),
+        links=links,
         metrics=metrics,
+        feeds=feeds,
+        timelines=TimelinePages(db, links, settings.public_url, identity.app_redirect_url, people, clock),
     )
 
 

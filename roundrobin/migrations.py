@@ -432,4 +432,21 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (key, target)
     );
     """,
+    # 15: calendar feeds (issue 19): one secret subscription link per person and per rotation. The
+    # link's secret is derived from the app's key and `salt` (so Settings can show it again; a new
+    # salt is a reset), and only its SHA-256 is stored, to look the link up.
+    """
+    CREATE TABLE calendar_feeds (
+        id                 INTEGER PRIMARY KEY,
+        person             TEXT,                            -- a person's feed: all their duties
+        rotation_id        INTEGER REFERENCES rotations(id) ON DELETE CASCADE,  -- or a rotation's
+        salt               TEXT NOT NULL,
+        token_hash         TEXT NOT NULL UNIQUE,
+        made_by            TEXT,
+        made_at            REAL NOT NULL,
+        CHECK ((person IS NULL) != (rotation_id IS NULL))
+    );
+    CREATE UNIQUE INDEX calendar_feeds_person ON calendar_feeds (person) WHERE person IS NOT NULL;
+    CREATE UNIQUE INDEX calendar_feeds_rotation ON calendar_feeds (rotation_id) WHERE rotation_id IS NOT NULL;
+    """,
 ]

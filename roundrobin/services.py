@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from roundrobin.access import Access
 from roundrobin.background import Background
 from roundrobin.config import Settings
+from roundrobin.feeds.pages import TimelinePages
+from roundrobin.feeds.service import CalendarFeeds
 from roundrobin.links import SignedLinks
 from roundrobin.metrics import Metrics
 from roundrobin.pagerduty.connection import PagerDutyConnection
@@ -67,3 +69,5 @@ class Services:
     following: GroupFollowing
     links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)
     metrics: Metrics  # what GET /metrics shows (roundrobin/metrics.py)
+    feeds: CalendarFeeds  # calendar subscription links, and the feeds they open (roundrobin/feeds/)
+    timelines: TimelinePages  # the timeline page behind a signed link (roundrobin/feeds/pages.py)

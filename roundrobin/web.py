@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
 from roundrobin.db import Database
+from roundrobin.feeds.web import FEED_ROUTE, FEEDS, TIMELINE_ROUTE, TIMELINES, calendar_feed, timeline_page
 from roundrobin.metrics import CONTENT_TYPE
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
@@ -48,6 +49,10 @@ def build_web_app(
     app.router.add_get(LOGIN_START_PATH, pagerduty_login_start)
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
     app.router.add_get("/healthz", healthz)
+    app[FEEDS] = services.feeds
+    app.router.add_get(FEED_ROUTE, calendar_feed)
+    app[TIMELINES] = services.timelines
+    app.router.add_get(TIMELINE_ROUTE, timeline_page)
     if services.settings.metrics_enabled:  # otherwise /metrics is a 404 like any unknown path
         app.router.add_get("/metrics", metrics_page)
     return app

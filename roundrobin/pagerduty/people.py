@@ -114,12 +114,13 @@ class PeopleLinks:
             )
         return person
 
-    async def of_rotation(self, rotation: Rotation) -> RotationPeople:
-        """The bound rotation's upcoming shifts, its people's names, and who is linked how."""
+    async def of_rotation(self, rotation: Rotation, limit: int = 20) -> RotationPeople:
+        """The bound rotation's upcoming shifts (the first `limit`), its people's names, and who is
+        linked how."""
         if not rotation.pd_schedule_id:
             return RotationPeople()
         schedule = (await store.schedules(self._db, [rotation.pd_schedule_id])).get(rotation.pd_schedule_id)
-        shifts = await store.shifts(self._db, rotation.pd_schedule_id, self._clock())
+        shifts = await store.shifts(self._db, rotation.pd_schedule_id, self._clock(), limit)
         ids = {s.pd_user_id for s in shifts} | {p.id for p in rotation.pd_unmatched if p.id}
         ids |= set(schedule.member_ids if schedule else ())
         people = await store.users(self._db, ids)

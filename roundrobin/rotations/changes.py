@@ -190,6 +190,7 @@ class Changes:
             before=list(change.before),
             after=list(rotation.on_duty),
             reason=change.reason,
+            why=rotation.duty_why,  # why they are on duty (turn, cover…): past shifts in calendar feeds
         )
         log.info(
             "duty changed",

@@ -172,3 +172,11 @@ class StatusIds(StrEnum):
     MODE = "rot_status_mode"
     EMOJI = "rot_status_emoji"
     MINUTES = "rot_status_minutes"
+
+
+class Calendars(StrEnum):
+    """Calendar feeds and the timeline page (roundrobin/feeds/)."""
+
+    OPEN_TIMELINE = "cal.timeline.open"  # a link button: Slack still sends the click, which is only acked
+    RESET_MINE = "cal.reset.mine"
+    RESET_ROTATION = "cal.reset.rotation"

@@ -34,6 +34,7 @@ NEEDED_FOR_MATCHING = ("users:read.email",)
 
 RotationsSection = Callable[[str, int, bool], Awaitable[Sequence[Block]]]
 SyncSummarySource = Callable[[], Awaitable[SyncSummary]]
+CalendarLink = Callable[[str], Awaitable[str]]  # a person's calendar feed link
 
 
 class HomePublisher:
@@ -49,6 +50,7 @@ class HomePublisher:
         sync_summary: SyncSummarySource,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
+        calendar_link: CalendarLink | None = None,
     ):
         self._client = client
         self._metrics = metrics
@@ -65,6 +67,7 @@ class HomePublisher:
         self._locks: dict[str, asyncio.Lock] = {}  # one publish per person at a time, in order
         self._rotations_section = rotations_section
         self._sync_summary = sync_summary
+        self._calendar_link = calendar_link
 
     async def publish(
         self,
@@ -145,6 +148,7 @@ class HomePublisher:
                 notice=notice,
                 dms_muted=await preferences.dms_muted(self._db, user_id),
                 away=tuple(await away_store.of_person(self._db, user_id, self._clock())),
+                calendar_feed=await self._calendar_link(user_id) if self._calendar_link else None,
             )
         blocks = await self._rotations_section(user_id, page, can_manage)
         return HomeState(tab=tab, rotations_blocks=tuple(blocks), notice=notice, page=page)

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.services import Services
 from roundrobin.slack.surfaces import (
+    calendars,
     commands,
     home,
     hours,
@@ -67,6 +68,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         hours,
         status,
         user_events,
+        calendars,
     )
     for surface in surfaces:
         surface.register(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from roundrobin.rotations.model import Rotation
 from roundrobin.services import Services
+from roundrobin.slack.views.calendars import RotationCalendar
 from roundrobin.slack.views.rotation_modals import Details, details_modal
 from roundrobin.slack.views.shifts import UPCOMING, Upcoming
 
@@ -36,6 +37,13 @@ async def details_view(
             group_repaired=rotation.id in repaired,
             notice=notice,
             upcoming=None if rotation.bound else await upcoming(services, rotation, user_id, can_edit),
+            calendar=RotationCalendar(
+                rotation.id,
+                rotation.code,
+                await services.feeds.rotation_link(rotation.id),
+                services.timelines.link(rotation.id, user_id),
+                can_edit,
+            ),
         )
     )
 

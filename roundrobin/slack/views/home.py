@@ -8,6 +8,7 @@ from typing import Any
 from roundrobin.rotations.timeline import Away
 from roundrobin.slack.ids import Home, Preferences
 from roundrobin.slack.views.blocks import Block, actions, button, divider, header, home, section
+from roundrobin.slack.views.calendars import your_calendar_blocks
 from roundrobin.slack.views.metadata import HomeMeta
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 from roundrobin.slack.views.shifts import time_away_blocks
@@ -25,6 +26,7 @@ class HomeState:
     notice_icon: str = ":information_source:"  # :warning: for failures, :no_entry: for refusals
     dms_muted: bool = False  # this person asked for no duty DMs
     away: tuple[tuple[int, Away], ...] = ()  # this person's time away ahead
+    calendar_feed: str | None = None  # this person's calendar feed link (Settings)
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
@@ -35,6 +37,8 @@ def home_view(state: HomeState) -> dict[str, Any]:
     if state.tab == "settings" and state.settings is not None:
         blocks += settings_blocks(state.settings)
         blocks += [divider(), *time_away_blocks(state.away), divider(), _your_dms(state.dms_muted)]
+        if state.calendar_feed:
+            blocks += [divider(), *your_calendar_blocks(state.calendar_feed)]
     else:
         blocks += list(state.rotations_blocks)
     return home(blocks, private_metadata=HomeMeta(state.tab, state.page))

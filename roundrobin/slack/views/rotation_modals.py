@@ -31,6 +31,7 @@ from roundrobin.slack.views.blocks import (
     static_select,
     text_input,
 )
+from roundrobin.slack.views.calendars import RotationCalendar, rotation_calendar_blocks
 from roundrobin.slack.views.hours import hours_line
 from roundrobin.slack.views.metadata import LinkMeta, OfRotation, RotationFormMeta, SetOnDutyMeta
 from roundrobin.slack.views.rotations import (
@@ -503,6 +504,7 @@ class Details:
     upcoming_unlinked: tuple[tuple[Unmatched, float], ...] = ()
     notice: str | None = None  # mrkdwn: what the reader just did here
     upcoming: Upcoming | None = None  # a manual rotation's next shifts, from its timeline
+    calendar: RotationCalendar | None = None  # its timeline page and calendar feed
 
 
 def details_modal(d: Details) -> dict:
@@ -528,6 +530,8 @@ def details_modal(d: Details) -> dict:
     blocks.append(notifications_line(r, d.can_edit))
     if not r.bound:
         blocks.append(hours_line(r, d.can_edit))
+    if d.calendar is not None:
+        blocks += rotation_calendar_blocks(d.calendar)
     blocks.append(section(_members_heading(r) + "\n" + _members_text(r)))
     blocks += [remove_offer(r, user, why) for user, why in offers]
     if r.bound:
