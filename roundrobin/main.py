@@ -32,6 +32,7 @@ from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.following import GroupFollowing
+from roundrobin.rotations.load_report import LoadReports
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.rotations.shifts import ShiftService
@@ -44,6 +45,7 @@ from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.home_publisher import HomePublisher
 from roundrobin.slack.gateway.home_refresh import HomeRefresh
 from roundrobin.slack.gateway.identity import SlackIdentity, fetch_identity
+from roundrobin.slack.gateway.load_home import LoadHome
 from roundrobin.slack.gateway.modals import Modals
 from roundrobin.slack.gateway.pacing import Pacer
 from roundrobin.slack.gateway.permissions import SlackRoles
@@ -247,6 +249,9 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
     )
     people = PeopleLinks(db, access, directory, workspace, sync.request_soon, clock)
     rotations_home = RotationsHome(db, access, clock, people.unlinked_ahead)
+    links = SignedLinks(vault.derived_key("links"))
+    load = LoadReports(db, clock)
+    load_home = LoadHome(load, links, settings.public_url, clock)
     home = HomePublisher(
         slack,
         db,
@@ -257,6 +262,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         rotations_section=rotations_home.blocks,
         sync_summary=lambda: sync_summary(db),
         clock=clock,
+        load_section=load_home.blocks,
     )
     return Services(
         settings=settings,
@@ -297,7 +303,9 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         replies=Replies(http, settings.slack_api_url),
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock),
-        links=SignedLinks(vault.derived_key("links")),
+        links=links,
+        load=load,
+        load_home=load_home,
     )
 
 

@@ -20,6 +20,7 @@ from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.following import GroupFollowing
+from roundrobin.rotations.load_report import LoadReports
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
 from roundrobin.rotations.shifts import ShiftService
@@ -29,6 +30,7 @@ from roundrobin.slack.gateway.delivery import SlackDelivery
 from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.home_publisher import HomePublisher
 from roundrobin.slack.gateway.identity import SlackIdentity
+from roundrobin.slack.gateway.load_home import LoadHome
 from roundrobin.slack.gateway.modals import Modals
 from roundrobin.slack.gateway.permissions import SlackRoles
 from roundrobin.slack.gateway.replies import Replies
@@ -65,3 +67,5 @@ class Services:
     accounts: AccountWatch
     following: GroupFollowing
     links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)
+    load: LoadReports  # on-call load over the recorded history (the Load tab, its CSV, cover order)
+    load_home: LoadHome  # the Load tab of each person's App Home

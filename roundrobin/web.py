@@ -13,10 +13,12 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
+from roundrobin import web_load
 from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
 from roundrobin.db import Database
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
+from roundrobin.slack.gateway.load_home import CSV_PATH
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import outcome_modal
 from roundrobin.store import outbox, pd_failures
@@ -47,6 +49,7 @@ def build_web_app(
     app.router.add_get(LOGIN_START_PATH, pagerduty_login_start)
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(CSV_PATH, load_csv)
     return app
 
 
@@ -228,3 +231,8 @@ def _reads_health(failing: list[ReadFailure]) -> dict[str, Any]:
         "since": min(f.first_at for f in failing),
         "next_try_at": min(f.retry_at for f in failing),
     }
+
+
+async def load_csv(request: web.Request) -> web.Response:
+    """The on-call load report as CSV, through a signed link (roundrobin/web_load.py)."""
+    return await web_load.load_csv(request, request.app[SERVICES])

@@ -6,6 +6,7 @@ from enum import StrEnum
 class Home(StrEnum):
     TAB_ROTATIONS = "home.tab.rotations"
     TAB_SETTINGS = "home.tab.settings"
+    TAB_LOAD = "home.tab.load"
 
 
 class PagerDuty(StrEnum):
@@ -172,3 +173,23 @@ class StatusIds(StrEnum):
     MODE = "rot_status_mode"
     EMOJI = "rot_status_emoji"
     MINUTES = "rot_status_minutes"
+
+
+class LoadIds(StrEnum):
+    """The App Home's Load tab: the period switch (value: days), its pages (value: page) and the
+    CSV download (a link button: Slack still sends the click, which needs an ack)."""
+
+    PERIOD = "load.period"
+    PAGE_PREVIOUS = "load.page.previous"
+    PAGE_NEXT = "load.page.next"
+    CSV = "load.csv"
+
+
+class HandoffIds(StrEnum):
+    """Hand-off notes: the DM's button (value: "<rotation id>:<hand-over>"), the modal and its
+    field, and the rotation's setting in the Notifications modal (block_id = action_id)."""
+
+    WRITE = "handoff.write"
+    VIEW = "handoff.note"
+    NOTE = "handoff_note"
+    SETTING = "notify_handoff"

@@ -33,6 +33,7 @@ NEEDED_FOR_MATCHING = ("users:read.email",)
 
 RotationsSection = Callable[[str, int, bool], Awaitable[Sequence[Block]]]
 SyncSummarySource = Callable[[], Awaitable[SyncSummary]]
+LoadSection = Callable[[str, int], Awaitable[Sequence[Block]]]  # (person, page): the Load tab
 
 
 class HomePublisher:
@@ -47,6 +48,7 @@ class HomePublisher:
         rotations_section: RotationsSection,
         sync_summary: SyncSummarySource,
         clock: Callable[[], float] = time.time,
+        load_section: LoadSection | None = None,
     ):
         self._client = client
         self._db = db
@@ -62,6 +64,7 @@ class HomePublisher:
         self._locks: dict[str, asyncio.Lock] = {}  # one publish per person at a time, in order
         self._rotations_section = rotations_section
         self._sync_summary = sync_summary
+        self._load_section = load_section
 
     async def publish(
         self,
@@ -137,6 +140,9 @@ class HomePublisher:
                 dms_muted=await preferences.dms_muted(self._db, user_id),
                 away=tuple(await away_store.of_person(self._db, user_id, self._clock())),
             )
+        if tab == "load" and self._load_section is not None:
+            load = await self._load_section(user_id, page)
+            return HomeState(tab=tab, notice=notice, page=page, load_blocks=tuple(load))
         blocks = await self._rotations_section(user_id, page, can_manage)
         return HomeState(tab=tab, rotations_blocks=tuple(blocks), notice=notice, page=page)
 

@@ -13,6 +13,7 @@ from roundrobin.slack.surfaces import (
     commands,
     home,
     hours,
+    load,
     mentions,
     notifications,
     pagerduty,
@@ -67,6 +68,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         hours,
         status,
         user_events,
+        load,
     )
     for surface in surfaces:
         surface.register(app)

@@ -1,4 +1,4 @@
-"""The App Home tab: the dashboard, with a Rotations tab and a Settings tab."""
+"""The App Home tab: the dashboard, with a Rotations tab, a Settings tab and a Load tab."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from roundrobin.slack.views.metadata import HomeMeta
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 from roundrobin.slack.views.shifts import time_away_blocks
 
-TABS = ("rotations", "settings")
+TABS = ("rotations", "settings", "load")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class HomeState:
     notice_icon: str = ":information_source:"  # :warning: for failures, :no_entry: for refusals
     dms_muted: bool = False  # this person asked for no duty DMs
     away: tuple[tuple[int, Away], ...] = ()  # this person's time away ahead
+    load_blocks: tuple[Block, ...] = ()  # the Load tab (slack/views/load.py)
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
@@ -35,6 +36,8 @@ def home_view(state: HomeState) -> dict[str, Any]:
     if state.tab == "settings" and state.settings is not None:
         blocks += settings_blocks(state.settings)
         blocks += [divider(), *time_away_blocks(state.away), divider(), _your_dms(state.dms_muted)]
+    elif state.tab == "load":
+        blocks += list(state.load_blocks)
     else:
         blocks += list(state.rotations_blocks)
     return home(blocks, private_metadata=HomeMeta(state.tab, state.page))
@@ -61,5 +64,6 @@ def _tabs(current: str) -> Block:
     return actions(
         tab("Rotations", "rotations", Home.TAB_ROTATIONS),
         tab("Settings", "settings", Home.TAB_SETTINGS),
+        tab("Load", "load", Home.TAB_LOAD),
         block_id="home_tabs",
     )
