@@ -179,7 +179,8 @@ class LoadIds(StrEnum):
     """The App Home's Load tab: the period switch (value: days), its pages (value: page) and the
     CSV download (a link button: Slack still sends the click, which needs an ack)."""
 
-    PERIOD = "load.period"
+    PERIOD_30 = "load.period.30"
+    PERIOD_90 = "load.period.90"
     PAGE_PREVIOUS = "load.page.previous"
     PAGE_NEXT = "load.page.next"
     CSV = "load.csv"

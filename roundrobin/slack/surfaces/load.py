@@ -13,7 +13,8 @@ MAX_PAGE = 10_000  # 200,000 rotations at twenty a page: a page number beyond is
 
 
 def register(app: AsyncApp) -> None:
-    app.action(LoadIds.PERIOD)(on_period)
+    app.action(LoadIds.PERIOD_30)(on_period)
+    app.action(LoadIds.PERIOD_90)(on_period)
     app.action(LoadIds.PAGE_PREVIOUS)(on_page)
     app.action(LoadIds.PAGE_NEXT)(on_page)
     app.action(LoadIds.CSV)(on_csv)

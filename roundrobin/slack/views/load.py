@@ -16,6 +16,7 @@ from roundrobin.slack.views.blocks import Block, actions, button, context, cut, 
 PAGE_SIZE = 20  # two blocks a rotation: 40, with the header and pager well under Slack's 100
 MAX_ROWS = 30  # people shown per rotation (a code block of about 2,500 characters); the CSV has all
 NAME_WIDTH = 16
+PERIOD_ACTIONS = (LoadIds.PERIOD_30, LoadIds.PERIOD_90)  # one button per period, in PERIODS' order
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,8 @@ class LoadView:
 def load_blocks(v: LoadView) -> list[Block]:
     p = v.page
     switch = [
-        button(
-            f"Last {days} days", LoadIds.PERIOD, value=str(days), style="primary" if days == p.days else None
-        )
-        for days in PERIODS
+        button(f"Last {days} days", action, value=str(days), style="primary" if days == p.days else None)
+        for days, action in zip(PERIODS, PERIOD_ACTIONS, strict=True)
     ]
     if v.csv_url:
         switch.append(button("Download CSV", LoadIds.CSV, url=v.csv_url))
