@@ -32,6 +32,7 @@ from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.following import GroupFollowing
+from roundrobin.rotations.handoff_notes import HandoffNotes
 from roundrobin.rotations.load_report import LoadReports
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestExpiry, RequestService
@@ -54,6 +55,7 @@ from roundrobin.slack.gateway.rotations_home import RotationsHome
 from roundrobin.slack.gateway.usergroups import Usergroups
 from roundrobin.slack.gateway.workspace import SlackWorkspace
 from roundrobin.slack.surfaces.app import build_slack_app
+from roundrobin.slack.views.handoff import formats as handoff_formats
 from roundrobin.slack.views.requests import formats as request_formats
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.slack.views.shifts import formats as shift_formats
@@ -287,7 +289,12 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
             clock,
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
-            formats={**request_formats(identity.url), **shift_formats(), **status_formats()},
+            formats={
+                **request_formats(identity.url),
+                **shift_formats(),
+                **status_formats(),
+                **handoff_formats(),
+            },
             directory=directory,
             group_created=editor.group_created,
             bot_user_id=identity.bot_user_id,
@@ -306,6 +313,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         links=links,
         load=load,
         load_home=load_home,
+        handoff=HandoffNotes(db, signals, clock),
     )
 
 

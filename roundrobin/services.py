@@ -20,6 +20,7 @@ from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.following import GroupFollowing
+from roundrobin.rotations.handoff_notes import HandoffNotes
 from roundrobin.rotations.load_report import LoadReports
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
@@ -69,3 +70,4 @@ class Services:
     links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)
     load: LoadReports  # on-call load over the recorded history (the Load tab, its CSV, cover order)
     load_home: LoadHome  # the Load tab of each person's App Home
+    handoff: HandoffNotes  # hand-off notes: who may write one, and keeping it with its messages

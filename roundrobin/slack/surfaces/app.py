@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.services import Services
 from roundrobin.slack.surfaces import (
     commands,
+    handoff,
     home,
     hours,
     load,
@@ -69,6 +70,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         status,
         user_events,
         load,
+        handoff,
     )
     for surface in surfaces:
         surface.register(app)

@@ -31,6 +31,7 @@ class Sending:
     now: float = 0.0
     muted: bool = False  # the person asked Round Robin not to DM them
     names: Mapping[str, Name] = field(default_factory=dict)  # Slack user id → name, when words need it
+    thread_ts: str | None = None  # the channel message a threaded kind replies under, when found
 
 
 class Stored(Protocol):
@@ -56,3 +57,5 @@ class Format(Generic[B]):
 
     parse: Callable[[dict[str, Any]], B]
     render: Callable[[Rotation, B, Sending], dict[str, Any] | None]
+    # A kind that replies in a thread in channels: from when the hand-over message it joins was posted.
+    thread: Callable[[B], float] | None = None
