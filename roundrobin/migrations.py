@@ -421,13 +421,13 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 14: on-call load and hand-off notes (issue 19). Each person's Slack time zone (nights are
-    # theirs); duty changes found by kind and time (the Load tab reads a period of them); whether a
+    # theirs); each rotation's duty changes found by time (the Load tab reads a period of them); whether a
     # rotation asks for hand-off notes (NULL: yes for timed and PagerDuty-bound ones); the notes
     # written; and the ts of each hand-over's channel message, so a note can go in its thread.
     """
     ALTER TABLE slack_directory ADD COLUMN tz TEXT;                    -- 'Europe/London'; NULL: not known
     ALTER TABLE rotations ADD COLUMN handoff_notes INTEGER;            -- NULL: on for timed and bound rotations
-    CREATE INDEX events_by_kind ON events (kind, at);
+    CREATE INDEX events_by_rotation_kind ON events (rotation_id, kind, at);
 
     CREATE TABLE handoff_notes (
         id                 INTEGER PRIMARY KEY,

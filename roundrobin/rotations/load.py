@@ -11,6 +11,7 @@ longer, as it was for whoever was on duty.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -130,31 +131,37 @@ def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
 
 
 def split(start: float, end: float, tz: ZoneInfo, holiday: HolidayTest = never) -> Split:
-    """[start, end) in hours, with those at night and on weekends or holidays in `tz`'s wall clock."""
+    """[start, end) in hours, with those at night and on weekends or holidays in `tz`'s wall clock.
+
+    Day by local day: each day's midnight, 07:00, 22:00 and next midnight are real instants (so a
+    day the clocks change is 23 or 25 hours long), and the stint's overlap with them is measured."""
     if end <= start:
         return Split()
-    cuts = sorted({start, end, *_boundaries(start, end, tz)})
     night = weekend = 0.0
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        local = datetime.fromtimestamp((a + b) / 2, tz)
-        seconds = b - a
-        if local.time() >= NIGHT_START or local.time() < NIGHT_END:
-            night += seconds
-        if local.weekday() >= 5 or holiday(local.date()):
-            weekend += seconds
-    return Split((end - start) / HOUR, night / HOUR, weekend / HOUR)
-
-
-def _boundaries(start: float, end: float, tz: ZoneInfo) -> Iterable[float]:
-    """Every local midnight, 07:00 and 22:00 strictly inside (start, end)."""
     day = datetime.fromtimestamp(start, tz).date()
     last = datetime.fromtimestamp(end, tz).date()
     while day <= last:
-        for moment in (time(0, 0), NIGHT_END, NIGHT_START):
-            t = datetime.combine(day, moment, tz).timestamp()
-            if start < t < end:
-                yield t
+        midnight, morning, evening, next_midnight = _marks(tz, day)
+        night += _overlap(start, end, midnight, morning) + _overlap(start, end, evening, next_midnight)
+        if day.weekday() >= 5 or holiday(day):
+            weekend += _overlap(start, end, midnight, next_midnight)
         day += timedelta(days=1)
+    return Split((end - start) / HOUR, night / HOUR, weekend / HOUR)
+
+
+def _overlap(start: float, end: float, a: float, b: float) -> float:
+    return max(0.0, min(end, b) - max(start, a))
+
+
+@functools.lru_cache(maxsize=65536)
+def _marks(tz: ZoneInfo, day: date) -> tuple[float, float, float, float]:
+    """A local day's midnight, 07:00, 22:00 and the next midnight, as Unix times."""
+    return (
+        datetime.combine(day, time(0, 0), tz).timestamp(),
+        datetime.combine(day, NIGHT_END, tz).timestamp(),
+        datetime.combine(day, NIGHT_START, tz).timestamp(),
+        datetime.combine(day + timedelta(days=1), time(0, 0), tz).timestamp(),
+    )
 
 
 @dataclass(frozen=True)
@@ -182,7 +189,9 @@ def rotation_load(
     people: dict[str, PersonLoad] = {}
 
     def of(person: str) -> PersonLoad:
-        return people.setdefault(person, PersonLoad(person))
+        if person not in people:
+            people[person] = PersonLoad(person)
+        return people[person]
 
     for member in members:
         of(member)

@@ -6,6 +6,7 @@ report over a period is the same every time it is asked for, save for the presen
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from roundrobin.store import rotations as rotation_store
 
 DAY = 86400.0
 COVER_LOOKBACK_DAYS = 30  # how far back "least loaded" looks when cover is asked for
+CHUNK = 100  # rotations computed at once for the CSV (about 0.2 s of work at 90 days)
 
 
 def period(days: object) -> int:
@@ -50,7 +52,12 @@ class LoadReports:
         end = self._clock()
         rotations = await rotation_store.everything(self._db)
         rotations.sort(key=lambda r: (r.name.lower(), r.id))
-        loads = await self._loads(rotations, end - days * DAY, end)
+        loads: list[RotationLoad] = []
+        for first in range(0, len(rotations), CHUNK):
+            # A chunk at a time, letting the event loop breathe between them: Socket Mode's acks
+            # must not wait on a big report.
+            loads += await self._loads(rotations[first : first + CHUNK], end - days * DAY, end)
+            await asyncio.sleep(0)
         return loads, await self._names(loads), end - days * DAY, end
 
     async def hours(self, rotation: Rotation, days: int = COVER_LOOKBACK_DAYS) -> dict[str, float]:

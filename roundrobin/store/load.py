@@ -30,18 +30,21 @@ async def duty_changes(
     found: dict[int, list[Change]] = {i: [] for i in ids}
     for first in range(0, len(ids), _CHUNK):
         chunk = ids[first : first + _CHUNK]
+        ids_sql = ", ".join("(?)" for _ in chunk)
+        # The last change before the period (one index seek a rotation), then the period's own.
         rows = await db.fetchall(
-            f"""SELECT e.rotation_id, e.at, e.detail FROM events e
-                JOIN (SELECT rotation_id, MAX(at) AS at FROM events
-                      WHERE kind = 'duty.changed' AND at < ? AND rotation_id IN ({_marks(chunk)})
-                      GROUP BY rotation_id) last
-                  ON last.rotation_id = e.rotation_id AND last.at = e.at
-                WHERE e.kind = 'duty.changed'
+            f"""WITH ids(id) AS (VALUES {ids_sql}),
+                last(rotation_id, at) AS (
+                    SELECT id, (SELECT MAX(at) FROM events
+                                WHERE rotation_id = ids.id AND kind = 'duty.changed' AND at < ?)
+                    FROM ids)
+                SELECT e.rotation_id, e.at, e.detail FROM last
+                JOIN events e ON e.rotation_id = last.rotation_id AND e.kind = 'duty.changed' AND e.at = last.at
                 UNION ALL
                 SELECT rotation_id, at, detail FROM events
-                WHERE kind = 'duty.changed' AND at >= ? AND at < ? AND rotation_id IN ({_marks(chunk)})
+                WHERE rotation_id IN (SELECT id FROM ids) AND kind = 'duty.changed' AND at >= ? AND at < ?
                 ORDER BY 2""",
-            (start, *chunk, start, end, *chunk),
+            (*chunk, start, start, end),
         )
         for r in rows:
             found[r[0]].append(Change(r[1], _people(r[2])))

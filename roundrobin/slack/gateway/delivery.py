@@ -58,7 +58,7 @@ from roundrobin.store.topics import TopicWork
 log = logging.getLogger(__name__)
 # A message that replies in a thread (a hand-off note) waits this long for the message it replies
 # under, looking every THREAD_RETRY seconds; then it goes to the channel on its own.
-THREAD_WAIT, THREAD_RETRY = 180.0, 2.0
+THREAD_WAIT, THREAD_RETRY = 240.0, 2.0  # from a minute before the hand-over: three minutes after it
 
 CALL_TIMEOUT = 10.0  # a hanging Slack answer must not hold a lane for minutes
 MAX_BACKOFF = 60.0
