@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from roundrobin.slack.ids import HandoffIds, Requests
+from roundrobin.slack.ids import NotificationIds as N
 from tests.e2e.conftest import ADMIN, BOB, CAROL, DAVE, GENERAL, OPS
 from tests.e2e.steps import forged_click, home_after, modal_after, rows
 from tests.e2e.test_covers import daily_rotation, details, dm_with, said
@@ -96,3 +97,26 @@ async def test_nothing_written_nothing_sent_and_a_forged_note_is_refused(app, sl
     assert not notes_in(slack, OPS) and not dm_with(slack, CAROL, "hand-off note")
     assert rows(app, "SELECT COUNT(*) FROM handoff_notes") == [(0,)]
     assert GENERAL not in {m["channel"] for m in slack.messages if "Hand-off note" in str(m)}
+
+
+async def test_turned_off_in_notifications_nobody_is_asked(app, slack, pd):
+    admin = slack.user(ADMIN)
+    await daily_rotation(slack, admin)
+    rotation_id = rows(app, "SELECT id FROM rotations WHERE code = 'OPS'")[0][0]
+    assert rows(app, "SELECT target FROM slack_outbox WHERE kind = 'handoff_ask'") == [(BOB,)]
+
+    await details(slack, admin, rotation_id)
+    form = await modal_after(slack, admin, admin.click(N.OPEN, value=str(rotation_id)))
+    assert "Ask whoever goes off duty for a hand-off note" in str(form)
+    await admin.fill(HandoffIds.SETTING, [])
+    assert await admin.submit() == {}
+    assert rows(app, "SELECT handoff_notes FROM rotations") == [(0,)]
+    assert rows(app, "SELECT COUNT(*) FROM slack_outbox WHERE kind = 'handoff_ask'") == [(0,)]
+
+    await app.travel(hand_over_at(app) - 30 * 60 + 5 - app.clock())
+    await app.travel(30 * 60)
+    await slack.wait_for(lambda: said(slack, OPS, "<@U0CAROL> is on duty now"))
+    assert not dm_with(slack, BOB, "Anything to hand over?")
+    assert rows(app, "SELECT COUNT(*) FROM slack_outbox WHERE kind = 'handoff_ask'") == [(0,)], (
+        "nor for the next hand-over"
+    )
