@@ -74,7 +74,7 @@ async def test_pages_of_rotations(services, db, clock):
 def test_a_full_page_of_big_rotations_fits_slack():
     people = tuple(PersonLoad(f"U{i:03}", Split(i, i / 3, i / 4), 3, 1, 2, 4) for i in range(200))
     rotations = tuple(RotationLoad(i, f"Rotation & <{i}>" * 5, f"R{i}", people) for i in range(PAGE_SIZE))
-    page = LoadPage(30, 0, 30 * 86400, rotations, {p.person: "Ünïcode Name " * 4 for p in people}, 3, 9)
+    page = LoadPage(30, 0, 30 * 86400, rotations, {p.person: "Ünïcode ```Name " * 4 for p in people}, 3, 9)
     view = home_view(
         HomeState(tab="load", load_blocks=tuple(load_blocks(LoadView(page, "https://rr/load.csv"))))
     )
@@ -82,4 +82,8 @@ def test_a_full_page_of_big_rotations_fits_slack():
     assert view_problems(view) == []
     text = str(view)
     assert "…and 170 more: the CSV has everyone." in text
+    table = next(
+        b["text"]["text"] for b in view["blocks"] if b.get("text", {}).get("text", "").startswith("```")
+    )
+    assert table.startswith("```Person") and table.count("```") == 2, "names cannot close the code block"
     assert "Page 4 of 9" in text and "load.page.previous" in text and "load.page.next" in text

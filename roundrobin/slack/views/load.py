@@ -73,7 +73,9 @@ def _rotation(r: RotationLoad, names: dict[str, str]) -> list[Block]:
 
 
 def _row(p: PersonLoad, names: dict[str, str], most: float) -> str:
-    name = esc(f"{cut(names.get(p.person, p.person), NAME_WIDTH):<{NAME_WIDTH}}")
+    # Escaped, and without backticks: a name must not close the code block the table is in.
+    shown = cut(names.get(p.person, p.person).replace("`", "'"), NAME_WIDTH)
+    name = esc(f"{shown:<{NAME_WIDTH}}")
     covers = f"{p.covers_given}/{p.covers_taken}"
     return (
         f"{name} {bar(p.split.hours, most)} {p.split.hours:>6.1f}h {p.split.night:>6.1f} "
