@@ -36,6 +36,8 @@ from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.following import GroupFollowing
+from roundrobin.rotations.handoff_notes import HandoffNotes
+from roundrobin.rotations.load_report import LoadReports
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestExpiry, RequestService
 from roundrobin.rotations.shifts import ShiftService
@@ -48,6 +50,7 @@ from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.home_publisher import HomePublisher
 from roundrobin.slack.gateway.home_refresh import HomeRefresh
 from roundrobin.slack.gateway.identity import SlackIdentity, fetch_identity
+from roundrobin.slack.gateway.load_home import LoadHome
 from roundrobin.slack.gateway.modals import Modals
 from roundrobin.slack.gateway.pacing import Pacer
 from roundrobin.slack.gateway.permissions import SlackRoles
@@ -56,6 +59,7 @@ from roundrobin.slack.gateway.rotations_home import RotationsHome
 from roundrobin.slack.gateway.usergroups import Usergroups
 from roundrobin.slack.gateway.workspace import SlackWorkspace
 from roundrobin.slack.surfaces.app import build_slack_app
+from roundrobin.slack.views.handoff import formats as handoff_formats
 from roundrobin.slack.views.requests import formats as request_formats
 from roundrobin.slack.views.settings import SyncSummary
 from roundrobin.slack.views.shifts import formats as shift_formats
@@ -283,6 +287,8 @@ def build_services(
         people,
         clock,
     )
+    load = LoadReports(db, clock)
+    load_home = LoadHome(load, links, settings.public_url, clock)
     home = HomePublisher(
         slack,
         db,
@@ -295,6 +301,7 @@ def build_services(
         clock=clock,
         metrics=metrics,
         calendar_link=feeds.person_link,
+        load_section=load_home.blocks,
     )
     return Services(
         settings=settings,
@@ -319,7 +326,12 @@ def build_services(
             clock,
             call_timeout=settings.slack_timeout_seconds,
             drift_every=settings.slack_check_interval_seconds,
-            formats={**request_formats(identity.url), **shift_formats(), **status_formats()},
+            formats={
+                **request_formats(identity.url),
+                **shift_formats(),
+                **status_formats(),
+                **handoff_formats(),
+            },
             directory=directory,
             group_created=editor.group_created,
             bot_user_id=identity.bot_user_id,
@@ -339,6 +351,9 @@ def build_services(
         metrics=metrics,
         feeds=feeds,
         timelines=TimelinePages(db, links, settings.public_url, identity.app_redirect_url, people, clock),
+        load=load,
+        load_home=load_home,
+        handoff=HandoffNotes(db, signals, clock),
     )
 
 

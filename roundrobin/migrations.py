@@ -449,4 +449,34 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX calendar_feeds_person ON calendar_feeds (person) WHERE person IS NOT NULL;
     CREATE UNIQUE INDEX calendar_feeds_rotation ON calendar_feeds (rotation_id) WHERE rotation_id IS NOT NULL;
     """,
+    # 16: on-call load and hand-off notes (issue 19). Each person's Slack time zone (nights are
+    # theirs); each rotation's duty changes found by time (the Load tab reads a period of them); whether a
+    # rotation asks for hand-off notes (NULL: yes for timed and PagerDuty-bound ones); the notes
+    # written; and the ts of each hand-over's channel message, so a note can go in its thread.
+    """
+    ALTER TABLE slack_directory ADD COLUMN tz TEXT;                    -- 'Europe/London'; NULL: not known
+    ALTER TABLE rotations ADD COLUMN handoff_notes INTEGER;            -- NULL: on for timed and bound rotations
+    CREATE INDEX events_by_rotation_kind ON events (rotation_id, kind, at);
+
+    CREATE TABLE handoff_notes (
+        id                 INTEGER PRIMARY KEY,
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        author             TEXT NOT NULL,                   -- who went off duty
+        hand_over_at       REAL NOT NULL,                   -- the planned hand-over it is for
+        incoming           TEXT NOT NULL DEFAULT '[]',      -- JSON: who takes over
+        note               TEXT NOT NULL,
+        requests           TEXT NOT NULL DEFAULT '{}',      -- JSON: the shift's requests, summarised
+        written_at         REAL NOT NULL,
+        UNIQUE (rotation_id, author, hand_over_at)
+    );
+
+    CREATE TABLE announcements (
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        channel            TEXT NOT NULL,
+        ts                 TEXT NOT NULL,
+        posted_at          REAL NOT NULL,
+        PRIMARY KEY (rotation_id, channel, ts)
+    );
+    CREATE INDEX announcements_recent ON announcements (rotation_id, channel, posted_at);
+    """,
 ]

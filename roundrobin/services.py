@@ -23,6 +23,8 @@ from roundrobin.rotations.away import AwayService
 from roundrobin.rotations.duty import DutyService
 from roundrobin.rotations.editing import RotationEditor
 from roundrobin.rotations.following import GroupFollowing
+from roundrobin.rotations.handoff_notes import HandoffNotes
+from roundrobin.rotations.load_report import LoadReports
 from roundrobin.rotations.reading import RotationQueries
 from roundrobin.rotations.requests import RequestService
 from roundrobin.rotations.shifts import ShiftService
@@ -32,6 +34,7 @@ from roundrobin.slack.gateway.delivery import SlackDelivery
 from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.home_publisher import HomePublisher
 from roundrobin.slack.gateway.identity import SlackIdentity
+from roundrobin.slack.gateway.load_home import LoadHome
 from roundrobin.slack.gateway.modals import Modals
 from roundrobin.slack.gateway.permissions import SlackRoles
 from roundrobin.slack.gateway.replies import Replies
@@ -71,3 +74,6 @@ class Services:
     metrics: Metrics  # what GET /metrics shows (roundrobin/metrics.py)
     feeds: CalendarFeeds  # calendar subscription links, and the feeds they open (roundrobin/feeds/)
     timelines: TimelinePages  # the timeline page behind a signed link (roundrobin/feeds/pages.py)
+    load: LoadReports  # on-call load over the recorded history (the Load tab, its CSV, cover order)
+    load_home: LoadHome  # the Load tab of each person's App Home
+    handoff: HandoffNotes  # hand-off notes: who may write one, and keeping it with its messages

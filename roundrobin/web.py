@@ -13,12 +13,14 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
+from roundrobin import web_load
 from roundrobin.config import CALLBACK_PATH, LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_START_PATH
 from roundrobin.db import Database
 from roundrobin.feeds.web import FEED_ROUTE, FEEDS, TIMELINE_ROUTE, TIMELINES, calendar_feed, timeline_page
 from roundrobin.metrics import CONTENT_TYPE
 from roundrobin.pagerduty.connection import OAuthFailure
 from roundrobin.services import Services
+from roundrobin.slack.gateway.load_home import CSV_PATH
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import outcome_modal
 from roundrobin.store import outbox, pd_failures
@@ -55,6 +57,7 @@ def build_web_app(
     app.router.add_get(TIMELINE_ROUTE, timeline_page)
     if services.settings.metrics_enabled:  # otherwise /metrics is a 404 like any unknown path
         app.router.add_get("/metrics", metrics_page)
+    app.router.add_get(CSV_PATH, load_csv)
     return app
 
 
@@ -246,3 +249,8 @@ async def metrics_page(request: web.Request) -> web.Response:
     waiting = await outbox.waiting(db, services.clock())
     services.metrics.set_database(waiting.items, waiting.oldest_age, db.file_size())
     return web.Response(body=services.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+async def load_csv(request: web.Request) -> web.Response:
+    """The on-call load report as CSV, through a signed link (roundrobin/web_load.py)."""
+    return await web_load.load_csv(request, request.app[SERVICES])

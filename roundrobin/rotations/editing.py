@@ -267,6 +267,7 @@ class RotationEditor(Changes):
                     for surface, text in wanted.templates.items()
                 },
                 request_expiry_minutes=wanted.request_expiry_minutes,
+                handoff_notes=before.handoff_notes if wanted.handoff_notes is None else wanted.handoff_notes,
                 config_rev=before.config_rev + 1,
                 updated_at=now,
             )

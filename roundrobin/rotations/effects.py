@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from roundrobin.rotations import handoff
 from roundrobin.rotations.announcement import (
     Announcement,
     Body,
@@ -45,6 +46,7 @@ class Effects:
     reminders: frozenset[tuple[str, float]]  # (person, hand-over) a reminder should be waiting for
     remind_before: int | None
     posts: tuple[Post, ...] = field(default=())
+    handoff_asks: frozenset[tuple[str, float]] = frozenset()  # (person, hand-over): "Anything to hand over?"
 
 
 def plan(
@@ -77,6 +79,7 @@ def plan(
         reminders=_reminders(after),
         remind_before=after.remind_before,
         posts=tuple(posts),
+        handoff_asks=handoff.asks(after),
     )
 
 

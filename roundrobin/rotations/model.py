@@ -211,6 +211,9 @@ class Rotation:
     duty_why: str = "turn"  # why these people are on duty now (rotations/timeline.py: turn, cover, closed…)
     member_source: MemberSource | None = None  # the members follow a Slack user group
     status_signal: StatusSignal = field(default_factory=StatusSignal)  # what a Slack status does at hand-over
+    handoff_notes: bool | None = (
+        None  # ask whoever goes off duty for a note (None: as rotations/handoff.py says)
+    )
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)
@@ -311,6 +314,7 @@ class Notifications:
     remind_before: int | None = None
     templates: dict[str, str] = field(default_factory=dict)
     request_expiry_minutes: int = 60
+    handoff_notes: bool | None = None  # None: not in the form (the rotation's setting is kept)
 
     @classmethod
     def of(cls, rotation: Rotation) -> Notifications:
@@ -321,6 +325,7 @@ class Notifications:
             rotation.remind_before,
             dict(rotation.templates),
             rotation.request_expiry_minutes,
+            rotation.handoff_notes,
         )
 
 

@@ -17,6 +17,8 @@ from roundrobin.rotations import calendar, timeline
 from roundrobin.rotations.announcement import Words
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
+from roundrobin.rotations.load import least_loaded
+from roundrobin.rotations.load_report import LoadReports
 from roundrobin.rotations.model import DutyChange, Rotation
 from roundrobin.rotations.timeline import Override, Shift
 from roundrobin.store import outbox
@@ -73,6 +75,7 @@ class ShiftService(Changes):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._opened = Doorbell()  # a request opened: the earliest expiry may have moved
+        self._load = LoadReports(self._db, self._clock)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -89,6 +92,11 @@ class ShiftService(Changes):
         """A person's own shifts from now: the ones they may ask cover for, or offer in a swap."""
         now = self._clock()
         return [s for s in await self.shifts(rotation, now, now + days * 86400) if person in s.turn]
+
+    async def hours_on_duty(self, rotation: Rotation) -> dict[str, float]:
+        """Hours each person was on duty for the rotation over the last 30 days: covers are offered
+        to (and the Cover form lists) the least-loaded members first."""
+        return await self._load.hours(rotation)
 
     async def open_requests(self, rotation_id: int) -> list[ShiftRequest]:
         return await store.open_of(self._db, rotation_id)
@@ -134,11 +142,12 @@ class ShiftService(Changes):
                 )
             start, end = await self._own_stretch(rotation, person, start, end, now)
             plan = await calendar.plan(self._db, rotation, now)
-            offered = tuple(
+            free = [
                 p
                 for p in rotation.members
                 if p != person and rotation.can_serve(p) and not timeline.unavailable(plan, p, start, end)
-            )
+            ]
+            offered = tuple(least_loaded(free, await self._load.hours(rotation)))
             if not offered:
                 raise NotAllowed(f"Nobody else in {rotation.code} is free then to cover you.")
             expires = (

@@ -6,6 +6,7 @@ from enum import StrEnum
 class Home(StrEnum):
     TAB_ROTATIONS = "home.tab.rotations"
     TAB_SETTINGS = "home.tab.settings"
+    TAB_LOAD = "home.tab.load"
 
 
 class PagerDuty(StrEnum):
@@ -180,3 +181,24 @@ class Calendars(StrEnum):
     OPEN_TIMELINE = "cal.timeline.open"  # a link button: Slack still sends the click, which is only acked
     RESET_MINE = "cal.reset.mine"
     RESET_ROTATION = "cal.reset.rotation"
+
+
+class LoadIds(StrEnum):
+    """The App Home's Load tab: the period switch (value: days), its pages (value: page) and the
+    CSV download (a link button: Slack still sends the click, which needs an ack)."""
+
+    PERIOD_30 = "load.period.30"
+    PERIOD_90 = "load.period.90"
+    PAGE_PREVIOUS = "load.page.previous"
+    PAGE_NEXT = "load.page.next"
+    CSV = "load.csv"
+
+
+class HandoffIds(StrEnum):
+    """Hand-off notes: the DM's button (value: "<rotation id>:<hand-over>"), the modal and its
+    field, and the rotation's setting in the Notifications modal (block_id = action_id)."""
+
+    WRITE = "handoff.write"
+    VIEW = "handoff.note"
+    NOTE = "handoff_note"
+    SETTING = "notify_handoff"

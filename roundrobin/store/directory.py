@@ -11,9 +11,9 @@ from roundrobin.rotations.model import BOT, DEACTIVATED, GUEST, MISSING, SINGLE_
 
 _FIELDS = (
     "id, name, real_name, email, is_bot, deleted, is_restricted, is_ultra_restricted, missing, status_emoji, "
-    "status_expiration"
+    "status_expiration, tz"
 )
-_VALUES = ", ".join("?" for _ in range(12))  # the fields and seen_at
+_VALUES = ", ".join("?" for _ in range(13))  # the fields and seen_at
 # Rows Slack would refuse in a user group.
 _UNAVAILABLE = "(deleted = 1 OR is_bot = 1 OR is_restricted = 1 OR is_ultra_restricted = 1 OR missing = 1)"
 
@@ -31,6 +31,7 @@ class SlackUser:
     missing: bool = False  # users.info: user_not_found (kept only for ids met in an on-duty group)
     status_emoji: str | None = None  # their Slack status's emoji (":palm_tree:"), when they set one
     status_expiration: float | None = None  # when Slack clears it (Unix seconds); None or 0: never
+    tz: str | None = None  # their Slack time zone ("Europe/London"), when known
 
     @property
     def why_unavailable(self) -> str | None:
@@ -61,6 +62,7 @@ def _row(u: SlackUser, now: float) -> tuple[object, ...]:
         int(u.missing),
         u.status_emoji,
         u.status_expiration,
+        u.tz,
         now,
     )
 
@@ -155,6 +157,22 @@ async def upsert(db: Database, users: Iterable[SlackUser], now: float) -> None:
                email = excluded.email, is_bot = excluded.is_bot, deleted = excluded.deleted,
                is_restricted = excluded.is_restricted, is_ultra_restricted = excluded.is_ultra_restricted,
                missing = excluded.missing, status_emoji = excluded.status_emoji,
-               status_expiration = excluded.status_expiration, seen_at = excluded.seen_at""",
+               status_expiration = excluded.status_expiration, tz = COALESCE(excluded.tz, tz),
+               seen_at = excluded.seen_at""",
         [_row(u, now) for u in users],
     )
+
+
+async def time_zones(db: Database, ids: Iterable[str]) -> dict[str, str]:
+    """Slack user id → their Slack time zone, for those of `ids` whose zone is known."""
+    wanted = sorted(set(ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = await db.fetchall(
+            f"""SELECT id, tz FROM slack_directory
+                WHERE id IN ({", ".join("?" for _ in chunk)}) AND tz IS NOT NULL""",
+            chunk,
+        )
+        found.update({r[0]: r[1] for r in rows})
+    return found

@@ -19,7 +19,7 @@ _COLUMNS = (
     "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, pd_next_up, next_change_at, "
     "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
     "template_authors, usergroup_create, duty_size, hand_over_all, turn_people, turn_since, working_hours, holidays, duty_why, "
-    "status_signal"
+    "status_signal, handoff_notes"
 )
 
 
@@ -57,6 +57,7 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
         data["working_hours"] = WorkingHours.from_json(json.loads(data["working_hours"] or "null"))
         data["holidays"] = Holidays.from_json(json.loads(data["holidays"] or "null"))
         data["status_signal"] = signals[r["id"]]
+        data["handoff_notes"] = None if data["handoff_notes"] is None else bool(data["handoff_notes"])
         for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate", "usergroup_create", "hand_over_all"):
             data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
@@ -279,7 +280,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
                    templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?,
                    usergroup_create = ?, duty_size = ?, hand_over_all = ?, turn_people = ?, turn_since = ?,
-                   working_hours = ?, holidays = ?, duty_why = ?, status_signal = ?
+                   working_hours = ?, holidays = ?, duty_why = ?, status_signal = ?, handoff_notes = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -320,6 +321,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 json.dumps(rotation.holidays.to_json()) if rotation.holidays else None,
                 rotation.duty_why,
                 json.dumps(rotation.status_signal.to_json(), sort_keys=True),
+                None if rotation.handoff_notes is None else int(rotation.handoff_notes),
                 rotation.id,
             ),
         )

@@ -116,3 +116,19 @@ async def test_recheck_learns_who_slack_will_not_take(slack, client, directory, 
     assert await store.unavailable(db, ["U0ADA", "U0ALAN"]) == {"U0ADA": GUEST, "U0ALAN": MISSING}
     assert await SlackDirectory(client, db, reload_floor=0).refresh() is True
     assert await store.unavailable(db, ["U0ALAN"]) == {"U0ALAN": MISSING}, "users.list cannot say otherwise"
+
+
+async def test_each_persons_time_zone_is_kept_from_users_list_and_events(slack, directory, db):
+    slack.workspace.users["U0ALAN"].tz = "America/New_York"
+    assert await directory.refresh()
+    assert await store.time_zones(db, ["U0ADA", "U0ALAN", "U0NOBODY"]) == {
+        "U0ADA": "Europe/London",
+        "U0ALAN": "America/New_York",
+    }
+    # A zone that is not a zone name is not kept; an event without one keeps the one known.
+    await directory.learn({"id": "U0ADA", "name": "ada", "tz": "../../etc/passwd"})
+    await directory.learn({"id": "U0ALAN", "name": "alan", "tz": "Asia/Tokyo"})
+    assert await store.time_zones(db, ["U0ADA", "U0ALAN"]) == {
+        "U0ADA": "Europe/London",
+        "U0ALAN": "Asia/Tokyo",
+    }

@@ -30,6 +30,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from roundrobin.background import Doorbell
 from roundrobin.db import Database
 from roundrobin.rotations.announcement import with_snapshot
+from roundrobin.rotations.effects import DUTY
 from roundrobin.rotations.model import GroupState, Rotation, why_not
 from roundrobin.slack.gateway.directory import SlackDirectory
 from roundrobin.slack.gateway.failures import SlackFailure, classify, describe
@@ -48,11 +50,15 @@ from roundrobin.slack.views.personal import FORMATS as PERSONAL
 from roundrobin.slack.views.personal import topic_text
 from roundrobin.slack.views.sending import Format, Name, Sending
 from roundrobin.store import events, kept_messages, outbox, preferences, topics
+from roundrobin.store import handoff as handoff_store
 from roundrobin.store import rotations as rotation_store
 from roundrobin.store.outbox import GroupWork, Message
 from roundrobin.store.topics import TopicWork
 
 log = logging.getLogger(__name__)
+# A message that replies in a thread (a hand-off note) waits this long for the message it replies
+# under, looking every THREAD_RETRY seconds; then it goes to the channel on its own.
+THREAD_WAIT, THREAD_RETRY = 240.0, 2.0  # from a minute before the hand-over: three minutes after it
 
 CALL_TIMEOUT = 10.0  # a hanging Slack answer must not hold a lane for minutes
 MAX_BACKOFF = 60.0
@@ -472,15 +478,35 @@ class SlackDelivery:
             # were when the change was made (a rename a moment later does not rewrite it).
             rotation = with_snapshot(current, body.words)
             sending = await self._sending(body.people, message.target, names=bool(rotation.templates))
+            if kind.thread is not None and not message.target.startswith("U"):
+                since = kind.thread(body)
+                thread = await handoff_store.thread_after(self._db, rotation.id, message.target, since)
+                if thread is None and self._clock() < since + THREAD_WAIT:
+                    # The message it replies under is still on its way (a burst waits a few
+                    # seconds, a late hand-over longer): look again shortly.
+                    now = self._clock()
+                    await outbox.enqueue(
+                        self._db,
+                        message.kind,
+                        message.rotation_id,
+                        message.target,
+                        message.body,
+                        now,
+                        ref=message.ref,
+                        due_at=now + THREAD_RETRY,
+                    )
+                    return
+                sending = replace(sending, thread_ts=thread)
             payload = kind.render(rotation, body, sending)
             if payload is None:
                 await outbox.message_sent(self._db, message)  # nothing to say any more (a reminder too late)
                 return
             key = kind.keep(body) if kind.keep is not None else None
+            answer: dict[str, Any] = {}
             if kind.edits:
                 await self._edit(message, key, payload)
             else:
-                posted = await self._call(
+                answer = posted = await self._call(
                     "chat.postMessage", message.target, channel=message.target, **payload
                 )
                 if key is not None:
@@ -488,6 +514,11 @@ class SlackDelivery:
                         self._db, key, message.target, posted["channel"], posted["ts"], self._clock()
                     )
             await self._slack_took_it()
+            if message.kind == DUTY and isinstance(answer.get("ts"), str):
+                # Hand-off notes reply in this message's thread (slack/views/handoff.py).
+                await handoff_store.announced(
+                    self._db, rotation.id, message.target, answer["ts"], self._clock()
+                )
         except _Failed as failed:
             if kind.edits and not failed.failure.temporary:
                 await outbox.message_sent(self._db, message)  # deleted in Slack meanwhile: nothing to edit

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -253,7 +254,16 @@ def _user(member: object) -> SlackUser | None:
         is_restricted=member.get("is_restricted") is True,
         is_ultra_restricted=member.get("is_ultra_restricted") is True,
         **_status(profile),
+        tz=_tz(member.get("tz")),
     )
+
+
+def _tz(value: object) -> str | None:
+    """The person's time zone name (users.list `tz`, "Europe/London"), when it looks like one: it
+    is only ever looked up in the zone database (rotations/load.py falls back when it is unknown)."""
+    if isinstance(value, str) and 0 < len(value) <= 64 and re.fullmatch(r"[A-Za-z0-9_+\-/]+", value):
+        return value
+    return None
 
 
 def _status(profile: dict) -> dict:

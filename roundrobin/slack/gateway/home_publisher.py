@@ -35,6 +35,7 @@ NEEDED_FOR_MATCHING = ("users:read.email",)
 RotationsSection = Callable[[str, int, bool], Awaitable[Sequence[Block]]]
 SyncSummarySource = Callable[[], Awaitable[SyncSummary]]
 CalendarLink = Callable[[str], Awaitable[str]]  # a person's calendar feed link
+LoadSection = Callable[[str, int], Awaitable[Sequence[Block]]]  # (person, page): the Load tab
 
 
 class HomePublisher:
@@ -51,6 +52,7 @@ class HomePublisher:
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
         calendar_link: CalendarLink | None = None,
+        load_section: LoadSection | None = None,
     ):
         self._client = client
         self._metrics = metrics
@@ -68,6 +70,7 @@ class HomePublisher:
         self._rotations_section = rotations_section
         self._sync_summary = sync_summary
         self._calendar_link = calendar_link
+        self._load_section = load_section
 
     async def publish(
         self,
@@ -150,6 +153,9 @@ class HomePublisher:
                 away=tuple(await away_store.of_person(self._db, user_id, self._clock())),
                 calendar_feed=await self._calendar_link(user_id) if self._calendar_link else None,
             )
+        if tab == "load" and self._load_section is not None:
+            load = await self._load_section(user_id, page)
+            return HomeState(tab=tab, notice=notice, page=page, load_blocks=tuple(load))
         blocks = await self._rotations_section(user_id, page, can_manage)
         return HomeState(tab=tab, rotations_blocks=tuple(blocks), notice=notice, page=page)
 

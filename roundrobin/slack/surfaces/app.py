@@ -12,8 +12,10 @@ from roundrobin.services import Services
 from roundrobin.slack.surfaces import (
     calendars,
     commands,
+    handoff,
     home,
     hours,
+    load,
     mentions,
     notifications,
     pagerduty,
@@ -69,6 +71,8 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         status,
         user_events,
         calendars,
+        load,
+        handoff,
     )
     for surface in surfaces:
         surface.register(app)

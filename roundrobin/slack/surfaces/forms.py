@@ -9,7 +9,7 @@ from roundrobin.rotations.draft import RotationDraft
 from roundrobin.rotations.model import GROUP_ORDER, Notifications
 from roundrobin.rotations.schedule import Schedule, normalise_time
 from roundrobin.rotations.status import ASK_MINUTES, DEFAULT_ASK_MINUTES, MAX_TEXT, StatusDraft
-from roundrobin.slack.ids import NotificationIds, PagerDuty, Rotations, StatusIds
+from roundrobin.slack.ids import HandoffIds, NotificationIds, PagerDuty, Rotations, StatusIds
 from roundrobin.slack.views.blocks import is_id
 from roundrobin.slack.views.metadata import RotationFormMeta, number
 from roundrobin.slack.views.rotation_modals import NO_GROUP, RotationForm, members_block_id, order_block_id
@@ -240,6 +240,15 @@ def parse_notifications(view: dict) -> Notifications:
             s: get(N.template(s)).get("value") or "" for s in ("announcement", "dm_on", "dm_off", "topic")
         },
         request_expiry_minutes=_choice(get(N.EXPIRY), 0, 10**6, 60),
+        # Shown only for rotations with planned hand-overs; absent, the rotation keeps its setting.
+        handoff_notes=(
+            any(
+                o.get("value") == "on"
+                for o in values[HandoffIds.SETTING].get(HandoffIds.SETTING, {}).get("selected_options") or ()
+            )
+            if isinstance(values.get(HandoffIds.SETTING), dict)
+            else None
+        ),
     )
 
 

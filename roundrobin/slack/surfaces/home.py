@@ -12,6 +12,7 @@ def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(on_home_opened)
     app.action(Home.TAB_ROTATIONS)(on_tab)
     app.action(Home.TAB_SETTINGS)(on_tab)
+    app.action(Home.TAB_LOAD)(on_tab)
 
 
 async def on_home_opened(event: dict, context: AsyncBoltContext) -> None:

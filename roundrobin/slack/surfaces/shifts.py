@@ -92,6 +92,7 @@ async def open_cover(
         can_assign=can_assign,
         names=await member_names(services, rotation),
         asker=user_id,
+        hours=await services.shifts.hours_on_duty(rotation),
     )
     view = cover_modal(form)
     if push:

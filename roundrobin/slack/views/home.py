@@ -1,4 +1,4 @@
-"""The App Home tab: the dashboard, with a Rotations tab and a Settings tab."""
+"""The App Home tab: the dashboard, with a Rotations tab, a Settings tab and a Load tab."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from roundrobin.slack.views.metadata import HomeMeta
 from roundrobin.slack.views.settings import SettingsState, settings_blocks
 from roundrobin.slack.views.shifts import time_away_blocks
 
-TABS = ("rotations", "settings")
+TABS = ("rotations", "settings", "load")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class HomeState:
     dms_muted: bool = False  # this person asked for no duty DMs
     away: tuple[tuple[int, Away], ...] = ()  # this person's time away ahead
     calendar_feed: str | None = None  # this person's calendar feed link (Settings)
+    load_blocks: tuple[Block, ...] = ()  # the Load tab (slack/views/load.py)
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
@@ -39,6 +40,8 @@ def home_view(state: HomeState) -> dict[str, Any]:
         blocks += [divider(), *time_away_blocks(state.away), divider(), _your_dms(state.dms_muted)]
         if state.calendar_feed:
             blocks += [divider(), *your_calendar_blocks(state.calendar_feed)]
+    elif state.tab == "load":
+        blocks += list(state.load_blocks)
     else:
         blocks += list(state.rotations_blocks)
     return home(blocks, private_metadata=HomeMeta(state.tab, state.page))
@@ -65,5 +68,6 @@ def _tabs(current: str) -> Block:
     return actions(
         tab("Rotations", "rotations", Home.TAB_ROTATIONS),
         tab("Settings", "settings", Home.TAB_SETTINGS),
+        tab("Load", "load", Home.TAB_LOAD),
         block_id="home_tabs",
     )

@@ -12,6 +12,7 @@ from typing import Any
 from roundrobin.rotations import templates
 from roundrobin.rotations.editing import REMINDER_CHOICES
 from roundrobin.rotations.model import Notifications, Rotation
+from roundrobin.slack.ids import HandoffIds
 from roundrobin.slack.ids import NotificationIds as N
 from roundrobin.slack.views.blocks import (
     Block,
@@ -95,6 +96,7 @@ def notifications_modal(form: NotificationsForm) -> dict:
                 static_select(N.REMINDER, REMINDERS, str(w.remind_before) if w.remind_before else "none"),
             )
         )
+        blocks.append(_handoff_notes(w.handoff_notes is not False))
     else:
         blocks.append(
             context(
@@ -135,6 +137,21 @@ def notifications_modal(form: NotificationsForm) -> dict:
         callback_id=N.VIEW,
         submit="Save",
         private_metadata=NotificationsMeta(r.id, r.config_rev),
+    )
+
+
+def _handoff_notes(on: bool) -> Block:
+    """Hand-off notes (rotations/handoff.py): on unless the rotation turned them off."""
+    choice = option("Ask whoever goes off duty for a hand-off note, 30 minutes before", "on")
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": HandoffIds.SETTING, "options": [choice]}
+    if on:
+        element["initial_options"] = [choice]
+    return input_block(
+        HandoffIds.SETTING,
+        "Hand-off notes",
+        element,
+        hint="The note goes to whoever takes over and into the hand-over's thread. Nothing written, nothing sent.",
+        optional=True,
     )
 
 

@@ -671,6 +671,9 @@ def _event_line(e: Event) -> str:
         return f"{when}: {mention(e.detail['removed'])} removed from the rotation{by}"
     if e.kind == "rotation.members":
         return f"{when}: {_membership_line(e)}"
+    if e.kind == "handoff.note":
+        note = " ".join(str(e.detail.get("note") or "").split())
+        return f"{when}: hand-off note{by}: “{esc(note[:200])}{'…' if len(note) > 200 else ''}”"
     words = {
         "rotation.created": "created",
         "rotation.edited": "edited",

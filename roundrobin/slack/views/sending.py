@@ -31,6 +31,7 @@ class Sending:
     now: float = 0.0
     muted: bool = False  # the person asked Round Robin not to DM them
     names: Mapping[str, Name] = field(default_factory=dict)  # Slack user id → name, when words need it
+    thread_ts: str | None = None  # the channel message a threaded kind replies under, when found
 
 
 class Stored(Protocol):
@@ -61,3 +62,5 @@ class Format(Generic[B]):
     # This kind edits the message kept under `keep(body)` for the same target, instead of posting
     # (nothing kept, or Slack no longer has it: nothing to do).
     edits: bool = False
+    # A kind that replies in a thread in channels: from when the hand-over message it joins was posted.
+    thread: Callable[[B], float] | None = None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from roundrobin.rotations.load import least_loaded
 from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.schedule import zone
 from roundrobin.rotations.shifts import (
@@ -170,12 +171,17 @@ class CoverForm:
     can_assign: bool  # the reader may put someone on directly
     names: dict[str, str] = field(default_factory=dict)  # member -> name, for the menus
     asker: str = ""  # who opened the form
+    hours: dict[str, float] = field(default_factory=dict)  # member -> hours on duty in the last 30 days
 
 
 def cover_modal(f: CoverForm) -> dict:
     r = f.rotation
     others = [m for m in r.members if r.can_serve(m)]
     member_options = [option(f.names.get(m, m), m) for m in others][:100]
+    # Who covers: the least loaded first, with their hours, so the fair choice is the first one.
+    cover_options = [
+        option(f.names.get(m, m), m, _load_words(f.hours.get(m, 0.0))) for m in least_loaded(others, f.hours)
+    ][:100]
     if f.can_assign:
         intro = (
             f"Choose who needs cover on *{esc(r.name)}* and when. Choose who covers to put them on at "
@@ -209,7 +215,7 @@ def cover_modal(f: CoverForm) -> dict:
             input_block(
                 Shifts.BY,
                 "Who covers",
-                static_select(Shifts.BY, member_options, placeholder="Ask the members instead"),
+                static_select(Shifts.BY, cover_options, placeholder="Ask the members instead"),
                 optional=True,
             )
         )
@@ -225,6 +231,10 @@ def cover_modal(f: CoverForm) -> dict:
     submit = "Save" if f.can_assign else "Ask"
     meta = CoverMeta(r.id, f.person)
     return modal(title, blocks, Shifts.COVER_VIEW, submit=submit, private_metadata=meta)
+
+
+def _load_words(hours: float) -> str:
+    return f"{hours:.0f} h on duty in the last 30 days"
 
 
 def _datetime(action_id: str, ts: float) -> dict:
