@@ -42,6 +42,7 @@ class Settings:
     slack_timeout_seconds: int = 10  # one Slack write may take this long before it is retried
     members_check_interval_seconds: int = 900  # reading the user groups members follow (0: never)
     log_level: str = "INFO"
+    webhook_allow_private_urls: bool = False  # outgoing webhooks may post to loopback/private addresses
 
     @property
     def data_dir(self) -> Path:
@@ -90,6 +91,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
             "MEMBERS_CHECK_INTERVAL_SECONDS", 900, minimum=0, maximum=86400
         ),
         log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
+        webhook_allow_private_urls=get.boolean("WEBHOOK_ALLOW_PRIVATE_URLS", False),
     )
 
 
@@ -187,3 +189,11 @@ class _Reader:
                     f"{name} is malformed: expected comma-separated Slack user IDs like U012AB3CD, got {user_id!r}"
                 )
         return ids
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.raw(name).lower()
+        if not value:
+            return default
+        if value not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigError(f"{name} is malformed: expected true or false")
+        return value in ("true", "1", "yes")

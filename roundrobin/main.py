@@ -62,6 +62,10 @@ from roundrobin.store import rotations as rotation_store
 from roundrobin.store.pd_failures import SCHEDULE
 from roundrobin.vault import Vault, VaultError, load_or_create_key
 from roundrobin.web import build_web_app
+from roundrobin.webhooks.addresses import GuardedResolver
+from roundrobin.webhooks.incoming import IncomingWebhooks
+from roundrobin.webhooks.outgoing import WebhookDelivery
+from roundrobin.webhooks.settings import WebhookSettings
 
 log = logging.getLogger("roundrobin")
 
@@ -164,10 +168,21 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     effects_client.retry_handlers.clear()
     identity = await connect_slack(slack, settings)
 
-    services = build_services(settings, db, vault, http, slack, effects_client, identity, clock)
+    # Outgoing webhooks get a session of their own: its resolver refuses private addresses.
+    hooks_http = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(resolver=GuardedResolver(settings.webhook_allow_private_urls)),
+        timeout=aiohttp.ClientTimeout(total=30),
+        trace_configs=[no_network_in_transactions()],
+    )
+    stack.push_async_callback(hooks_http.close)
+    services = build_services(
+        settings, db, vault, http, slack, effects_client, identity, clock, hooks_http=hooks_http
+    )
     stack.push_async_callback(services.background.drain)
     await services.delivery.start()  # work a crash or an outage left behind goes out now
     stack.push_async_callback(services.delivery.close)
+    await services.webhook_delivery.start()  # events a crash or an outage left behind go out now
+    stack.push_async_callback(services.webhook_delivery.close)
     await services.accounts.start()  # rotations follow Slack accounts as they come and go
     stack.push_async_callback(services.accounts.close)
     expiry = RequestExpiry(services.requests, clock)
@@ -228,7 +243,9 @@ def no_network_in_transactions() -> aiohttp.TraceConfig:
     return trace
 
 
-def build_services(settings, db, vault, http, slack, effects_client, identity, clock) -> Services:
+def build_services(
+    settings, db, vault, http, slack, effects_client, identity, clock, hooks_http=None
+) -> Services:
     """Wire every service once; listeners, web routes and jobs receive this one object."""
     signals = Signals.new()
     roles = SlackRoles(slack, clock)
@@ -258,6 +275,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         sync_summary=lambda: sync_summary(db),
         clock=clock,
     )
+    shifts = ShiftService(db, access, signals, clock)
     return Services(
         settings=settings,
         identity=identity,
@@ -271,7 +289,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         rotations=rotations,
         editor=editor,
         duty=duty,
-        shifts=ShiftService(db, access, signals, clock),
+        shifts=shifts,
         away=AwayService(db, access, signals, clock),
         delivery=SlackDelivery(
             effects_client,
@@ -298,6 +316,19 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock),
         links=SignedLinks(vault.derived_key("links")),
+        webhooks=IncomingWebhooks(db, vault, duty, shifts, clock),
+        webhook_settings=WebhookSettings(
+            db,
+            vault,
+            access,
+            settings.public_url,
+            settings.webhook_allow_private_urls,
+            signals.webhooks,
+            clock,
+        ),
+        webhook_delivery=WebhookDelivery(
+            db, vault, hooks_http or http, signals.webhooks, settings.webhook_allow_private_urls, clock
+        ),
     )
 
 

@@ -34,6 +34,9 @@ from roundrobin.slack.gateway.permissions import SlackRoles
 from roundrobin.slack.gateway.replies import Replies
 from roundrobin.slack.gateway.rotations_home import RotationsHome
 from roundrobin.slack.gateway.usergroups import Usergroups
+from roundrobin.webhooks.incoming import IncomingWebhooks
+from roundrobin.webhooks.outgoing import WebhookDelivery
+from roundrobin.webhooks.settings import WebhookSettings
 
 
 @dataclass
@@ -65,3 +68,6 @@ class Services:
     accounts: AccountWatch
     following: GroupFollowing
     links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)
+    webhooks: IncomingWebhooks  # signed calls into a rotation (POST /api/webhooks/rotations/{CODE})
+    webhook_settings: WebhookSettings  # Details › Webhooks: name, secret, outgoing URL
+    webhook_delivery: WebhookDelivery  # posts duty changes to each rotation's outgoing webhook

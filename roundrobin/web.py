@@ -22,6 +22,8 @@ from roundrobin.slack.views.pagerduty_modals import outcome_modal
 from roundrobin.store import outbox, pd_failures
 from roundrobin.store.integrations import Connection
 from roundrobin.store.pd_failures import ReadFailure
+from roundrobin.webhooks.incoming import MAX_BODY
+from roundrobin.webhooks.settings import PATH as WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def build_web_app(
     app.router.add_get(LOGIN_START_PATH, pagerduty_login_start)
     app.router.add_get(CALLBACK_PATH, pagerduty_callback)
     app.router.add_get("/healthz", healthz)
+    app.router.add_post(WEBHOOK_PATH, rotation_webhook)
     return app
 
 
@@ -228,3 +231,24 @@ def _reads_health(failing: list[ReadFailure]) -> dict[str, Any]:
         "since": min(f.first_at for f in failing),
         "next_try_at": min(f.retry_at for f in failing),
     }
+
+
+async def rotation_webhook(request: web.Request) -> web.Response:
+    """A signed call into a rotation (webhooks/incoming.py): always a JSON answer, never a trace."""
+    services = request.app[SERVICES]
+    if (request.content_length or 0) > MAX_BODY:
+        return _json_error(400, "bad_request", f"The body is larger than {MAX_BODY} bytes.")
+    body = await request.content.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        return _json_error(400, "bad_request", f"The body is larger than {MAX_BODY} bytes.")
+    try:
+        answer = await services.webhooks.handle(request.match_info["code"], request.headers, body)
+    except Exception:  # noqa: BLE001 - the caller gets a reference, the log gets the trace
+        error_id = secrets.token_hex(4)
+        log.exception("webhook call failed", extra={"error_id": error_id})
+        return _json_error(500, "internal", f"Something went wrong in Round Robin (error {error_id}).")
+    return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def _json_error(status: int, error: str, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error, "message": message}, status=status)

@@ -172,3 +172,14 @@ class StatusIds(StrEnum):
     MODE = "rot_status_mode"
     EMOJI = "rot_status_emoji"
     MINUTES = "rot_status_minutes"
+
+
+class WebhookIds(StrEnum):
+    """A rotation's Details › Webhooks (managers only): block_id = action_id for the inputs."""
+
+    OPEN = "rot.webhooks.open"  # in Details (value: rotation id)
+    VIEW = "rot.webhooks"
+    NAME = "hook_name"
+    URL = "hook_url"
+    SECRET = "hook_secret"  # keep | new | remove
+    GRACE = "hook_grace"  # seconds the replaced secret keeps working

@@ -22,6 +22,7 @@ from roundrobin.slack.surfaces import (
     shifts,
     status,
     user_events,
+    webhooks,
 )
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         hours,
         status,
         user_events,
+        webhooks,
     )
     for surface in surfaces:
         surface.register(app)
