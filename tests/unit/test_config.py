@@ -152,3 +152,11 @@ def test_a_dotenv_that_is_not_text_is_named(tmp_path):
     env.write_bytes(b"A=\xff\xfe\n")
     with pytest.raises(ConfigError, match="cannot be read: it is not UTF-8 text"):
         read_dotenv(env)
+
+
+def test_private_webhook_urls_are_refused_unless_the_operator_says_true():
+    assert load_settings(BASE).webhook_allow_private_urls is False
+    assert load_settings({**BASE, "WEBHOOK_ALLOW_PRIVATE_URLS": "true"}).webhook_allow_private_urls is True
+    assert load_settings({**BASE, "WEBHOOK_ALLOW_PRIVATE_URLS": "False"}).webhook_allow_private_urls is False
+    with pytest.raises(ConfigError, match="WEBHOOK_ALLOW_PRIVATE_URLS is malformed: expected true or false"):
+        load_settings({**BASE, "WEBHOOK_ALLOW_PRIVATE_URLS": "sure"})
