@@ -16,6 +16,7 @@ from roundrobin.demo import free_port
 from roundrobin.slack.ids import MenuChoice, Rotations
 from roundrobin.slack.ids import WebhookIds as W
 from tests.e2e.conftest import ADMIN, BOB, CAROL, OPS
+from tests.e2e.harness import ROOT
 from tests.e2e.steps import create_rotation, group_of, modal_after, open_rotations, rows, told
 
 pytestmark = pytest.mark.e2e
@@ -133,6 +134,14 @@ async def test_a_signed_call_rotates_and_every_bad_one_is_refused_and_changes_no
     assert "set on duty) by webhook (deploy-bot)" in text
     assert "takes signed calls" in text
     assert secret not in app.log_text(), "never logged"
+
+    readme = (ROOT / "README.md").read_text()
+    python = re.search(r"In Python \(standard library only.*?```python\n(.*?)```", readme, re.S).group(1)
+    assert len(python.strip().splitlines()) <= 10, "a 10-line example"
+    example: dict = {}
+    exec(python, example)  # noqa: S102 - the README's own example, run as a reader would
+    answer = await asyncio.to_thread(example["call"], app.url, "OPS", secret, {"action": "rotate"})
+    assert answer["ok"] and answer["on_duty"][0]["slack_id"] == CAROL
 
 
 async def test_a_cover_by_webhook_and_the_rate_limit(app, slack, pd):
