@@ -151,6 +151,12 @@ class WebhookDelivery:
         except _Failed as failed:
             await self._failed(event, failed)
             return
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug (or an unreadable secret) backs off, never spins
+            log.exception("webhook delivery failed unexpectedly")
+            await self._failed(event, _Failed(f"unexpected {type(error).__name__}", retry=True))
+            return
         async with self._db.transaction():
             await webhook_outbox.done(self._db, event, "delivered", f"HTTP {status}", self._clock())
         log.info("webhook event delivered", extra={"rotation": event.rotation_id, "status": status})

@@ -14,11 +14,15 @@ from roundrobin.rotations import webhook_actor
 from roundrobin.rotations.model import DutyChange, Rotation
 from roundrobin.rotations.webhook_event import duty_event
 from roundrobin.signals import Signals
+from roundrobin.slack.ids import WebhookIds as W
+from roundrobin.slack.surfaces.webhooks import parse_webhooks
 from roundrobin.slack.views.blocks import mention
+from roundrobin.slack.views.webhooks import secret_modal, webhooks_line, webhooks_modal
+from roundrobin.store.webhook_outbox import Delivery
 from roundrobin.webhooks import signing
-from roundrobin.webhooks.addresses import RefusedURL, check_url, kind_of, parse_url
+from roundrobin.webhooks.addresses import GuardedResolver, RefusedURL, check_url, kind_of, parse_url
 from roundrobin.webhooks.incoming import IncomingWebhooks
-from roundrobin.webhooks.settings import NEW, HookChange, WebhookSettings
+from roundrobin.webhooks.settings import NEW, HookChange, HookState, WebhookSettings
 from tests.support import Rotations
 from tests.unit.test_rotation_service import ADMIN, Roles, Workspace, draft
 
@@ -216,3 +220,62 @@ async def test_a_replay_is_refused_after_a_restart_and_a_bad_body_changes_nothin
         assert answer.status == 400, (bad, answer)
     assert (await service.get(rotation.id)).on_duty == ("U2",)
     assert (await incoming().handle("OPS-", signed, body)).status == 404
+
+
+async def test_the_delivery_sessions_resolver_refuses_private_addresses_it_would_connect_to():
+    with pytest.raises(OSError, match="localhost resolves to a loopback address"):
+        await GuardedResolver(allow_private=False).resolve("localhost", 80)
+    allowed = await GuardedResolver(allow_private=True).resolve("localhost", 80)
+    assert allowed and all(kind_of(ipaddress.ip_address(r["host"])) == "loopback" for r in allowed)
+
+
+# --- what managers see ------------------------------------------------------------------------------
+
+
+def test_details_names_the_host_not_the_url_and_the_last_deliveries():
+    rotation = Rotation(id=3, name="Ops", code="OPS", created_by="U1")
+    state = HookState(
+        "https://rr.example/api/webhooks/rotations/OPS",
+        name="ci",
+        has_secret=True,
+        secret_at=NOW,
+        secret_by="U1",
+        old_until=NOW + 3600,
+        url="https://hooks.example.com/t/sEcReT-token",
+        deliveries=(
+            Delivery("e2", NOW + 5, "delivered", "HTTP 200", 2),
+            Delivery("e2", NOW + 1, "retrying", "HTTP 503", 1),
+        ),
+        pending=1,
+        now=NOW,
+    )
+    text = json.dumps(webhooks_line(rotation, state))
+    assert "`hooks.example.com`" in text and "sEcReT" not in text
+    assert "previous secret works until" in text and "1 waiting" in text
+    assert "delivered" in text and "failed, retrying" in text and "HTTP 503" in text
+    assert webhooks_line(rotation, state)["accessory"]["action_id"] == W.OPEN
+
+    view = webhooks_modal(rotation, state)
+    inputs = {b["block_id"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs == {W.NAME, W.SECRET, W.GRACE, W.URL}
+    assert "https://rr.example/api/webhooks/rotations/OPS" in json.dumps(view)
+    assert "rrwh_x" in json.dumps(secret_modal(rotation, state.endpoint, "rrwh_x"))
+
+
+def test_the_form_is_read_strictly():
+    def values(secret, grace, name="ci", url=""):
+        return {
+            "state": {
+                "values": {
+                    W.NAME: {W.NAME: {"value": name}},
+                    W.URL: {W.URL: {"value": url}},
+                    W.SECRET: {W.SECRET: {"selected_option": {"value": secret}}},
+                    W.GRACE: {W.GRACE: {"selected_option": {"value": grace}}},
+                }
+            }
+        }
+
+    assert parse_webhooks(values("new", "3600")) == HookChange("ci", "", "new", 3600)
+    assert parse_webhooks(values("drop tables", "12")) == HookChange("ci", "", "keep", 0)
+    assert parse_webhooks(values("new", "３６００", name="x" * 500)).name == "x" * 40
+    assert parse_webhooks({"state": {"values": {W.NAME: "nope"}}}) == HookChange("", "", "keep", 0)

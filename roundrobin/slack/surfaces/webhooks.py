@@ -56,17 +56,27 @@ async def on_submit(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltCon
 
 def parse_webhooks(view: dict) -> HookChange:
     """The Webhooks modal's values; anything a crafted payload puts there is bounded here."""
-    values = view.get("state", {}).get("values", {})
+
+    def mapping(value: object) -> dict:
+        return value if isinstance(value, dict) else {}
+
+    values = mapping(mapping(view.get("state")).get("values"))
 
     def get(block: str) -> dict:
-        found = values.get(block, {}).get(block)
-        return found if isinstance(found, dict) else {}
+        return mapping(mapping(values.get(block)).get(block))
 
-    secret = (get(W.SECRET).get("selected_option") or {}).get("value")
-    grace = number((get(W.GRACE).get("selected_option") or {}).get("value"), 0, max(GRACES))
+    def picked(block: str) -> object:
+        return mapping(get(block).get("selected_option")).get("value")
+
+    def typed(block: str, limit: int) -> str:
+        value = get(block).get("value")
+        return value[:limit] if isinstance(value, str) else ""
+
+    secret = picked(W.SECRET)
+    grace = number(picked(W.GRACE), 0, max(GRACES))
     return HookChange(
-        name=str(get(W.NAME).get("value") or "")[:40],
-        url=str(get(W.URL).get("value") or "")[:2001],
-        secret=secret if secret in (KEEP, NEW, REMOVE) else KEEP,
+        name=typed(W.NAME, 40),
+        url=typed(W.URL, 2001),
+        secret=secret if isinstance(secret, str) and secret in (KEEP, NEW, REMOVE) else KEEP,
         grace=grace if grace in GRACES else 0,
     )
