@@ -193,7 +193,8 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.port}/hooks/rr"
         self.received: list[tuple[dict, bytes, dict]] = []  # (headers, body, parsed)
         self.answer = 200
-        self.hang = False
+        self.hang = False  # hold each request until released (or the receiver stops)
+        self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -204,13 +205,14 @@ class Receiver:
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
     async def stop(self) -> None:
+        self._released.set()
         await self._runner.cleanup()
 
     async def _take(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.received.append((dict(request.headers), body, json.loads(body)))
         if self.hang:
-            await asyncio.sleep(3600)
+            await self._released.wait()
         return web.Response(status=self.answer)
 
     def valid(self, secret: str) -> list[dict]:
