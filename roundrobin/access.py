@@ -6,10 +6,14 @@ itself, so a forged payload gets the same answer as a click on a button that is 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
 from roundrobin.db import Database
+from roundrobin.rotations import webhook_actor
 from roundrobin.rotations.model import Rotation
 from roundrobin.slack_ids import is_id
 from roundrobin.store import events, owners
@@ -42,10 +46,12 @@ class Actor:
 
     user_id: str
     manager: bool  # a Slack workspace admin or owner, or a Round Robin owner
+    webhook_for: int | None = None  # a signed webhook call acting on this rotation (and no other)
 
     def may_edit(self, rotation: Rotation) -> bool:
-        """A rotation's creator may change it, as may everyone who can manage Round Robin."""
-        return self.manager or rotation.created_by == self.user_id
+        """A rotation's creator may change it, as may everyone who can manage Round Robin (and the
+        rotation's own webhook, for the duty changes it may make: rotations/webhook_actor.py)."""
+        return self.manager or rotation.created_by == self.user_id or self.webhook_for == rotation.id
 
     def may_rotate(self, rotation: Rotation) -> bool:
         """Rotate, hand over and set on duty: editors, and the rotation's members unless its creator
@@ -65,9 +71,14 @@ class Access:
 
     async def can_manage(self, user_id: str) -> bool:
         """Connect and disconnect integrations, change owners, change any rotation, bind any group."""
+        if webhook_actor.parse(user_id) is not None:
+            return False
         return await self.is_owner(user_id) or await self._roles.is_workspace_admin(user_id)
 
     async def actor(self, user_id: str) -> Actor:
+        if (hook := webhook_actor.parse(user_id)) is not None:
+            # Powers only while the webhook service itself acts (a payload may carry the same id).
+            return Actor(user_id, False, hook[0] if _ACTING_WEBHOOK.get() == user_id else None)
         return Actor(user_id, await self.can_manage(user_id))
 
     async def can_edit(self, user_id: str, rotation: Rotation) -> bool:
@@ -112,7 +123,7 @@ class Access:
         )
 
     async def name(self, user_id: str) -> str:
-        return await self._roles.name(user_id)
+        return webhook_actor.label(user_id) or await self._roles.name(user_id)
 
     async def config_owners(self) -> tuple[str, ...]:
         return tuple(sorted(self._config_owners))
@@ -141,3 +152,17 @@ class Access:
                     self._db, "owners.changed", now, actor, added=sorted(added), removed=sorted(removed)
                 )
         return added, removed, refused
+
+
+# The webhook actor whose signed call the running task is serving (see Access.actor).
+_ACTING_WEBHOOK: ContextVar[str | None] = ContextVar("acting_webhook", default=None)
+
+
+@contextmanager
+def acting_as_webhook(actor: str) -> Iterator[None]:
+    """While inside, `actor` (a webhook actor id) has its rotation's webhook powers in this task."""
+    token = _ACTING_WEBHOOK.set(actor)
+    try:
+        yield
+    finally:
+        _ACTING_WEBHOOK.reset(token)

@@ -44,6 +44,7 @@ class Settings:
     log_level: str = "INFO"
     metrics_enabled: bool = False  # GET /metrics, Prometheus' text format (roundrobin/metrics.py)
     history_days: int = 365  # history, closed requests and refused Slack work older than this are pruned
+    webhook_allow_private_urls: bool = False  # outgoing webhooks may post to loopback/private addresses
 
     @property
     def data_dir(self) -> Path:
@@ -94,6 +95,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
         metrics_enabled=get.boolean("METRICS_ENABLED", False),
         history_days=get.integer("HISTORY_DAYS", 365, minimum=1, maximum=36500),
+        webhook_allow_private_urls=get.boolean("WEBHOOK_ALLOW_PRIVATE_URLS", False),
     )
 
 

@@ -70,6 +70,10 @@ from roundrobin.store import rotations as rotation_store
 from roundrobin.store.pd_failures import SCHEDULE
 from roundrobin.vault import Vault, VaultError, load_or_create_key
 from roundrobin.web import build_web_app
+from roundrobin.webhooks.addresses import GuardedResolver
+from roundrobin.webhooks.incoming import IncomingWebhooks
+from roundrobin.webhooks.outgoing import WebhookDelivery
+from roundrobin.webhooks.settings import WebhookSettings
 
 log = logging.getLogger("roundrobin")
 
@@ -174,10 +178,21 @@ async def start(settings: Settings, stack: AsyncExitStack, clock=time.time) -> R
     effects_client.retry_handlers.clear()
     identity = await connect_slack(slack, settings)
 
-    services = build_services(settings, db, vault, http, slack, effects_client, identity, clock, metrics)
+    # Outgoing webhooks get a session of their own: its resolver refuses private addresses.
+    hooks_http = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(resolver=GuardedResolver(settings.webhook_allow_private_urls)),
+        timeout=aiohttp.ClientTimeout(total=30),
+        trace_configs=[no_network_in_transactions()],
+    )
+    stack.push_async_callback(hooks_http.close)
+    services = build_services(
+        settings, db, vault, http, slack, effects_client, identity, clock, metrics, hooks_http=hooks_http
+    )
     stack.push_async_callback(services.background.drain)
     await services.delivery.start()  # work a crash or an outage left behind goes out now
     stack.push_async_callback(services.delivery.close)
+    await services.webhook_delivery.start()  # events a crash or an outage left behind go out now
+    stack.push_async_callback(services.webhook_delivery.close)
     await services.accounts.start()  # rotations follow Slack accounts as they come and go
     stack.push_async_callback(services.accounts.close)
     expiry = RequestExpiry(services.requests, clock)
@@ -247,7 +262,16 @@ def _counted_urls(settings: Settings) -> tuple[str, list[str]]:
 
 
 def build_services(
-    settings, db, vault, http, slack, effects_client, identity, clock, metrics: Metrics | None = None
+    settings,
+    db,
+    vault,
+    http,
+    slack,
+    effects_client,
+    identity,
+    clock,
+    metrics: Metrics | None = None,
+    hooks_http=None,
 ) -> Services:
     """Wire every service once; listeners, web routes and jobs receive this one object."""
     metrics = metrics or Metrics()
@@ -303,6 +327,7 @@ def build_services(
         calendar_link=feeds.person_link,
         load_section=load_home.blocks,
     )
+    shifts = ShiftService(db, access, signals, clock, metrics=metrics)
     return Services(
         settings=settings,
         identity=identity,
@@ -316,7 +341,7 @@ def build_services(
         rotations=rotations,
         editor=editor,
         duty=duty,
-        shifts=ShiftService(db, access, signals, clock, metrics=metrics),
+        shifts=shifts,
         away=AwayService(db, access, signals, clock, metrics=metrics),
         delivery=SlackDelivery(
             effects_client,
@@ -354,6 +379,19 @@ def build_services(
         load=load,
         load_home=load_home,
         handoff=HandoffNotes(db, signals, clock),
+        webhooks=IncomingWebhooks(db, vault, duty, shifts, clock),
+        webhook_settings=WebhookSettings(
+            db,
+            vault,
+            access,
+            settings.public_url,
+            settings.webhook_allow_private_urls,
+            signals.webhooks,
+            clock,
+        ),
+        webhook_delivery=WebhookDelivery(
+            db, vault, hooks_http or http, signals.webhooks, settings.webhook_allow_private_urls, clock
+        ),
     )
 
 

@@ -479,4 +479,53 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX announcements_recent ON announcements (rotation_id, channel, posted_at);
     """,
+    # 17: webhooks (roundrobin/webhooks/): each rotation's signing secret (encrypted; the previous one
+    # keeps working until old_until) and where its duty changes are posted; the signatures accepted
+    # within the timestamp window (a replay is refused, across restarts); the events still to post
+    # (delivered until the receiver answers 2xx); and the last deliveries and failures, for Details.
+    """
+    CREATE TABLE webhooks (
+        rotation_id        INTEGER PRIMARY KEY REFERENCES rotations(id) ON DELETE CASCADE,
+        name               TEXT NOT NULL,                   -- history says "by webhook (name)"
+        secret_enc         TEXT,                            -- Vault-encrypted; NULL: no secret
+        old_secret_enc     TEXT,                            -- the secret before the last rotation
+        old_until          REAL,                            -- when the old secret stops working
+        secret_at          REAL,                            -- when the current secret was made
+        secret_by          TEXT,
+        url                TEXT,                            -- outgoing: where duty changes are posted
+        updated_by         TEXT NOT NULL,
+        updated_at         REAL NOT NULL
+    );
+
+    CREATE TABLE webhook_seen (
+        signature          TEXT PRIMARY KEY,
+        rotation_id        INTEGER NOT NULL,
+        expires_at         REAL NOT NULL                     -- the timestamp window closes then
+    );
+    CREATE INDEX webhook_seen_expiry ON webhook_seen (expires_at);
+
+    CREATE TABLE webhook_outbox (
+        id                 INTEGER PRIMARY KEY,
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        event_id           TEXT NOT NULL,
+        body               TEXT NOT NULL,                    -- the event, as JSON
+        created_at         REAL NOT NULL,
+        due_at             REAL NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        error              TEXT,
+        failing_since      REAL
+    );
+    CREATE INDEX webhook_outbox_rotation ON webhook_outbox (rotation_id, id);
+
+    CREATE TABLE webhook_deliveries (
+        id                 INTEGER PRIMARY KEY,
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        event_id           TEXT NOT NULL,
+        at                 REAL NOT NULL,
+        outcome            TEXT NOT NULL CHECK (outcome IN ('delivered', 'retrying', 'gave_up')),
+        detail             TEXT NOT NULL,                    -- "HTTP 200", "connection refused", …
+        attempt            INTEGER NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_rotation ON webhook_deliveries (rotation_id, id);
+    """,
 ]

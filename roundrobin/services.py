@@ -40,6 +40,9 @@ from roundrobin.slack.gateway.permissions import SlackRoles
 from roundrobin.slack.gateway.replies import Replies
 from roundrobin.slack.gateway.rotations_home import RotationsHome
 from roundrobin.slack.gateway.usergroups import Usergroups
+from roundrobin.webhooks.incoming import IncomingWebhooks
+from roundrobin.webhooks.outgoing import WebhookDelivery
+from roundrobin.webhooks.settings import WebhookSettings
 
 
 @dataclass
@@ -77,3 +80,6 @@ class Services:
     load: LoadReports  # on-call load over the recorded history (the Load tab, its CSV, cover order)
     load_home: LoadHome  # the Load tab of each person's App Home
     handoff: HandoffNotes  # hand-off notes: who may write one, and keeping it with its messages
+    webhooks: IncomingWebhooks  # signed calls into a rotation (POST /api/webhooks/rotations/{CODE})
+    webhook_settings: WebhookSettings  # Details › Webhooks: name, secret, outgoing URL
+    webhook_delivery: WebhookDelivery  # posts duty changes to each rotation's outgoing webhook

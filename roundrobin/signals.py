@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from roundrobin.background import Doorbell
 
@@ -13,6 +13,7 @@ class Signals:
     hand_overs: Doorbell  # a timed rotation's next hand-over moved: re-arm the wake-up
     sync: Doorbell  # a rotation was bound to a PagerDuty schedule: sync soon
     changed: Doorbell  # a duty or config change was committed: views of rotations may be stale
+    webhooks: Doorbell = field(default_factory=Doorbell)  # events for outgoing webhooks are pending
 
     @classmethod
     def new(cls) -> Signals:

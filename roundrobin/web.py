@@ -26,6 +26,8 @@ from roundrobin.slack.views.pagerduty_modals import outcome_modal
 from roundrobin.store import outbox, pd_failures
 from roundrobin.store.integrations import Connection
 from roundrobin.store.pd_failures import ReadFailure
+from roundrobin.webhooks.incoming import MAX_BODY
+from roundrobin.webhooks.settings import PATH as WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ def build_web_app(
     if services.settings.metrics_enabled:  # otherwise /metrics is a 404 like any unknown path
         app.router.add_get("/metrics", metrics_page)
     app.router.add_get(CSV_PATH, load_csv)
+    app.router.add_post(WEBHOOK_PATH, rotation_webhook)
     return app
 
 
@@ -254,3 +257,24 @@ async def metrics_page(request: web.Request) -> web.Response:
 async def load_csv(request: web.Request) -> web.Response:
     """The on-call load report as CSV, through a signed link (roundrobin/web_load.py)."""
     return await web_load.load_csv(request, request.app[SERVICES])
+
+
+async def rotation_webhook(request: web.Request) -> web.Response:
+    """A signed call into a rotation (webhooks/incoming.py): always a JSON answer, never a trace."""
+    services = request.app[SERVICES]
+    if (request.content_length or 0) > MAX_BODY:
+        return _json_error(400, "bad_request", f"The body is larger than {MAX_BODY} bytes.")
+    body = await request.content.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        return _json_error(400, "bad_request", f"The body is larger than {MAX_BODY} bytes.")
+    try:
+        answer = await services.webhooks.handle(request.match_info["code"], request.headers, body)
+    except Exception:  # noqa: BLE001 - the caller gets a reference, the log gets the trace
+        error_id = secrets.token_hex(4)
+        log.exception("webhook call failed", extra={"error_id": error_id})
+        return _json_error(500, "internal", f"Something went wrong in Round Robin (error {error_id}).")
+    return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def _json_error(status: int, error: str, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error, "message": message}, status=status)

@@ -21,8 +21,9 @@ from roundrobin.rotations.effects import plan
 from roundrobin.rotations.errors import AlreadyChanged, DraftError, NotAllowed
 from roundrobin.rotations.membership import without_leavers
 from roundrobin.rotations.model import IN_TURN, DutyChange, Rotation, next_up_people
+from roundrobin.rotations.webhook_event import duty_event
 from roundrobin.signals import Signals
-from roundrobin.store import effects, events
+from roundrobin.store import directory, effects, events, webhook_outbox, webhooks
 from roundrobin.store import rotations as store
 
 log = logging.getLogger("roundrobin.rotations")
@@ -192,6 +193,7 @@ class Changes:
             reason=change.reason,
             why=rotation.duty_why,  # why they are on duty (turn, cover…): past shifts in calendar feeds
         )
+        await self._tell_webhook(change)
         log.info(
             "duty changed",
             extra={
@@ -200,6 +202,16 @@ class Changes:
                 "on_duty": ",".join(rotation.on_duty) or "nobody",
             },
         )
+
+    async def _tell_webhook(self, change: DutyChange) -> None:
+        """The event for the rotation's outgoing webhook, if it has one, in the change's transaction
+        (the webhook delivery worker posts it once committed: webhooks/outgoing.py)."""
+        rotation = change.rotation
+        if not await webhooks.url_of(self._db, rotation.id):
+            return
+        people = {*change.before, *rotation.on_duty, *change.next_up}
+        emails = {u: p.email for u, p in (await directory.by_ids(self._db, people)).items() if p.email}
+        await webhook_outbox.enqueue(self._db, rotation.id, duty_event(change, emails), change.at)
 
     def _require_edit(self, who: Actor, rotation: Rotation, expected_rev: int | None) -> None:
         """Refuse an edit by someone who may not make it, or of a rotation changed since the form
@@ -243,6 +255,7 @@ class Changes:
             self._signals.changed.ring()
         if effects:
             self._signals.effects.ring()
+            self._signals.webhooks.ring()
         if hand_overs:
             self._signals.hand_overs.ring()
         if sync:

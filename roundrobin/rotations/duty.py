@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from roundrobin.rotations import calendar, timeline
+from roundrobin.rotations import calendar, timeline, webhook_actor
 from roundrobin.rotations.changes import Changes, _Later
 from roundrobin.rotations.errors import AlreadyChanged, NotAllowed
 from roundrobin.rotations.model import DutyChange, Rotation, Unmatched, why_not
@@ -79,16 +79,22 @@ class DutyService(StatusHandOver, Changes):
 
         return await self._move_duty(rotation_id, actor, "set", chosen, expected_duty_rev)
 
-    async def hand_over(self, rotation_id: int, actor: str) -> DutyChange | None:
-        """The person on duty is done: the next in turn takes over ("I'm done — hand over")."""
+    async def hand_over(self, rotation_id: int, actor: str, person: str | None = None) -> DutyChange | None:
+        """The person on duty is done: the next in turn takes over ("I'm done — hand over").
+        `person`: who is done, when someone else says so (the rotation's webhook)."""
         rotation = await self._get(rotation_id)
-        if actor not in rotation.on_duty:
-            raise NotAllowed(f"You are not on duty for {rotation.code}, so there is nothing to hand over.")
+        done = person or actor
+        if done not in rotation.on_duty:
+            raise NotAllowed(
+                f"You are not on duty for {rotation.code}, so there is nothing to hand over."
+                if done == actor
+                else f"That person is not on duty for {rotation.code}, so there is nothing to hand over."
+            )
 
         async def others(
             rotation: Rotation, now: float
         ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-            return await self._hand_over_turn(rotation, actor, now)
+            return await self._hand_over_turn(rotation, done, now)
 
         # Handing over one's own duty is never a double press: no staleness check.
         return await self._move_duty(rotation_id, actor, "handed_over", others, check_stale=False)
@@ -116,7 +122,7 @@ class DutyService(StatusHandOver, Changes):
         self, reason: str, rotation: Rotation, actor: str | None, now: float
     ) -> tuple[Rotation, tuple[str, ...], tuple[tuple[str, str], ...]]:
         """Who takes over in a hand-over of this kind: the schedule's, I'm done, or Rotate."""
-        if reason == "handed_over" and actor is not None:
+        if reason == "handed_over" and actor is not None and webhook_actor.parse(actor) is None:
             return (rotation, *await self._hand_over_turn(rotation, actor, now))
         if reason == "handoff" and rotation.schedule.timed:
             plan = await self._status_plan(rotation, await calendar.plan(self._db, rotation, now), now)

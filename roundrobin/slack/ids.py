@@ -202,3 +202,14 @@ class HandoffIds(StrEnum):
     VIEW = "handoff.note"
     NOTE = "handoff_note"
     SETTING = "notify_handoff"
+
+
+class WebhookIds(StrEnum):
+    """A rotation's Details › Webhooks (managers only): block_id = action_id for the inputs."""
+
+    OPEN = "rot.webhooks.open"  # in Details (value: rotation id)
+    VIEW = "rot.webhooks"
+    NAME = "hook_name"
+    URL = "hook_url"
+    SECRET = "hook_secret"  # keep | new | remove
+    GRACE = "hook_grace"  # seconds the replaced secret keeps working

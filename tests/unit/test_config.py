@@ -163,3 +163,11 @@ def test_metrics_are_off_and_history_is_kept_a_year_unless_set():
     s = load_settings({**BASE, "METRICS_ENABLED": "True", "HISTORY_DAYS": "90"})
     assert s.metrics_enabled is True and s.history_days == 90
     assert load_settings({**BASE, "METRICS_ENABLED": "false"}).metrics_enabled is False
+
+
+def test_private_webhook_urls_are_refused_unless_the_operator_says_true():
+    assert load_settings(BASE).webhook_allow_private_urls is False
+    assert load_settings({**BASE, "WEBHOOK_ALLOW_PRIVATE_URLS": "true"}).webhook_allow_private_urls is True
+    assert load_settings({**BASE, "WEBHOOK_ALLOW_PRIVATE_URLS": "False"}).webhook_allow_private_urls is False
+    with pytest.raises(ConfigError, match="WEBHOOK_ALLOW_PRIVATE_URLS is malformed: expected true or false"):
+        load_settings({**BASE, "WEBHOOK_ALLOW_PRIVATE_URLS": "sure"})

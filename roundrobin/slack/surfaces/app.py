@@ -25,6 +25,7 @@ from roundrobin.slack.surfaces import (
     shifts,
     status,
     user_events,
+    webhooks,
 )
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         calendars,
         load,
         handoff,
+        webhooks,
     )
     for surface in surfaces:
         surface.register(app)

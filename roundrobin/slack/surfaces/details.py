@@ -44,6 +44,7 @@ async def details_view(
                 services.timelines.link(rotation.id, user_id),
                 can_edit,
             ),
+            webhooks=await services.webhook_settings.state(rotation) if who.manager else None,
         )
     )
 

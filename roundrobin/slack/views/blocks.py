@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from roundrobin.rotations import webhook_actor
 from roundrobin.slack_ids import is_id
 
 Block = dict[str, Any]
@@ -303,4 +304,6 @@ def mention(slack_id: str, handle: str | None = None) -> str:
         return f"<#{slack_id}>"
     if is_id("group", slack_id):
         return f"<!subteam^{slack_id}>"
+    if hook := webhook_actor.label(slack_id):
+        return esc(hook)  # a rotation's webhook made the change: "by webhook (deploy-bot)"
     return esc(f"@{handle}" if handle else str(slack_id))

@@ -44,8 +44,10 @@ from roundrobin.slack.views.rotations import (
 )
 from roundrobin.slack.views.shifts import Upcoming, upcoming_blocks
 from roundrobin.slack.views.status import status_fields
+from roundrobin.slack.views.webhooks import webhooks_line
 from roundrobin.store.events import Event
 from roundrobin.store.pagerduty import Shift
+from roundrobin.webhooks.settings import HookState
 
 SOURCES = [
     option("Manual: people take turns here", "manual"),
@@ -505,6 +507,7 @@ class Details:
     notice: str | None = None  # mrkdwn: what the reader just did here
     upcoming: Upcoming | None = None  # a manual rotation's next shifts, from its timeline
     calendar: RotationCalendar | None = None  # its timeline page and calendar feed
+    webhooks: HookState | None = None  # shown to managers only
 
 
 def details_modal(d: Details) -> dict:
@@ -528,6 +531,8 @@ def details_modal(d: Details) -> dict:
     notes = summary_notes(r, d.problems, d.group_repaired, d.upcoming_unlinked, where, len(offers))
     blocks += [duty, context(*notes)]
     blocks.append(notifications_line(r, d.can_edit))
+    if d.webhooks is not None:
+        blocks.append(webhooks_line(r, d.webhooks))
     if not r.bound:
         blocks.append(hours_line(r, d.can_edit))
     if d.calendar is not None:
@@ -679,6 +684,7 @@ def _event_line(e: Event) -> str:
         "rotation.edited": "edited",
         "rotation.reverted_to_manual": "reverted to Manual (PagerDuty disconnected; bind it again in Edit)",
         "usergroup.repaired": "the on-duty group was changed by hand in Slack; Round Robin set it back",
+        "webhook.changed": "webhooks changed" + (" (new secret)" if e.detail.get("secret") == "new" else ""),
     }.get(e.kind, esc(e.kind))
     return f"{when}: {words}{by}"
 
