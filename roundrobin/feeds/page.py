@@ -147,6 +147,8 @@ def _days(v: TimelineView, starts: list[float]) -> str:
 def _table(v: TimelineView) -> str:
     rows = []
     for duty in v.duties:
+        if _when(v, duty.start) == _when(v, duty.end):
+            continue  # less than a minute (a duty passed on at once): nothing a reader could use
         who = ", ".join(v.names.get(p, p) for p in duty.people) or "Nobody"
         why = WHY_WORDS.get(duty.why if duty.people else "nobody", duty.why)
         notes = "; ".join(" ".join(v.names.get(w, w) for w in note.split(" ")) for note in duty.notes)
