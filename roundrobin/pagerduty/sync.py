@@ -401,7 +401,7 @@ class PagerDutySync:
     ) -> tuple[list[DutyChange], int]:
         if not bound:
             return [], 0
-        ids = {r.pd_schedule_id for r in bound if r.pd_schedule_id}
+        ids = {s for r in bound for s in r.pd_schedule_ids}
         schedules = await store.schedules(self._db, ids)
         shifts = await store.shifts_of(self._db, ids, now)
         people = await store.users(
@@ -415,33 +415,36 @@ class PagerDutySync:
         changes: list[DutyChange] = []
         unmatched = 0
         for rotation in bound:
-            schedule_id = rotation.pd_schedule_id
-            if schedule_id is None:
+            followed = rotation.pd_schedule_ids
+            if not followed:
                 continue  # bound rotations follow a schedule: not reached
-            if schedule_id in not_found:
+            if any(s in not_found for s in followed):
                 if rotation.pd_status != plan.NOT_FOUND:
                     # Keep members and duty: only the status changes, so nobody flaps off duty.
                     await self._rotations.follow_pagerduty(
                         rotation.id,
-                        schedule_id,
+                        followed,
                         rotation.members,
                         rotation.on_duty,
                         rotation.on_duty_until,
                         rotation.pd_unmatched,
                         plan.NOT_FOUND,
+                        on_call_from=rotation.pd_on_call_from,
                     )
                 continue
-            schedule = schedules.get(schedule_id)
-            if schedule is None or schedule.planned_at is None:
-                continue  # never read yet: nothing to mirror
-            m = plan.mirror(schedule, shifts.get(schedule_id, []), people, links, slack_by_email, now, gone)
+            known = [schedules.get(s) for s in followed]
+            if any(s is None or s.planned_at is None for s in known):
+                continue  # one never read yet: a union without it would drop its people
+            read = [s for s in known if s is not None]
+            held = [shift for s in followed for shift in shifts.get(s, [])]
+            m = plan.mirror(read, held, people, links, slack_by_email, now, gone)
             unmatched += len(m.unmatched)
-            status = plan.status(schedule.routed, rotation.pd_status)
+            status = plan.status(plan.all_routed(read), rotation.pd_status)
             if plan.mirrored(rotation, m, status):
                 continue
             change = await self._rotations.follow_pagerduty(
                 rotation.id,
-                schedule_id,
+                followed,
                 m.members,
                 m.on_duty,
                 m.until,
@@ -449,6 +452,7 @@ class PagerDutySync:
                 status,
                 m.next_up,
                 m.next_change_at,
+                m.on_call_from,
             )
             if change:
                 changes.append(change)

@@ -36,6 +36,7 @@ async def details_view(
             group_repaired=rotation.id in repaired,
             notice=notice,
             upcoming=None if rotation.bound else await upcoming(services, rotation, user_id, can_edit),
+            schedule_names=people.schedule_names,
         )
     )
 

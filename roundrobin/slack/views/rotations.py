@@ -211,11 +211,22 @@ def on_duty_line(r: Rotation, where: str = CARD) -> str:
         return f":palm_tree: Public holiday: nobody is on duty{back}"
     if not r.on_duty:
         return ":zzz: Nobody is on duty"
-    who = ", ".join(mention(u) for u in r.on_duty)
+    who = ", ".join(mention(u) + _from_schedules(r, u) for u in r.on_duty)
     line = f":bust_in_silhouette: On duty: {who}{_standing_in(r)}{until}"
     if unmatched:
         line += f"\n:pager: Also on call in PagerDuty: {not_in_slack(unmatched)}"
     return line
+
+
+def _from_schedules(r: Rotation, person: str) -> str:
+    """Following several PagerDuty schedules: which has the person on call, ' (Ops Secondary)'."""
+    names = r.on_call_from(person)
+    return f" ({esc(', '.join(names))})" if names else ""
+
+
+def schedules_label(names: list[str]) -> str:
+    """The schedules a bound rotation follows, as one name: 'Ops Primary + Ops Secondary'."""
+    return " + ".join(names)
 
 
 def _standing_in(r: Rotation) -> str:
