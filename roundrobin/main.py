@@ -24,6 +24,7 @@ from roundrobin.config import Settings
 from roundrobin.db import Database, DatabaseError, in_transaction
 from roundrobin.links import SignedLinks
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.covers import PagerDutyCovers
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
@@ -298,6 +299,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock),
         links=SignedLinks(vault.derived_key("links")),
+        pd_covers=PagerDutyCovers(db, pagerduty, access, directory, sync.request_reread, clock),
     )
 
 

@@ -13,6 +13,7 @@ from roundrobin.background import Background
 from roundrobin.config import Settings
 from roundrobin.links import SignedLinks
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.covers import PagerDutyCovers
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
@@ -65,3 +66,4 @@ class Services:
     accounts: AccountWatch
     following: GroupFollowing
     links: SignedLinks  # pages the app serves to whoever holds a link it signed (roundrobin/links.py)
+    pd_covers: PagerDutyCovers  # Cover me… on a bound rotation: an override written to PagerDuty

@@ -72,7 +72,7 @@ class Directory(Protocol):
 class SyncReport:
     ok: bool = True
     error: str | None = None
-    kind: str = "tick"  # tick (the interval's cycle) | sync_now | soon (after a bind or a connect)
+    kind: str = "tick"  # tick (the interval's cycle) | sync_now | soon (after a bind or a connect) | reread
     requests: int = 0
     poll_requests: int = 0
     polled: int = 0  # schedules the poll asked about
@@ -95,6 +95,7 @@ class _Cycle:
     everything: bool = False  # Sync now: every week is due, every failed read is tried again
     count: bool = False  # count PagerDuty's schedules whatever the last census said
     follow_all: bool = False  # mirror into every bound rotation, not only those read
+    reread: tuple[str, ...] = ()  # schedules to read again now (an override Round Robin just wrote)
 
 
 class PagerDutySync:
@@ -156,6 +157,17 @@ class PagerDutySync:
         async with self._lock:
             self._pending = None  # from here on, a new request needs a new cycle
             self.last_report = await self._run(_Cycle("soon", self._interval, poll=False, follow_all=True))
+
+    def request_reread(self, schedule_ids: Iterable[str]) -> asyncio.Task[SyncReport]:
+        """Read these bound schedules' weeks again in the background, after any cycle running, and
+        mirror them: a change Round Robin itself made in PagerDuty (a cover) shows at once."""
+        return self._background.run(self._run_reread(tuple(schedule_ids)), "pagerduty-reread")
+
+    async def _run_reread(self, schedule_ids: tuple[str, ...]) -> SyncReport:
+        async with self._lock:
+            cycle = _Cycle("reread", self._interval, poll=False, reread=schedule_ids)
+            self.last_report = await self._run(cycle)
+            return self.last_report
 
     async def tick(self, next_poll_in: float) -> SyncReport:
         """The interval's cycle: the poll (of this tick's group), then the weeks whose turn has come,
@@ -247,6 +259,7 @@ class PagerDutySync:
         if cycle.poll and "poll" not in waiting:
             differ = await self._poll(reader, known, waiting, report, cycle)
             report.poll_requests = client.requests_made
+        differ += [s for s in cycle.reread if s in bound and s not in differ]
         chosen = self._choose(bound, known, waiting, differ, now, cycle, report, client.requests_made)
         wanted = [*differ, *(r.schedule_id for r in chosen)]
         detailed = {r.schedule_id for r in chosen if r.detail}
@@ -275,7 +288,7 @@ class PagerDutySync:
             for r in budget.due_reads(bound, known, now, cycle.everything)
             if SCHEDULE + r.schedule_id not in waiting and r.schedule_id not in differ
         ]
-        if cycle.kind == "soon":
+        if cycle.kind in ("soon", "reread"):
             due = [r for r in due if r.new]
         # a margin: the census and newcomers' emails are not known in advance
         allowance = self._credit.balance - spent - MARGIN * self._credit.per_tick(cycle.interval)

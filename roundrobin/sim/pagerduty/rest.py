@@ -138,7 +138,8 @@ async def create_overrides(request: web.Request) -> web.Response:
 
 def _one_override(directory: Directory, schedule: Schedule, item: Any, render: Render) -> dict:
     given = item if isinstance(item, dict) else {}
-    user = given.get("user") if isinstance(given.get("user"), dict) else {}
+    user = given.get("user")
+    user = user if isinstance(user, dict) else {}
     errors = []
     start, end = _instant(given.get("start")), _instant(given.get("end"))
     if start is None or end is None:

@@ -16,6 +16,7 @@ from roundrobin.slack.surfaces import (
     mentions,
     notifications,
     pagerduty,
+    pd_covers,
     rotation_form,
     rotations,
     settings,
@@ -67,6 +68,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         hours,
         status,
         user_events,
+        pd_covers,
     )
     for surface in surfaces:
         surface.register(app)
