@@ -121,7 +121,7 @@ class PagerDutyCovers:
                 f"PagerDuty does not have you on call in {rotation.name} in the coming week: there is "
                 "nothing to cover. (Round Robin reads the week ahead.)"
             )
-        first = min(mine, key=lambda s: s[1])
+        first = min(mine, key=lambda s: (s[1], s[2] if s[2] is not None else float("inf")))
         start = max(now, first[1])
         end = first[2] if first[2] is not None else start + DEFAULT_SPAN
         coverers = tuple(
