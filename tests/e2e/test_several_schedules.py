@@ -55,7 +55,7 @@ async def test_two_schedules_put_the_union_on_duty_and_in_the_group(app, slack, 
     assert "PagerDuty: Ops Primary + Ops Secondary" in text
     assert "<@U0BOB> (Ops Primary)" in text and "<@U0ADMIN> (Ops Secondary)" in text
     await slack.wait_for(lambda: sorted(group(slack, "ops-oncall")["users"]) == sorted([ADMIN, BOB]))
-    await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB>") and told(slack, OPS, "<@U0ADMIN>"))
+    await slack.wait_for(lambda: told(slack, OPS, "<@U0BOB> (Ops Primary)", "<@U0ADMIN> (Ops Secondary)"))
     assert rows(app, "SELECT schedule_id FROM rotation_schedules ORDER BY position") == [
         ("PSPRIM",),
         ("PSSEC",),
