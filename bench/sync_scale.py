@@ -151,16 +151,21 @@ def bound_ids(account: SeededAccount, bound: int) -> list[str]:
     return [ids[int(n * step)] for n in range(bound)]
 
 
-async def bind_all(services, pd: FakePagerDuty, schedule_ids: list[str], now: float) -> None:
+async def bind_all(
+    services, pd: FakePagerDuty, schedule_ids: list[str], now: float, per_rotation: int = 1
+) -> None:
+    """A rotation per `per_rotation` schedules (2: primary and secondary together, as one union)."""
     # As if each had been offered in the picker's search (the rotation service checks it was).
     offered = [pd_store.PdSchedule(s, pd.directory.schedules[s].name) for s in schedule_ids]
     await pd_store.remember_schedules(services.db, offered, now)
-    for n, schedule_id in enumerate(schedule_ids):
+    groups = [schedule_ids[i : i + per_rotation] for i in range(0, len(schedule_ids), per_rotation)]
+    for n, followed in enumerate(groups):
         draft = RotationDraft(
             name=f"Rotation {n}",
             code=f"R{n}",
             source="pagerduty",
-            pd_schedule_id=schedule_id,
+            pd_schedule_id=followed[0],
+            pd_more_schedule_ids=tuple(followed[1:]),
             channels=(f"C{n:05d}",),
             usergroup_id=f"S{n:05d}",
             usergroup_handle=f"oncall-{n}",
@@ -452,7 +457,7 @@ async def main(args: argparse.Namespace) -> None:
         await services.pagerduty.connect_api_key(ADMIN, KEY, "us")
         print(f"binding {bound_count} rotations ...", file=sys.stderr)
         began = time.perf_counter()
-        await bind_all(services, pd, bound, clock())
+        await bind_all(services, pd, bound, clock(), args.per_rotation)
         bind_seconds = time.perf_counter() - began
         slack.calls.clear()  # the simulator's log of every Web API call: its memory is not the app's
         memory["rotations bound"] = rss_mb()
@@ -529,6 +534,7 @@ async def main(args: argparse.Namespace) -> None:
 
     print(
         f"\n## PagerDuty sync: {args.schedules:,} schedules, {bound_count:,} bound, {args.interval} s interval"
+        + (f", {args.per_rotation} schedules per rotation" if args.per_rotation > 1 else "")
     )
     print(f"\n{account.summary()}. Binding took {bind_seconds:.0f} s.")
     report_cold(cold, cold_offset)
@@ -679,4 +685,7 @@ if __name__ == "__main__":
     parser.add_argument("--minutes", type=int, default=60, help="simulated minutes of steady state measured")
     parser.add_argument("--hourly", type=int, default=0, help="schedules handing over every hour")
     parser.add_argument("--naive", action="store_true", help="also run one request per schedule per cycle")
+    parser.add_argument(
+        "--per-rotation", type=int, default=1, help="schedules each rotation follows (2: primary + secondary)"
+    )
     asyncio.run(main(parser.parse_args()))
