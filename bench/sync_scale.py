@@ -152,12 +152,12 @@ def bound_ids(account: SeededAccount, bound: int) -> list[str]:
 
 
 async def bind_all(
-    services, pd: FakePagerDuty, schedule_ids: list[str], now: float, per_rotation: int = 1
+    services, db: Database, pd: FakePagerDuty, schedule_ids: list[str], now: float, per_rotation: int = 1
 ) -> None:
     """A rotation per `per_rotation` schedules (2: primary and secondary together, as one union)."""
     # As if each had been offered in the picker's search (the rotation service checks it was).
     offered = [pd_store.PdSchedule(s, pd.directory.schedules[s].name) for s in schedule_ids]
-    await pd_store.remember_schedules(services.db, offered, now)
+    await pd_store.remember_schedules(db, offered, now)
     groups = [schedule_ids[i : i + per_rotation] for i in range(0, len(schedule_ids), per_rotation)]
     for n, followed in enumerate(groups):
         draft = RotationDraft(
@@ -191,8 +191,8 @@ def largest_offset(pd: FakePagerDuty) -> int:
 # -- the steady state, on a clock moved one interval a tick ----------------------------------------
 
 
-async def steady_state(services, pd, clock: BenchClock, bound: list[str], args) -> Steady:
-    sync, db = services.sync, services.db
+async def steady_state(services, db: Database, pd, clock: BenchClock, bound: list[str], args) -> Steady:
+    sync = services.sync
     steady = Steady()
     ticks = int((WARM_UP + args.minutes) * 60 / args.interval)
     measured_from = int(WARM_UP * 60 / args.interval)
@@ -457,7 +457,7 @@ async def main(args: argparse.Namespace) -> None:
         await services.pagerduty.connect_api_key(ADMIN, KEY, "us")
         print(f"binding {bound_count} rotations ...", file=sys.stderr)
         began = time.perf_counter()
-        await bind_all(services, pd, bound, clock(), args.per_rotation)
+        await bind_all(services, db, pd, bound, clock(), args.per_rotation)
         bind_seconds = time.perf_counter() - began
         slack.calls.clear()  # the simulator's log of every Web API call: its memory is not the app's
         memory["rotations bound"] = rss_mb()
@@ -515,7 +515,7 @@ async def main(args: argparse.Namespace) -> None:
         await services.delivery.close()
 
         print(f"steady state: {WARM_UP} + {args.minutes} simulated minutes of ticks ...", file=sys.stderr)
-        steady = await steady_state(services, pd, clock, bound, args)
+        steady = await steady_state(services, db, pd, clock, bound, args)
         memory["end"] = rss_mb()
         busiest = await busiest_boundary(sync, db, clock)
 
