@@ -303,14 +303,15 @@ async def planned_hand_overs(pd, account: SeededAccount, bound: list[str], bound
 
 
 async def watch_slack(slack: FakeSlack, targets: dict[int, str], until: float) -> tuple[dict, dict]:
-    """When each rotation's group first shows its new person, and its channel first names them."""
+    """When each rotation's group first holds its new person, and its channel first names them."""
     grouped: dict[int, float] = {}
     told: dict[int, float] = {}
     seen_messages = 0
     while time.time() < until and (len(grouped) < len(targets) or len(told) < len(targets)):
         now = time.time()
         for n, person in targets.items():
-            if n not in grouped and slack.usergroups[f"S{n:05d}"]["users"] == [person]:
+            # in it (a rotation following several schedules has the others' people in it too)
+            if n not in grouped and person in slack.usergroups[f"S{n:05d}"]["users"]:
                 grouped[n] = now
         for message in slack.messages[seen_messages:]:
             n = int(message["channel"][1:]) if message["channel"][1:].isdigit() else -1
@@ -490,7 +491,7 @@ async def main(args: argparse.Namespace) -> None:
         scheduler.start()
         await scheduler.rearm()
         person = {p.id: slack_id(n) for n, p in enumerate(account.people)}
-        index = {s: n for n, s in enumerate(bound)}
+        index = {s: n // args.per_rotation for n, s in enumerate(bound)}  # schedule -> its rotation
         targets = {index[s]: person[taker] for s, taker in takers.items()}
         names = [
             pd.directory.schedules[s].name for s in random.Random(3).sample(bound, min(TYPED, len(bound)))
@@ -539,7 +540,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"\n{account.summary()}. Binding took {bind_seconds:.0f} s.")
     report_cold(cold, cold_offset)
     report_steady(steady, args, busiest)
-    report_lag(grouped, told, boundary, takers, asked_at_boundary)
+    report_lag(grouped, told, boundary, targets, asked_at_boundary)
     report_acks(acks, typed_requests, names, stalls, collections.pauses)
     report_memory(memory)
     if naive:
@@ -590,6 +591,7 @@ def report_steady(s: Steady, args, busiest: tuple[int, float]) -> None:
 
 
 def report_lag(grouped, told, boundary, takers, asked) -> None:
+    """`takers`: rotation -> who takes over (two schedules of one rotation count once)."""
     g = [grouped[n] - boundary for n in grouped]
     t = [told[n] - boundary for n in told]
     print(f"\n| after a planned boundary ({len(takers)} rotations at once) | seen | median | max |")
