@@ -299,7 +299,7 @@ def build_services(settings, db, vault, http, slack, effects_client, identity, c
         accounts=AccountWatch(directory, duty, sync, accounts_changed),
         following=GroupFollowing(db, access, workspace, signals, clock),
         links=SignedLinks(vault.derived_key("links")),
-        pd_covers=PagerDutyCovers(db, pagerduty, access, directory, sync.request_reread, clock),
+        pd_covers=PagerDutyCovers(db, pagerduty, directory, sync.request_reread, clock),
     )
 
 

@@ -20,9 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from roundrobin.access import Access
 from roundrobin.db import Database
-from roundrobin.pagerduty.client import PagerDutyError, PagerDutyScopeError
+from roundrobin.pagerduty.client import PagerDutyClient, PagerDutyError, PagerDutyScopeError
 from roundrobin.pagerduty.connection import PagerDutyConnection
 from roundrobin.pagerduty.oauth import WRITE_SCOPE
 from roundrobin.pagerduty.plan import iso
@@ -96,14 +95,12 @@ class PagerDutyCovers:
         self,
         db: Database,
         connection: PagerDutyConnection,
-        access: Access,
         directory: Directory,
         reread: Callable[[Iterable[str]], Any],
         clock: Callable[[], float] = time.time,
     ):
         self._db = db
         self._connection = connection
-        self._access = access
         self._directory = directory
         self._reread = reread
         self._clock = clock
@@ -169,26 +166,21 @@ class PagerDutyCovers:
         if client is None:
             raise NotAllowed("PagerDuty is not connected (or needs re-authorisation): nothing was changed.")
         user = {"id": people.pd_of[by], "type": "user_reference"}
-        written = []
-        for schedule_id, stretches in wanted.items():
-            body = {"overrides": [{"start": iso(a), "end": iso(b), "user": user} for a, b in stretches]}
-            try:
-                answer = await client.post(f"/schedules/{schedule_id}/overrides", body)
-            except PagerDutyScopeError:
-                if connection.method == "api_key":
-                    await integrations.set_write_access(self._db, "no")
-                raise _read_only(rotation, people.schedules, KEY) from None
-            except PagerDutyError as e:
-                raise NotAllowed(
-                    f"PagerDuty did not take the cover: {e}. Nothing else was changed."
-                ) from None
-            # Each override is answered on its own: [{"status": 201, "override": …}, {"status": 400, …}]
-            items = answer if isinstance(answer, list) else [answer]
-            refused = [a for a in items if not isinstance(a, dict) or a.get("status") != 201]
-            if refused:
-                why = "; ".join(str(e) for a in refused if isinstance(a, dict) for e in a.get("errors") or [])
-                raise NotAllowed(f"PagerDuty refused the override{': ' + why if why else ''}.")
-            written.append(schedule_id)
+        written: list[str] = []
+        try:
+            for schedule_id, stretches in wanted.items():
+                body = {"overrides": [{"start": iso(a), "end": iso(b), "user": user} for a, b in stretches]}
+                await self._write(client, connection, rotation, people, schedule_id, body)
+                written.append(schedule_id)
+        except NotAllowed as refused:
+            if not written:
+                raise
+            # One schedule took it and the next did not: the rotation follows what was made.
+            self._reread(written)
+            made = " and ".join(people.schedules[s].name for s in written)
+            raise NotAllowed(
+                f"{refused} The override in {made} was made, and the rotation follows it."
+            ) from None
         if connection.method == "api_key" and connection.write_access != "yes":
             await integrations.set_write_access(self._db, "yes")
         names = tuple(people.schedules[s].name for s in written)
@@ -201,6 +193,32 @@ class PagerDutyCovers:
         )
         self._reread(written)
         return Covered(names, start, end, by)
+
+    async def _write(
+        self,
+        client: PagerDutyClient,
+        connection: integrations.Connection,
+        rotation: Rotation,
+        people: _People,
+        schedule_id: str,
+        body: dict[str, Any],
+    ) -> None:
+        try:
+            answer = await client.post(f"/schedules/{schedule_id}/overrides", body)
+        except PagerDutyScopeError:
+            if connection.method == "api_key":
+                await integrations.set_write_access(self._db, "no")
+            raise _read_only(
+                rotation, people.schedules, OAUTH if connection.method == "oauth" else KEY
+            ) from None
+        except PagerDutyError as e:
+            raise NotAllowed(f"PagerDuty did not take the cover: {e}. Nothing else was changed.") from None
+        # Each override is answered on its own: [{"status": 201, "override": …}, {"status": 400, …}]
+        items = answer if isinstance(answer, list) else [answer]
+        refused = [a for a in items if not isinstance(a, dict) or a.get("status") != 201]
+        if refused:
+            why = "; ".join(str(e) for a in refused if isinstance(a, dict) for e in a.get("errors") or [])
+            raise NotAllowed(f"PagerDuty refused the override{': ' + why if why else ''}.")
 
     # --- the rules ---------------------------------------------------------------------------------
 

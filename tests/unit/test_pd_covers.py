@@ -7,7 +7,6 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from roundrobin.access import Access
 from roundrobin.pagerduty.client import PagerDutyClient, StaticApiKey
 from roundrobin.pagerduty.covers import KEY, OAUTH, SHIFT_BASED, PagerDutyCovers, ReadOnly
 from roundrobin.rotations.errors import NotAllowed
@@ -19,7 +18,6 @@ from roundrobin.store.integrations import Connection as Stored
 from tests.contract.checker import ContractChecker
 from tests.unit.test_pagerduty_sync import KEY as SYNC_KEY
 from tests.unit.test_pagerduty_sync import Directory, new_sync
-from tests.unit.test_rotation_service import Roles
 
 HOUR = 3600
 WRITER, READER = "u+full-access-key-01", "u+read-only-key-002"
@@ -79,7 +77,6 @@ async def world(db, pd, clock):
         covers = PagerDutyCovers(
             db,
             connection,
-            Access(db, Roles(), ()),
             Directory(slack),
             lambda ids: reread.append(list(ids)),
             clock,
@@ -166,3 +163,15 @@ async def test_shift_based_schedules_are_covered_in_pagerduty(db, pd, clock, wor
     with pytest.raises(ReadOnly) as refused:
         await covers.form(await rotation_store.get(db, sun), "UANN")
     assert refused.value.why == SHIFT_BASED
+
+
+async def test_when_one_schedule_takes_it_and_the_next_fails_the_rotation_follows_what_was_made(
+    pd, clock, world
+):
+    covers, ops, _, reread = world
+    pd.fail_next(status=503, path="/schedules/PSSEC/overrides")  # never retried: it may have been applied
+    with pytest.raises(NotAllowed, match="did not take the cover.*The override in Ops was made"):
+        await covers.cover(ops, "UANN", "UBEN", clock.now, clock.now + HOUR)
+    assert [o.schedule_id for held in pd.directory.overrides.values() for o in held] == ["PSOPS"]
+    assert reread == [["PSOPS"]]
+    assert len([r for r in pd.requests if r.method == "POST"]) == 2, "one each, no retry"
