@@ -151,16 +151,21 @@ def bound_ids(account: SeededAccount, bound: int) -> list[str]:
     return [ids[int(n * step)] for n in range(bound)]
 
 
-async def bind_all(services, pd: FakePagerDuty, schedule_ids: list[str], now: float) -> None:
+async def bind_all(
+    services, db: Database, pd: FakePagerDuty, schedule_ids: list[str], now: float, per_rotation: int = 1
+) -> None:
+    """A rotation per `per_rotation` schedules (2: primary and secondary together, as one union)."""
     # As if each had been offered in the picker's search (the rotation service checks it was).
     offered = [pd_store.PdSchedule(s, pd.directory.schedules[s].name) for s in schedule_ids]
-    await pd_store.remember_schedules(services.db, offered, now)
-    for n, schedule_id in enumerate(schedule_ids):
+    await pd_store.remember_schedules(db, offered, now)
+    groups = [schedule_ids[i : i + per_rotation] for i in range(0, len(schedule_ids), per_rotation)]
+    for n, followed in enumerate(groups):
         draft = RotationDraft(
             name=f"Rotation {n}",
             code=f"R{n}",
             source="pagerduty",
-            pd_schedule_id=schedule_id,
+            pd_schedule_id=followed[0],
+            pd_more_schedule_ids=tuple(followed[1:]),
             channels=(f"C{n:05d}",),
             usergroup_id=f"S{n:05d}",
             usergroup_handle=f"oncall-{n}",
@@ -186,8 +191,8 @@ def largest_offset(pd: FakePagerDuty) -> int:
 # -- the steady state, on a clock moved one interval a tick ----------------------------------------
 
 
-async def steady_state(services, pd, clock: BenchClock, bound: list[str], args) -> Steady:
-    sync, db = services.sync, services.db
+async def steady_state(services, db: Database, pd, clock: BenchClock, bound: list[str], args) -> Steady:
+    sync = services.sync
     steady = Steady()
     ticks = int((WARM_UP + args.minutes) * 60 / args.interval)
     measured_from = int(WARM_UP * 60 / args.interval)
@@ -298,14 +303,15 @@ async def planned_hand_overs(pd, account: SeededAccount, bound: list[str], bound
 
 
 async def watch_slack(slack: FakeSlack, targets: dict[int, str], until: float) -> tuple[dict, dict]:
-    """When each rotation's group first shows its new person, and its channel first names them."""
+    """When each rotation's group first holds its new person, and its channel first names them."""
     grouped: dict[int, float] = {}
     told: dict[int, float] = {}
     seen_messages = 0
     while time.time() < until and (len(grouped) < len(targets) or len(told) < len(targets)):
         now = time.time()
         for n, person in targets.items():
-            if n not in grouped and slack.usergroups[f"S{n:05d}"]["users"] == [person]:
+            # in it (a rotation following several schedules has the others' people in it too)
+            if n not in grouped and person in slack.usergroups[f"S{n:05d}"]["users"]:
                 grouped[n] = now
         for message in slack.messages[seen_messages:]:
             n = int(message["channel"][1:]) if message["channel"][1:].isdigit() else -1
@@ -452,7 +458,7 @@ async def main(args: argparse.Namespace) -> None:
         await services.pagerduty.connect_api_key(ADMIN, KEY, "us")
         print(f"binding {bound_count} rotations ...", file=sys.stderr)
         began = time.perf_counter()
-        await bind_all(services, pd, bound, clock())
+        await bind_all(services, db, pd, bound, clock(), args.per_rotation)
         bind_seconds = time.perf_counter() - began
         slack.calls.clear()  # the simulator's log of every Web API call: its memory is not the app's
         memory["rotations bound"] = rss_mb()
@@ -485,7 +491,7 @@ async def main(args: argparse.Namespace) -> None:
         scheduler.start()
         await scheduler.rearm()
         person = {p.id: slack_id(n) for n, p in enumerate(account.people)}
-        index = {s: n for n, s in enumerate(bound)}
+        index = {s: n // args.per_rotation for n, s in enumerate(bound)}  # schedule -> its rotation
         targets = {index[s]: person[taker] for s, taker in takers.items()}
         names = [
             pd.directory.schedules[s].name for s in random.Random(3).sample(bound, min(TYPED, len(bound)))
@@ -510,7 +516,7 @@ async def main(args: argparse.Namespace) -> None:
         await services.delivery.close()
 
         print(f"steady state: {WARM_UP} + {args.minutes} simulated minutes of ticks ...", file=sys.stderr)
-        steady = await steady_state(services, pd, clock, bound, args)
+        steady = await steady_state(services, db, pd, clock, bound, args)
         memory["end"] = rss_mb()
         busiest = await busiest_boundary(sync, db, clock)
 
@@ -529,11 +535,12 @@ async def main(args: argparse.Namespace) -> None:
 
     print(
         f"\n## PagerDuty sync: {args.schedules:,} schedules, {bound_count:,} bound, {args.interval} s interval"
+        + (f", {args.per_rotation} schedules per rotation" if args.per_rotation > 1 else "")
     )
     print(f"\n{account.summary()}. Binding took {bind_seconds:.0f} s.")
     report_cold(cold, cold_offset)
     report_steady(steady, args, busiest)
-    report_lag(grouped, told, boundary, takers, asked_at_boundary)
+    report_lag(grouped, told, boundary, targets, asked_at_boundary)
     report_acks(acks, typed_requests, names, stalls, collections.pauses)
     report_memory(memory)
     if naive:
@@ -584,6 +591,7 @@ def report_steady(s: Steady, args, busiest: tuple[int, float]) -> None:
 
 
 def report_lag(grouped, told, boundary, takers, asked) -> None:
+    """`takers`: rotation -> who takes over (two schedules of one rotation count once)."""
     g = [grouped[n] - boundary for n in grouped]
     t = [told[n] - boundary for n in told]
     print(f"\n| after a planned boundary ({len(takers)} rotations at once) | seen | median | max |")
@@ -679,4 +687,7 @@ if __name__ == "__main__":
     parser.add_argument("--minutes", type=int, default=60, help="simulated minutes of steady state measured")
     parser.add_argument("--hourly", type=int, default=0, help="schedules handing over every hour")
     parser.add_argument("--naive", action="store_true", help="also run one request per schedule per cycle")
+    parser.add_argument(
+        "--per-rotation", type=int, default=1, help="schedules each rotation follows (2: primary + secondary)"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -28,6 +28,7 @@ from roundrobin.housekeeping import Housekeeping
 from roundrobin.links import SignedLinks
 from roundrobin.metrics import Metrics
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.covers import PagerDutyCovers
 from roundrobin.pagerduty.key_check import check_secret_key
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
@@ -392,6 +393,7 @@ def build_services(
         webhook_delivery=WebhookDelivery(
             db, vault, hooks_http or http, signals.webhooks, settings.webhook_allow_private_urls, clock
         ),
+        pd_covers=PagerDutyCovers(db, pagerduty, directory, sync.request_reread, clock),
     )
 
 

@@ -528,4 +528,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX webhook_deliveries_rotation ON webhook_deliveries (rotation_id, id);
     """,
+    # 18: several PagerDuty schedules in one rotation (primary + secondary, follow-the-sun): every
+    # schedule a rotation follows, in the order chosen (rotations.pd_schedule_id stays the first, for
+    # compatibility); which schedule put each person on duty, for the card's labels; and whether the
+    # PagerDuty credential may write (an API key says so only by refusing a write: NULL, not known yet).
+    """
+    CREATE TABLE rotation_schedules (
+        rotation_id        INTEGER NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        position           INTEGER NOT NULL,
+        schedule_id        TEXT NOT NULL,
+        PRIMARY KEY (rotation_id, schedule_id)
+    );
+    CREATE INDEX rotation_schedules_schedule ON rotation_schedules (schedule_id);
+    INSERT INTO rotation_schedules (rotation_id, position, schedule_id)
+        SELECT id, 0, pd_schedule_id FROM rotations WHERE pd_schedule_id IS NOT NULL;
+    ALTER TABLE rotations ADD COLUMN pd_on_call_from TEXT NOT NULL DEFAULT '[]';  -- JSON [[slack user, schedule]]
+    ALTER TABLE pagerduty_connection ADD COLUMN write_access TEXT;     -- 'yes' | 'no'; NULL: not known
+    """,
 ]

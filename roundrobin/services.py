@@ -16,6 +16,7 @@ from roundrobin.feeds.service import CalendarFeeds
 from roundrobin.links import SignedLinks
 from roundrobin.metrics import Metrics
 from roundrobin.pagerduty.connection import PagerDutyConnection
+from roundrobin.pagerduty.covers import PagerDutyCovers
 from roundrobin.pagerduty.people import PeopleLinks
 from roundrobin.pagerduty.sync import PagerDutySync
 from roundrobin.preferences import Preferences
@@ -83,3 +84,4 @@ class Services:
     webhooks: IncomingWebhooks  # signed calls into a rotation (POST /api/webhooks/rotations/{CODE})
     webhook_settings: WebhookSettings  # Details › Webhooks: name, secret, outgoing URL
     webhook_delivery: WebhookDelivery  # posts duty changes to each rotation's outgoing webhook
+    pd_covers: PagerDutyCovers  # Cover me… on a bound rotation: an override written to PagerDuty

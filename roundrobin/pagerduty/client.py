@@ -74,7 +74,8 @@ class StaticApiKey:
 
 
 class PagerDutyClient:
-    """A read-only REST client. Requests run one at a time per client, as PagerDuty advises."""
+    """A REST client: reads, and the one write Round Robin makes (a schedule override). Requests run
+    one at a time per client, as PagerDuty advises."""
 
     def __init__(
         self,
@@ -101,6 +102,57 @@ class PagerDutyClient:
     async def get(self, path: str, params: Params = ()) -> dict[str, Any]:
         async with self._serial:
             return await self._get_with_retries(path, list(params))
+
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        """One write. Never retried after it may have reached PagerDuty (a timeout, a 5xx): it may
+        have been applied, and a second override would be a second entry in the schedule. A 429 is
+        waited out (nothing was applied), and an OAuth token refreshed once after a 401."""
+        async with self._serial:
+            refreshed = False
+            rate_waited = 0.0
+            while True:
+                try:
+                    return await self._post_once(path, body, force_refresh=refreshed)
+                except _Retry as retry:
+                    if not retry.rate_limited or rate_waited + retry.wait > self._max_rate_limit_wait:
+                        raise PagerDutyUnavailable(retry.reason) from None
+                    self.rate_limited += 1
+                    rate_waited += retry.wait
+                    await self._sleep(retry.wait)
+                except PagerDutyAuthError:
+                    if refreshed or self._credentials.kind != "oauth":
+                        raise
+                    refreshed = True
+
+    async def _post_once(self, path: str, body: dict[str, Any], force_refresh: bool) -> Any:
+        headers = {
+            "Authorization": await self._credentials.authorization(force_refresh),
+            "Accept": ACCEPT,
+            "Content-Type": "application/json",
+        }
+        self.requests_made += 1
+        try:
+            async with self._session.post(
+                self._base + path,
+                data=json.dumps(body),
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                answer = await response.read()
+                if response.status in (200, 201):
+                    try:
+                        return json.loads(answer)
+                    except ValueError:
+                        raise _Retry("PagerDuty sent an answer that is not JSON") from None
+                return _interpret(response.status, response.headers, answer, path)
+        except (TimeoutError, aiohttp.ClientError) as e:
+            reason = (
+                "PagerDuty did not answer in time"
+                if isinstance(e, TimeoutError)
+                else "PagerDuty could not be reached"
+            )
+            raise _Retry(reason) from None
 
     async def paginate(
         self, path: str, key: str, params: Params = (), limit: int = MAX_LIMIT, *, count: bool = False

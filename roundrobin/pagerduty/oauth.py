@@ -19,6 +19,9 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 # Read access to what Round Robin mirrors; openid comes with every user token.
 REQUESTED_SCOPES = ("schedules.read", "users.read", "oncalls.read", "teams.read")
 REQUIRED_SCOPES = ("schedules.read", "users.read", "oncalls.read")
+# Asked for too, never required: with it, Cover me on a bound rotation writes the override to
+# PagerDuty. PagerDuty grants only what the app registration ticks, dropping the rest silently.
+WRITE_SCOPE = "schedules.write"
 STATE_TTL_SECONDS = 600
 TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -65,7 +68,7 @@ def authorize_url(identity_url: str, client_id: str, redirect_uri: str, login: L
             client_id=client_id,
             response_type="code",
             redirect_uri=redirect_uri,
-            scope=" ".join(REQUESTED_SCOPES),
+            scope=" ".join((*REQUESTED_SCOPES, WRITE_SCOPE)),
             state=login.state,
             code_challenge=create_s256_code_challenge(login.code_verifier),
             code_challenge_method="S256",

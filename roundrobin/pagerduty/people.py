@@ -51,6 +51,7 @@ class RotationPeople:
     slack_of: dict[str, str] = field(default_factory=dict)  # PagerDuty user → Slack user (link or email)
     by_hand: dict[str, str] = field(default_factory=dict)  # PagerDuty user → Slack user, linked by hand
     emails: dict[str, str] = field(default_factory=dict)  # PagerDuty user → email, where PagerDuty has one
+    schedule_names: dict[str, str] = field(default_factory=dict)  # following several: id → name, per shift
 
 
 class PeopleLinks:
@@ -115,14 +116,16 @@ class PeopleLinks:
         return person
 
     async def of_rotation(self, rotation: Rotation, limit: int = 20) -> RotationPeople:
-        """The bound rotation's upcoming shifts (the first `limit`), its people's names, and who is
-        linked how."""
-        if not rotation.pd_schedule_id:
+        """The bound rotation's upcoming shifts (of every schedule it follows, merged by start; the
+        first `limit` of each), its
+        people's names, and who is linked how."""
+        followed = rotation.pd_schedule_ids
+        if not followed:
             return RotationPeople()
-        schedule = (await store.schedules(self._db, [rotation.pd_schedule_id])).get(rotation.pd_schedule_id)
-        shifts = await store.shifts(self._db, rotation.pd_schedule_id, self._clock(), limit)
+        schedules = await store.schedules(self._db, followed)
+        shifts = await self._shifts(followed, limit)
         ids = {s.pd_user_id for s in shifts} | {p.id for p in rotation.pd_unmatched if p.id}
-        ids |= set(schedule.member_ids if schedule else ())
+        ids |= {m for schedule in schedules.values() for m in schedule.member_ids}
         people = await store.users(self._db, ids)
         links = await store.links(self._db)
         matched = await self._directory.match(u.email for u in people.values() if u.email)
@@ -131,14 +134,22 @@ class PeopleLinks:
             slack = links.get(pd_id) or matched.get((person.email or "").lower())
             if slack:
                 slack_of[pd_id] = slack
+        names = [schedules[s].name if s in schedules else s for s in followed]
         return RotationPeople(
-            schedule_name=schedule.name if schedule else None,
+            schedule_name=" + ".join(names) if schedules else None,
             shifts=shifts,
             names={k: v.name for k, v in people.items()},
             slack_of=slack_of,
             by_hand={pd_id: links[pd_id] for pd_id in sorted(ids) if pd_id in links},
             emails={k: v.email for k, v in people.items() if v.email},
+            schedule_names={s: n for s, n in zip(followed, names, strict=True)} if len(followed) > 1 else {},
         )
+
+    async def _shifts(self, schedule_ids: tuple[str, ...], limit: int = 20) -> list[Shift]:
+        """The next shifts of these schedules (`limit` of each), merged by start."""
+        now = self._clock()
+        found = [shift for s in schedule_ids for shift in await store.shifts(self._db, s, now, limit)]
+        return sorted(found, key=lambda s: (s.start, s.schedule_id, s.pd_user_id))
 
     async def unlinked_ahead(self, rotations: Iterable[Rotation]) -> dict[int, tuple[Ahead, ...]]:
         """Rotation id → the people not in Slack whom PagerDuty has on call later (within the synced
@@ -150,7 +161,7 @@ class PeopleLinks:
             if not rotation.bound or not rotation.pd_schedule_id or not unmatched:
                 continue
             ahead: dict[str, Ahead] = {}
-            for shift in await store.shifts(self._db, rotation.pd_schedule_id, now):
+            for shift in await self._shifts(rotation.pd_schedule_ids):
                 person = unmatched.get(shift.pd_user_id)
                 if person and shift.start > now and shift.pd_user_id not in ahead:
                     ahead[shift.pd_user_id] = (person, shift.start)

@@ -167,10 +167,13 @@ class Mirror:
     unmatched: tuple[Unmatched, ...]
     next_up: tuple[str, ...] = ()  # who PagerDuty has on call at the next hand-over
     next_change_at: float | None = None  # when that is
+    on_call_from: tuple[
+        tuple[str, str], ...
+    ] = ()  # (Slack user on duty, the name of the schedule that has them)
 
 
 def mirror(
-    schedule: PdSchedule,
+    schedules: Sequence[PdSchedule],
     shifts: list[Shift],
     people: Mapping[str, PdUser],
     links: Mapping[str, str],
@@ -179,14 +182,19 @@ def mirror(
     gone: Mapping[str, str] | None = None,
 ) -> Mirror:
     """A bound rotation as PagerDuty has it at `now`: members, who is on call and until when, and
-    who comes next and when. `gone`: PagerDuty user → why their Slack account cannot be on duty
+    who comes next and when. Following several schedules, it is their union: the members of all,
+    on duty whoever is on call in any (follow-the-sun's shifts merge in time), until the first of
+    their shifts ends. `gone`: PagerDuty user → why their Slack account cannot be on duty
     (deactivated…): they are named with the reason, like people Slack does not know."""
     gone = gone or {}
-    current = [s for s in shifts if s.start <= now and (s.end is None or s.end > now)]
-    on_call_ids = list(
-        dict.fromkeys(s.pd_user_id for s in sorted(current, key=lambda s: (s.start, s.pd_user_id)))
+    current = sorted(
+        (s for s in shifts if s.start <= now and (s.end is None or s.end > now)),
+        key=lambda s: (s.start, s.pd_user_id),
     )
-    member_ids = list(dict.fromkeys([*schedule.member_ids, *(s.pd_user_id for s in shifts)]))
+    on_call_ids = list(dict.fromkeys(s.pd_user_id for s in current))
+    member_ids = list(
+        dict.fromkeys([*(m for s in schedules for m in s.member_ids), *(s.pd_user_id for s in shifts)])
+    )
 
     def slack_of(pd_id: str) -> str | None:
         if pd_id in gone:
@@ -205,6 +213,13 @@ def mirror(
             )
     ends = [s.end for s in current if s.end is not None]
     on_duty = tuple(dict.fromkeys(m for pd_id in on_call_ids if (m := slack_of(pd_id))))
+    order = {s.id: n for n, s in enumerate(schedules)}
+    names = {s.id: s.name for s in schedules}
+    held = sorted(
+        {(m, s.schedule_id) for s in current if (m := slack_of(s.pd_user_id))},
+        key=lambda pair: (on_duty.index(pair[0]), order.get(pair[1], len(order))),
+    )
+    from_ = [(m, names.get(schedule_id, schedule_id)) for m, schedule_id in held]
     next_up, next_change_at = next_change(shifts, now, on_duty, slack_of)
     return Mirror(
         members=tuple(dict.fromkeys(m for pd_id in member_ids if (m := slack_of(pd_id)))),
@@ -213,7 +228,15 @@ def mirror(
         unmatched=tuple(unmatched),
         next_up=next_up,
         next_change_at=next_change_at,
+        on_call_from=tuple(from_) if len(schedules) > 1 else (),
     )
+
+
+def all_routed(schedules: Sequence[PdSchedule]) -> bool | None:
+    """Whether every schedule is used by some escalation policy (None: not known for one yet)."""
+    if any(s.routed is None for s in schedules):
+        return None
+    return all(s.routed for s in schedules)
 
 
 def next_change(
@@ -251,4 +274,5 @@ def mirrored(rotation: Rotation, m: Mirror, status_now: str) -> bool:
         and rotation.pd_status == status_now
         and tuple(rotation.pd_next_up) == m.next_up
         and rotation.next_change_at == m.next_change_at
+        and rotation.pd_on_call_from == m.on_call_from
     )

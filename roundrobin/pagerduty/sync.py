@@ -73,7 +73,7 @@ class Directory(Protocol):
 class SyncReport:
     ok: bool = True
     error: str | None = None
-    kind: str = "tick"  # tick (the interval's cycle) | sync_now | soon (after a bind or a connect)
+    kind: str = "tick"  # tick (the interval's cycle) | sync_now | soon (after a bind or a connect) | reread
     requests: int = 0
     poll_requests: int = 0
     polled: int = 0  # schedules the poll asked about
@@ -96,6 +96,7 @@ class _Cycle:
     everything: bool = False  # Sync now: every week is due, every failed read is tried again
     count: bool = False  # count PagerDuty's schedules whatever the last census said
     follow_all: bool = False  # mirror into every bound rotation, not only those read
+    reread: tuple[str, ...] = ()  # schedules to read again now (an override Round Robin just wrote)
 
 
 class PagerDutySync:
@@ -159,6 +160,17 @@ class PagerDutySync:
         async with self._lock:
             self._pending = None  # from here on, a new request needs a new cycle
             self.last_report = await self._run(_Cycle("soon", self._interval, poll=False, follow_all=True))
+
+    def request_reread(self, schedule_ids: Iterable[str]) -> asyncio.Task[SyncReport]:
+        """Read these bound schedules' weeks again in the background, after any cycle running, and
+        mirror them: a change Round Robin itself made in PagerDuty (a cover) shows at once."""
+        return self._background.run(self._run_reread(tuple(schedule_ids)), "pagerduty-reread")
+
+    async def _run_reread(self, schedule_ids: tuple[str, ...]) -> SyncReport:
+        async with self._lock:
+            cycle = _Cycle("reread", self._interval, poll=False, reread=schedule_ids)
+            self.last_report = await self._run(cycle)
+            return self.last_report
 
     async def tick(self, next_poll_in: float) -> SyncReport:
         """The interval's cycle: the poll (of this tick's group), then the weeks whose turn has come,
@@ -259,6 +271,7 @@ class PagerDutySync:
         if cycle.poll and "poll" not in waiting:
             differ = await self._poll(reader, known, waiting, report, cycle)
             report.poll_requests = client.requests_made
+        differ += [s for s in cycle.reread if s in bound and s not in differ]
         chosen = self._choose(bound, known, waiting, differ, now, cycle, report, client.requests_made)
         wanted = [*differ, *(r.schedule_id for r in chosen)]
         detailed = {r.schedule_id for r in chosen if r.detail}
@@ -287,7 +300,7 @@ class PagerDutySync:
             for r in budget.due_reads(bound, known, now, cycle.everything)
             if SCHEDULE + r.schedule_id not in waiting and r.schedule_id not in differ
         ]
-        if cycle.kind == "soon":
+        if cycle.kind in ("soon", "reread"):
             due = [r for r in due if r.new]
         # a margin: the census and newcomers' emails are not known in advance
         allowance = self._credit.balance - spent - MARGIN * self._credit.per_tick(cycle.interval)
@@ -413,7 +426,7 @@ class PagerDutySync:
     ) -> tuple[list[DutyChange], int]:
         if not bound:
             return [], 0
-        ids = {r.pd_schedule_id for r in bound if r.pd_schedule_id}
+        ids = {s for r in bound for s in r.pd_schedule_ids}
         schedules = await store.schedules(self._db, ids)
         shifts = await store.shifts_of(self._db, ids, now)
         people = await store.users(
@@ -427,33 +440,36 @@ class PagerDutySync:
         changes: list[DutyChange] = []
         unmatched = 0
         for rotation in bound:
-            schedule_id = rotation.pd_schedule_id
-            if schedule_id is None:
+            followed = rotation.pd_schedule_ids
+            if not followed:
                 continue  # bound rotations follow a schedule: not reached
-            if schedule_id in not_found:
+            if any(s in not_found for s in followed):
                 if rotation.pd_status != plan.NOT_FOUND:
                     # Keep members and duty: only the status changes, so nobody flaps off duty.
                     await self._rotations.follow_pagerduty(
                         rotation.id,
-                        schedule_id,
+                        followed,
                         rotation.members,
                         rotation.on_duty,
                         rotation.on_duty_until,
                         rotation.pd_unmatched,
                         plan.NOT_FOUND,
+                        on_call_from=rotation.pd_on_call_from,
                     )
                 continue
-            schedule = schedules.get(schedule_id)
-            if schedule is None or schedule.planned_at is None:
-                continue  # never read yet: nothing to mirror
-            m = plan.mirror(schedule, shifts.get(schedule_id, []), people, links, slack_by_email, now, gone)
+            known = [schedules.get(s) for s in followed]
+            if any(s is None or s.planned_at is None for s in known):
+                continue  # one never read yet: a union without it would drop its people
+            read = [s for s in known if s is not None]
+            held = [shift for s in followed for shift in shifts.get(s, [])]
+            m = plan.mirror(read, held, people, links, slack_by_email, now, gone)
             unmatched += len(m.unmatched)
-            status = plan.status(schedule.routed, rotation.pd_status)
+            status = plan.status(plan.all_routed(read), rotation.pd_status)
             if plan.mirrored(rotation, m, status):
                 continue
             change = await self._rotations.follow_pagerduty(
                 rotation.id,
-                schedule_id,
+                followed,
                 m.members,
                 m.on_duty,
                 m.until,
@@ -461,6 +477,7 @@ class PagerDutySync:
                 status,
                 m.next_up,
                 m.next_change_at,
+                m.on_call_from,
             )
             if change:
                 changes.append(change)

@@ -129,6 +129,8 @@ class Announcement:
     # working hours, a holiday: rotations/timeline.py), and whose turn it is.
     why: str | None = None
     turn: tuple[str, ...] = ()
+    # Following several PagerDuty schedules: (person on duty, the schedule's name), for the labels.
+    from_schedules: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, change: DutyChange) -> Announcement:
@@ -147,6 +149,7 @@ class Announcement:
             words=Words.of(r),
             why=r.duty_why if not r.bound and r.duty_why != "turn" else None,
             turn=r.turn_people if not r.bound and r.duty_why != "turn" else (),
+            from_schedules=r.pd_on_call_from if r.bound else (),
         )
 
     @property
@@ -179,6 +182,8 @@ class Announcement:
             data["rotation"] = self.words.to_json()
         if self.why:
             data |= {"why": self.why, "turn": list(self.turn)}
+        if self.from_schedules:
+            data["from_schedules"] = [list(p) for p in self.from_schedules]
         return data
 
     @classmethod
@@ -198,6 +203,7 @@ class Announcement:
             between=tuple(data.get("between") or ()),
             words=Words.from_json(data.get("rotation")),
             why=data.get("why"),
+            from_schedules=_pairs(data.get("from_schedules")),
             turn=tuple(data.get("turn") or ()),
         )
 

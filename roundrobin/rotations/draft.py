@@ -15,6 +15,7 @@ CODE_PATTERN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 MAX_MEMBERS = 100
 MAX_CHANNELS = 10
+MAX_SCHEDULES = 10  # PagerDuty schedules one rotation follows
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,20 @@ class RotationDraft:
     new_usergroup_handle: str | None = None  # create a group with this handle
     schedule: Schedule = field(default_factory=Schedule)
     pd_schedule_id: str | None = None
+    pd_more_schedule_ids: tuple[str, ...] = ()  # followed too: on duty is whoever is on call in any
     members_may_rotate: bool = True  # members may rotate, hand over and set on duty, not only managers
     # The members follow this Slack user group (members then come from it, not from the form).
     members_group_id: str | None = None
     members_group_handle: str | None = None
     members_order: str = GROUP_ORDER  # the group's order, or alphabetical
     status: StatusDraft | None = None  # what a Slack status does at hand-over (None: as it is)
+
+    @property
+    def pd_schedule_ids(self) -> tuple[str, ...]:
+        """Every schedule chosen, the first first, each once."""
+        if not self.pd_schedule_id:
+            return ()
+        return tuple(dict.fromkeys((self.pd_schedule_id, *self.pd_more_schedule_ids)))
 
     def normalised(self) -> RotationDraft:
         """What a person meant: names on one line without invisible controls, codes upper-case."""
@@ -73,6 +82,8 @@ def check(draft: RotationDraft, pagerduty_connected: bool) -> dict[str, str]:
             )
         elif not draft.pd_schedule_id:
             errors["pd_schedule"] = "Choose the PagerDuty schedule this rotation follows."
+        elif len(draft.pd_schedule_ids) > MAX_SCHEDULES:
+            errors["pd_more_schedules"] = f"A rotation can follow up to {MAX_SCHEDULES} schedules."
     else:
         if draft.members_order not in (GROUP_ORDER, ALPHABETICAL):
             errors["members_order"] = "Choose the group's order or alphabetical."

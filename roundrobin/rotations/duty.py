@@ -4,7 +4,7 @@ hand-overs), by PagerDuty (the sync mirrors it) and by Slack (accounts that left
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -328,7 +328,7 @@ class DutyService(StatusHandOver, Changes):
     async def follow_pagerduty(
         self,
         rotation_id: int,
-        schedule_id: str,
+        schedules: str | Sequence[str],
         members: tuple[str, ...],
         on_duty: tuple[str, ...],
         until: float | None,
@@ -336,16 +336,20 @@ class DutyService(StatusHandOver, Changes):
         status: str,
         next_up: tuple[str, ...] = (),
         next_change_at: float | None = None,
+        on_call_from: tuple[tuple[str, str], ...] = (),
     ) -> DutyChange | None:
         """Mirror PagerDuty into the rotation as it is now; stores (and announces) only real changes.
 
         Only the mirrored fields are written: a rename or a new channel saved during the sync stays.
-        `next_up` is who PagerDuty has on call after `next_change_at`, the next hand-over.
+        `schedules`: the schedule the mirror was made from, or all of them for a rotation following
+        several. `next_up` is who PagerDuty has on call after `next_change_at`, the next hand-over;
+        `on_call_from` which schedule has each person on duty.
         """
         now = self._clock()
+        read_from = (schedules,) if isinstance(schedules, str) else tuple(schedules)
         async with self._db.transaction():
             rotation = await store.get(self._db, rotation_id)
-            if rotation is None or not rotation.bound or rotation.pd_schedule_id != schedule_id:
+            if rotation is None or not rotation.bound or rotation.pd_schedule_ids != read_from:
                 return None  # deleted, unbound or bound elsewhere while the sync was reading
             members = tuple(dict.fromkeys((*on_duty, *members)))
             updated = replace(
@@ -356,6 +360,7 @@ class DutyService(StatusHandOver, Changes):
                 pd_status=status,
                 pd_next_up=tuple(next_up),
                 next_change_at=next_change_at,
+                pd_on_call_from=on_call_from,
             )
             change = None
             if on_duty != rotation.on_duty:
@@ -379,6 +384,8 @@ class DutyService(StatusHandOver, Changes):
                     rotation,
                     source="manual",
                     pd_schedule_id=None,
+                    pd_more_schedule_ids=(),
+                    pd_on_call_from=(),
                     pd_status=None,
                     pd_unmatched=(),
                     schedule=Schedule(),

@@ -215,7 +215,7 @@ class RotationEditor(Changes):
             effects=True,
             hand_overs=rotation.schedule != before.schedule or rotation.bound != before.bound,
             sync=rotation.bound
-            and (rotation.source, rotation.pd_schedule_id) != (before.source, before.pd_schedule_id),
+            and (rotation.source, rotation.pd_schedule_ids) != (before.source, before.pd_schedule_ids),
         )
         return rotation
 
@@ -359,18 +359,20 @@ class RotationEditor(Changes):
         )
         if draft.source == "pagerduty":
             # Members and duty now come from PagerDuty; they stay as they are until the next sync.
+            same = draft.pd_schedule_ids == rotation.pd_schedule_ids
             bound = replace(
                 updated,
                 source="pagerduty",
                 pd_schedule_id=draft.pd_schedule_id,
-                pd_status=None if draft.pd_schedule_id != rotation.pd_schedule_id else rotation.pd_status,
+                pd_more_schedule_ids=draft.pd_schedule_ids[1:],
+                pd_status=rotation.pd_status if same else None,
                 schedule=Schedule(),
                 member_source=None,
                 next_hand_over_at=None,
             )
-            if draft.pd_schedule_id == rotation.pd_schedule_id:
+            if same:
                 return bound
-            return replace(bound, pd_next_up=(), next_change_at=None)
+            return replace(bound, pd_next_up=(), next_change_at=None, pd_on_call_from=())
         # None: the form could not show them all (over Slack's 100), so they stay as they are.
         members = rotation.members if draft.members is None else tuple(dict.fromkeys(draft.members))
         on_duty = tuple(u for u in rotation.on_duty if u in members)
@@ -385,6 +387,8 @@ class RotationEditor(Changes):
             updated,
             source="manual",
             pd_schedule_id=None,
+            pd_more_schedule_ids=(),
+            pd_on_call_from=(),
             pd_status=None,
             pd_unmatched=(),
             pd_next_up=(),

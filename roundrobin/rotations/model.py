@@ -214,6 +214,12 @@ class Rotation:
     handoff_notes: bool | None = (
         None  # ask whoever goes off duty for a note (None: as rotations/handoff.py says)
     )
+    # PagerDuty-bound: the schedules it follows besides the first (pd_schedule_id): on duty is whoever
+    # is on call in any of them (primary + secondary; follow-the-sun's shifts merged in time)…
+    pd_more_schedule_ids: tuple[str, ...] = ()
+    # …and which schedule put each person on duty: (Slack user, schedule name) pairs, for the labels
+    # on the card, in Details and in announcements (a name changed in PagerDuty follows at the next look).
+    pd_on_call_from: tuple[tuple[str, str], ...] = ()
     # The rotation's people whom Slack keeps out of user groups, and why (DEACTIVATED, GUEST, …):
     # facts from the cached Slack directory, read with the rotation and never stored with it.
     unavailable: dict[str, str] = field(default_factory=dict, compare=False)
@@ -223,6 +229,17 @@ class Rotation:
     @property
     def bound(self) -> bool:
         return self.source == "pagerduty"
+
+    @property
+    def pd_schedule_ids(self) -> tuple[str, ...]:
+        """Every PagerDuty schedule the rotation follows, the first first (none once unbound)."""
+        if not self.pd_schedule_id:
+            return ()
+        return tuple(dict.fromkeys((self.pd_schedule_id, *self.pd_more_schedule_ids)))
+
+    def on_call_from(self, person: str) -> tuple[str, ...]:
+        """The names of the schedules that have this person on duty now (following several)."""
+        return tuple(s for p, s in self.pd_on_call_from if p == person)
 
     def can_serve(self, user_id: str) -> bool:
         """Whether the turn order may put this person on duty: not a deactivated account, a bot or an

@@ -91,10 +91,12 @@ async def problems(
                 f"{len(bad)} of the people chosen {'is' if len(bad) == 1 else 'are'} not an active member "
                 "of this workspace (a deactivated account, a bot or an app): choose people."
             )
-    schedule_id = draft.pd_schedule_id if draft.source == "pagerduty" else None
-    changed_schedule = schedule_id != (existing.pd_schedule_id if existing else None)
-    if schedule_id and changed_schedule and not await pd_store.schedules(db, [schedule_id]):
-        errors["pd_schedule"] = "Choose a schedule from the list: that one is not in PagerDuty."
+    chosen = draft.pd_schedule_ids if draft.source == "pagerduty" else ()
+    added = [s for s in chosen if s not in (existing.pd_schedule_ids if existing else ())]
+    known = await pd_store.schedules(db, added[:20]) if added else {}
+    if unknown := [s for s in added if s not in known]:
+        where = "pd_schedule" if unknown[0] == draft.pd_schedule_id else "pd_more_schedules"
+        errors[where] = "Choose a schedule from the list: that one is not in PagerDuty."
     new_channels = [c for c in draft.channels if not existing or c not in existing.channels]
     if problem := await channel_problem(new_channels, actor, manager, workspace):
         errors["channels"] = problem

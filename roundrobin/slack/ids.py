@@ -78,6 +78,8 @@ class Rotations(StrEnum):
     # members that follow a user group, and their first turn order
     MEMBERS_GROUP = "rot_members_group"
     MEMBERS_ORDER = "rot_members_order"
+    # a bound rotation following several PagerDuty schedules: those besides the first
+    PD_MORE_SCHEDULES = "rot_pd_more_schedules"
 
 
 class MenuChoice(StrEnum):
@@ -146,6 +148,8 @@ class Shifts(StrEnum):
     AWAY_FROM = "away_from"
     AWAY_UNTIL = "away_until"
     AWAY_NOTE = "away_note"
+    # Cover me… on a PagerDuty-bound rotation: an override written to PagerDuty
+    PD_COVER_VIEW = "shift.pd_cover"
 
 
 class Hours(StrEnum):

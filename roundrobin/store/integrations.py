@@ -30,6 +30,9 @@ class Connection:
     last_sync_ok_at: float | None = None
     last_error: str | None = None
     last_error_at: float | None = None
+    # Whether the credential may write to PagerDuty (covers become overrides): "yes" | "no"; None:
+    # not known yet (an API key says so only by refusing a write, or accepting one).
+    write_access: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ async def update_tokens(
            WHERE id = 1""",
         (access_token_enc, refresh_token_enc, expires_at, scopes),
     )
+
+
+async def set_write_access(db: Database, access: str) -> None:
+    """What a write to PagerDuty taught about the credential ("yes" | "no")."""
+    await db.execute("UPDATE pagerduty_connection SET write_access = ? WHERE id = 1", (access,))
 
 
 async def mark_needs_reauth(db: Database, error: str, at: float) -> None:

@@ -19,7 +19,12 @@ _COLUMNS = (
     "created_at, updated_at, config_rev, duty_rev, duty_actor, duty_changed_at, pd_next_up, next_change_at, "
     "topic_channels, dm_on_duty, dm_off_duty, remind_before, templates, request_expiry_minutes, members_may_rotate, "
     "template_authors, usergroup_create, duty_size, hand_over_all, turn_people, turn_since, working_hours, holidays, duty_why, "
-    "status_signal, handoff_notes"
+    "status_signal, handoff_notes, pd_on_call_from"
+)
+# A bound rotation's schedules, by position (the first is also rotations.pd_schedule_id).
+_BOUND = (
+    "SELECT rotation_id FROM rotation_schedules JOIN rotations ON rotations.id = rotation_id "
+    "WHERE source = 'pagerduty'"
 )
 
 
@@ -39,6 +44,7 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
     # Who of them Slack keeps out of user groups (deactivated, guests…), from the cached directory.
     unavailable = await directory.unavailable(db, {u for people in members.values() for u, _ in people})
     sources = await member_groups.of(db, ids)
+    more = await _more_schedules(db, [r["id"] for r in rows if r["pd_schedule_id"]])
     signals = {r["id"]: StatusSignal.from_json(json.loads(r["status_signal"] or "null")) for r in rows}
     # …and the statuses they wear, only for rotations that watch them (most never cost the query).
     watched = {u for i, people in members.items() if signals[i].mode != IGNORE for u, _ in people}
@@ -58,6 +64,8 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
         data["holidays"] = Holidays.from_json(json.loads(data["holidays"] or "null"))
         data["status_signal"] = signals[r["id"]]
         data["handoff_notes"] = None if data["handoff_notes"] is None else bool(data["handoff_notes"])
+        data["pd_more_schedule_ids"] = more.get(r["id"], ())
+        data["pd_on_call_from"] = tuple((p, sid) for p, sid in json.loads(data["pd_on_call_from"]))
         for flag in ("dm_on_duty", "dm_off_duty", "members_may_rotate", "usergroup_create", "hand_over_all"):
             data[flag] = bool(data[flag])
         data["members"] = tuple(u for u, _ in members[r["id"]])
@@ -67,6 +75,21 @@ async def _hydrate(db: Database, rows: list[Row]) -> list[Rotation]:
         data["statuses"] = {u: SlackStatus(*statuses[u]) for u in data["members"] if u in statuses}
         result.append(Rotation(**data))
     return result
+
+
+async def _more_schedules(db: Database, ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The schedules bound rotations follow besides their first, in order."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        for row in await db.fetchall(
+            "SELECT rotation_id, schedule_id FROM rotation_schedules "
+            f"WHERE position > 0 AND rotation_id IN ({', '.join('?' for _ in chunk)}) "
+            "ORDER BY rotation_id, position",
+            chunk,
+        ):
+            found.setdefault(row[0], []).append(row[1])
+    return {i: tuple(more) for i, more in found.items()}
 
 
 async def _select(
@@ -188,22 +211,24 @@ async def everything(db: Database) -> list[Rotation]:
 async def bound_schedule_ids(db: Database) -> set[str]:
     """The PagerDuty schedules bound rotations follow (without loading the rotations)."""
     rows = await db.fetchall(
-        "SELECT DISTINCT pd_schedule_id FROM rotations WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL"
+        "SELECT DISTINCT schedule_id FROM rotation_schedules JOIN rotations ON rotations.id = rotation_id "
+        "WHERE source = 'pagerduty'"
     )
     return {r[0] for r in rows}
 
 
 async def bound_to(db: Database, schedule_ids: Iterable[str]) -> list[Rotation]:
-    """The bound rotations that follow these schedules."""
-    ids, found = list(schedule_ids), []
+    """The bound rotations that follow these schedules (any of theirs), each once."""
+    ids, found = list(schedule_ids), {}
     for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
         chunk = ids[start : start + 500]
-        found += await _select(
+        for rotation in await _select(
             db,
-            f"WHERE source = 'pagerduty' AND pd_schedule_id IN ({', '.join('?' for _ in chunk)})",
+            f"WHERE id IN ({_BOUND} AND schedule_id IN ({', '.join('?' for _ in chunk)}))",
             tuple(chunk),
-        )
-    return sorted(found, key=lambda r: r.id)
+        ):
+            found[rotation.id] = rotation
+    return sorted(found.values(), key=lambda r: r.id)
 
 
 async def bound_changing_by(db: Database, at: float) -> list[Rotation]:
@@ -218,12 +243,13 @@ async def bound_labels(
 ) -> list[tuple[str, str]]:
     """(schedule id, "Name (CODE)") of bound rotations (following these schedules), by name: for
     words about them, without loading thousands of rotations."""
-    where, params = "WHERE source = 'pagerduty' AND pd_schedule_id IS NOT NULL", []
+    where, params = "WHERE source = 'pagerduty'", []
     if schedule_ids is not None:
         params = list(schedule_ids)[:500]
-        where += f" AND pd_schedule_id IN ({', '.join('?' for _ in params)})"
+        where += f" AND schedule_id IN ({', '.join('?' for _ in params)})"
     rows = await db.fetchall(
-        f"SELECT pd_schedule_id, name, code FROM rotations {where} ORDER BY name COLLATE NOCASE, id LIMIT ?",
+        "SELECT schedule_id, name, code FROM rotation_schedules JOIN rotations ON rotations.id = rotation_id "
+        f"{where} ORDER BY name COLLATE NOCASE, id, position LIMIT ?",
         (*params, limit),
     )
     return [(r[0], f"{r[1]} ({r[2]})") for r in rows]
@@ -263,6 +289,11 @@ async def save(db: Database, rotation: Rotation) -> None:
             "INSERT INTO rotation_members (rotation_id, position, slack_user_id, on_duty) VALUES (?, ?, ?, ?)",
             [(rotation.id, i, u, int(u in rotation.on_duty)) for i, u in enumerate(rotation.members)],
         )
+        await db.execute("DELETE FROM rotation_schedules WHERE rotation_id = ?", (rotation.id,))
+        await db.executemany(
+            "INSERT INTO rotation_schedules (rotation_id, position, schedule_id) VALUES (?, ?, ?)",
+            [(rotation.id, i, s) for i, s in enumerate(rotation.pd_schedule_ids)],
+        )
         await member_groups.write(db, rotation)
 
 
@@ -280,7 +311,8 @@ async def _update(db: Database, rotation: Rotation) -> None:
                    next_change_at = ?, topic_channels = ?, dm_on_duty = ?, dm_off_duty = ?, remind_before = ?,
                    templates = ?, request_expiry_minutes = ?, members_may_rotate = ?, template_authors = ?,
                    usergroup_create = ?, duty_size = ?, hand_over_all = ?, turn_people = ?, turn_since = ?,
-                   working_hours = ?, holidays = ?, duty_why = ?, status_signal = ?, handoff_notes = ?
+                   working_hours = ?, holidays = ?, duty_why = ?, status_signal = ?, handoff_notes = ?,
+                   pd_on_call_from = ?
                WHERE id = ?""",
             (
                 rotation.name,
@@ -322,6 +354,7 @@ async def _update(db: Database, rotation: Rotation) -> None:
                 rotation.duty_why,
                 json.dumps(rotation.status_signal.to_json(), sort_keys=True),
                 None if rotation.handoff_notes is None else int(rotation.handoff_notes),
+                json.dumps([list(pair) for pair in rotation.pd_on_call_from]),
                 rotation.id,
             ),
         )

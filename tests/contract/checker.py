@@ -122,15 +122,18 @@ class ContractChecker:
         if is_identity(request.path):
             return await handler(request)
         exchange = Exchange(_operation(request), request.query, request.headers, self.spec)
-        self._keep(self.request_violations(request, exchange), exchange)
+        body = await request.read() if request.body_exists else None  # aiohttp keeps it for the route
+        self._keep(self.request_violations(request, exchange, body), exchange)
         response = await handler(request)
         if isinstance(response, web.Response) and not request.get(FAULT_ANSWER):
             answered = replace(exchange, status=response.status, body=_json(response))
             self._keep(self.response_violations(request, response, answered), answered)
         return response
 
-    def request_violations(self, request: web.Request, exchange: Exchange) -> Iterator[ContractViolation]:
-        spec_request = _SpecRequest(request)
+    def request_violations(
+        self, request: web.Request, exchange: Exchange, body: bytes | None = None
+    ) -> Iterator[ContractViolation]:
+        spec_request = _SpecRequest(request, body)
         for error in self.spec.api.iter_request_errors(spec_request):
             yield from _flatten(error, exchange.operation, "request", None)
         operation = self.spec.operation(request.method, route_template(request))
@@ -276,14 +279,14 @@ def _json(response: web.Response) -> Any:
 class _SpecRequest:
     """An aiohttp request as openapi-core reads it, addressed to the document's own server."""
 
-    def __init__(self, request: web.Request) -> None:
+    def __init__(self, request: web.Request, body: bytes | None = None) -> None:
         self.parameters = RequestParameters(
             query=request.query, header=request.headers, cookie=request.cookies
         )
         self.host_url = SPEC_SERVER
         self.path = request.path
         self.method = request.method.lower()
-        self.body: bytes | None = None  # the REST calls checked here are GETs
+        self.body: bytes | None = body  # a write's JSON body (overrides), checked against its schema
         self.content_type = request.content_type if request.body_exists else ""
 
 

@@ -28,14 +28,18 @@ PATHS = (
     "/v3/schedules/{id}",
     "/oncalls",
 )
+# The writes the fake serves: a cover on a bound rotation becomes a schedule override.
+WRITES = (("/schedules/{id}/overrides", "post"),)
 
 
 def subset(document: dict) -> dict:
-    """`document` with only the GET operations of PATHS and the components they reach."""
+    """`document` with only the GET operations of PATHS, the WRITES, and the components they reach."""
     paths = {
         path: {"get": document["paths"][path]["get"], **_path_level(document["paths"][path])}
         for path in PATHS
     }
+    for path, method in WRITES:
+        paths.setdefault(path, _path_level(document["paths"][path]))[method] = document["paths"][path][method]
     kept: dict[str, dict[str, Any]] = {}
     pending = list(_refs(paths)) + list(_refs(document.get("security", [])))
     for scheme in document.get("components", {}).get("securitySchemes", {}):

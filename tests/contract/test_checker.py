@@ -94,6 +94,40 @@ async def test_requests_pagerduty_would_not_take_as_meant_are_caught(http, pd, p
     assert found(pd) == expected
 
 
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({**SHIFT, "user": {"id": "PALICE1", "type": "user_reference"}}, []),  # the reference gap
+        (
+            {"start": SHIFT["start"], "user": {"id": "PALICE1", "type": "user_reference"}},
+            [("request", "body/overrides/0", "required")],
+        ),
+        (
+            {**SHIFT, "user": {"id": "PALICE1", "type": "user"}},
+            [("request", "body/overrides/0/user/type", "enum")],
+        ),
+        (
+            {**SHIFT, "user": USER_REF},
+            [
+                ("request", "body/overrides/0/user/summary", "readOnly"),
+                ("request", "body/overrides/0/user/self", "readOnly"),
+                ("request", "body/overrides/0/user/html_url", "readOnly"),
+            ],
+        ),
+    ],
+)
+async def test_an_override_body_is_checked_and_only_a_references_id_and_type_are_forgiven(
+    http, pd, override, expected
+):
+    pd.add_schedule("PSCHED1", "Primary", user_ids=["PALICE1"])
+    headers = {**HEADERS, "Content-Type": "application/json"}
+    body = {"overrides": [override]}
+    async with http.post(pd.url + "/schedules/PSCHED1/overrides", json=body, headers=headers) as response:
+        assert response.status == 403  # a read-only key; the request is checked all the same
+
+    assert sorted(found(pd)) == sorted(expected)
+
+
 async def test_a_path_pagerduty_does_not_have_is_caught(http, pd):
     assert await get(http, pd, "/schedule") == 404
 

@@ -370,6 +370,10 @@ async def test_hourly_shifts_over_150_schedules_sync_without_hitting_the_cap(app
             "VALUES (?, ?, ?, 0, 0, 'pagerduty', ?)",
             [(f"Hourly {n}", f"H{n:03d}", ADMIN, s) for n, s in enumerate(account.schedule_ids)],
         )
+        db.execute(  # the schedules each follows (its first is also rotations.pd_schedule_id)
+            "INSERT INTO rotation_schedules (rotation_id, position, schedule_id) SELECT id, 0, pd_schedule_id "
+            "FROM rotations WHERE code LIKE 'H%'"
+        )
     pd.reset_requests()
 
     await sync_now(slack, admin, timeout=120)

@@ -216,7 +216,7 @@ def test_the_mirror_names_someone_whose_slack_account_cannot_be_on_duty():
     people = {"PA": PdUser("PA", "Ann", "ann@corp.example"), "PB": PdUser("PB", "Alan", "alan@corp.example")}
     slack = {"ann@corp.example": "U0ANN"}
     shifts = [Shift("PS1", "PA", 0, 100), Shift("PS1", "PB", 0, 100)]
-    m = mirror(schedule, shifts, people, {"PB": "U0ALAN"}, slack, 50, gone={"PB": DEACTIVATED})
+    m = mirror([schedule], shifts, people, {"PB": "U0ALAN"}, slack, 50, gone={"PB": DEACTIVATED})
     assert m.on_duty == ("U0ANN",) and m.members == ("U0ANN",)
     assert m.unmatched == (Unmatched("PB", "Alan", "alan@corp.example", on_call=True, why=DEACTIVATED),)
 

@@ -110,3 +110,27 @@ def test_the_rotation_keeps_people_not_in_slack_as_it_always_did():
     ]
     assert tuple(Unmatched.from_json(p) for p in stored) == ROTATION.pd_unmatched
     assert ROTATION.unmatched_on_call == (ROTATION.pd_unmatched[0],)
+
+
+def test_following_several_schedules_the_message_labels_each_person_with_their_schedule():
+    from roundrobin.slack.views.messages import duty_message
+
+    both = replace(
+        ROTATION,
+        members=("U0ANN", "U0BEN"),
+        on_duty=("U0ANN", "U0BEN"),
+        templates={},
+        pd_more_schedule_ids=("PS2",),
+        pd_schedule_id="PS1",
+        pd_on_call_from=(("U0ANN", "Ops Primary"), ("U0BEN", "Ops <Secondary>")),
+    )
+    body = Announcement.of(DutyChange(both, ("U3",), "pagerduty", None, ("U3",), 1000.0))
+    assert Announcement.from_json(body.to_json()) == body, "the labels are stored with the message"
+    message = duty_message(both, body)
+    assert (
+        "<@U0ANN> (Ops Primary), <@U0BEN> (Ops &lt;Secondary&gt;) are on duty now"
+        in message["blocks"][0]["text"]["text"]
+    )
+    assert "<@U0ANN> (Ops Primary)" in message["text"]
+    one = Announcement.of(DutyChange(replace(ROTATION, templates={}), (), "pagerduty", None, (), 1000.0))
+    assert "from_schedules" not in one.to_json(), "one schedule: no labels, bodies as before"

@@ -31,6 +31,9 @@ async def services(db, clock):
 
 
 async def test_recorded_duty_covers_and_answers_make_the_report_and_the_cover_order(services, db, clock):
+    # 20:40 in London, whatever the time of day the test runs: the third Rotate comes after the
+    # rotation's own 09:00 hand-over fell due (the turn order goes on from there).
+    clock.now = 1_796_676_000.0  # Mon 7 Dec 2026 20:40 UTC
     r = await daily(services)  # U1, U2, U3; U1 on duty from now
     for hours, who in ((2, "U2"), (10, "U3"), (1, "U2")):
         clock.now += hours * HOUR

@@ -65,6 +65,7 @@ async def test_every_earlier_version_migrates_to_the_latest(tmp_path, version):
             rotation = await store.get(db, 7)
             assert rotation.members == ("U3", "U4") and rotation.on_duty == ("U4",)
             assert rotation.bound and rotation.pd_schedule_id == "PS1"
+            assert rotation.pd_schedule_ids == ("PS1",), "the one schedule it followed is its first"
             assert not rotation.schedule.timed and rotation.channels == () and rotation.pd_unmatched == ()
         if version >= 2:
             assert (await store.get(db, 7)).usergroup_id == "S0OPS", "the older rotation keeps the group"
@@ -99,4 +100,6 @@ def test_every_migration_has_fixtures_or_is_new_tables_only():
     # 16 adds columns whose NULL is right for every row (time zone not known yet; hand-off notes as
     # the rotation's kind has them), an index, and tables of its own.
     # 17 adds tables of its own (webhooks: no rotation had one before).
-    assert len(MIGRATIONS) == 17, "new migration: extend FIXTURES and this test"
+    # 18 copies each bound rotation's schedule into rotation_schedules (checked above), and adds
+    # columns whose defaults are right for every row (nobody labelled yet; write access not known).
+    assert len(MIGRATIONS) == 18, "new migration: extend FIXTURES and this test"

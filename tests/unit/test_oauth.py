@@ -30,7 +30,7 @@ def test_authorize_url_carries_pkce_s256_state_and_scopes():
     assert q["code_challenge_method"] == "S256"
     digest = hashlib.sha256(login.code_verifier.encode()).digest()
     assert q["code_challenge"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    assert set(q["scope"].split()) == set(oauth.REQUESTED_SCOPES)
+    assert set(q["scope"].split()) == {*oauth.REQUESTED_SCOPES, oauth.WRITE_SCOPE}
     assert 43 <= len(login.code_verifier) <= 128
 
 

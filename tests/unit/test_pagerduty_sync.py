@@ -164,6 +164,40 @@ async def test_a_poll_asks_only_about_now_and_a_planned_hand_over_asks_nothing(d
     assert report.ok and report.reread == 0 and not report.changes, "the next poll confirms it"
 
 
+async def test_a_rotation_following_two_schedules_costs_no_request_per_schedule(db, pd, sync, clock):
+    """OPS follows Ops and a secondary; SEC follows the secondary alone (one schedule, two rotations).
+    A poll asks about both schedules in one request; a hand-over in either moves OPS, asking nothing."""
+    now = clock.now
+    pd.add_schedule("PSSEC", "Secondary", user_ids=["PCAT", "PDAN"], escalation_policy_ids=["PEOPS"])
+    pd.set_shifts("PSOPS", [("PANN", now - HOUR, now + 8 * HOUR), ("PBEN", now + 8 * HOUR, now + 32 * HOUR)])
+    pd.set_shifts("PSSEC", [("PCAT", now - HOUR, now + 90), ("PDAN", now + 90, now + 24 * HOUR)])
+    ops = await rotation_store.insert(
+        db,
+        Rotation(
+            id=0, name="OPS", code="OPS", created_by="U9", source="pagerduty", pd_schedule_id="PSOPS",
+            pd_more_schedule_ids=("PSSEC",),
+        ),
+    )  # fmt: skip
+    sec = await bind(db, "SEC", "PSSEC")
+    await sync.run()
+    both = await rotation_store.get(db, ops)
+    assert both.on_duty == ("UANN", "UCAT") and both.on_duty_until == now + 90
+    assert both.pd_on_call_from == (("UANN", "Ops"), ("UCAT", "Secondary"))
+    assert set(both.members) == {"UANN", "UBEN", "UCAT", "UDAN"}
+    assert await shown(db, sec) == (("UCAT",), ("UDAN",), now + 90, "ok")
+
+    clock.advance(INTERVAL)
+    pd.reset_requests()
+    report = await sync.tick(INTERVAL)
+    assert report.polled == 2 and pd.request_counts() == {"GET /oncalls": 1}, "both schedules, one request"
+
+    clock.advance(30)  # the secondary's hand-over
+    pd.reset_requests()
+    moved = {c.rotation.code: c.rotation.on_duty for c in await sync.hand_over_due()}
+    assert moved == {"OPS": ("UANN", "UDAN"), "SEC": ("UDAN",)} and pd.requests == []
+    assert (await rotation_store.get(db, ops)).pd_on_call_from == (("UANN", "Ops"), ("UDAN", "Secondary"))
+
+
 async def test_an_override_made_in_pagerduty_is_seen_by_the_next_poll(db, pd, sync, clock):
     now = clock.now
     pd.set_shifts("PSOPS", [("PANN", now - HOUR, now + 8 * HOUR), ("PBEN", now + 8 * HOUR, now + 32 * HOUR)])

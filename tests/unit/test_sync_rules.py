@@ -7,6 +7,7 @@ import pytest
 
 from roundrobin.pagerduty.plan import (
     agrees,
+    all_routed,
     batches,
     mirrored,
     next_change,
@@ -58,22 +59,80 @@ SLACK = {"ann@corp.example": "UANN", "ben@corp.example": "UBEN"}
 
 def test_email_match_is_case_insensitive_and_the_unmatched_are_listed():
     shifts = [Shift("PS1", "PJ", NOW - 10, NOW + 50), Shift("PS1", "PB", NOW + 50, NOW + 100)]
-    m = _mirror(SCHEDULE, shifts, PEOPLE, {}, SLACK, NOW)
+    m = _mirror([SCHEDULE], shifts, PEOPLE, {}, SLACK, NOW)
     assert m.members == ("UANN", "UBEN") and m.on_duty == () and m.until == NOW + 50
     assert m.unmatched == (Unmatched("PJ", "Jane", "jane@corp.example", on_call=True),)
 
 
 def test_a_manual_link_wins_over_the_email_match():
     shifts = [Shift("PS1", "PA", NOW - 10, NOW + 50)]
-    m = _mirror(SCHEDULE, shifts, PEOPLE, {"PA": "UOTHER", "PJ": "UJANE"}, SLACK, NOW)
+    m = _mirror([SCHEDULE], shifts, PEOPLE, {"PA": "UOTHER", "PJ": "UJANE"}, SLACK, NOW)
     assert m.on_duty == ("UOTHER",) and m.unmatched == ()
     assert m.members == ("UOTHER", "UBEN", "UJANE")
 
 
 def test_several_people_on_call_at_once():
     shifts = [Shift("PS1", "PB", NOW - 5, NOW + 60), Shift("PS1", "PA", NOW - 10, NOW + 30)]
-    m = _mirror(SCHEDULE, shifts, PEOPLE, {}, SLACK, NOW)
+    m = _mirror([SCHEDULE], shifts, PEOPLE, {}, SLACK, NOW)
     assert m.on_duty == ("UANN", "UBEN") and m.until == NOW + 30
+
+
+SECONDARY = PdSchedule("PS2", "Ops Secondary", member_ids=("PB", "PC"))
+PEOPLE_TOO = {**PEOPLE, "PC": PdUser("PC", "Cy", "cy@corp.example")}
+SLACK_TOO = {**SLACK, "cy@corp.example": "UCY"}
+
+
+def test_two_schedules_put_the_union_on_duty_each_labelled_with_their_schedule():
+    shifts = [
+        Shift("PS1", "PA", NOW - 10, NOW + 50),  # primary
+        Shift("PS2", "PB", NOW - 20, NOW + 80),  # secondary
+        Shift("PS2", "PC", NOW + 80, NOW + 200),
+    ]
+    m = _mirror([SCHEDULE, SECONDARY], shifts, PEOPLE_TOO, {}, SLACK_TOO, NOW)
+    assert m.on_duty == ("UBEN", "UANN"), "whoever is on call in either, by when their shift began"
+    assert m.on_call_from == (("UBEN", "Ops Secondary"), ("UANN", "Ops"))
+    assert m.members == ("UANN", "UBEN", "UCY"), "the members of both, each once"
+    assert m.until == NOW + 50, "until the first of their shifts ends"
+    assert (m.next_up, m.next_change_at) == (("UBEN",), NOW + 50)
+
+
+def test_one_person_on_call_in_both_is_on_duty_once_with_both_labels():
+    shifts = [Shift("PS1", "PB", NOW - 10, NOW + 50), Shift("PS2", "PB", NOW - 10, NOW + 80)]
+    m = _mirror([SCHEDULE, SECONDARY], shifts, PEOPLE_TOO, {}, SLACK_TOO, NOW)
+    assert m.on_duty == ("UBEN",)
+    assert m.on_call_from == (("UBEN", "Ops"), ("UBEN", "Ops Secondary"))
+
+
+def test_follow_the_sun_schedules_merge_in_time():
+    """Three regions' schedules, eight hours each: on duty is whoever's region is awake."""
+    apac = PdSchedule("PAP", "APAC", member_ids=("PA",))
+    emea = PdSchedule("PEU", "EMEA", member_ids=("PB",))
+    amer = PdSchedule("PAM", "AMER", member_ids=("PC",))
+    h = 3600.0
+    shifts = [
+        Shift("PAP", "PA", NOW - 2 * h, NOW + 6 * h),
+        Shift("PEU", "PB", NOW + 6 * h, NOW + 14 * h),
+        Shift("PAM", "PC", NOW + 14 * h, NOW + 22 * h),
+    ]
+    at = [_mirror([apac, emea, amer], shifts, PEOPLE_TOO, {}, SLACK_TOO, NOW + t * h) for t in (0, 7, 15)]
+    assert [m.on_duty for m in at] == [("UANN",), ("UBEN",), ("UCY",)]
+    assert [m.on_call_from for m in at] == [(("UANN", "APAC"),), (("UBEN", "EMEA"),), (("UCY", "AMER"),)]
+    assert [(m.next_up, m.next_change_at) for m in at[:2]] == [
+        (("UBEN",), NOW + 6 * h),
+        (("UCY",), NOW + 14 * h),
+    ]
+
+
+def test_one_schedule_has_no_labels():
+    m = _mirror([SCHEDULE], [Shift("PS1", "PA", NOW - 10, NOW + 50)], PEOPLE, {}, SLACK, NOW)
+    assert m.on_call_from == ()
+
+
+def test_several_schedules_are_routed_only_when_every_one_is():
+    routed_, unrouted, unknown = (replace(SCHEDULE, routed=r) for r in (True, False, None))
+    assert all_routed([routed_, routed_]) is True
+    assert all_routed([routed_, unrouted]) is False
+    assert all_routed([routed_, unknown]) is None
 
 
 # -- answers into shifts -------------------------------------------------------------------------
@@ -221,7 +280,7 @@ def test_next_change_skips_moments_that_change_nobody_in_slack_and_names_a_gap()
 
 def test_the_mirror_names_who_is_next_and_when():
     shifts = [Shift("PS1", "PA", NOW - 10, NOW + 50), Shift("PS1", "PB", NOW + 50, NOW + 100)]
-    m = _mirror(SCHEDULE, shifts, PEOPLE, {}, SLACK, NOW)
+    m = _mirror([SCHEDULE], shifts, PEOPLE, {}, SLACK, NOW)
     assert (m.on_duty, m.next_up, m.next_change_at) == (("UANN",), ("UBEN",), NOW + 50)
 
 
@@ -243,7 +302,7 @@ def test_the_status_says_whether_the_rotation_follows_the_final_schedule(routed_
 
 def test_a_rotation_already_showing_the_mirror_needs_no_write():
     shifts = [Shift("PS1", "PA", NOW - 10, NOW + 50), Shift("PS1", "PB", NOW + 50, NOW + 100)]
-    m = _mirror(SCHEDULE, shifts, PEOPLE, {}, SLACK, NOW)
+    m = _mirror([SCHEDULE], shifts, PEOPLE, {}, SLACK, NOW)
     rotation = Rotation(
         id=1,
         name="Ops",

@@ -73,6 +73,7 @@ class Caller:
     user_id: str | None  # None: account-level key or app token, so /users/me cannot answer
     scopes: frozenset[str] | None  # None: API keys are not limited by scopes
     rate_bucket: tuple[str, ...]  # whose 960-per-minute allowance the request spends
+    read_only: bool = False  # a read-only API key: every write is refused (403)
 
 
 @dataclass
@@ -173,7 +174,7 @@ class AuthServer:
             raise Unauthorized("api_key")
         # A user key spends its user's allowance, shared by all of that user's keys.
         bucket = ("user", key.user_id) if key.user_id else ("api_key", key.key)
-        return Caller("api_key", key.user_id, None, bucket)
+        return Caller("api_key", key.user_id, None, bucket, read_only=key.read_only)
 
     def _token_caller(self, credential: str) -> Caller:
         token = self._by_access.get(credential)

@@ -250,7 +250,7 @@ async def guard_rest(request: web.Request, handler: Handler) -> web.StreamRespon
     if allowance is not None and not allowance.allowed:
         return web.json_response(RATE_LIMITED_BODY, status=429, headers=allowance.headers())
     request[CALLER] = caller
-    missing = _missing_scope(request, caller)
+    missing = _read_only(request, caller) or _missing_scope(request, caller)
     response = missing.response() if missing else await handler(request)
     if allowance is not None:
         response.headers.update(allowance.headers())
@@ -282,6 +282,13 @@ def _unauthorized(exc: Unauthorized) -> web.Response:
     if exc.revoked:
         return web.Response(text=REVOKED_HTML, status=401, content_type="text/html")
     return web.json_response(UNAUTHORIZED_BODY, status=401)
+
+
+def _read_only(request: web.Request, caller: Caller) -> ApiError | None:
+    """A read-only API key may only read: PagerDuty answers any other method with 403."""
+    if not caller.read_only or request.method in ("GET", "HEAD"):
+        return None
+    return ApiError(403, "Access Denied", 2010, ["This API key is read-only: it may not make changes."])
 
 
 def _missing_scope(request: web.Request, caller: Caller) -> ApiError | None:

@@ -136,6 +136,17 @@ class Schedule:
         return list(seen)
 
 
+@dataclass(frozen=True)
+class Override:
+    """A v2 schedule override as PagerDuty stores it: who is on call over [start, end) instead."""
+
+    id: str
+    schedule_id: str
+    user_id: str
+    start: float
+    end: float
+
+
 @dataclass
 class EscalationRule:
     level: int
@@ -204,6 +215,7 @@ class Directory:
         # Paging through /oncalls asks the same question once per page: answer it once per change.
         self._version = 0
         self._last_oncalls: tuple[tuple, list[OnCall]] | None = None
+        self.overrides: dict[str, list[Override]] = defaultdict(list)  # schedule id -> as created
 
     # -- building the account ------------------------------------------------------------------
 
@@ -254,8 +266,9 @@ class Directory:
         schedule.shifts = ordered
         self._version += 1
 
-    def override(self, schedule_id: str, user_id: str, start: float, end: float) -> None:
-        """A v2 override: `user_id` on call over [start, end), the shifts around it cut to fit."""
+    def override(self, schedule_id: str, user_id: str, start: float, end: float) -> Override:
+        """A v2 override: `user_id` on call over [start, end), the shifts around it cut to fit (the
+        final schedule and /oncalls show it; the last created wins where overrides overlap)."""
         schedule = self.schedules[schedule_id]
         if schedule.shift_based:
             raise ValueError(f"{schedule_id} is shift-based: v3 overrides replace one member, not modelled")
@@ -263,6 +276,11 @@ class Directory:
             raise ValueError("an override ends after it starts")
         kept = [piece for shift in schedule.shifts for piece in _outside(shift, start, end)]
         self.set_shifts(schedule_id, [*kept, Shift((user_id,), start, end)])
+        made = Override(
+            f"Q{len(self.overrides[schedule_id]) + 1:06d}{schedule_id}", schedule_id, user_id, start, end
+        )
+        self.overrides[schedule_id].append(made)
+        return made
 
     # -- queries -------------------------------------------------------------------------------
 

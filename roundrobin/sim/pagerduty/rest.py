@@ -1,4 +1,5 @@
-"""REST API routes of the fake PagerDuty: v2 users, schedules, on-calls, abilities, and /v3/schedules.
+"""REST API routes of the fake PagerDuty: v2 users, schedules (and their overrides), on-calls, abilities,
+and /v3/schedules.
 
 Parameters, response fields and errors follow PagerDuty's OpenAPI spec (api-schema openapiv3.json).
 Authentication, rate limits and scopes are checked before a route runs (see gate.py).
@@ -16,7 +17,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from roundrobin.sim.pagerduty.gate import CALLER, DIRECTORY, ApiError, requires_scope
-from roundrobin.sim.pagerduty.model import OnCallQuery, Schedule
+from roundrobin.sim.pagerduty.model import Directory, OnCallQuery, Schedule
 from roundrobin.sim.pagerduty.render import Render, Window
 
 Query = MultiMapping[str]
@@ -109,6 +110,67 @@ async def get_schedule(request: web.Request) -> web.Response:
     overflow = bool_param(request.query, "overflow")
     body = Render(request, zone).schedule_detail(schedule, window, overflow)
     return web.json_response({"schedule": body})
+
+
+@routes.post("/schedules/{id}/overrides")
+@requires_scope("schedules.write")
+async def create_overrides(request: web.Request) -> web.Response:
+    """createScheduleOverride: each override is answered on its own (201, or 400 with why), as PagerDuty
+    answers a list; the schedule's final layer and /oncalls show the ones created."""
+    directory = request.app[DIRECTORY]
+    schedule = directory.schedules.get(request.match_info["id"])
+    if schedule is None:
+        raise ApiError.not_found()
+    if schedule.shift_based:
+        raise ApiError.invalid(f"Schedule {schedule.id} is shift-based: its overrides are at /v3/schedules.")
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError.invalid("The request body is not JSON.") from None
+    wanted = body.get("overrides") if isinstance(body, dict) else None
+    if not isinstance(wanted, list) or not wanted:
+        raise ApiError.invalid("overrides must be a list of overrides.")
+    render = Render(request, ZoneInfo(schedule.time_zone))
+    return web.json_response(
+        [_one_override(directory, schedule, item, render) for item in wanted], status=201
+    )
+
+
+def _one_override(directory: Directory, schedule: Schedule, item: Any, render: Render) -> dict:
+    given = item if isinstance(item, dict) else {}
+    user = given.get("user")
+    user = user if isinstance(user, dict) else {}
+    errors = []
+    start, end = _instant(given.get("start")), _instant(given.get("end"))
+    if start is None or end is None:
+        errors.append("Override must have a start and an end in ISO 8601.")
+    elif end <= start:
+        errors.append("Override must end after its start")
+    if user.get("type") != "user_reference" or user.get("id") not in directory.users:
+        errors.append("Override must name a user of the account (a user_reference).")
+    if errors:
+        return {"status": 400, "errors": errors, "override": given}
+    assert start is not None and end is not None
+    made = directory.override(schedule.id, user["id"], start, end)
+    return {
+        "status": 201,
+        "override": {
+            "id": made.id,
+            "start": render.time(made.start),
+            "end": render.time(made.end),
+            "user": render.user_ref(made.user_id),
+        },
+    }
+
+
+def _instant(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo else None
 
 
 # -- shift-based schedules (v3) ----------------------------------------------------------------

@@ -10,7 +10,13 @@ from roundrobin.db import Database
 from roundrobin.rotations.model import Rotation, Unmatched
 from roundrobin.slack.gateway.delivery import SHOW_AFTER
 from roundrobin.slack.views.blocks import Block
-from roundrobin.slack.views.rotations import PAGE_SIZE, RotationRow, RotationsPage, rotations_blocks
+from roundrobin.slack.views.rotations import (
+    PAGE_SIZE,
+    RotationRow,
+    RotationsPage,
+    rotations_blocks,
+    schedules_label,
+)
 from roundrobin.slack.views.status import card_notes
 from roundrobin.store import outbox, topics
 from roundrobin.store import pagerduty as pd_store
@@ -46,7 +52,7 @@ class RotationsHome:
                 self._db, last * PAGE_SIZE, PAGE_SIZE, user_id if mine else None
             )
             page = last
-        names = await pd_store.schedules(self._db, {r.pd_schedule_id for r in rotations if r.pd_schedule_id})
+        names = await pd_store.schedules(self._db, {s for r in rotations for s in r.pd_schedule_ids})
         problems, repaired = await self.delivery_notes([r.id for r in rotations])
         ahead = await self._unlinked_ahead(rotations) if self._unlinked_ahead else {}
         asked = await status_store.open_of_many(self._db, [r.id for r in rotations])
@@ -56,7 +62,8 @@ class RotationsHome:
             RotationRow(
                 rotation=r,
                 can_edit=who.may_edit(r),
-                schedule_name=names[r.pd_schedule_id].name if r.pd_schedule_id in names else None,
+                schedule_name=schedules_label([names[s].name if s in names else s for s in r.pd_schedule_ids])
+                or None,
                 problems=tuple(problems.get(r.id, ())),
                 group_repaired=r.id in repaired,
                 viewer=user_id,

@@ -19,6 +19,7 @@ from roundrobin.slack.surfaces import (
     mentions,
     notifications,
     pagerduty,
+    pd_covers,
     rotation_form,
     rotations,
     settings,
@@ -75,6 +76,7 @@ def build_slack_app(services: Services, client: AsyncWebClient) -> AsyncApp:
         load,
         handoff,
         webhooks,
+        pd_covers,
     )
     for surface in surfaces:
         surface.register(app)

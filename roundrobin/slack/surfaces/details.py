@@ -45,6 +45,7 @@ async def details_view(
                 can_edit,
             ),
             webhooks=await services.webhook_settings.state(rotation) if who.manager else None,
+            schedule_names=people.schedule_names,
         )
     )
 

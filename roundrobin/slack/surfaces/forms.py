@@ -108,6 +108,8 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         anchor=(get(b.START).get("selected_option") or {}).get("value"),
     )
     pd_option = get(b.PD_SCHEDULE).get("selected_option") or {}
+    pd_more = [o for o in get(b.PD_MORE_SCHEDULES).get("selected_options") or [] if isinstance(o, dict)]
+    pd_more_ids = tuple(v for o in pd_more if isinstance(v := o.get("value"), str) and 0 < len(v) <= 40)
     group_option = get(b.GROUP).get("selected_option") or {}
     members_group = get(b.MEMBERS_GROUP).get("selected_option") or {}
     members_group_id = members_group.get("value") if members_group.get("value") != NO_GROUP else None
@@ -127,6 +129,7 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         new_usergroup_handle=new_handle,
         schedule=schedule,
         pd_schedule_id=pd_option.get("value"),
+        pd_more_schedule_ids=pd_more_ids[:50],  # the rule (at most 10) is the draft's; this bounds lookups
         # Not shown (PagerDuty source): members may, as for a new rotation.
         members_may_rotate=bool(may_rotate.get("selected_options")) if may_rotate is not None else True,
         members_group_id=members_group_id if isinstance(members_group_id, str) else None,
@@ -140,6 +143,11 @@ def parse_rotation_form(view: dict, pagerduty_connected: bool) -> RotationForm:
         kept_members=meta.kept_members,
         pagerduty_connected=pagerduty_connected,
         pd_schedule_label=(pd_option.get("text") or {}).get("text"),
+        pd_more_labels={
+            o["value"]: str((o.get("text") or {}).get("text") or o["value"])[:100]
+            for o in pd_more
+            if o.get("value") in pd_more_ids
+        },
         group_label=None
         if group_option.get("value") == NO_GROUP
         else (group_option.get("text") or {}).get("text"),
@@ -193,6 +201,7 @@ _ERROR_BLOCKS = {
     "description": Rotations.DESCRIPTION,
     "source": Rotations.SOURCE,
     "pd_schedule": Rotations.PD_SCHEDULE,
+    "pd_more_schedules": Rotations.PD_MORE_SCHEDULES,
     "members": Rotations.MEMBERS,
     "schedule.kind": Rotations.KIND,
     "schedule.at": Rotations.TIME,

@@ -55,6 +55,7 @@ def register(app: AsyncApp) -> None:
     app.action(Rotations.ORDER_WHERE)(on_turn_order)
     app.options(Rotations.TZ)(tz_options)
     app.options(Rotations.PD_SCHEDULE)(schedule_options)
+    app.options(Rotations.PD_MORE_SCHEDULES)(schedule_options)
     app.options(Rotations.GROUP)(group_options)
     app.options(Rotations.MEMBERS_GROUP)(members_group_options)
     app.view(Rotations.FORM_VIEW)(on_submit)
@@ -96,12 +97,14 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         new_usergroup_handle=rotation.usergroup_handle if rotation.usergroup_create else None,
         schedule=rotation.schedule,
         pd_schedule_id=rotation.pd_schedule_id,
+        pd_more_schedule_ids=rotation.pd_more_schedule_ids,
         members_may_rotate=rotation.members_may_rotate,
         **_following(rotation),
         status=StatusDraft.of(rotation.status_signal, rotation.bound),
     )
     schedule_id = rotation.pd_schedule_id
-    schedule = (await services.sync.schedules([schedule_id])).get(schedule_id) if schedule_id else None
+    known = await services.sync.schedules(rotation.pd_schedule_ids)
+    schedule = known.get(schedule_id) if schedule_id else None
     group = await services.rotations.group(rotation.usergroup_id) if rotation.usergroup_id else None
     return RotationForm(
         draft=draft,
@@ -110,6 +113,7 @@ async def _form_for(services: Services, rotation: Rotation, connected: bool) -> 
         kept_members=len(rotation.members) if len(rotation.members) > MAX_MEMBERS else 0,
         pagerduty_connected=connected,
         pd_schedule_label=schedule.name if schedule else rotation.pd_schedule_id,
+        pd_more_labels={s: known[s].name if s in known else s for s in rotation.pd_more_schedule_ids},
         group_label=_group_label(group)
         if group
         else (f"@{rotation.usergroup_handle}" if rotation.usergroup_handle else None),

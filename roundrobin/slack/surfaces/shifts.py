@@ -16,6 +16,7 @@ from roundrobin.slack.ids import Shifts
 from roundrobin.slack.surfaces.deps import deps, refusals
 from roundrobin.slack.surfaces.details import details_view, member_names
 from roundrobin.slack.surfaces.forms import field, selected, text
+from roundrobin.slack.surfaces.pd_covers import open_pd_cover
 from roundrobin.slack.views.blocks import esc, mention, section, slack_date
 from roundrobin.slack.views.messages import people
 from roundrobin.slack.views.metadata import MAX_TS, CoverMeta, SwapMeta, number, parse_id
@@ -63,11 +64,9 @@ async def open_cover(
 ) -> None:
     """Cover me… (or, for whoever may edit the rotation, Cover…): the modal, filled in with the
     reader's own shift (or the one chosen in Details)."""
-    if rotation.bound:
-        raise NotAllowed(
-            f"{rotation.name} follows PagerDuty: covers are made there (the schedule › Schedule an "
-            "override), and Round Robin follows them at its next look."
-        )
+    if rotation.bound:  # an override written to PagerDuty, or how to make it there
+        await open_pd_cover(services, trigger_id, user_id, rotation, push)
+        return
     who = await services.access.actor(user_id)
     can_assign = who.may_edit(rotation)
     person = person or (user_id if user_id in rotation.members else (rotation.turn_people or ("",))[0])

@@ -25,6 +25,16 @@ def people(user_ids: Iterable[str]) -> str:
     return ", ".join(mention(u) for u in user_ids)
 
 
+def labelled(user_ids: Iterable[str], from_schedules: Sequence[tuple[str, str]]) -> str:
+    """People on duty, each with the PagerDuty schedules that have them on call when a rotation
+    follows several: '@grace (Ops Primary), @alan (Ops Secondary)'."""
+    words = []
+    for user in user_ids:
+        names = [name for person, name in from_schedules if person == user]
+        words.append(mention(user) + (f" ({esc(', '.join(names))})" if names else ""))
+    return ", ".join(words)
+
+
 def unmatched_words(unmatched: Sequence[Unmatched]) -> str:
     """'Priya Patel (priya@corp.example)' for people PagerDuty has on call and Slack does not know."""
     names = []
@@ -75,7 +85,7 @@ def duty_message(rotation: Rotation, body: Announcement, sending: Sending | None
         line = f"{people(on_duty)} {verb} on duty now, covering {people(out)}{until and ','}{until}."
     elif on_duty:
         verb = "are" if len(on_duty) > 1 else "is"
-        line = f"{people(on_duty)} {verb} on duty now"
+        line = f"{labelled(on_duty, body.from_schedules)} {verb} on duty now"
         if why == "closed":
             line += " (outside working hours)"
         if body.until:
@@ -117,7 +127,7 @@ def duty_message(rotation: Rotation, body: Announcement, sending: Sending | None
     if details:
         blocks.append(context(" · ".join(details)))
     if on_duty:
-        fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): {people(on_duty)} on duty now"
+        fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): {labelled(on_duty, body.from_schedules)} on duty now"
     elif unmatched:
         where = "not linked to Slack" if unlinked else "not reachable in Slack"
         fallback = f"{esc(rotation.name)} ({esc(rotation.code)}): on call in PagerDuty, {where}"

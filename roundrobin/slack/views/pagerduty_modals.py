@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from roundrobin.pagerduty.oauth import REQUESTED_SCOPES
+from roundrobin.pagerduty.oauth import REQUESTED_SCOPES, WRITE_SCOPE
 from roundrobin.slack.ids import PagerDuty
 from roundrobin.slack.views.blocks import (
     actions,
@@ -103,7 +103,8 @@ def oauth_modal(redirect_url: str, client_id: str | None = None) -> dict:
         section(f"*2. Paste this Redirect URL*\n```{esc(redirect_url)}```"),
         section(
             f"*3. Tick Read access* for Schedules, Users, On-Calls and Teams: {scopes}. "
-            "`openid` is added by PagerDuty itself."
+            "`openid` is added by PagerDuty itself. Optionally tick *Write access* for Schedules "
+            f"(`{WRITE_SCOPE}`): *Cover me…* on a rotation that follows PagerDuty then writes the override there."
         ),
         section("*4. Copy the Client ID and Client Secret here*"),
         input_block(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from roundrobin.rotations.draft import RotationDraft
+from roundrobin.rotations.draft import MAX_SCHEDULES, RotationDraft
 from roundrobin.rotations.model import ALPHABETICAL, GROUP_ORDER, Rotation, Unmatched, why_not
 from roundrobin.rotations.schedule import WEEKDAYS, Schedule, ScheduleError, next_hand_over, zone
 from roundrobin.rotations.status import StatusDraft
@@ -81,6 +81,7 @@ class RotationForm:
     group_confirmed: bool = False  # the person ticked "replace its members"
     members_version: int = 0  # bumped when the turn order is changed here (see members_block_id)
     sync_every: int = 60  # SYNC_INTERVAL_SECONDS, for the words under the PagerDuty schedule
+    pd_more_labels: dict[str, str] = field(default_factory=dict)  # schedule id → name, for the others
     members_group_label: str | None = None  # the chosen members' group, for the picker to show it
     members_group_users: tuple[str, ...] = ()  # who is in that group now, as the form shows it
 
@@ -385,10 +386,30 @@ def _pagerduty_fields(form: RotationForm) -> list[Block]:
     }
     if form.draft.pd_schedule_id and form.pd_schedule_label:
         picker["initial_option"] = option(form.pd_schedule_label, form.draft.pd_schedule_id)
+    more: dict[str, Any] = {
+        "type": "multi_external_select",
+        "action_id": Rotations.PD_MORE_SCHEDULES,
+        "min_query_length": 0,
+        "max_selected_items": MAX_SCHEDULES - 1,
+        "placeholder": {"type": "plain_text", "text": "Search PagerDuty schedules"},
+    }
+    chosen = [s for s in form.draft.pd_more_schedule_ids if s != form.draft.pd_schedule_id]
+    if chosen:
+        more["initial_options"] = [option(form.pd_more_labels.get(s, s), s) for s in chosen]
     return [
         input_block(Rotations.PD_SCHEDULE, "PagerDuty schedule", picker),
+        input_block(
+            Rotations.PD_MORE_SCHEDULES,
+            "Also follow these schedules",
+            more,
+            hint=(
+                "Primary and secondary, or follow-the-sun: whoever is on call in any of the schedules is "
+                "on duty, labelled with their schedule."
+            ),
+            optional=True,
+        ),
         context(
-            f"Members and who is on duty come from this schedule, synced {every(form.sync_every)}. People are matched "
+            f"Members and who is on duty come from PagerDuty, synced {every(form.sync_every)}. People are matched "
             "to Slack by email; admins can link the others by hand in the rotation's Details."
         ),
     ]
@@ -508,6 +529,7 @@ class Details:
     upcoming: Upcoming | None = None  # a manual rotation's next shifts, from its timeline
     calendar: RotationCalendar | None = None  # its timeline page and calendar feed
     webhooks: HookState | None = None  # shown to managers only
+    schedule_names: dict[str, str] = field(default_factory=dict)  # following several: id → name
 
 
 def details_modal(d: Details) -> dict:
@@ -517,8 +539,15 @@ def details_modal(d: Details) -> dict:
         blocks.append(section(d.notice))
     if r.description:
         blocks.append(section(esc(r.description)))
+    several = len(r.pd_schedule_ids) > 1
     source = (
-        f"Follows the PagerDuty schedule *{esc(d.schedule_name or r.pd_schedule_id or '?')}*"
+        (
+            "Follows the PagerDuty schedules "
+            + " and ".join(f"*{esc(n)}*" for n in d.schedule_names.values())
+            + ": whoever is on call in any of them is on duty"
+        )
+        if r.bound and several and d.schedule_names
+        else f"Follows the PagerDuty schedule *{esc(d.schedule_name or r.pd_schedule_id or '?')}*"
         if r.bound
         else schedule_words(r)
         + (f" (hand-overs follow {esc(r.schedule.tz)}'s clock)" if r.schedule.timed else "")
@@ -653,7 +682,8 @@ def _shifts_text(d: Details) -> str:
             else esc(d.pd_names.get(s.pd_user_id, s.pd_user_id))
         )
         end = f" → {slack_date(s.end)}" if s.end else " onwards"
-        lines.append(f"• {slack_date(s.start)}{end}: {who}")
+        which = f" ({esc(d.schedule_names[s.schedule_id])})" if s.schedule_id in d.schedule_names else ""
+        lines.append(f"• {slack_date(s.start)}{end}: {who}{which}")
     return "\n".join(lines)
 
 

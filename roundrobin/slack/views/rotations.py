@@ -116,6 +116,8 @@ def rotation_summary(row: RotationRow) -> list[Block]:
         blocks.append(context(*row.status_notes))
     if row.can_rotate and row.viewer in r.on_duty and not r.bound and r.next_up:
         blocks += _hand_over(r, r.next_up)
+    elif r.bound and row.viewer in r.on_duty:
+        blocks.append(_on_call_in_pagerduty(r))
     blocks += [remove_offer(r, user, why) for user, why in offers]
     return blocks
 
@@ -153,6 +155,14 @@ def _hand_over(r: Rotation, next_up: str) -> list[Block]:
             block_id=f"on_duty:{r.id}",
         ),
     ]
+
+
+def _on_call_in_pagerduty(r: Rotation) -> Block:
+    """The person PagerDuty has on call cannot hand over here (PagerDuty decides), but can ask for cover."""
+    return section(
+        "You are on call in PagerDuty. Need someone to take it?",
+        accessory=button("Cover me…", Shifts.COVER_OPEN, value=f"{r.id}"),
+    )
 
 
 def schedule_words(r: Rotation) -> str:
@@ -211,11 +221,22 @@ def on_duty_line(r: Rotation, where: str = CARD) -> str:
         return f":palm_tree: Public holiday: nobody is on duty{back}"
     if not r.on_duty:
         return ":zzz: Nobody is on duty"
-    who = ", ".join(mention(u) for u in r.on_duty)
+    who = ", ".join(mention(u) + _from_schedules(r, u) for u in r.on_duty)
     line = f":bust_in_silhouette: On duty: {who}{_standing_in(r)}{until}"
     if unmatched:
         line += f"\n:pager: Also on call in PagerDuty: {not_in_slack(unmatched)}"
     return line
+
+
+def _from_schedules(r: Rotation, person: str) -> str:
+    """Following several PagerDuty schedules: which has the person on call, ' (Ops Secondary)'."""
+    names = r.on_call_from(person)
+    return f" ({esc(', '.join(names))})" if names else ""
+
+
+def schedules_label(names: list[str]) -> str:
+    """The schedules a bound rotation follows, as one name: 'Ops Primary + Ops Secondary'."""
+    return " + ".join(names)
 
 
 def _standing_in(r: Rotation) -> str:
@@ -319,7 +340,7 @@ def _menu(row: RotationRow) -> dict:
         choices.append(option("Set on duty…", f"{MenuChoice.SET_ON_DUTY}:{r.id}"))
     if row.can_edit:
         choices.append(option("Delete…", f"{MenuChoice.DELETE}:{r.id}"))
-    if not r.bound and row.viewer in r.members and row.viewer not in r.on_duty and len(choices) < 5:
+    if row.viewer in r.members and row.viewer not in r.on_duty and len(choices) < 5:
         choices.insert(1, option("Cover me…", f"{MenuChoice.COVER}:{r.id}"))
     if len(choices) == 1:
         return button("Details", Rotations.DETAILS, value=str(r.id))
