@@ -89,7 +89,7 @@ async def test_a_persons_feed_follows_a_cover_answers_304_and_a_reset_link_404s(
     assert await bob.submit() == {}
     [offer] = await slack.wait_for(lambda: dm_with(slack, CAROL, "asks for cover"))
     await carol.click_in_message(offer, Shifts.TAKE)
-    await slack.wait_for(lambda: dm_with(slack, CAROL, "you cover it"))
+    await slack.wait_for(lambda: dm_with(slack, CAROL, "Thank you!"))
     [carols] = FEED.findall(await open_settings(slack, carol))
     covered = [e for e in await events(carols) if e[0] <= app.clock() < e[1]]
     assert len(covered) == 1 and covered[0][1] == pytest.approx(app.clock() + HOUR, abs=60)
