@@ -23,6 +23,7 @@ from roundrobin.slack.gateway.scopes import BOT_SCOPES
 from roundrobin.slack.views.blocks import ago
 from roundrobin.store.integrations import Connection
 from roundrobin.store.outbox import WAITING_SQL
+from roundrobin.store.webhook_outbox import WAITING_SQL as WEBHOOKS_WAITING_SQL
 from roundrobin.vault import Vault, VaultError, is_valid_key
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
@@ -148,7 +149,7 @@ def _about_database(db: sqlite3.Connection, path: Path) -> list[Line]:
         return lines
     if not items:
         lines.append(Line(None, "Slack backlog: nothing waiting"))
-        return lines
+        return lines + _about_webhooks(db)
     age = max(0.0, time.time() - since)
     stuck = (
         " (longer than 5 minutes: is Round Robin running? Slack's refusals show on the rotations)"
@@ -157,7 +158,26 @@ def _about_database(db: sqlite3.Connection, path: Path) -> list[Line]:
     )
     work = f"{items} piece{'s' if items != 1 else ''} of Slack work"
     lines.append(Line(None, f"Slack backlog: {work} waiting, the oldest for {_duration(age)}{stuck}"))
-    return lines
+    return lines + _about_webhooks(db)
+
+
+def _about_webhooks(db: sqlite3.Connection) -> list[Line]:
+    """Outgoing webhook events waiting for their receivers (each rotation's Details says why)."""
+    try:
+        events, since = db.execute(WEBHOOKS_WAITING_SQL).fetchone()
+    except sqlite3.Error:  # a schema before webhooks: it is migrated at start
+        return []
+    if not events:
+        return []
+    age = max(0.0, time.time() - since)
+    many = f"{events} event{'s' if events != 1 else ''}"
+    return [
+        Line(
+            None,
+            f"webhook backlog: {many} waiting for their receivers, the oldest for {_duration(age)} "
+            "(a rotation's Details › Webhooks… shows its last deliveries)",
+        )
+    ]
 
 
 def _bytes(n: int) -> str:

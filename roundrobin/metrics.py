@@ -116,6 +116,16 @@ class Metrics:
             "How long the oldest piece of Slack work in the backlog has waited (0: none waits)",
             registry=r,
         )
+        self.webhook_backlog = Gauge(
+            "roundrobin_webhook_backlog_items",
+            "Outgoing webhook events not yet accepted by their receivers",
+            registry=r,
+        )
+        self.webhook_backlog_age = Gauge(
+            "roundrobin_webhook_backlog_oldest_age_seconds",
+            "How long the oldest outgoing webhook event has waited (0: none waits)",
+            registry=r,
+        )
         self.duty_changes = Counter(
             "roundrobin_duty_changes",
             "Changes of who is on duty, by reason (rotated, handoff, pagerduty, set, handed_over, …)",
@@ -189,6 +199,10 @@ class Metrics:
         self.slack_backlog.set(backlog)
         self.slack_backlog_age.set(max(0.0, oldest_age))
         self.database_size.set(size_bytes)
+
+    def set_webhooks(self, backlog: int, oldest_age: float) -> None:
+        self.webhook_backlog.set(backlog)
+        self.webhook_backlog_age.set(max(0.0, oldest_age))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -23,7 +23,7 @@ from roundrobin.services import Services
 from roundrobin.slack.gateway.load_home import CSV_PATH
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.pagerduty_modals import outcome_modal
-from roundrobin.store import outbox, pd_failures
+from roundrobin.store import outbox, pd_failures, webhook_outbox
 from roundrobin.store.integrations import Connection
 from roundrobin.store.pd_failures import ReadFailure
 from roundrobin.webhooks.incoming import MAX_BODY
@@ -191,6 +191,9 @@ async def healthz(request: web.Request) -> web.Response:
         problems.append("socket_mode")
     pagerduty: dict[str, Any] = {"state": "unknown"}
     effects: dict[str, int | None] = {"pending": None, "stuck": None}
+    # Outgoing webhook events waiting for their receivers: worth seeing, not Round Robin's health
+    # (a receiver that is down is its owner's to fix; each rotation's Details says which).
+    hooks: dict[str, float | int | None] = {"waiting": None, "oldest_age_seconds": None}
     if database == "ok":
         now = services.clock()
         connection = await services.pagerduty.current()
@@ -204,6 +207,8 @@ async def healthz(request: web.Request) -> web.Response:
         effects = {"pending": backlog.pending, "stuck": backlog.stuck}
         if backlog.stuck:
             problems.append("slack_effects")
+        count, age = await webhook_outbox.waiting(request.app[DB], now)
+        hooks = {"waiting": count, "oldest_age_seconds": round(age)}
     body = {
         "status": "degraded" if problems else "ok",
         "problems": problems,
@@ -211,6 +216,7 @@ async def healthz(request: web.Request) -> web.Response:
         "socket_mode": socket_mode,
         "pagerduty": pagerduty,
         "slack_effects": effects,
+        "webhooks": hooks,
     }
     return web.json_response(body, status=503 if problems else 200)
 
@@ -251,6 +257,7 @@ async def metrics_page(request: web.Request) -> web.Response:
     db = request.app[DB]
     waiting = await outbox.waiting(db, services.clock())
     services.metrics.set_database(waiting.items, waiting.oldest_age, db.file_size())
+    services.metrics.set_webhooks(*await webhook_outbox.waiting(db, services.clock()))
     return web.Response(body=services.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
 

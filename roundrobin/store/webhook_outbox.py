@@ -120,3 +120,15 @@ async def deliveries(db: Database, rotation_id: int, limit: int = 5) -> list[Del
         (rotation_id, limit),
     )
     return [Delivery(r["event_id"], r["at"], r["outcome"], r["detail"], r["attempt"]) for r in rows]
+
+
+# Events waiting for their receivers: how many, and since when (check, /healthz, /metrics).
+WAITING_SQL = "SELECT COUNT(*), MIN(created_at) FROM webhook_outbox"
+
+
+async def waiting(db: Database, now: float) -> tuple[int, float]:
+    """How many events wait, and how long the oldest has (0 when none)."""
+    row = await db.fetchone(WAITING_SQL)
+    if row is None or not row[0]:
+        return 0, 0.0
+    return int(row[0]), max(0.0, now - float(row[1]))

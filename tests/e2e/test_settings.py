@@ -86,6 +86,7 @@ async def test_healthz_reports_status_without_secrets(app, slack, pd):
         "socket_mode": "connected",
         "pagerduty": {"state": "not_connected"},
         "slack_effects": {"pending": 0, "stuck": 0},
+        "webhooks": {"waiting": 0, "oldest_age_seconds": 0},
     }
 
 

@@ -264,6 +264,10 @@ async def test_every_duty_change_is_posted_signed_and_retried_through_an_outage(
     assert (await call(app, "ops", {"action": "rotate"}, secret))[0] == 200  # a webhook's change: out too
     await slack.wait_for(lambda: len(receiver.received) >= 3, timeout=10, description="retries")
     assert rows(app, "SELECT COUNT(*) FROM webhook_outbox")[0][0] == 1, "kept until delivered"
+    # /healthz shows it waiting, and stays healthy: a receiver that is down is its owner's to fix.
+    async with aiohttp.ClientSession() as http, http.get(app.url + "/healthz") as r:
+        health = await r.json()
+    assert health["webhooks"]["waiting"] == 1 and health["status"] == "ok", health
     receiver.answer = 200
     await slack.wait_for(lambda: not rows(app, "SELECT * FROM webhook_outbox"), timeout=20)
     last = receiver.valid(secret)[-1]

@@ -72,3 +72,20 @@ def test_sizes_and_durations_read_as_words():
         "2 hours",
         "2 days",
     ]
+
+
+async def test_webhook_events_waiting_for_their_receivers_are_counted(tmp_path):
+    path = tmp_path / "rr.db"
+    with await backlog_db(tmp_path, None) as db:
+        assert len(_about_database(db, path)) == 2, "no webhook line while nothing waits"
+        for n in range(2):
+            db.execute(
+                """INSERT INTO webhook_outbox (rotation_id, event_id, body, created_at, due_at)
+                   VALUES (1, ?, '{}', ?, ?)""",
+                (f"e{n}", time.time() - 3 * 3600, time.time()),
+            )
+        lines = [str(line) for line in _about_database(db, path)]
+    assert lines[2] == (
+        "note  webhook backlog: 2 events waiting for their receivers, the oldest for 3 hours "
+        "(a rotation's Details › Webhooks… shows its last deliveries)"
+    )
