@@ -1,5 +1,6 @@
 """What grows without end, and when a row of it is old enough to go (HISTORY_DAYS): the history,
-closed requests and questions, covers and time away long over, Slack work refused for good.
+closed requests and questions, covers and time away long over, hand-off notes, Slack work refused
+for good.
 
 Rows go in small batches, each its own short transaction, so the app's other work (a Slack ack, a
 hand-over) never waits behind a long delete. What is still open or still ahead is never removed.
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     Rule("status_warnings", "status_warnings", "shift_start < ?"),
     Rule("overrides", "overrides", "end_at < ?"),
     Rule("time_away", "time_away", "end_at < ?"),
+    Rule("handoff_notes", "handoff_notes", "written_at < ?"),  # history, as the events that show them
     # Sent messages are deleted at once; a message Slack refused for good is kept to show why.
     Rule("refused_slack_messages", "slack_outbox", "failed = 1 AND COALESCE(failing_since, first_at) < ?"),
 )

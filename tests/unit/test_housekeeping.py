@@ -62,6 +62,12 @@ async def seed(db: Database) -> None:
             "INSERT INTO time_away (slack_user_id, start_at, end_at, created_at) VALUES (?, 0, ?, 0)",
             (out, end),
         )
+    for author, written in [("U-old", OLD), ("U-new", NEW)]:
+        await db.execute(
+            """INSERT INTO handoff_notes (rotation_id, author, hand_over_at, note, written_at)
+               VALUES (1, ?, ?, 'the printer', ?)""",
+            (author, written, written),
+        )
     # Slack work: refused long ago (goes), refused lately (kept, it still shows why), still to send.
     for target, failed, since in [("C-old", 1, OLD), ("C-new", 1, NEW), ("C-pending", 0, OLD)]:
         await db.execute(
@@ -88,6 +94,7 @@ async def test_what_is_older_than_history_days_goes_and_the_rest_stays(db):
     assert await column(db, "SELECT person_out FROM overrides") == ["U-now"]
     assert await column(db, "SELECT slack_user_id FROM time_away") == ["U-now"]
     assert await column(db, "SELECT target FROM slack_outbox ORDER BY id") == ["C-new", "C-pending"]
+    assert await column(db, "SELECT author FROM handoff_notes") == ["U-new"]
     assert await column(db, "SELECT code FROM rotations") == ["A"]  # never pruned
 
     assert report.pruned == {
@@ -98,6 +105,7 @@ async def test_what_is_older_than_history_days_goes_and_the_rest_stays(db):
         "status_warnings": 0,
         "overrides": 1,
         "time_away": 1,
+        "handoff_notes": 1,
         "refused_slack_messages": 1,
     }
     assert metrics.pruned.labels("history")._value.get() == 2
