@@ -21,6 +21,7 @@ these. Everything here is pure: the plan carries what the store knows.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -222,7 +223,8 @@ def advance(
     if not members:
         return previous, ()
     size = max(1, min(rotation.duty_size, len(members)))
-    last = max((members.index(p) for p in previous if p in members), default=-1)
+    places = _places(members)
+    last = max((places[p] for p in previous if p in places), default=-1)
     order = [members[(last + step) % len(members)] for step in range(1, len(members) + 1)]
     passed: list[tuple[str, str]] = []
     free: list[str] = []
@@ -246,6 +248,15 @@ def advance(
         chosen = tuple([*staying, *joining][:size])
     passed = [(p, why) for p, why in passed if p not in chosen and _before_chosen(order, p, chosen)]
     return chosen, tuple(passed)
+
+
+@functools.lru_cache(maxsize=4096)
+def _places(members: tuple[str, ...]) -> dict[str, int]:
+    """Each member's place in the turn order (the first of a repeated one)."""
+    places: dict[str, int] = {}
+    for i, person in enumerate(members):
+        places.setdefault(person, i)
+    return places
 
 
 def _before_chosen(order: list[str], person: str, chosen: tuple[str, ...]) -> bool:
@@ -338,7 +349,12 @@ def _covered(plan: Plan, shifts_: list[Shift]) -> list[Shift]:
         return shifts_
     found = shifts_
     for cover in covers:  # later covers are applied last: where two overlap, the later wins
-        found = [piece for shift in found for piece in _cover(shift, cover)]
+        # Only the shifts it overlaps change (found in order by start): the rest are kept as they are.
+        starts = [s.start for s in found]
+        first = max(0, bisect.bisect_right(starts, cover.start) - 1)
+        last = bisect.bisect_left(starts, cover.end, lo=first)
+        touched = [piece for shift in found[first:last] for piece in _cover(shift, cover)]
+        found = [*found[:first], *touched, *found[last:]]
     return found
 
 
