@@ -193,3 +193,23 @@ def test_a_closed_offer_says_how_it_ended_to_each_reader_with_no_button_left():
     assert said(TAKEN, "U0KATE").startswith(":white_check_mark: You cover <@U0ALAN> on *Ops &lt;b&gt;*")
     assert "Nobody took <@U0ALAN>'s cover request" in said(EXPIRED, "U0GRACE")
     assert said(CANCELLED, "U0GRACE").startswith("<@U0ALAN> took back the cover request")
+
+
+def test_an_open_ended_shift_says_it_lasts_until_someone_hands_over():
+    from dataclasses import replace
+
+    from roundrobin.rotations.model import Rotation
+    from roundrobin.rotations.timeline import Shift
+    from roundrobin.slack.views.shifts import Upcoming, upcoming_blocks
+
+    now = 1_750_000_000.0
+    manual = Rotation(id=1, name="Desk", code="DESK", created_by="U0ADA", members=("U0GRACE", "U0KATE"))
+    read_until = now + 30 * 86400
+    shift = Shift(now, read_until, ("U0GRACE",), turn=("U0GRACE",))  # clipped where Details stopped reading
+    [_, line] = upcoming_blocks(Upcoming(manual, (shift,), "U0ADA", False, now, horizon=read_until))
+    text = line["text"]["text"]
+    assert text.startswith(f"from <!date^{int(now)}^") and ", until someone hands over · <@U0GRACE>" in text
+    assert str(int(read_until)) not in text, "not the end of the window Details read"
+    timed = replace(manual, schedule=Schedule("daily", "09:00", tz="Europe/London"))
+    [_, line] = upcoming_blocks(Upcoming(timed, (shift,), "U0ADA", False, now, horizon=read_until))
+    assert "until someone hands over" not in line["text"]["text"], "a timed rotation's shift ends by itself"

@@ -62,6 +62,7 @@ async def upcoming(services: Services, rotation: Rotation, user_id: str, can_edi
         now=now,
         names=await member_names(services, rotation) if can_edit else {},
         requests=tuple(await services.shifts.open_requests(rotation.id)),
+        horizon=now + AHEAD,
     )
 
 

@@ -8,7 +8,7 @@ sees in their own zone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -84,10 +84,13 @@ def shift_why(shift: Shift) -> str:
     return ""
 
 
-def shift_line(shift: Shift) -> str:
+def shift_line(shift: Shift, by_hand: bool = False) -> str:
+    """A shift in one line; `by_hand`: a rotation with no schedule, whose open-ended shift lasts
+    until someone hands over."""
     who = people(shift.people) if shift.people else "nobody"
     why = shift_why(shift)
-    return f"{span(shift.start, shift.end)} · {who}" + (f" _({why})_" if why else "")
+    until = ", until someone hands over" if by_hand and shift.end == FOREVER else ""
+    return f"{span(shift.start, shift.end)}{until} · {who}" + (f" _({why})_" if why else "")
 
 
 # --- Details: upcoming shifts --------------------------------------------------------------------------
@@ -102,6 +105,7 @@ class Upcoming:
     now: float
     names: dict[str, str] = field(default_factory=dict)
     requests: tuple[ShiftRequest, ...] = ()  # open cover and swap requests of the rotation
+    horizon: float = FOREVER  # how far the shifts were read: one reaching it goes on past it
 
 
 def upcoming_blocks(u: Upcoming) -> list[Block]:
@@ -110,7 +114,8 @@ def upcoming_blocks(u: Upcoming) -> list[Block]:
         return [section("*Upcoming shifts*\nNobody is in turn: add members in Edit.")]
     blocks: list[Block] = [section("*Upcoming shifts*")]
     for shift in u.shifts[:UPCOMING]:
-        block = section(shift_line(shift))
+        shown = shift if shift.end < u.horizon else replace(shift, end=FOREVER)
+        block = section(shift_line(shown, by_hand=not u.rotation.schedule.timed))
         choices = shift_choices(u, shift)
         if choices:
             block["accessory"] = {"type": "overflow", "action_id": Shifts.MENU, "options": choices}
