@@ -30,6 +30,7 @@ async def http(demo: Demo) -> AsyncIterator[Client]:
 async def create_desk(http: Client) -> None:
     await http.post("open_home")
     await http.post("click", action_id=Rotations.CREATE)
+    await http.until(lambda s: s["modals"])  # the app opens the form after it acks the click
     await http.post("fill", action_id=Rotations.NAME, value="Support desk")
     await http.post("fill", action_id=Rotations.CODE, value="desk")
     await http.post("fill", action_id=Rotations.MEMBERS, value=[GRACE, "U04KATH"])
