@@ -1,7 +1,9 @@
 """A storm of hand-overs under Slack's enforced rate tiers drains with zero failed writes.
 
 Runs the app's rotation service and Slack delivery worker in-process (as bench/slack_storm.py does)
-against the Slack simulator with its tiers on, Slack's minute scaled down to 0.6 s.
+against the Slack simulator with its tiers on, Slack's minute scaled down to 1.2 s: long enough that
+a busy test machine's scheduling jitter (the suite runs four workers on two cores) stays small
+beside the pacing it measures.
 """
 
 import asyncio
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_200_hand_overs_at_once_drain_without_a_failed_write(tmp_path):
-    report = await asyncio.wait_for(storm(200, window=0.6, folder=tmp_path), timeout=120)
+    report = await asyncio.wait_for(storm(200, window=1.2, folder=tmp_path), timeout=120)
     assert report.failures == 0
     assert report.groups_right == 200 and report.channels_told_once == 200
     assert report.rate_limited <= 5, "paced by the tiers, Slack (almost) never had to say slow down"
