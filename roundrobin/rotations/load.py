@@ -195,13 +195,14 @@ def rotation_load(
 
     for member in members:
         of(member)
+    # Summed first, then set once per person: a report holds tens of thousands of stints.
+    totals: dict[str, tuple[Split, int]] = {}
     for run in runs:
-        current = of(run.person)
-        people[run.person] = replace(
-            current,
-            split=current.split + split(run.start, run.end, zones(run.person), holiday),
-            hand_overs=current.hand_overs + int(run.came),
-        )
+        total, came = totals.get(run.person, (Split(), 0))
+        totals[run.person] = (total + split(run.start, run.end, zones(run.person), holiday), came + run.came)
+    for person, (total, came) in totals.items():
+        current = of(person)
+        people[person] = replace(current, split=current.split + total, hand_overs=current.hand_overs + came)
     for person, n in counts.covers_given.items():
         people[person] = replace(of(person), covers_given=n)
     for person, n in counts.covers_taken.items():
