@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -66,3 +67,27 @@ async def cancel(*tasks: asyncio.Task | None) -> None:
     for task in running:
         task.cancel()
     await asyncio.gather(*running, return_exceptions=True)
+
+
+async def work_loop(
+    dispatch: Callable[[], Awaitable[float]], doorbell: Doorbell, closing: Callable[[], bool], what: str
+) -> None:
+    """A delivery worker's loop: start what is due, then sleep until the doorbell rings or more
+    comes due. A database hiccup is logged and tried again in 5 s, never the end of delivery."""
+    while not closing():
+        try:
+            wait = await dispatch()
+        except Exception:  # noqa: BLE001 - a database hiccup must not end delivery for good
+            log.exception("a delivery worker could not read its work", extra={"worker": what})
+            wait = 5.0
+        await doorbell.wait(wait)
+
+
+async def wait_until(done: Callable[[], Awaitable[bool]], progress: asyncio.Event, timeout: float) -> None:
+    """Until `done()` (tests and benchmarks), looking again whenever a piece of work finishes
+    (`progress` is set) and at least every half second."""
+    async with asyncio.timeout(timeout):
+        while not await done():
+            progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(progress.wait(), 0.5)

@@ -20,7 +20,6 @@ receiver sees them in order), and all rotations together at most PACE a second.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -30,7 +29,7 @@ from collections.abc import Callable
 
 import aiohttp
 
-from roundrobin.background import Doorbell
+from roundrobin.background import Doorbell, wait_until, work_loop
 from roundrobin.db import Database
 from roundrobin.store import webhook_outbox, webhooks
 from roundrobin.store.webhook_outbox import Pending
@@ -98,20 +97,13 @@ class WebhookDelivery:
 
     async def wait_idle(self, timeout: float) -> None:
         """Until nothing is left to post (tests and benchmarks)."""
-        async with asyncio.timeout(timeout):
-            while self._tasks or await webhook_outbox.pending_count(self._db):
-                self._progress.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._progress.wait(), 0.5)
+        await wait_until(self._idle, self._progress, timeout)
+
+    async def _idle(self) -> bool:
+        return not self._tasks and not await webhook_outbox.pending_count(self._db)
 
     async def _run(self) -> None:
-        while not self._closing:
-            try:
-                wait = await self._dispatch()
-            except Exception:  # noqa: BLE001 - a database hiccup must not end delivery for good
-                log.exception("webhook delivery could not read its work")
-                wait = 5.0
-            await self._doorbell.wait(wait)
+        await work_loop(self._dispatch, self._doorbell, lambda: self._closing, "webhook delivery")
 
     async def _dispatch(self) -> float:
         now = self._clock()

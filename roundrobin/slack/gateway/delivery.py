@@ -35,7 +35,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from roundrobin.background import Doorbell
+from roundrobin.background import Doorbell, wait_until, work_loop
 from roundrobin.db import Database
 from roundrobin.rotations.announcement import with_snapshot
 from roundrobin.rotations.effects import DUTY
@@ -208,22 +208,12 @@ class SlackDelivery:
 
     async def wait_idle(self, timeout: float) -> None:
         """Until Slack confirmed everything pending (benchmarks and tests wait for this)."""
-        async with asyncio.timeout(timeout):
-            while not await self.idle():
-                self._progress.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._progress.wait(), 0.5)
+        await wait_until(self.idle, self._progress, timeout)
 
     # --- the loop -----------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        while not self._closing:
-            try:
-                wait = await self._dispatch()
-            except Exception:  # noqa: BLE001 - a database hiccup must not end delivery for good
-                log.exception("slack delivery could not read its work")
-                wait = 5.0
-            await self._doorbell.wait(wait)
+        await work_loop(self._dispatch, self._doorbell, lambda: self._closing, "slack delivery")
 
     async def _dispatch(self) -> float:
         """Start a task for every piece of due work not already under way; seconds until more is due."""
