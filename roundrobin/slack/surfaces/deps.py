@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.access import PermissionDenied
 from roundrobin.rotations.errors import NotAllowed
+from roundrobin.rotations.model import Rotation
 from roundrobin.services import Services
 from roundrobin.slack.views.blocks import esc
+from roundrobin.slack.views.metadata import parse_id
 
 
 def deps(context: AsyncBoltContext) -> Services:
     """The services of this process (put in every context by the middleware below)."""
     return context["services"]
+
+
+async def named_rotation(services: Services, value: object) -> Rotation | None:
+    """The rotation a click's value names: None when the value is not an id, or the rotation is gone."""
+    rotation_id = parse_id(value)
+    return await services.rotations.get(rotation_id) if rotation_id else None
+
+
+async def answer_click(
+    services: Services, client: AsyncWebClient, body: dict, user_id: str, message: dict[str, Any]
+) -> None:
+    """Through the click's response_url when it is Slack's; otherwise a DM says it."""
+    if await services.replies.respond(body.get("response_url"), message):
+        return
+    message = {k: v for k, v in message.items() if k not in ("replace_original", "response_type")}
+    await client.chat_postMessage(channel=user_id, **message)
 
 
 def refusals(field: str | None = None):

@@ -11,12 +11,12 @@ from roundrobin.rotations.model import HOLIDAY_MODES, Holidays, Rotation, Workin
 from roundrobin.rotations.schedule import normalise_time
 from roundrobin.services import Services
 from roundrobin.slack.ids import Hours
-from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.deps import deps, named_rotation, refusals
 from roundrobin.slack.surfaces.details import member_names
 from roundrobin.slack.surfaces.forms import field, selected, text
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.hours import NOBODY, HoursForm, hours_modal, hours_words
-from roundrobin.slack.views.metadata import HoursMeta, number, parse_id
+from roundrobin.slack.views.metadata import HoursMeta, number
 
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
 _CODE = re.compile(r"[A-Za-z0-9-]{1,10}", re.ASCII)
@@ -50,8 +50,7 @@ async def open_hours(
 async def on_open(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id(action.get("value"))
-    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    rotation = await named_rotation(services, action.get("value"))
     if rotation is not None:
         await open_hours(services, body["trigger_id"], user_id, rotation)
 

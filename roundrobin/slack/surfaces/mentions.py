@@ -17,8 +17,8 @@ from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.requests import RequestRefused
 from roundrobin.services import Services
 from roundrobin.slack.ids import Requests
-from roundrobin.slack.surfaces.deps import deps
-from roundrobin.slack.views.blocks import esc, section
+from roundrobin.slack.surfaces.deps import answer_click, deps
+from roundrobin.slack.views.blocks import beside, esc, section
 from roundrobin.slack.views.metadata import parse_id
 from roundrobin.slack.views.requests import (
     APP,
@@ -120,7 +120,7 @@ async def on_ack(
     answer = answered_dm(
         request, await _rotation(services, request), took_it(request), _link(services, request)
     )
-    await _answer(body, client, services, user_id, answer)
+    await answer_click(services, client, body, user_id, answer)
 
 
 async def on_pass(
@@ -136,7 +136,7 @@ async def on_pass(
     request = passed.request
     note = passed_it(request, passed.offered, user_id)
     answer = answered_dm(request, await _rotation(services, request), note, _link(services, request))
-    await _answer(body, client, services, user_id, answer)
+    await answer_click(services, client, body, user_id, answer)
 
 
 async def _answer_question(services: Services, question: str, channel: str) -> str:
@@ -174,22 +174,6 @@ async def _refused(
     request = refused.request
     if request is not None and user_id in request.offered_to:
         answer = answered_dm(request, await _rotation(services, request), words, _link(services, request))
-        await _answer(body, client, services, user_id, answer)
+        await answer_click(services, client, body, user_id, answer)
     else:
-        reply = {
-            "text": words,
-            "blocks": [section(words)],
-            "replace_original": False,
-            "response_type": "ephemeral",
-        }
-        await _answer(body, client, services, user_id, reply)
-
-
-async def _answer(
-    body: dict, client: AsyncWebClient, services: Services, user_id: str, message: dict
-) -> None:
-    """Through the click's response_url when it is Slack's; otherwise a DM says it."""
-    if await services.replies.respond(body.get("response_url"), message):
-        return
-    message = {k: v for k, v in message.items() if k not in ("replace_original", "response_type")}
-    await client.chat_postMessage(channel=user_id, **message)
+        await answer_click(services, client, body, user_id, beside(words))

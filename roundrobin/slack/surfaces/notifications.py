@@ -12,11 +12,11 @@ from roundrobin.rotations.errors import DraftError
 from roundrobin.rotations.model import DutyChange, Notifications, Rotation, next_up_people
 from roundrobin.services import Services
 from roundrobin.slack.ids import NotificationIds, Preferences
-from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.deps import deps, named_rotation, refusals
 from roundrobin.slack.surfaces.forms import notification_errors, parse_notifications
 from roundrobin.slack.views.blocks import esc
 from roundrobin.slack.views.messages import fill
-from roundrobin.slack.views.metadata import NotificationsMeta, parse_id
+from roundrobin.slack.views.metadata import NotificationsMeta
 from roundrobin.slack.views.notifications import SURFACE_LABELS, NotificationsForm, notifications_modal
 from roundrobin.slack.views.personal import topic_text
 
@@ -34,8 +34,7 @@ async def on_open(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     """The Notifications… button in a rotation's Details (a modal on top of it)."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id(action.get("value"))
-    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    rotation = await named_rotation(services, action.get("value"))
     if rotation is None:
         return
     await services.access.require_edit(user_id, rotation)

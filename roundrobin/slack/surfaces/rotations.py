@@ -14,7 +14,7 @@ from roundrobin.rotations.errors import NotAllowed
 from roundrobin.rotations.model import Unmatched
 from roundrobin.services import Services
 from roundrobin.slack.ids import MenuChoice, Rotations
-from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.deps import deps, named_rotation, refusals
 from roundrobin.slack.surfaces.details import details_view, member_names
 from roundrobin.slack.surfaces.forms import field, parse_member_value, parse_menu_value
 from roundrobin.slack.surfaces.rotation_form import open_form
@@ -87,8 +87,7 @@ async def on_menu(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
 async def on_details(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id(action.get("value"))
-    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    rotation = await named_rotation(services, action.get("value"))
     if rotation is None:
         await services.home.publish(user_id, notice=GONE)
         return
@@ -116,8 +115,7 @@ async def jump_options(ack: AsyncAck, payload: dict, context: AsyncBoltContext) 
 async def on_jump(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id((action.get("selected_option") or {}).get("value"))
-    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    rotation = await named_rotation(services, (action.get("selected_option") or {}).get("value"))
     if rotation is None:
         await services.home.publish(user_id, notice=GONE)
         return
@@ -145,8 +143,7 @@ async def on_set_on_duty_open(ack: AsyncAck, body: dict, action: dict, context: 
     """Set on duty… in a rotation's Details: the small modal on top of it."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id(action.get("value"))
-    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    rotation = await named_rotation(services, action.get("value"))
     if rotation is None:
         return
     view = await _set_on_duty_view(services, user_id, rotation)

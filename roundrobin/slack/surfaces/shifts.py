@@ -13,11 +13,11 @@ from roundrobin.rotations.model import Rotation
 from roundrobin.rotations.timeline import FOREVER
 from roundrobin.services import Services
 from roundrobin.slack.ids import Shifts
-from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.deps import deps, named_rotation, refusals
 from roundrobin.slack.surfaces.details import details_view, member_names
 from roundrobin.slack.surfaces.forms import field, selected, text
 from roundrobin.slack.surfaces.pd_covers import open_pd_cover
-from roundrobin.slack.views.blocks import esc, mention, section, slack_date
+from roundrobin.slack.views.blocks import beside, esc, mention, slack_date
 from roundrobin.slack.views.messages import people
 from roundrobin.slack.views.metadata import MAX_TS, CoverMeta, SwapMeta, number, parse_id
 from roundrobin.slack.views.shifts import (
@@ -105,8 +105,7 @@ async def on_cover_open(ack: AsyncAck, body: dict, action: dict, context: AsyncB
     """Cover me… on the card of the person on duty."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id(action.get("value"))
-    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    rotation = await named_rotation(services, action.get("value"))
     if rotation is None:
         await services.home.publish(user_id, notice=GONE)
         return
@@ -306,13 +305,7 @@ async def _refused(services: Services, body: dict, user_id: str, request_id: int
         rotation = await services.rotations.get(request.rotation_id)
         await _answer(services, body, user_id, answered(rotation, request, words))
         return
-    reply = {
-        "text": words,
-        "blocks": [section(words)],
-        "replace_original": False,
-        "response_type": "ephemeral",
-    }
-    await _answer(services, body, user_id, reply)
+    await _answer(services, body, user_id, beside(words))
 
 
 async def _answer(services: Services, body: dict, user_id: str, message: dict) -> None:

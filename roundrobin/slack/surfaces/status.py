@@ -6,15 +6,13 @@ the DM itself (through the click's response_url).
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from roundrobin.rotations.errors import NotAllowed
 from roundrobin.slack.ids import StatusIds
-from roundrobin.slack.surfaces.deps import deps
-from roundrobin.slack.views.blocks import esc, section
+from roundrobin.slack.surfaces.deps import answer_click, deps
+from roundrobin.slack.views.blocks import beside, esc
 from roundrobin.slack.views.metadata import parse_id
 from roundrobin.slack.views.status import answer_message
 
@@ -46,15 +44,7 @@ async def _answer(
     except NotAllowed as refused:
         # Not theirs (or gone): said beside the message, which is left as it was.
         words = f":no_entry: {esc(str(refused))}"
-        message: dict[str, Any] = {
-            "text": words,
-            "blocks": [section(words)],
-            "replace_original": False,
-            "response_type": "ephemeral",
-        }
+        message = beside(words)
     else:
         message = {**answer_message(answer), "replace_original": True}
-    if await services.replies.respond(body.get("response_url"), message):
-        return
-    message = {k: v for k, v in message.items() if k not in ("replace_original", "response_type")}
-    await client.chat_postMessage(channel=user_id, **message)
+    await answer_click(services, client, body, user_id, message)

@@ -7,9 +7,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from roundrobin.rotations.errors import DraftError
 from roundrobin.slack.ids import WebhookIds as W
-from roundrobin.slack.surfaces.deps import deps, refusals
+from roundrobin.slack.surfaces.deps import deps, named_rotation, refusals
 from roundrobin.slack.views.blocks import esc
-from roundrobin.slack.views.metadata import OfRotation, number, parse_id
+from roundrobin.slack.views.metadata import OfRotation, number
 from roundrobin.slack.views.webhooks import secret_modal, webhooks_modal
 from roundrobin.webhooks.settings import GRACES, KEEP, NEW, REMOVE, HookChange
 
@@ -26,8 +26,7 @@ async def on_open(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltCon
     """The Webhooks… button in a rotation's Details (a modal on top of it)."""
     await ack()
     services, user_id = deps(context), body["user"]["id"]
-    rotation_id = parse_id(action.get("value"))
-    rotation = await services.rotations.get(rotation_id) if rotation_id else None
+    rotation = await named_rotation(services, action.get("value"))
     if rotation is None:
         return
     await services.access.require_manage(user_id)

@@ -73,6 +73,17 @@ def section(
     return block
 
 
+def beside(words: str) -> dict[str, Any]:
+    """An answer to a click shown only to the clicker, beside the message, which stays as it was
+    (`words`: mrkdwn, escaped already)."""
+    return {
+        "text": words,
+        "blocks": [section(words)],
+        "replace_original": False,
+        "response_type": "ephemeral",
+    }
+
+
 def context(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(t, LIMITS["context"]) for t in texts[:10] if t]}
 
