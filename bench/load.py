@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.counted import Counted  # noqa: E402
 from roundrobin.db import Database  # noqa: E402
 from roundrobin.rotations.load import to_csv  # noqa: E402
 from roundrobin.rotations.load_report import LoadReports  # noqa: E402
@@ -31,20 +32,6 @@ from roundrobin.store import rotations as store  # noqa: E402
 
 DAY = 86400.0
 ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC")
-
-
-class Counted(Database):
-    """The app's database, counting the queries it answers."""
-
-    queries = 0
-
-    async def fetchall(self, sql, params=()):  # type: ignore[no-untyped-def]
-        Counted.queries += 1
-        return await super().fetchall(sql, params)
-
-    async def fetchone(self, sql, params=()):  # type: ignore[no-untyped-def]
-        Counted.queries += 1
-        return await super().fetchone(sql, params)
 
 
 async def seed(db: Database, rotations: int, days: int, now: float, rng: random.Random) -> int:
