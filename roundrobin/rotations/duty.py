@@ -130,12 +130,7 @@ class DutyService(StatusHandOver, Changes):
             following = boundary if boundary != timeline.FOREVER else None
             # The turn that came due began at its planned time (a skip names that time), however
             # late the app wakes: the last boundary passed; missed turns are one step on, not several.
-            began = rotation.next_hand_over_at or now
-            for _ in range(10_000):  # a year of hourly turns at most: a longer outage starts there
-                later = timeline.next_boundary(plan, began)
-                if later > now:
-                    break
-                began = later
+            began = timeline.last_boundary(plan, rotation.next_hand_over_at or now, now)
             turn, passed = timeline.advance(plan, rotation.turn_people or rotation.on_duty, began, boundary)
             return replace(rotation, next_hand_over_at=following), turn, passed
         return (rotation, *await self._next_turn(rotation, now))

@@ -198,6 +198,17 @@ def next_boundary(plan: Plan, after: float) -> float:
     return next(_boundaries(plan, after), FOREVER)
 
 
+def last_boundary(plan: Plan, since: float, now: float) -> float:
+    """The last of the schedule's hand-overs from `since` (one of them) up to `now`: where a turn
+    that came due while nobody looked began (a long outage steps through them once, in order)."""
+    began = since
+    for later in _boundaries(plan, since):
+        if later > now:
+            break
+        began = later
+    return began
+
+
 def _boundaries(plan: Plan, after: float) -> Iterator[float]:
     """The schedule's hand-overs after `after`, in order, past days when nobody hands over; it
     stops after 400 of those in a row (a holiday calendar that never ends)."""
