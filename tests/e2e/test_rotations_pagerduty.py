@@ -55,7 +55,8 @@ async def settings_tab(slack, admin) -> str:
 
 async def sync_now(slack, admin, timeout: float = 5.0) -> str:
     await settings_tab(slack, admin)
-    await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW))
+    # A large sync may hold up even the first refresh ("Syncing…"): the same patience for both.
+    await home_after(slack, admin, admin.click(PagerDuty.SYNC_NOW), timeout=max(5.0, timeout))
     await slack.wait_for(
         lambda: "Sync finished" in admin.text() or "Sync failed" in admin.text(),
         timeout=timeout,
